@@ -1,0 +1,183 @@
+//! The command line: clap-derive structs, whose doc comments are the `--help` text. No I/O.
+//!
+//! Command names, flags and environment variables here are a contract with users' scripts:
+//! add, never rename.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Keep Zadig builds equal to YAML files in git: validate, plan, apply.
+#[derive(Debug, Parser)]
+#[command(name = "zadig-sync", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Log filter for stderr (tracing's env-filter syntax), e.g. `debug` or `zadig_sync=trace`.
+    #[arg(long, global = true, env = "ZADIG_SYNC_LOG", default_value = "warn")]
+    pub log: String,
+
+    /// Write logs to stderr as JSON lines instead of text.
+    #[arg(long, global = true)]
+    pub log_json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the build files offline: parse, validate, report every problem at file:line:column.
+    ///
+    /// Needs no server and no secrets: an unresolved `${env:…}` or `${file:…}` is a warning here.
+    /// Exit 0 when valid, 1 when any error was found.
+    Validate(ValidateArgs),
+    /// Print a JSON Schema (draft-07) of a build file, for editor completion.
+    Schema,
+    /// Dry run: compare the files with Zadig field by field and print what would change.
+    ///
+    /// Exit 0 when the plan was made (with --detailed-exitcode: 0 no changes, 2 changes), 1 on error.
+    Plan(PlanArgs),
+    /// Make Zadig match the files: create, update and (with --prune) delete builds.
+    Apply(ApplyArgs),
+    /// Serve Zadig's build API on loopback, with its quirks, for tests and for trying things out.
+    Emulator(EmulatorArgs),
+}
+
+/// Where the build files are.
+#[derive(Debug, Clone, Args)]
+pub struct DirArgs {
+    /// Folder of build files (`*.yaml`, `*.yml`, searched recursively).
+    #[arg(long, env = "ZADIG_SYNC_DIR", default_value = "builds.d")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub dir: DirArgs,
+    /// How to print diagnostics (markdown prints as text).
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: OutputFormat,
+}
+
+/// How to reach Zadig. The token is never a flag value: it would show in `ps`.
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// Zadig's address, e.g. `https://zadig.example.com`.
+    #[arg(long, env = "ZADIG_URL", required_unless_present = "emulator")]
+    pub url: Option<String>,
+    /// File holding the API token (else `ZADIG_TOKEN`, else `ZADIG_TOKEN_FILE`).
+    #[arg(long, env = "ZADIG_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Extra CA certificates (PEM) to trust besides the system roots, for a private CA.
+    #[arg(long)]
+    pub ca_file: Option<PathBuf>,
+    /// Allow sending the token over plain http:// to a host that is not loopback.
+    #[arg(long)]
+    pub insecure_http: bool,
+    /// Requests per second to Zadig at most (0 = no limit).
+    #[arg(long, default_value_t = 50)]
+    pub rate_limit: u32,
+    /// Requests in flight to Zadig at most.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..))]
+    pub concurrency: u32,
+    /// Time allowed for one request, e.g. `30s`.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    pub request_timeout: std::time::Duration,
+    /// Use the bundled emulator, started in-process with its state in
+    /// `.zadig-sync/emulator-state.json` under the working directory, instead of a Zadig server.
+    #[arg(long)]
+    pub emulator: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub dir: DirArgs,
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Also manage this project even if no file names it (repeatable).
+    #[arg(long = "project", value_name = "PROJECT")]
+    pub projects: Vec<String>,
+    /// Plan deletion of managed builds that no file describes.
+    #[arg(long)]
+    pub prune: bool,
+    /// Refuse all deletions when more than this many would be made.
+    #[arg(long, default_value_t = 5)]
+    pub max_deletes: usize,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Save the plan to this file, for `apply --plan`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub dir: DirArgs,
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Also manage this project even if no file names it (repeatable).
+    #[arg(long = "project", value_name = "PROJECT")]
+    pub projects: Vec<String>,
+    /// Delete managed builds that no file describes.
+    #[arg(long)]
+    pub prune: bool,
+    /// Refuse all deletions when more than this many would be made.
+    #[arg(long, default_value_t = 5)]
+    pub max_deletes: usize,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Execute a plan saved by `plan --out` (refused if the files no longer produce it).
+    #[arg(long)]
+    pub plan: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Edition {
+    /// Open-source Zadig: template routes answer 7050 (no licence).
+    Oss,
+    /// ZadigX with a licence: template routes work.
+    Enterprise,
+}
+
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on; port 0 picks a free one. The address is printed on stdout.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The API token clients must send (`Authorization: Bearer <token>`).
+    #[arg(long, env = "ZADIG_EMULATOR_TOKEN")]
+    pub token: String,
+    /// Keep builds in this JSON file, so they survive a restart (written atomically).
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Seeds (images, code hosts, clusters, templates) from this JSON file instead of the defaults.
+    #[arg(long)]
+    pub seed: Option<PathBuf>,
+    /// Delay added to every answer, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency: u64,
+    /// Share of requests (0.0–1.0) answered with 500, 502 or 503.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_rate: f64,
+    /// Share of requests (0.0–1.0) answered with 429 and `Retry-After`.
+    #[arg(long, default_value_t = 0.0)]
+    pub throttle_rate: f64,
+    #[arg(long, value_enum, default_value = "enterprise")]
+    pub edition: Edition,
+}

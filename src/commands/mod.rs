@@ -1,0 +1,40 @@
+//! One file per subcommand, each wiring I/O to the pure stages, and the process exit code,
+//! decided here and nowhere else.
+
+mod apply;
+mod emulator;
+mod plan;
+mod schema;
+mod validate;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+
+/// The exit codes users' scripts rely on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Done; nothing wrong (and, for `plan --detailed-exitcode`, nothing to change).
+    Success = 0,
+    /// Something failed: invalid files, an unreachable server, a failed step.
+    Failure = 1,
+    /// `plan --detailed-exitcode`: the plan has changes.
+    Changes = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// Runs the chosen subcommand. Errors come back to `main`, which prints them and exits 1.
+pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
+    match cli.command {
+        Command::Validate(args) => validate::run(args).await,
+        Command::Schema => schema::run(),
+        Command::Plan(args) => plan::run(args).await,
+        Command::Apply(args) => apply::run(args).await,
+        Command::Emulator(args) => emulator::run(args).await,
+    }
+}

@@ -1,0 +1,7 @@
+//! `zadig-sync schema`.
+
+use super::Exit;
+
+pub fn run() -> anyhow::Result<Exit> {
+    anyhow::bail!("`schema` is not implemented yet")
+}
