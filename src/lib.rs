@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod desired;
 pub mod emulator;
+pub mod live;
 pub mod plan;
 pub mod remote;
 pub mod spec;
