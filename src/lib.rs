@@ -8,8 +8,14 @@
 pub mod cli;
 pub mod commands;
 pub mod desired;
+pub mod diff;
 pub mod emulator;
 pub mod live;
+pub mod marker;
+pub mod model;
+pub mod normalize;
 pub mod plan;
+pub mod planner;
 pub mod remote;
+pub mod report;
 pub mod spec;

@@ -84,6 +84,10 @@ pub struct FieldChange {
     pub new: Option<String>,
     /// A credential: `old`/`new` are withheld and reports say `(sensitive value changed)`.
     pub sensitive: bool,
+    /// For multi-line text (`build_script`): a unified diff from live to desired, in place of
+    /// `old`/`new` (both `None` then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
 }
 
 impl Plan {

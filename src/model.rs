@@ -1,0 +1,171 @@
+//! The canonical build: the one shape that both a build file and Zadig's detail response are
+//! turned into (by `normalize`) so that `diff` can compare them field by field. Pure data, no I/O.
+//!
+//! Only what Zadig returns is modelled here; what it does not return (`infrastructure`,
+//! `script_type`, code host names, parameter descriptions and choices, storages, labels,
+//! annotations, privileged mode) is compared through [`CanonicalBuild::fingerprint`].
+//! Set-like lists are `BTreeMap`s keyed by their identity, so order in the file or in Zadig's
+//! answer never shows as a change and every output is deterministic.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::spec::BuildKind;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CanonicalBuild {
+    pub project: String,
+    pub name: String,
+    /// Desired side: the fingerprint of the whole spec. Live side: the fingerprint found in the
+    /// marker line of the build script, `None` when the build is unmarked (not ours).
+    /// Always `None` for template builds, which carry no script.
+    pub fingerprint: Option<String>,
+    pub body: CanonicalBody,
+}
+
+impl CanonicalBuild {
+    pub fn kind(&self) -> BuildKind {
+        match self.body {
+            CanonicalBody::Custom(_) => BuildKind::Custom,
+            CanonicalBody::Template(_) => BuildKind::Template,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CanonicalBody {
+    Custom(CanonicalCustom),
+    Template(CanonicalTemplate),
+}
+
+/// The observable part of a custom build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CanonicalCustom {
+    /// The basic image label (`build_os` in the file, `build_env.basic_image_label` live).
+    pub build_os: String,
+    /// Tool name → version.
+    pub installs: BTreeMap<String, String>,
+    /// The script without zadig-sync's marker line.
+    pub build_script: String,
+    pub repos: BTreeMap<RepoKey, CanonicalRepo>,
+    pub parameters: BTreeMap<String, CanonicalParameter>,
+    pub services: BTreeSet<ServiceKey>,
+    pub docker_build: Option<CanonicalDockerBuild>,
+    pub advanced: CanonicalAdvanced,
+    /// `advanced_settings.outputs`, without the `IMAGE` and `PKG_FILE` Zadig puts in front.
+    pub outputs: Vec<String>,
+}
+
+/// A template build: the template, its services, and per service the repos and inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CanonicalTemplate {
+    pub template_name: String,
+    pub targets: BTreeMap<ServiceKey, CanonicalTarget>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CanonicalTarget {
+    pub repos: BTreeMap<RepoKey, CanonicalRepo>,
+    /// Desired side: the file's inputs. Live side: the template-merged parameters, which hold
+    /// only keys the template defines.
+    pub inputs: BTreeMap<String, CanonicalParameter>,
+}
+
+/// A service binding, `service_name/service_module` in paths.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ServiceKey {
+    pub service_name: String,
+    pub service_module: String,
+}
+
+impl fmt::Display for ServiceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.service_name, self.service_module)
+    }
+}
+
+/// A repository's identity, `namespace/name` in paths.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RepoKey {
+    pub namespace: String,
+    pub name: String,
+}
+
+impl fmt::Display for RepoKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
+/// What Zadig returns of a repository (not the code host name, commit or PRs).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CanonicalRepo {
+    pub branch: String,
+    pub remote_name: String,
+    pub checkout_path: String,
+    pub submodules: bool,
+}
+
+/// A parameter (custom builds) or template input: the value Zadig stores, its type (`""` when
+/// none) and whether it is a credential. The value may be a secret: never print it unless
+/// `is_credential` is false on both sides of a comparison.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CanonicalParameter {
+    pub kind: String,
+    pub value: String,
+    pub is_credential: bool,
+}
+
+/// `docker_build_step` as Zadig stores it, under the file's field names: paths trimmed, and
+/// only the field of the chosen source kept (`dockerfile_directory` for `local`,
+/// `template_name` for `template`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CanonicalDockerBuild {
+    pub dockerfile_source: String,
+    pub build_context_dir: String,
+    pub dockerfile_directory: String,
+    pub template_name: String,
+    pub build_args: String,
+    pub enable_buildkit: bool,
+    pub platforms: String,
+}
+
+/// `advanced_settings` as Zadig returns it. `None` means "whatever Zadig chose": a file without
+/// `advanced_settings` gets the local cluster and its default strategy, whose names a client
+/// cannot know in advance.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CanonicalAdvanced {
+    pub timeout: i64,
+    pub cluster_name: Option<String>,
+    pub strategy_name: Option<String>,
+    pub resource_spec: CanonicalResourceSpec,
+    pub cache_enabled: bool,
+    /// `""` when the cache is off: Zadig keeps a directory only for an enabled cache.
+    pub cache_dir: String,
+    pub use_host_docker_daemon: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CanonicalResourceSpec {
+    pub cpu_limit: i64,
+    pub memory_limit: i64,
+    pub cpu_req: i64,
+    pub memory_req: i64,
+    pub gpu_limit: String,
+}
+
+impl CanonicalResourceSpec {
+    /// What Zadig stores when `advanced_settings` is omitted (`zadig-openapi.md` §3).
+    pub fn zadig_default() -> Self {
+        CanonicalResourceSpec {
+            cpu_limit: 1000,
+            memory_limit: 512,
+            ..CanonicalResourceSpec::default()
+        }
+    }
+}
+
+/// Zadig's timeout, in minutes, when `advanced_settings` is omitted.
+pub const DEFAULT_TIMEOUT: i64 = 60;

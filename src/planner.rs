@@ -1,0 +1,204 @@
+//! Policy: the desired set and the live state into a [`Plan`]. Owns the safety rules of design
+//! §5 (deletion is opt-in, only marked builds, never after a failed read, at most
+//! `max_deletes`) and ownership (unmarked builds are kept, and adopted when a file names them).
+//! Pure, no I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::desired::{DesiredBuild, DesiredSet};
+use crate::diff::compare;
+use crate::live::{LiveBuild, LiveProject};
+use crate::marker::fingerprint;
+use crate::model::CanonicalBuild;
+use crate::normalize::{from_live, from_spec};
+use crate::plan::{Action, PLAN_FORMAT_VERSION, Plan, Step};
+use crate::spec::BuildKind;
+
+/// The choices of the user that change the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// `--prune`: delete marked builds that no file describes.
+    pub prune: bool,
+    /// `--max-deletes`: above this many deletions, refuse them all.
+    pub max_deletes: usize,
+}
+
+/// The managed projects: those named by at least one file, plus `--project` (sorted, unique).
+/// Only these are listed, so only these can ever see a deletion.
+pub fn managed_projects(desired: &DesiredSet, extra: &[String]) -> Vec<String> {
+    let mut projects: BTreeSet<String> = desired.projects().into_iter().collect();
+    projects.extend(extra.iter().cloned());
+    projects.into_iter().collect()
+}
+
+/// One step per desired build and per live build the files do not describe.
+pub fn make_plan(desired: &DesiredSet, live: &[LiveProject], options: &PlanOptions) -> Plan {
+    let live_by_project: BTreeMap<&str, &LiveProject> =
+        live.iter().map(|p| (p.project.as_str(), p)).collect();
+    let mut steps: Vec<Step> = desired
+        .builds
+        .iter()
+        .map(|build| plan_desired(build, live_by_project.get(build.spec.project_key())))
+        .collect();
+    let described: BTreeSet<(&str, &str)> = desired
+        .builds
+        .iter()
+        .map(|b| (b.spec.project_key(), b.spec.name()))
+        .collect();
+    let mut warnings = Vec::new();
+    for project in live {
+        match &project.listing {
+            Ok(builds) => steps.extend(
+                builds
+                    .iter()
+                    .filter(|b| !described.contains(&(project.project.as_str(), b.name.as_str())))
+                    .map(|b| plan_undescribed(&project.project, b, options)),
+            ),
+            Err(reason) => warnings.push(format!(
+                "project {}: the list of builds could not be read ({reason}); \
+                 nothing is deleted in this run",
+                project.project
+            )),
+        }
+    }
+    guard_deletes(&mut steps, !warnings.is_empty(), options.max_deletes);
+    steps.sort_by(|a, b| {
+        let order = |s: &Step| (!s.action.is_destructive(), s.project.clone(), s.name.clone());
+        order(a).cmp(&order(b))
+    });
+    let mut projects: BTreeSet<String> = live.iter().map(|p| p.project.clone()).collect();
+    projects.extend(desired.projects());
+    Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        projects: projects.into_iter().collect(),
+        steps,
+        warnings,
+    }
+}
+
+fn plan_desired(build: &DesiredBuild, project: Option<&&LiveProject>) -> Step {
+    let spec = &build.spec;
+    let mut step = Step {
+        project: spec.project_key().to_string(),
+        name: spec.name().to_string(),
+        action: Action::Error,
+        kind: spec.kind(),
+        changes: Vec::new(),
+        live_update_time: None,
+        desired_fingerprint: Some(fingerprint(spec)),
+        origin: Some(build.origin.to_string()),
+        notes: Vec::new(),
+    };
+    let listed = match project.map(|p| &p.listing) {
+        None => return with_error(step, "its project was not read from Zadig".into()),
+        Some(Err(reason)) => {
+            return with_error(step, format!("the list of its project failed: {reason}"));
+        }
+        Some(Ok(builds)) => builds.iter().find(|b| b.name == step.name),
+    };
+    let Some(listed) = listed else {
+        step.action = Action::Create;
+        return step;
+    };
+    step.live_update_time = Some(listed.update_time);
+    match &listed.detail {
+        Err(reason) => with_error(step, format!("its detail could not be read: {reason}")),
+        Ok(detail) => compare_step(step, &from_spec(spec), &from_live(detail)),
+    }
+}
+
+fn compare_step(mut step: Step, desired: &CanonicalBuild, live: &CanonicalBuild) -> Step {
+    let comparison = compare(desired, live);
+    step.changes = comparison.changes;
+    step.notes = comparison.notes;
+    if desired.kind() != live.kind() {
+        step.action = Action::Replace;
+        step.notes.push(format!(
+            "Zadig cannot turn a {} build into a {} build: it is deleted, then created",
+            kind_name(live.kind()),
+            kind_name(desired.kind())
+        ));
+    } else if step.changes.is_empty() {
+        step.action = Action::Unchanged;
+    } else {
+        step.action = Action::Update;
+        if live.kind() == BuildKind::Custom && live.fingerprint.is_none() {
+            step.notes.push(
+                "adopted: this build was not written by zadig-sync (no marker); \
+                 the update adds the marker, and from then on zadig-sync owns it"
+                    .into(),
+            );
+        }
+    }
+    step
+}
+
+fn with_error(mut step: Step, reason: String) -> Step {
+    step.action = Action::Error;
+    step.notes.push(reason);
+    step
+}
+
+/// A live build no file describes: a deletion candidate only when it is ours (marked).
+fn plan_undescribed(project: &str, build: &LiveBuild, options: &PlanOptions) -> Step {
+    let mut step = Step {
+        project: project.to_string(),
+        name: build.name.clone(),
+        action: Action::Kept,
+        kind: BuildKind::Custom,
+        changes: Vec::new(),
+        live_update_time: Some(build.update_time),
+        desired_fingerprint: None,
+        origin: None,
+        notes: Vec::new(),
+    };
+    let detail = match &build.detail {
+        Ok(detail) => detail,
+        Err(reason) => return with_error(step, format!("its detail could not be read: {reason}")),
+    };
+    let live = from_live(detail);
+    step.kind = live.kind();
+    let note = match (live.kind(), &live.fingerprint, options.prune) {
+        (BuildKind::Template, _, _) => {
+            "not in the files; template builds carry no marker, so zadig-sync does not prune them"
+        }
+        (BuildKind::Custom, None, _) => {
+            "not in the files; not written by zadig-sync (no marker), so it is never deleted"
+        }
+        (BuildKind::Custom, Some(_), false) => "not in the files; would be deleted with --prune",
+        (BuildKind::Custom, Some(_), true) => {
+            step.action = Action::Delete;
+            "not in the files; written by zadig-sync (marked)"
+        }
+    };
+    step.notes.push(note.into());
+    step
+}
+
+/// No deletion after any failed read (the missing build might be in the files' view of a list we
+/// could not see), and none at all when there are more than `max_deletes`.
+fn guard_deletes(steps: &mut [Step], list_failed: bool, max_deletes: usize) {
+    let detail_failed = steps.iter().any(|s| s.action == Action::Error);
+    let deletes = steps.iter().filter(|s| s.action == Action::Delete).count();
+    let reason = if list_failed || detail_failed {
+        "refused: a list or a detail failed to read in this run, so nothing is deleted".to_string()
+    } else if deletes > max_deletes {
+        format!(
+            "refused: {deletes} deletions exceed --max-deletes {max_deletes}; \
+             run with --max-deletes {deletes} to allow them"
+        )
+    } else {
+        return;
+    };
+    for step in steps.iter_mut().filter(|s| s.action == Action::Delete) {
+        step.action = Action::Refused;
+        step.notes.push(reason.clone());
+    }
+}
+
+fn kind_name(kind: BuildKind) -> &'static str {
+    match kind {
+        BuildKind::Custom => "custom",
+        BuildKind::Template => "template",
+    }
+}
