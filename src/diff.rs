@@ -57,8 +57,17 @@ pub fn compare(desired: &CanonicalBuild, live: &CanonicalBuild) -> Comparison {
     if fingerprint_moved && (found.changes.is_empty() || live.fingerprint.is_none()) {
         found.changes.push(FieldChange {
             path: UNOBSERVABLE_PATH.to_string(),
-            old: Some(live.fingerprint.clone().unwrap_or_else(|| "unmarked".into())),
-            new: Some(desired.fingerprint.clone().unwrap_or_else(|| "unmarked".into())),
+            old: Some(
+                live.fingerprint
+                    .clone()
+                    .unwrap_or_else(|| "unmarked".into()),
+            ),
+            new: Some(
+                desired
+                    .fingerprint
+                    .clone()
+                    .unwrap_or_else(|| "unmarked".into()),
+            ),
             sensitive: false,
             diff: None,
         });
@@ -167,14 +176,28 @@ fn render<T: Serialize + ?Sized>(value: &T) -> String {
 
 fn compare_custom(found: &mut Collector, want: &CanonicalCustom, have: &CanonicalCustom) {
     found.value("build_os", &have.build_os, &want.build_os);
-    found.keyed("installs", &have.installs, &want.installs, |v| render(v), |f, path, old, new| {
-        f.value(&format!("{path}.version"), old, new)
-    });
+    found.keyed(
+        "installs",
+        &have.installs,
+        &want.installs,
+        render,
+        |f, path, old, new| f.value(&format!("{path}.version"), old, new),
+    );
     found.text("build_script", &have.build_script, &want.build_script);
     compare_repos(found, "repo_info", &have.repos, &want.repos);
-    compare_parameters(found, "parameters", "default_value", &have.parameters, &want.parameters);
+    compare_parameters(
+        found,
+        "parameters",
+        "default_value",
+        &have.parameters,
+        &want.parameters,
+    );
     compare_services(found, "services", &have.services, &want.services);
-    compare_docker(found, have.docker_build.as_ref(), want.docker_build.as_ref());
+    compare_docker(
+        found,
+        have.docker_build.as_ref(),
+        want.docker_build.as_ref(),
+    );
     compare_advanced(found, &have.advanced, &want.advanced);
     found.value("advanced_settings.outputs", &have.outputs, &want.outputs);
 }
@@ -204,11 +227,23 @@ fn compare_repos(
     live: &BTreeMap<crate::model::RepoKey, CanonicalRepo>,
     desired: &BTreeMap<crate::model::RepoKey, CanonicalRepo>,
 ) {
-    found.keyed(prefix, live, desired, |v| render(v), |f, path, old, new| {
+    found.keyed(prefix, live, desired, render, |f, path, old, new| {
         f.value(&format!("{path}.branch"), &old.branch, &new.branch);
-        f.value(&format!("{path}.remote_name"), &old.remote_name, &new.remote_name);
-        f.value(&format!("{path}.checkout_path"), &old.checkout_path, &new.checkout_path);
-        f.value(&format!("{path}.submodules"), &old.submodules, &new.submodules);
+        f.value(
+            &format!("{path}.remote_name"),
+            &old.remote_name,
+            &new.remote_name,
+        );
+        f.value(
+            &format!("{path}.checkout_path"),
+            &old.checkout_path,
+            &new.checkout_path,
+        );
+        f.value(
+            &format!("{path}.submodules"),
+            &old.submodules,
+            &new.submodules,
+        );
     });
 }
 
@@ -259,7 +294,11 @@ fn compare_parameter(
     } else {
         found.value(&value_path, &old.value, &new.value);
     }
-    found.value(&format!("{path}.is_credential"), &old.is_credential, &new.is_credential);
+    found.value(
+        &format!("{path}.is_credential"),
+        &old.is_credential,
+        &new.is_credential,
+    );
 }
 
 /// A parameter as one line of JSON, its value withheld when it is a credential.
@@ -284,8 +323,15 @@ fn compare_services<K: Display + Ord + Clone>(
     live: &BTreeSet<K>,
     desired: &BTreeSet<K>,
 ) {
-    let as_map = |set: &BTreeSet<K>| -> BTreeMap<K, ()> { set.iter().map(|k| (k.clone(), ())).collect() };
-    found.keyed(prefix, &as_map(live), &as_map(desired), |_| "bound".into(), |_, _, _, _| {});
+    let as_map =
+        |set: &BTreeSet<K>| -> BTreeMap<K, ()> { set.iter().map(|k| (k.clone(), ())).collect() };
+    found.keyed(
+        prefix,
+        &as_map(live),
+        &as_map(desired),
+        |_| "bound".into(),
+        |_, _, _, _| {},
+    );
 }
 
 fn compare_docker(
@@ -332,8 +378,15 @@ fn compare_advanced(found: &mut Collector, have: &CanonicalAdvanced, want: &Cano
     let resource_spec = format!("{PATH}.resource_spec");
     found.each_field(&resource_spec, &have.resource_spec, &want.resource_spec);
     let cache = format!("{PATH}.cache_setting");
-    found.value(&format!("{cache}.enabled"), &have.cache_enabled, &want.cache_enabled);
-    found.value(&format!("{cache}.cache_dir"), &have.cache_dir, &want.cache_dir);
+    found.value(
+        &format!("{cache}.enabled"),
+        &have.cache_enabled,
+        &want.cache_enabled,
+    );
+    if want.cache_enabled {
+        let path = format!("{cache}.cache_dir");
+        found.value(&path, &have.cache_dir, &want.cache_dir);
+    }
     found.value(
         &format!("{PATH}.use_host_docker_daemon"),
         &have.use_host_docker_daemon,

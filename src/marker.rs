@@ -30,7 +30,10 @@ pub fn fingerprint(spec: &BuildSpec) -> String {
         // form is still deterministic and holds no secret, since they were blanked.
         Err(_) => format!("{canonical:?}"),
     };
-    format!("{FINGERPRINT_PREFIX}{}", hex::encode(Sha256::digest(text.as_bytes())))
+    format!(
+        "{FINGERPRINT_PREFIX}{}",
+        hex::encode(Sha256::digest(text.as_bytes()))
+    )
 }
 
 /// The body to send to Zadig: for a custom build, the script (any old marker removed) with a
@@ -40,7 +43,10 @@ pub fn request_body(spec: &BuildSpec) -> BuildSpec {
         BuildSpec::Template(_) => spec.clone(),
         BuildSpec::Custom(custom) => {
             let script = split_marker(&custom.build_script).script;
-            let separator = if script.contains("\r\n") { "\r\n" } else { "\n" };
+            // CRLF when the script uses it, and when it ends in a lone CR: "\n" after that CR
+            // would read back as a CRLF break and lose the CR.
+            let crlf = script.contains("\r\n") || script.ends_with('\r');
+            let separator = if crlf { "\r\n" } else { "\n" };
             let marker = marker_line(custom.script_type, &fingerprint(spec));
             BuildSpec::Custom(CustomBuild {
                 build_script: format!("{script}{separator}{marker}"),
@@ -129,7 +135,9 @@ fn canonical_custom(custom: &CustomBuild) -> CustomBuild {
     sort_repos(&mut build.repo_info);
     if let Some(advanced) = build.advanced_settings.as_mut() {
         advanced.custom_labels.sort_by(|a, b| a.key.cmp(&b.key));
-        advanced.custom_annotations.sort_by(|a, b| a.key.cmp(&b.key));
+        advanced
+            .custom_annotations
+            .sort_by(|a, b| a.key.cmp(&b.key));
     }
     build
 }
@@ -173,5 +181,108 @@ fn canonical_json(value: &serde_json::Value) -> String {
             format!("[{}]", items.join(","))
         }
         scalar => scalar.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{BuildSpec, CustomBuild, Infrastructure};
+
+    fn custom(script: &str, script_type: ScriptType) -> BuildSpec {
+        BuildSpec::Custom(CustomBuild {
+            name: "b".into(),
+            project_key: "p".into(),
+            infrastructure: Infrastructure::Kubernetes,
+            build_os: "ubuntu 20.04".into(),
+            installs: vec![],
+            script_type,
+            build_script: script.into(),
+            repo_info: vec![],
+            parameters: vec![],
+            services: vec![],
+            docker_build_step: None,
+            advanced_settings: None,
+        })
+    }
+
+    fn sent_script(spec: &BuildSpec) -> String {
+        match request_body(spec) {
+            BuildSpec::Custom(c) => c.build_script,
+            BuildSpec::Template(_) => panic!("custom in, custom out"),
+        }
+    }
+
+    #[test]
+    fn marker_round_trips_for_every_line_ending() {
+        for script in ["make", "make\n", "", "a\r\nb", "a\r\nb\r\n", "a\r", "\n\n"] {
+            let spec = custom(script, ScriptType::Shell);
+            let split = split_marker(&sent_script(&spec));
+            assert_eq!(split.script, script, "{script:?}");
+            assert_eq!(split.fingerprint, Some(fingerprint(&spec)), "{script:?}");
+        }
+    }
+
+    #[test]
+    fn marker_line_is_the_last_line_with_the_right_comment() {
+        let shell = sent_script(&custom("make", ScriptType::Shell));
+        let fp = fingerprint(&custom("make", ScriptType::Shell));
+        assert_eq!(shell, format!("make\n# {MARKER_TEXT}{fp}"));
+        let batch = sent_script(&custom("make", ScriptType::BatchFile));
+        assert!(
+            batch
+                .lines()
+                .last()
+                .is_some_and(|l| l.starts_with("REM managed by zadig-sync"))
+        );
+        let crlf = sent_script(&custom("a\r\nb", ScriptType::BatchFile));
+        assert!(crlf.starts_with("a\r\nb\r\nREM "), "{crlf:?}");
+    }
+
+    #[test]
+    fn request_body_is_idempotent_and_an_old_marker_is_replaced() {
+        let spec = custom("make", ScriptType::Shell);
+        let once = request_body(&spec);
+        assert_eq!(request_body(&once), once);
+        let stale = custom(
+            &format!("make\n# {MARKER_TEXT}sha256:{}", "0".repeat(64)),
+            ScriptType::Shell,
+        );
+        assert_eq!(fingerprint(&stale), fingerprint(&spec));
+        assert_eq!(request_body(&stale), once);
+    }
+
+    #[test]
+    fn a_trailing_newline_after_the_marker_is_tolerated() {
+        let sent = sent_script(&custom("make", ScriptType::Shell));
+        let split = split_marker(&format!("{sent}\n"));
+        assert_eq!(split.script, "make");
+        assert!(split.fingerprint.is_some());
+    }
+
+    #[test]
+    fn unmarked_and_malformed_markers_are_not_ours() {
+        for script in [
+            "make",
+            "make\n# managed by zadig-sync",
+            &format!("make\n# {MARKER_TEXT}sha256:abc"),
+            &format!("make\n# {MARKER_TEXT}md5:{}", "0".repeat(64)),
+            &format!("# {MARKER_TEXT}sha256:{}\nmake", "0".repeat(64)),
+        ] {
+            let split = split_marker(script);
+            assert_eq!(split.fingerprint, None, "{script:?}");
+            assert_eq!(split.script, script);
+        }
+    }
+
+    #[test]
+    fn fingerprint_is_sha256_hex_and_depends_on_the_script_type() {
+        let shell = fingerprint(&custom("make", ScriptType::Shell));
+        let pwsh = fingerprint(&custom("make", ScriptType::Powershell));
+        assert!(
+            shell.starts_with("sha256:") && shell.len() == 7 + 64,
+            "{shell}"
+        );
+        assert_ne!(shell, pwsh);
     }
 }

@@ -35,6 +35,10 @@ impl CanonicalBuild {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "two values per build, short-lived; boxing would only add noise to every match"
+)]
 pub enum CanonicalBody {
     Custom(CanonicalCustom),
     Template(CanonicalTemplate),
@@ -142,7 +146,7 @@ pub struct CanonicalAdvanced {
     pub strategy_name: Option<String>,
     pub resource_spec: CanonicalResourceSpec,
     pub cache_enabled: bool,
-    /// `""` when the cache is off: Zadig keeps a directory only for an enabled cache.
+    /// Compared only while the file enables the cache: a directory of a disabled cache is unused.
     pub cache_dir: String,
     pub use_host_docker_daemon: bool,
 }

@@ -7,7 +7,6 @@
 //!   cache off, no host docker) are expected, and the cluster and strategy, which Zadig picks
 //!   and a client cannot know, are not compared;
 //! - `advanced_settings` without `resource_spec`: all zeros, as Zadig stores it;
-//! - the cache directory is compared only while the cache is enabled;
 //! - a strategy name that matched nothing reads back `""`; `diff` treats that as equal with a
 //!   note (re-applying would never change it), while any other live strategy is a change.
 
@@ -38,10 +37,9 @@ pub fn from_spec(spec: &BuildSpec) -> CanonicalBuild {
             CanonicalBody::Custom(custom_from_spec(custom)),
             Some(fingerprint(spec)),
         ),
-        BuildSpec::Template(template) => (
-            CanonicalBody::Template(template_from_spec(template)),
-            None,
-        ),
+        BuildSpec::Template(template) => {
+            (CanonicalBody::Template(template_from_spec(template)), None)
+        }
     };
     CanonicalBuild {
         project: spec.project_key().to_string(),
@@ -135,7 +133,10 @@ fn template_from_live(detail: &LiveDetail) -> CanonicalTemplate {
                 inputs: parameters_from_live(&response.parameters),
             })
             .unwrap_or_default();
-        (service_key(&service.service_name, &service.service_module), target)
+        (
+            service_key(&service.service_name, &service.service_module),
+            target,
+        )
     });
     CanonicalTemplate {
         template_name: detail.base.template_name.clone(),
@@ -199,7 +200,10 @@ fn repo_key(namespace: &str, name: &str) -> RepoKey {
 
 fn parameter(kind: Option<ParameterType>, value: &str, is_credential: bool) -> CanonicalParameter {
     CanonicalParameter {
-        kind: kind.map(parameter_type_name).unwrap_or_default().to_string(),
+        kind: kind
+            .map(parameter_type_name)
+            .unwrap_or_default()
+            .to_string(),
         value: value.to_string(),
         is_credential,
     }
@@ -285,7 +289,7 @@ fn advanced_from_spec(settings: &AdvancedSettings) -> CanonicalAdvanced {
             memory_req: spec.memory_req,
             gpu_limit: spec.gpu_limit,
         },
-        cache_dir: cache_dir(cache.enabled, &cache.cache_dir),
+        cache_dir: cache.cache_dir,
         cache_enabled: cache.enabled,
         use_host_docker_daemon: settings.use_host_docker_daemon,
     }
@@ -305,17 +309,9 @@ fn advanced_from_live(settings: &DetailAdvancedSettings) -> CanonicalAdvanced {
             memory_req: spec.memory_req,
             gpu_limit: spec.gpu_limit.clone(),
         },
-        cache_dir: cache_dir(cache.enabled, &cache.cache_dir),
+        cache_dir: cache.cache_dir.clone(),
         cache_enabled: cache.enabled,
         use_host_docker_daemon: settings.use_host_docker_daemon,
-    }
-}
-
-fn cache_dir(enabled: bool, dir: &str) -> String {
-    if enabled {
-        dir.to_string()
-    } else {
-        String::new()
     }
 }
 

@@ -63,7 +63,13 @@ pub fn make_plan(desired: &DesiredSet, live: &[LiveProject], options: &PlanOptio
     }
     guard_deletes(&mut steps, !warnings.is_empty(), options.max_deletes);
     steps.sort_by(|a, b| {
-        let order = |s: &Step| (!s.action.is_destructive(), s.project.clone(), s.name.clone());
+        let order = |s: &Step| {
+            (
+                !s.action.is_destructive(),
+                s.project.clone(),
+                s.name.clone(),
+            )
+        };
         order(a).cmp(&order(b))
     });
     let mut projects: BTreeSet<String> = live.iter().map(|p| p.project.clone()).collect();

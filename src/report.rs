@@ -20,7 +20,11 @@ pub fn plan_text(plan: &Plan, color: bool) -> String {
     for warning in &plan.warnings {
         let _ = writeln!(out, "{}: {warning}", paint.apply("1;33", "Warning"));
     }
-    let shown: Vec<&Step> = plan.steps.iter().filter(|s| s.action != Action::Unchanged).collect();
+    let shown: Vec<&Step> = plan
+        .steps
+        .iter()
+        .filter(|s| s.action != Action::Unchanged)
+        .collect();
     if !plan.warnings.is_empty() && !shown.is_empty() {
         out.push('\n');
     }
@@ -50,7 +54,11 @@ pub fn plan_markdown(plan: &Plan) -> String {
     for warning in &plan.warnings {
         let _ = writeln!(out, "> **Warning:** {}\n", escape_markdown(warning));
     }
-    let shown: Vec<&Step> = plan.steps.iter().filter(|s| s.action != Action::Unchanged).collect();
+    let shown: Vec<&Step> = plan
+        .steps
+        .iter()
+        .filter(|s| s.action != Action::Unchanged)
+        .collect();
     if shown.is_empty() {
         return out;
     }
@@ -66,7 +74,10 @@ pub fn plan_markdown(plan: &Plan) -> String {
             step.changes.len()
         );
     }
-    for step in shown.into_iter().filter(|s| !s.changes.is_empty() || !s.notes.is_empty()) {
+    for step in shown
+        .into_iter()
+        .filter(|s| !s.changes.is_empty() || !s.notes.is_empty())
+    {
         out.push('\n');
         write_step_markdown(&mut out, step);
     }
@@ -82,13 +93,14 @@ fn summary(plan: &Plan) -> String {
     }
     format!(
         "Plan: {} to create, {} to update, {} to replace, {} to delete, {} unchanged, {} kept, \
-         {refused} refused, {errors} errors.",
+         {refused} refused, {errors} {}.",
         count(Action::Create),
         count(Action::Update),
         count(Action::Replace),
         count(Action::Delete),
         count(Action::Unchanged),
         count(Action::Kept),
+        if errors == 1 { "error" } else { "errors" },
     )
 }
 
@@ -154,12 +166,12 @@ impl Painter {
 
 fn write_step_text(out: &mut String, step: &Step, paint: Painter) {
     let header = format!(
-        "{:>3} {}/{}: {} ({})",
+        "{:>3} {}/{} ({}): {}",
         symbol(step.action),
         step.project,
         step.name,
+        kind_name(step),
         verb(step.action),
-        kind_name(step)
     );
     let _ = writeln!(out, "{}", paint.apply(action_color(step.action), &header));
     if let Some(origin) = &step.origin {
@@ -192,7 +204,11 @@ fn write_change_text(out: &mut String, change: &FieldChange, paint: Painter) {
                 Some('@') => "36",
                 _ => "0",
             };
-            let painted = if color == "0" { diff_line.to_string() } else { paint.apply(color, diff_line) };
+            let painted = if color == "0" {
+                diff_line.to_string()
+            } else {
+                paint.apply(color, diff_line)
+            };
             let _ = writeln!(out, "          {painted}");
         }
     }
@@ -228,11 +244,20 @@ fn write_change_markdown(out: &mut String, change: &FieldChange) {
         _ if change.sensitive => writeln!(out, "- {path}: {SENSITIVE}"),
         (_, _, Some(diff)) => {
             let fence = fence_for(diff);
-            writeln!(out, "- {path}:\n\n{fence}diff\n{}{fence}\n", ensure_newline(diff))
+            writeln!(
+                out,
+                "- {path}:\n\n{fence}diff\n{}{fence}\n",
+                ensure_newline(diff)
+            )
         }
         (None, Some(new), _) => writeln!(out, "- {path}: added {}", code(new)),
         (Some(old), None, _) => writeln!(out, "- {path}: removed {}", code(old)),
-        (old, new, _) => writeln!(out, "- {path}: {} → {}", code(or_none(old)), code(or_none(new))),
+        (old, new, _) => writeln!(
+            out,
+            "- {path}: {} → {}",
+            code(or_none(old)),
+            code(or_none(new))
+        ),
     };
 }
 
@@ -247,7 +272,11 @@ fn ensure_newline(text: &str) -> String {
 /// A Markdown code span that survives backticks inside the text.
 fn code(text: &str) -> String {
     let ticks = "`".repeat(longest_run(text, '`') + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
     format!("{ticks}{pad}{text}{pad}{ticks}")
 }
 
@@ -266,7 +295,9 @@ fn longest_run(text: &str, wanted: char) -> usize {
 }
 
 fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Notes and warnings are prose: keep them from opening HTML tags or tables.
