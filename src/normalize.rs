@@ -20,7 +20,8 @@ use crate::model::{
     DEFAULT_TIMEOUT, RepoKey, ServiceKey,
 };
 use crate::remote::wire::{
-    DetailAdvancedSettings, DetailDockerBuild, DetailParameter, DetailRepo, DetailResponse,
+    DetailAdvancedSettings, DetailCacheSetting, DetailDockerBuild, DetailParameter, DetailRepo,
+    DetailResourceSpec, DetailResponse,
 };
 use crate::spec::{
     AdvancedSettings, BuildSpec, CustomBuild, DockerBuildStep, DockerfileSource, ParameterType,
@@ -163,18 +164,22 @@ fn service_key(name: &str, module: &str) -> ServiceKey {
     }
 }
 
+/// The file's repos as Zadig returns them (`repo_namespace` becomes `repo_owner`; the code
+/// host name, commit and PRs are not returned), then as the live side.
 fn repos_from_spec(list: &[RepoInfo]) -> BTreeMap<RepoKey, CanonicalRepo> {
-    list.iter()
-        .map(|r| {
-            let repo = CanonicalRepo {
-                branch: r.branch.clone(),
-                remote_name: r.remote_name.clone(),
-                checkout_path: r.checkout_path.clone(),
-                submodules: r.submodules,
-            };
-            (repo_key(&r.repo_namespace, &r.repo_name), repo)
+    let as_returned: Vec<DetailRepo> = list
+        .iter()
+        .map(|r| DetailRepo {
+            repo_owner: r.repo_namespace.clone(),
+            repo_name: r.repo_name.clone(),
+            branch: r.branch.clone(),
+            remote_name: r.remote_name.clone(),
+            checkout_path: r.checkout_path.clone(),
+            submodules: r.submodules,
+            ..DetailRepo::default()
         })
-        .collect()
+        .collect();
+    repos_from_live(&as_returned)
 }
 
 fn repos_from_live(list: &[DetailRepo]) -> BTreeMap<RepoKey, CanonicalRepo> {
@@ -275,24 +280,29 @@ fn zadig_default_advanced() -> CanonicalAdvanced {
     }
 }
 
+/// The file's settings as Zadig returns them (an omitted resource spec or cache is stored as
+/// zeros), then as the live side.
 fn advanced_from_spec(settings: &AdvancedSettings) -> CanonicalAdvanced {
     let spec = settings.resource_spec.clone().unwrap_or_default();
     let cache = settings.cache_setting.clone().unwrap_or_default();
-    CanonicalAdvanced {
+    advanced_from_live(&DetailAdvancedSettings {
         timeout: settings.timeout,
-        cluster_name: Some(settings.cluster_name.clone()),
-        strategy_name: Some(settings.strategy_name.clone()),
-        resource_spec: CanonicalResourceSpec {
+        cache_setting: DetailCacheSetting {
+            enabled: cache.enabled,
+            cache_dir: cache.cache_dir,
+        },
+        cluster_name: settings.cluster_name.clone(),
+        resource_spec: DetailResourceSpec {
             cpu_limit: spec.cpu_limit,
             memory_limit: spec.memory_limit,
             cpu_req: spec.cpu_req,
             memory_req: spec.memory_req,
             gpu_limit: spec.gpu_limit,
         },
-        cache_dir: cache.cache_dir,
-        cache_enabled: cache.enabled,
+        strategy_name: settings.strategy_name.clone(),
         use_host_docker_daemon: settings.use_host_docker_daemon,
-    }
+        ..DetailAdvancedSettings::default()
+    })
 }
 
 fn advanced_from_live(settings: &DetailAdvancedSettings) -> CanonicalAdvanced {

@@ -40,6 +40,9 @@ pub fn make_plan(desired: &DesiredSet, live: &[LiveProject], options: &PlanOptio
         .iter()
         .map(|build| plan_desired(build, live_by_project.get(build.spec.project_key())))
         .collect();
+    for step in steps.iter_mut().filter(|s| s.action == Action::Create) {
+        note_name_taken_elsewhere(step, live);
+    }
     let described: BTreeSet<(&str, &str)> = desired
         .builds
         .iter()
@@ -137,6 +140,25 @@ fn compare_step(mut step: Step, desired: &CanonicalBuild, live: &CanonicalBuild)
         }
     }
     step
+}
+
+/// Zadig's build names are global: a create fails while another project holds the name.
+fn note_name_taken_elsewhere(step: &mut Step, live: &[LiveProject]) {
+    let holders = live
+        .iter()
+        .filter(|p| p.project != step.project)
+        .filter(|p| {
+            p.listing
+                .as_ref()
+                .is_ok_and(|builds| builds.iter().any(|b| b.name == step.name))
+        });
+    for holder in holders {
+        step.notes.push(format!(
+            "project {} already has a build named {}; build names are global in Zadig, \
+             so this create fails until that build is gone",
+            holder.project, step.name
+        ));
+    }
 }
 
 fn with_error(mut step: Step, reason: String) -> Step {

@@ -221,3 +221,20 @@ fn managed_projects_are_the_files_projects_plus_the_flags() {
     let extra = ["c".to_string(), "a".to_string()];
     assert_eq!(managed_projects(&set, &extra), ["a", "b", "c"]);
 }
+
+#[test]
+fn a_create_whose_name_another_project_holds_says_so() {
+    let moved = minimal_named("b", "shared");
+    let live = [
+        project("a", vec![live_written(&minimal_named("a", "shared"), 1)]),
+        project("b", vec![]),
+    ];
+    let plan = make_plan(&desired(vec![moved]), &live, &NO_PRUNE);
+    let create = plan
+        .steps
+        .iter()
+        .find(|s| s.project == "b")
+        .expect("a step for b/shared");
+    assert_eq!(create.action, Action::Create);
+    assert!(create.notes[0].contains("project a already has a build named shared"));
+}
