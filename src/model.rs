@@ -115,11 +115,27 @@ pub struct CanonicalRepo {
 /// A parameter (custom builds) or template input: the value Zadig stores, its type (`""` when
 /// none) and whether it is a credential. The value may be a secret: never print it unless
 /// `is_credential` is false on both sides of a comparison.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct CanonicalParameter {
     pub kind: String,
     pub value: String,
     pub is_credential: bool,
+}
+
+/// Redacts a credential's value, so that a debug log of a canonical build holds no secret.
+impl fmt::Debug for CanonicalParameter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = if self.is_credential {
+            "(sensitive)"
+        } else {
+            self.value.as_str()
+        };
+        f.debug_struct("CanonicalParameter")
+            .field("kind", &self.kind)
+            .field("value", &value)
+            .field("is_credential", &self.is_credential)
+            .finish()
+    }
 }
 
 /// `docker_build_step` as Zadig stores it, under the file's field names: paths trimmed, and

@@ -20,11 +20,7 @@ pub fn plan_text(plan: &Plan, color: bool) -> String {
     for warning in &plan.warnings {
         let _ = writeln!(out, "{}: {warning}", paint.apply("1;33", "Warning"));
     }
-    let shown: Vec<&Step> = plan
-        .steps
-        .iter()
-        .filter(|s| s.action != Action::Unchanged)
-        .collect();
+    let shown: Vec<&Step> = plan.steps.iter().filter(|s| worth_showing(s)).collect();
     if !plan.warnings.is_empty() && !shown.is_empty() {
         out.push('\n');
     }
@@ -54,11 +50,7 @@ pub fn plan_markdown(plan: &Plan) -> String {
     for warning in &plan.warnings {
         let _ = writeln!(out, "> **Warning:** {}\n", escape_markdown(warning));
     }
-    let shown: Vec<&Step> = plan
-        .steps
-        .iter()
-        .filter(|s| s.action != Action::Unchanged)
-        .collect();
+    let shown: Vec<&Step> = plan.steps.iter().filter(|s| worth_showing(s)).collect();
     if shown.is_empty() {
         return out;
     }
@@ -82,6 +74,12 @@ pub fn plan_markdown(plan: &Plan) -> String {
         write_step_markdown(&mut out, step);
     }
     out
+}
+
+/// Unchanged builds are only counted, unless they carry a note (a template input Zadig drops,
+/// a strategy the cluster lacks) that the user should read.
+fn worth_showing(step: &Step) -> bool {
+    step.action != Action::Unchanged || !step.notes.is_empty()
 }
 
 /// `Plan: 1 to create, …` or, when nothing would be written and nothing failed, `No changes.`

@@ -178,3 +178,41 @@ fn a_credential_value_never_appears_in_any_output() {
         "{marker}"
     );
 }
+
+#[test]
+fn an_unchanged_build_with_a_note_is_shown() {
+    let template = spec("template");
+    let live = LiveBuild {
+        name: "java-svc".into(),
+        update_time: 1,
+        detail: Ok(crate::fixtures::template_detail()),
+    };
+    let options = PlanOptions {
+        prune: false,
+        max_deletes: 5,
+    };
+    let plan = make_plan(
+        &desired(vec![template]),
+        &[project("yaml", vec![live])],
+        &options,
+    );
+    assert_eq!(plan.steps[0].action, Action::Unchanged);
+    let text = plan_text(&plan, false);
+    assert!(
+        text.contains("yaml/java-svc (template): unchanged"),
+        "{text}"
+    );
+    assert!(text.contains("NOT_IN_TEMPLATE"), "{text}");
+    assert!(
+        text.ends_with("No changes. Zadig matches the files.\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn debug_of_a_canonical_build_redacts_credentials() {
+    let canonical = zadig_sync::normalize::from_spec(&full_with_secrets());
+    let debug = format!("{canonical:?}");
+    assert!(!debug.contains("s3cr3t"), "{debug}");
+    assert!(debug.contains("(sensitive)"));
+}
