@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 /// A build as the files want it: custom (`build_script` and friends) or from a build template.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one value per build in the files; boxing would only add noise at every use"
+)]
 pub enum BuildSpec {
     Template(TemplateBuild),
     Custom(CustomBuild),
