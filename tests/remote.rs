@@ -2,6 +2,8 @@
 //! what `zadig-openapi.md` and `tests/fixtures/zadig/` say Zadig answers. One test binary; the
 //! cases live in `tests/remote/`.
 
+#[path = "remote/config.rs"]
+mod config;
 #[path = "remote/docs_fixtures.rs"]
 mod docs_fixtures;
 #[path = "remote/errors.rs"]
@@ -10,5 +12,7 @@ mod errors;
 mod resilience;
 #[path = "remote/routes.rs"]
 mod routes;
+#[path = "remote/secrets.rs"]
+mod secrets;
 #[path = "remote/support.rs"]
 mod support;

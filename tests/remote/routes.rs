@@ -2,7 +2,9 @@
 //! and how it reads Zadig's answer.
 
 use serde_json::{Value, json};
-use wiremock::matchers::{bearer_token, body_json, method, path, query_param, query_param_is_missing};
+use wiremock::matchers::{
+    bearer_token, body_json, method, path, query_param, query_param_is_missing,
+};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use zadig_sync::remote::wire::DetailResponse;
 use zadig_sync::remote::{LIST_PAGE_SIZE, RemoteError};
@@ -12,8 +14,10 @@ use crate::support::{TOKEN, client, custom_spec, fixture, success, template_spec
 
 fn listed(count: usize, offset: usize) -> Vec<Value> {
     (offset..offset + count)
-        .map(|i| json!({"name": format!("b{i:03}"), "project_key": "yaml", "source": "zadig",
-                        "update_by": "admin", "update_time": 1764115200 + i, "target_services": []}))
+        .map(|i| {
+            json!({"name": format!("b{i:03}"), "project_key": "yaml", "source": "zadig",
+                        "update_by": "admin", "update_time": 1764115200 + i, "target_services": []})
+        })
         .collect()
 }
 
@@ -24,7 +28,9 @@ fn list_page(page: u32, total: usize, builds: Vec<Value>) -> Mock {
         .and(query_param("pageNum", page.to_string()))
         .and(query_param("pageSize", LIST_PAGE_SIZE.to_string()))
         .and(bearer_token(TOKEN))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"total": total, "builds": builds})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"total": total, "builds": builds})),
+        )
         .expect(1)
 }
 
@@ -62,7 +68,11 @@ async fn list_whose_pages_fall_short_of_total_is_incomplete() {
     let error = client(&server).list_builds("yaml").await.unwrap_err();
 
     match &error {
-        RemoteError::IncompleteList { project, expected, got } => {
+        RemoteError::IncompleteList {
+            project,
+            expected,
+            got,
+        } => {
             assert_eq!((project.as_str(), *expected, *got), ("yaml", 4, 2));
         }
         other => panic!("expected IncompleteList, got {other:?}"),
@@ -76,7 +86,14 @@ async fn list_whose_second_page_repeats_builds_is_incomplete() {
     list_page(1, 110, listed(100, 0)).mount(&server).await;
     list_page(2, 110, listed(10, 95)).mount(&server).await;
     let error = client(&server).list_builds("yaml").await.unwrap_err();
-    assert!(matches!(error, RemoteError::IncompleteList { expected: 110, got: 100, .. }));
+    assert!(matches!(
+        error,
+        RemoteError::IncompleteList {
+            expected: 110,
+            got: 100,
+            ..
+        }
+    ));
 }
 
 #[tokio::test]
@@ -118,7 +135,10 @@ async fn detail_of_a_template_target_names_service_and_module() {
         service_module: "billing-mod".to_owned(),
     };
 
-    let detail = client(&server).get_build_target("yaml", "java-svc", &service).await.unwrap();
+    let detail = client(&server)
+        .get_build_target("yaml", "java-svc", &service)
+        .await
+        .unwrap();
 
     assert_eq!(detail.template_name, "java-template");
     let keys: Vec<_> = detail.parameters.iter().map(|p| p.key.as_str()).collect();
@@ -132,14 +152,20 @@ async fn names_and_keys_are_url_encoded() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
         .mount(&server)
         .await;
-    Mock::given(method("DELETE")).respond_with(success()).mount(&server).await;
+    Mock::given(method("DELETE"))
+        .respond_with(success())
+        .mount(&server)
+        .await;
     let client = client(&server);
 
     client.get_build("p q&r", "a b?#%é").await.unwrap();
     client.delete_build("p q&r", "a+b=c").await.unwrap();
 
     let requests = server.received_requests().await.unwrap();
-    let sent: Vec<_> = requests.iter().map(|r| r.url[url::Position::BeforePath..].to_owned()).collect();
+    let sent: Vec<_> = requests
+        .iter()
+        .map(|r| r.url[url::Position::BeforePath..].to_owned())
+        .collect();
     assert_eq!(
         sent,
         [
@@ -235,7 +261,10 @@ async fn delete_of_a_missing_build_succeeds_like_zadig_does() {
         .expect(1)
         .mount(&server)
         .await;
-    client(&server).delete_build("yaml", "missing").await.unwrap();
+    client(&server)
+        .delete_build("yaml", "missing")
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

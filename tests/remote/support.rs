@@ -38,7 +38,9 @@ pub fn client(server: &MockServer) -> ZadigClient {
 }
 
 pub fn fixture_path(relative: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(relative)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(relative)
 }
 
 /// A fixture file as JSON, e.g. `fixture("zadig/full.json")`.
