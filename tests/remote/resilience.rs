@@ -10,7 +10,9 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 use zadig_sync::remote::{ClientConfig, RemoteError, RetryPolicy, ZadigClient};
 
-use crate::support::{client, config, custom_spec, success, token, zadig_error};
+use crate::support::{
+    answer_always, answer_once_then, client, client_with, custom_spec, success, token, zadig_error,
+};
 
 fn reset(_: &Request) -> io::Error {
     io::Error::new(io::ErrorKind::ConnectionReset, "connection reset by peer")
@@ -63,22 +65,14 @@ async fn a_rejected_request_is_not_retried() {
 async fn retry_after_is_honoured_up_to_max_backoff() {
     let server = MockServer::start().await;
     let throttled = ResponseTemplate::new(429).insert_header("retry-after", "1");
-    Mock::given(method("GET"))
-        .respond_with(throttled)
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(empty_detail())
-        .mount(&server)
-        .await;
-    let mut config = config(&server);
-    config.retry = RetryPolicy {
-        max_retries: 2,
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(300),
-    };
-    let client = ZadigClient::new(config).unwrap();
+    answer_once_then(&server, "GET", throttled, empty_detail()).await;
+    let client = client_with(&server, |config| {
+        config.retry = RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(300),
+        }
+    });
 
     let started = Instant::now();
     client.get_build("yaml", "x").await.unwrap();
@@ -98,10 +92,7 @@ async fn a_reset_connection_is_retried() {
         .up_to_n_times(2)
         .mount(&server)
         .await;
-    Mock::given(method("DELETE"))
-        .respond_with(success())
-        .mount(&server)
-        .await;
+    answer_always(&server, "DELETE", success()).await;
 
     client(&server).delete_build("yaml", "x").await.unwrap();
 
@@ -150,22 +141,14 @@ async fn a_refused_connection_says_it_cannot_connect() {
 
 #[tokio::test]
 async fn a_slow_answer_times_out_and_is_retried() {
+    let slow = || empty_detail().set_delay(Duration::from_millis(500));
+    let short_timeout =
+        |config: &mut ClientConfig| config.request_timeout = Duration::from_millis(100);
     let server = MockServer::start().await;
-    let slow = empty_detail().set_delay(Duration::from_millis(500));
-    Mock::given(method("GET"))
-        .respond_with(slow)
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(empty_detail())
-        .mount(&server)
-        .await;
-    let mut config = config(&server);
-    config.request_timeout = Duration::from_millis(100);
-    let client = ZadigClient::new(config.clone()).unwrap();
+    answer_once_then(&server, "GET", slow(), empty_detail()).await;
 
     let started = Instant::now();
+    let client = client_with(&server, short_timeout);
     client.get_build("yaml", "x").await.unwrap();
     assert!(
         started.elapsed() < Duration::from_millis(450),
@@ -173,19 +156,13 @@ async fn a_slow_answer_times_out_and_is_retried() {
         started.elapsed()
     );
 
-    config.retry.max_retries = 0;
     let server = MockServer::start().await;
-    let slow = empty_detail().set_delay(Duration::from_millis(500));
-    Mock::given(method("GET"))
-        .respond_with(slow)
-        .mount(&server)
-        .await;
-    config.base_url = server.uri();
-    let error = ZadigClient::new(config)
-        .unwrap()
-        .get_build("yaml", "x")
-        .await
-        .unwrap_err();
+    answer_always(&server, "GET", slow()).await;
+    let client = client_with(&server, |config| {
+        short_timeout(config);
+        config.retry.max_retries = 0;
+    });
+    let error = client.get_build("yaml", "x").await.unwrap_err();
     assert!(error.to_string().contains("no answer in time"), "{error}");
 }
 
@@ -194,15 +171,8 @@ async fn create_retried_into_same_name(
     read_back: serde_json::Value,
 ) -> (MockServer, Result<(), RemoteError>) {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(zadig_error("duplicate_name_other_project"))
-        .mount(&server)
-        .await;
+    let taken = zadig_error("duplicate_name_other_project");
+    answer_once_then(&server, "POST", ResponseTemplate::new(503), taken).await;
     Mock::given(method("GET"))
         .and(path("/openapi/build/api-test/detail"))
         .respond_with(ResponseTemplate::new(200).set_body_json(read_back))
@@ -258,9 +228,7 @@ async fn the_rate_limit_spaces_requests() {
         .respond_with(empty_detail())
         .mount(&server)
         .await;
-    let mut config = config(&server);
-    config.rate_limit = 50;
-    let client = ZadigClient::new(config).unwrap();
+    let client = client_with(&server, |config| config.rate_limit = 50);
 
     // 50 pass at once (the burst), the next 10 come 20 ms apart.
     let started = Instant::now();
@@ -282,9 +250,7 @@ async fn the_concurrency_limit_bounds_requests_in_flight() {
         .respond_with(slow)
         .mount(&server)
         .await;
-    let mut config = config(&server);
-    config.concurrency = 2;
-    let client = ZadigClient::new(config).unwrap();
+    let client = client_with(&server, |config| config.concurrency = 2);
 
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();

@@ -8,9 +8,9 @@ use wiremock::matchers::{
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use zadig_sync::remote::wire::DetailResponse;
 use zadig_sync::remote::{LIST_PAGE_SIZE, RemoteError};
-use zadig_sync::spec::ServiceRef;
+use zadig_sync::spec::{BuildSpec, ServiceRef};
 
-use crate::support::{TOKEN, client, custom_spec, fixture, success, template_spec};
+use crate::support::{TOKEN, answer_always, client, custom_spec, fixture, success, template_spec};
 
 fn listed(count: usize, offset: usize) -> Vec<Value> {
     (offset..offset + count)
@@ -148,14 +148,13 @@ async fn detail_of_a_template_target_names_service_and_module() {
 #[tokio::test]
 async fn names_and_keys_are_url_encoded() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .respond_with(success())
-        .mount(&server)
-        .await;
+    answer_always(
+        &server,
+        "GET",
+        ResponseTemplate::new(200).set_body_json(json!({})),
+    )
+    .await;
+    answer_always(&server, "DELETE", success()).await;
     let client = client(&server);
 
     client.get_build("p q&r", "a b?#%é").await.unwrap();
@@ -175,54 +174,59 @@ async fn names_and_keys_are_url_encoded() {
     );
 }
 
+/// Expects exactly one `verb route?query` carrying the token and `body`, and answers success.
+/// Without `source` in `query`, the request must not carry one.
+async fn expect_write(
+    server: &MockServer,
+    verb: &str,
+    route: &str,
+    query: &[(&str, &str)],
+    body: Value,
+) {
+    let mut mock = Mock::given(method(verb))
+        .and(path(route))
+        .and(bearer_token(TOKEN))
+        .and(body_json(body));
+    for (key, value) in query {
+        mock = mock.and(query_param(*key, *value));
+    }
+    if !query.iter().any(|(key, _)| *key == "source") {
+        mock = mock.and(query_param_is_missing("source"));
+    }
+    mock.respond_with(success()).expect(1).mount(server).await;
+}
+
+fn spec_json(spec: &BuildSpec) -> Value {
+    serde_json::to_value(spec).unwrap()
+}
+
 #[tokio::test]
 async fn create_custom_posts_the_spec_without_source() {
     let server = MockServer::start().await;
     let spec = custom_spec();
-    Mock::given(method("POST"))
-        .and(path("/openapi/build"))
-        .and(query_param("projectKey", "yaml"))
-        .and(query_param_is_missing("source"))
-        .and(bearer_token(TOKEN))
-        .and(body_json(&spec))
-        .respond_with(success())
-        .expect(1)
-        .mount(&server)
-        .await;
+    let query = [("projectKey", "yaml")];
+    expect_write(&server, "POST", "/openapi/build", &query, spec_json(&spec)).await;
     client(&server).create_build(&spec).await.unwrap();
 }
 
 #[tokio::test]
 async fn create_template_posts_with_source_template() {
     let server = MockServer::start().await;
-    let spec = template_spec();
     let sent = fixture("zadig/template.json")["create_request"]["body"].clone();
-    Mock::given(method("POST"))
-        .and(path("/openapi/build"))
-        .and(query_param("source", "template"))
-        .and(query_param("projectKey", "yaml"))
-        .and(body_json(sent))
-        .respond_with(success())
-        .expect(1)
-        .mount(&server)
-        .await;
-    client(&server).create_build(&spec).await.unwrap();
+    let query = [("source", "template"), ("projectKey", "yaml")];
+    expect_write(&server, "POST", "/openapi/build", &query, sent).await;
+    client(&server)
+        .create_build(&template_spec())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn update_custom_puts_to_the_collection() {
     let server = MockServer::start().await;
     let spec = custom_spec();
-    Mock::given(method("PUT"))
-        .and(path("/openapi/build"))
-        .and(query_param("projectKey", "yaml"))
-        .and(query_param_is_missing("source"))
-        .and(bearer_token(TOKEN))
-        .and(body_json(&spec))
-        .respond_with(success())
-        .expect(1)
-        .mount(&server)
-        .await;
+    let query = [("projectKey", "yaml")];
+    expect_write(&server, "PUT", "/openapi/build", &query, spec_json(&spec)).await;
     client(&server).update_build(&spec).await.unwrap();
 }
 
@@ -230,21 +234,9 @@ async fn update_custom_puts_to_the_collection() {
 async fn update_template_uses_the_template_route_never_source_template() {
     let server = MockServer::start().await;
     let spec = template_spec();
-    Mock::given(method("PUT"))
-        .and(query_param("source", "template"))
-        .respond_with(ResponseTemplate::new(400))
-        .expect(0)
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path("/openapi/build/java-svc/template"))
-        .and(query_param("projectKey", "yaml"))
-        .and(bearer_token(TOKEN))
-        .and(body_json(&spec))
-        .respond_with(success())
-        .expect(1)
-        .mount(&server)
-        .await;
+    let query = [("projectKey", "yaml")];
+    let route = "/openapi/build/java-svc/template";
+    expect_write(&server, "PUT", route, &query, spec_json(&spec)).await;
     client(&server).update_build(&spec).await.unwrap();
 }
 

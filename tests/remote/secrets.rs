@@ -9,7 +9,7 @@ use wiremock::matchers::{bearer_token, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use zadig_sync::remote::ZadigClient;
 
-use crate::support::{TOKEN, client, config, custom_spec, zadig_error};
+use crate::support::{TOKEN, answer_always, client, config, custom_spec, zadig_error};
 
 /// Log output collected in memory.
 #[derive(Clone, Default)]
@@ -50,6 +50,9 @@ async fn the_token_appears_in_no_log_line_at_trace() {
     // A current-thread runtime: every task of the client runs on this thread, under this
     // subscriber.
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests run on other threads without a subscriber; one that registered a callsite
+    // while this subscriber was being installed could leave it cached as disabled.
+    tracing::callsite::rebuild_interest_cache();
 
     let server = MockServer::start().await;
     Mock::given(method("GET"))
@@ -58,14 +61,8 @@ async fn the_token_appears_in_no_log_line_at_trace() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .respond_with(zadig_error("unauthorized"))
-        .mount(&server)
-        .await;
+    answer_always(&server, "GET", ResponseTemplate::new(503)).await;
+    answer_always(&server, "PUT", zadig_error("unauthorized")).await;
     let client = client(&server);
 
     client.get_build("yaml", "x").await.unwrap();

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::Value;
-use wiremock::{MockServer, ResponseTemplate};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 use zadig_sync::remote::{ClientConfig, RetryPolicy, Token, ZadigClient, resolve_token};
 use zadig_sync::spec::BuildSpec;
 
@@ -72,4 +73,34 @@ pub fn zadig_error(name: &str) -> ResponseTemplate {
 
 pub fn success() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(serde_json::json!({"message": "success"}))
+}
+
+/// Mounts `verb` answered with `first` once, then with `then` for every later request.
+pub async fn answer_once_then(
+    server: &MockServer,
+    verb: &str,
+    first: ResponseTemplate,
+    then: ResponseTemplate,
+) {
+    Mock::given(method(verb))
+        .respond_with(first)
+        .up_to_n_times(1)
+        .mount(server)
+        .await;
+    answer_always(server, verb, then).await;
+}
+
+/// Mounts `verb` answered with `answer`, whatever the path.
+pub async fn answer_always(server: &MockServer, verb: &str, answer: ResponseTemplate) {
+    Mock::given(method(verb))
+        .respond_with(answer)
+        .mount(server)
+        .await;
+}
+
+/// A client of `server` with its configuration adjusted by `adjust`.
+pub fn client_with(server: &MockServer, adjust: impl FnOnce(&mut ClientConfig)) -> ZadigClient {
+    let mut config = config(server);
+    adjust(&mut config);
+    ZadigClient::new(config).unwrap()
 }
