@@ -1,0 +1,330 @@
+//! How the client reaches Zadig: the server address, the API token and where it came from,
+//! TLS trust, limits and timeouts, and the checks made before any request is sent (a token
+//! never goes over plain http to a host that is not loopback).
+//!
+//! I/O: reads the token file and the CA file named by the caller; never reads the environment
+//! itself (the caller passes env values in, which keeps this testable).
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use url::{Host, Url};
+
+use super::retry::RetryPolicy;
+use crate::cli::ServerArgs;
+
+/// The Zadig API token. Never printed: `Debug` and `Display` show `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    /// The secret itself, for the `Authorization` header and nothing else.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Checks what Zadig's gateway would reject anyway: it splits the header value on single
+    /// spaces and wants exactly two parts, so inner whitespace can never work.
+    fn parse(raw: &str, origin: TokenOrigin) -> Result<Self, ConfigError> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err(ConfigError::TokenEmpty { origin });
+        }
+        let header_safe = trimmed.chars().all(|c| c.is_ascii_graphic());
+        if !header_safe {
+            return Err(ConfigError::TokenMalformed { origin });
+        }
+        Ok(Token(trimmed.to_owned()))
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Where a token was read from, so that an error about it says which source to fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenOrigin {
+    FlagFile(PathBuf),
+    EnvToken,
+    EnvTokenFile(PathBuf),
+}
+
+impl fmt::Display for TokenOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenOrigin::FlagFile(path) => write!(f, "--token-file {}", path.display()),
+            TokenOrigin::EnvToken => f.write_str("ZADIG_TOKEN"),
+            TokenOrigin::EnvTokenFile(path) => write!(f, "ZADIG_TOKEN_FILE {}", path.display()),
+        }
+    }
+}
+
+/// What is wrong with the client's configuration; nothing has been sent yet.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no Zadig API token: set ZADIG_TOKEN or ZADIG_TOKEN_FILE, or pass --token-file")]
+    TokenMissing,
+    #[error("cannot read the API token from {origin}: {source}")]
+    TokenFileRead {
+        origin: TokenOrigin,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the API token from {origin} is empty")]
+    TokenEmpty { origin: TokenOrigin },
+    #[error(
+        "the API token from {origin} contains spaces or non-ASCII characters; \
+         copy it again from Zadig (Account Settings → API Token)"
+    )]
+    TokenMalformed { origin: TokenOrigin },
+    #[error("the API token cannot be sent in an HTTP header")]
+    TokenNotAHeader,
+    #[error("invalid Zadig URL {url:?}: {source}")]
+    InvalidUrl {
+        url: String,
+        #[source]
+        source: url::ParseError,
+    },
+    #[error("invalid Zadig URL {url:?}: the scheme must be https or http")]
+    UnsupportedScheme { url: String },
+    #[error(
+        "refusing to send the API token over plain http to {url}, which is not a loopback \
+         address: use https://, or pass --insecure-http if this network is trusted"
+    )]
+    InsecureHttp { url: String },
+    #[error("cannot read the CA file {}: {source}", path.display())]
+    CaFileRead {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the CA file {} is not a PEM bundle of certificates: {source}", path.display())]
+    CaFileInvalid {
+        path: PathBuf,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("the CA file {} holds no PEM certificate", path.display())]
+    CaFileEmpty { path: PathBuf },
+    #[error("--concurrency must be at least 1")]
+    ZeroConcurrency,
+    #[error("cannot set up the HTTP client: {source}")]
+    HttpClient {
+        #[source]
+        source: reqwest::Error,
+    },
+}
+
+/// Finds the API token. Precedence: the `--token-file` flag, then `ZADIG_TOKEN`, then
+/// `ZADIG_TOKEN_FILE`. The caller passes the environment values in; the value is trimmed of
+/// surrounding whitespace (files usually end with a newline).
+pub fn resolve_token(
+    flag_file: Option<&Path>,
+    env_token: Option<String>,
+    env_token_file: Option<PathBuf>,
+) -> Result<Token, ConfigError> {
+    if let Some(path) = flag_file {
+        return read_token_file(TokenOrigin::FlagFile(path.to_owned()), path);
+    }
+    if let Some(value) = env_token {
+        return Token::parse(&value, TokenOrigin::EnvToken);
+    }
+    if let Some(path) = env_token_file {
+        return read_token_file(TokenOrigin::EnvTokenFile(path.clone()), &path);
+    }
+    Err(ConfigError::TokenMissing)
+}
+
+fn read_token_file(origin: TokenOrigin, path: &Path) -> Result<Token, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Token::parse(&text, origin),
+        Err(source) => Err(ConfigError::TokenFileRead { origin, source }),
+    }
+}
+
+/// Everything the client needs; `Debug` is safe to log (the token prints as `***`).
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Zadig's address, e.g. `https://zadig.example.com` (a path prefix is kept).
+    pub base_url: String,
+    pub token: Token,
+    /// Extra PEM certificates trusted besides the system roots (a private CA).
+    pub ca_file: Option<PathBuf>,
+    /// Allow the token over plain http to a host that is not loopback.
+    pub insecure_http: bool,
+    /// Requests per second at most, over all tasks; 0 = no limit.
+    pub rate_limit: u32,
+    /// Requests in flight at most, over all tasks.
+    pub concurrency: u32,
+    /// Time allowed for one attempt, from connecting to the last byte of the answer.
+    pub request_timeout: Duration,
+    pub connect_timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl ClientConfig {
+    pub const DEFAULT_RATE_LIMIT: u32 = 50;
+    pub const DEFAULT_CONCURRENCY: u32 = 16;
+    pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// The defaults of the command line, for `base_url` and `token`.
+    pub fn new(base_url: impl Into<String>, token: Token) -> Self {
+        ClientConfig {
+            base_url: base_url.into(),
+            token,
+            ca_file: None,
+            insecure_http: false,
+            rate_limit: Self::DEFAULT_RATE_LIMIT,
+            concurrency: Self::DEFAULT_CONCURRENCY,
+            request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
+            connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// The configuration the server flags describe; `base_url` is `--url`/`ZADIG_URL`
+    /// (the caller decides what to do when it is absent, e.g. with `--emulator`).
+    pub fn from_server_args(args: &ServerArgs, base_url: String, token: Token) -> Self {
+        ClientConfig {
+            ca_file: args.ca_file.clone(),
+            insecure_http: args.insecure_http,
+            rate_limit: args.rate_limit,
+            concurrency: args.concurrency,
+            request_timeout: args.request_timeout,
+            ..ClientConfig::new(base_url, token)
+        }
+    }
+}
+
+/// Parses `base_url` and applies the plain-http rule. The returned URL has no trailing slash
+/// in its path, so route paths can be appended.
+pub(super) fn checked_base_url(config: &ClientConfig) -> Result<Url, ConfigError> {
+    let raw = config.base_url.trim();
+    let mut url = Url::parse(raw).map_err(|source| ConfigError::InvalidUrl {
+        url: raw.to_owned(),
+        source,
+    })?;
+    match url.scheme() {
+        "https" => {}
+        "http" if config.insecure_http || is_loopback(&url) => {}
+        "http" => {
+            return Err(ConfigError::InsecureHttp {
+                url: raw.to_owned(),
+            });
+        }
+        _ => {
+            return Err(ConfigError::UnsupportedScheme {
+                url: raw.to_owned(),
+            });
+        }
+    }
+    let path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&path);
+    url.set_query(None);
+    url.set_fragment(None);
+    Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Reads the `--ca-file` PEM bundle into certificates for reqwest.
+pub(super) fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, ConfigError> {
+    let pem = std::fs::read(path).map_err(|source| ConfigError::CaFileRead {
+        path: path.to_owned(),
+        source,
+    })?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|source| {
+        ConfigError::CaFileInvalid {
+            path: path.to_owned(),
+            source,
+        }
+    })?;
+    if certs.is_empty() {
+        return Err(ConfigError::CaFileEmpty {
+            path: path.to_owned(),
+        });
+    }
+    Ok(certs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(url: &str, insecure_http: bool) -> ClientConfig {
+        let token = Token::parse("t0ken", TokenOrigin::EnvToken).unwrap();
+        ClientConfig {
+            insecure_http,
+            ..ClientConfig::new(url, token)
+        }
+    }
+
+    #[test]
+    fn plain_http_is_allowed_only_to_loopback_unless_insecure() {
+        let allowed = [
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9",
+            "http://[::1]:80/",
+            "http://LocalHost:1",
+            "https://zadig.example.com",
+        ];
+        for url in allowed {
+            assert!(checked_base_url(&config(url, false)).is_ok(), "{url}");
+        }
+        let refused = [
+            "http://zadig.example.com",
+            "http://10.0.0.1",
+            "http://localhost.evil.com",
+        ];
+        for url in refused {
+            let err = checked_base_url(&config(url, false)).unwrap_err();
+            assert!(matches!(err, ConfigError::InsecureHttp { .. }), "{url}");
+            assert!(err.to_string().contains("--insecure-http"));
+            assert!(err.to_string().contains(url));
+            assert!(checked_base_url(&config(url, true)).is_ok(), "{url}");
+        }
+    }
+
+    #[test]
+    fn base_url_keeps_its_prefix_without_trailing_slash() {
+        let url = checked_base_url(&config("https://h.example/zadig/?x=1", false)).unwrap();
+        assert_eq!(url.as_str(), "https://h.example/zadig");
+    }
+
+    #[test]
+    fn other_schemes_and_garbage_are_refused() {
+        let err = checked_base_url(&config("ftp://h.example", false)).unwrap_err();
+        assert!(matches!(err, ConfigError::UnsupportedScheme { .. }));
+        let err = checked_base_url(&config("not a url", false)).unwrap_err();
+        assert!(matches!(err, ConfigError::InvalidUrl { .. }));
+    }
+
+    #[test]
+    fn token_rejects_inner_whitespace_and_trims_the_rest() {
+        let token = Token::parse("  abc.def\n", TokenOrigin::EnvToken).unwrap();
+        assert_eq!(token.expose(), "abc.def");
+        let err = Token::parse("abc def", TokenOrigin::EnvToken).unwrap_err();
+        assert!(matches!(err, ConfigError::TokenMalformed { .. }));
+        let err = Token::parse(" \n", TokenOrigin::EnvToken).unwrap_err();
+        assert!(err.to_string().contains("ZADIG_TOKEN"));
+    }
+}
