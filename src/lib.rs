@@ -8,8 +8,11 @@
 pub mod cli;
 pub mod commands;
 pub mod desired;
+pub mod diagnostic;
 pub mod emulator;
+pub mod files;
 pub mod live;
+pub mod load;
 pub mod plan;
 pub mod remote;
 pub mod spec;
