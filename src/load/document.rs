@@ -93,9 +93,8 @@ fn read_build_script_file(
             object.insert("build_script".to_string(), Json::String(script));
         }
         Err(error) => {
-            let message = format!(
-                "cannot read `build_script_file: {relative}` (relative to this YAML file): {error}"
-            );
+            let message =
+                format!("`build_script_file` (a path relative to this YAML file): {error}");
             findings.push(Finding::error("build-script-file", pos, message));
         }
     }

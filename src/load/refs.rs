@@ -97,7 +97,7 @@ impl Resolver<'_> {
             ReferenceMode::Online => Finding::error(
                 "unresolved-reference",
                 pos,
-                format!("{problem}; set it before talking to Zadig"),
+                format!("{problem}; provide it before talking to Zadig"),
             ),
         }
     }
