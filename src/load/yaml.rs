@@ -113,7 +113,7 @@ const MAX_DEPTH: usize = 24;
 
 /// Most nodes accepted in one file, aliases expanded: a large build file has a few hundred;
 /// the cap stops "billion laughs" alias bombs early.
-const MAX_NODES: usize = 100_000;
+const MAX_NODES: usize = 20_000;
 
 fn options() -> Options {
     serde_saphyr::options! {
@@ -121,6 +121,10 @@ fn options() -> Options {
         budget: serde_saphyr::budget! {
             max_depth: MAX_DEPTH,
             max_nodes: MAX_NODES,
+            max_recorded_anchor_events: MAX_NODES,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_NODES,
         },
         with_snippet: false,
     }
@@ -136,15 +140,22 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, SyntaxError> {
     Ok(raw.into_iter().map(|doc| into_node(doc, text)).collect())
 }
 
-/// serde-saphyr's message without its trailing ` at line L, column C` (we print the place
+/// serde-saphyr's message without its ` at line L, column C…` tail (we print the place
 /// ourselves) and without its advice to change parser options, which users cannot do.
 fn message_of(error: &serde_saphyr::Error) -> String {
     let message = error.without_snippet().to_string();
-    let message = match message.rfind(" at line ") {
-        Some(at) => message[..at].to_string(),
-        None => message,
-    };
-    message.replace(", set DuplicateKeyPolicy in Options if acceptable", "")
+    let message = message
+        .find(" at line ")
+        .map_or(&message[..], |at| &message[..at]);
+    let message = message.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+    if message.starts_with("budget breached") || message.starts_with("recursion limit") {
+        format!(
+            "this YAML goes past the loader's limits ({MAX_DEPTH} levels of nesting, \
+             {MAX_NODES} nodes with aliases expanded): {message}"
+        )
+    } else {
+        message
+    }
 }
 
 fn pos_of(location: Location) -> Option<Pos> {
