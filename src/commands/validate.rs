@@ -15,9 +15,7 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
         OutputFormat::Json => println!("{}", render_json(&outcome.diagnostics)),
         OutputFormat::Text | OutputFormat::Markdown => {
             print!("{}", render_text(&outcome.diagnostics));
-            if !outcome.has_errors() {
-                println!("{}", summary(&outcome));
-            }
+            println!("{}", summary(&outcome));
         }
     }
     Ok(if outcome.has_errors() {
@@ -27,7 +25,8 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
     })
 }
 
-/// `12 builds in 3 projects, 9 files` (`, 2 warnings` when there are).
+/// Valid: `12 builds in 3 projects, 9 files` (`, 2 warnings` when there are).
+/// Invalid: `3 errors, 1 warning`.
 fn summary(outcome: &LoadOutcome) -> String {
     let DesiredSet { builds, file_count } = &outcome.desired;
     let warnings = outcome
@@ -35,6 +34,14 @@ fn summary(outcome: &LoadOutcome) -> String {
         .iter()
         .filter(|d| d.severity == Severity::Warning)
         .count();
+    if outcome.has_errors() {
+        let errors = outcome.diagnostics.len() - warnings;
+        return format!(
+            "{}, {}",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        );
+    }
     let mut line = format!(
         "{} in {}, {}",
         plural(builds.len(), "build"),
