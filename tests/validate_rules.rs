@@ -138,14 +138,17 @@ fn build_names_are_unique_across_files_and_projects() {
         &[],
     );
     insta::assert_snapshot!(render_text(&outcome.diagnostics));
-    assert_eq!(outcome.desired.builds.len(), 1, "the second use is left out");
+    assert_eq!(
+        outcome.desired.builds.len(),
+        1,
+        "the second use is left out"
+    );
 }
 
 #[test]
 fn duplicate_parameter_keys() {
-    let yaml = format!(
-        "{VALID}parameters:\n  - key: A\n    default_value: x\n  - key: B\n  - key: A\n"
-    );
+    let yaml =
+        format!("{VALID}parameters:\n  - key: A\n    default_value: x\n  - key: B\n  - key: A\n");
     insta::assert_snapshot!(diagnose(&yaml));
 }
 
@@ -215,7 +218,10 @@ fn build_script_and_build_script_file_are_exclusive() {
 #[test]
 fn build_script_file_is_read_relative_to_the_yaml_file() {
     let yaml = format!("{VALID}build_script_file: scripts/build.sh\n");
-    let files = [("b/a.yaml", yaml.as_str()), ("b/scripts/build.sh", "make all\n")];
+    let files = [
+        ("b/a.yaml", yaml.as_str()),
+        ("b/scripts/build.sh", "make all\n"),
+    ];
     let outcome = load_with(&files, ReferenceMode::Online, &[]);
     assert_eq!(outcome.diagnostics, vec![]);
     let BuildSpec::Custom(build) = &outcome.desired.builds[0].spec else {
@@ -252,20 +258,30 @@ parameters:
 
 #[test]
 fn references_are_substituted_from_env_and_files() {
-    let files = [("b/a.yaml", WITH_REFERENCES), ("b/secrets/cert.pem", "PEM\n")];
+    let files = [
+        ("b/a.yaml", WITH_REFERENCES),
+        ("b/secrets/cert.pem", "PEM\n"),
+    ];
     let outcome = load_with(&files, ReferenceMode::Online, &[("API_TOKEN", "s3cret")]);
     assert_eq!(outcome.diagnostics, vec![]);
     let BuildSpec::Custom(build) = &outcome.desired.builds[0].spec else {
         panic!("a custom build");
     };
     assert_eq!(build.parameters[0].default_value, "s3cret");
-    assert_eq!(build.parameters[1].default_value, "PEM", "one final newline dropped");
+    assert_eq!(
+        build.parameters[1].default_value, "PEM",
+        "one final newline dropped"
+    );
     assert_eq!(build.build_script, "echo ${SERVICE} ${env:LITERAL}");
 }
 
 #[test]
 fn unresolved_references_warn_offline_and_keep_the_build() {
-    let outcome = load_with(&[("b/a.yaml", WITH_REFERENCES)], ReferenceMode::Offline, &[]);
+    let outcome = load_with(
+        &[("b/a.yaml", WITH_REFERENCES)],
+        ReferenceMode::Offline,
+        &[],
+    );
     assert!(!outcome.has_errors());
     let BuildSpec::Custom(build) = &outcome.desired.builds[0].spec else {
         panic!("a custom build");
@@ -321,7 +337,10 @@ project_key: p
 #[test]
 fn documents_that_are_not_mappings_and_empty_files() {
     let outcome = load_with(
-        &[("b/a.yaml", "- just\n- a list\n"), ("b/e.yaml", "# nothing yet\n")],
+        &[
+            ("b/a.yaml", "- just\n- a list\n"),
+            ("b/e.yaml", "# nothing yet\n"),
+        ],
         ReferenceMode::Offline,
         &[],
     );
@@ -345,5 +364,8 @@ target_services:
     let BuildSpec::Template(build) = &outcome.desired.builds[0].spec else {
         panic!("a template build");
     };
-    assert_eq!(build.target_services[0].inputs[0].value, "1.20", "spelling kept");
+    assert_eq!(
+        build.target_services[0].inputs[0].value, "1.20",
+        "spelling kept"
+    );
 }

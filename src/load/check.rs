@@ -11,20 +11,19 @@ use serde_json::{Map, Number, Value as Json};
 use crate::load::finding::Finding;
 use crate::load::yaml::{Node, Scalar, Value};
 
+/// The schema that accepts anything.
+static ANY: Json = Json::Bool(true);
+
 pub struct Checker<'a> {
-    definitions: &'a Map<String, Json>,
+    /// The file schema of [`crate::load::schema::file_schema`]; `$ref`s point into it.
+    schema: &'a Json,
     pub findings: Vec<Finding>,
 }
 
 impl<'a> Checker<'a> {
-    /// `schema` is the file schema of [`crate::load::schema::file_schema`].
     pub fn new(schema: &'a Json) -> Self {
-        static EMPTY: std::sync::OnceLock<Map<String, Json>> = std::sync::OnceLock::new();
-        let definitions = schema["definitions"]
-            .as_object()
-            .unwrap_or_else(|| EMPTY.get_or_init(Map::new));
         Self {
-            definitions,
+            schema,
             findings: Vec::new(),
         }
     }
@@ -32,12 +31,13 @@ impl<'a> Checker<'a> {
     /// Checks a document against the named definition (`CustomBuild` or `TemplateBuild`).
     /// Returns the JSON of what could be read; absent or broken fields are left out.
     pub fn document(&mut self, doc: &Node, definition: &str) -> Json {
-        let schema = Json::String(format!("#/definitions/{definition}"));
-        let schema = serde_json::json!({ "$ref": schema });
-        self.conform(doc, &schema, "").unwrap_or(Json::Null)
+        match self.schema["definitions"].get(definition) {
+            Some(schema) => self.conform(doc, schema, "").unwrap_or(Json::Null),
+            None => to_json(doc),
+        }
     }
 
-    fn conform(&mut self, node: &Node, schema: &Json, field: &str) -> Option<Json> {
+    fn conform(&mut self, node: &Node, schema: &'a Json, field: &str) -> Option<Json> {
         let schema = self.resolve(schema, &node.value);
         if is_any(schema) {
             return Some(to_json(node));
@@ -61,16 +61,14 @@ impl<'a> Checker<'a> {
     }
 
     /// Follows `$ref`, and picks the non-null alternative of an `Option`'s `anyOf`.
-    fn resolve<'s>(&self, mut schema: &'s Json, value: &Value) -> &'s Json
-    where
-        'a: 's,
-    {
+    fn resolve(&self, mut schema: &'a Json, value: &Value) -> &'a Json {
+        // Bounded, so that a schema whose references go round in a circle cannot hang us.
         for _ in 0..16 {
             if let Some(target) = schema.get("$ref").and_then(Json::as_str) {
                 let name = target.trim_start_matches("#/definitions/");
-                match self.definitions.get(name) {
+                match self.schema["definitions"].get(name) {
                     Some(found) => schema = found,
-                    None => return &Json::Bool(true),
+                    None => return &ANY,
                 }
             } else if let Some(Json::Array(alternatives)) = schema.get("anyOf") {
                 let is_null = |s: &Json| s.get("type") == Some(&Json::from("null"));
@@ -121,12 +119,12 @@ impl<'a> Checker<'a> {
         None
     }
 
-    fn array(&mut self, node: &Node, schema: &Json, field: &str) -> Option<Json> {
+    fn array(&mut self, node: &Node, schema: &'a Json, field: &str) -> Option<Json> {
         let Value::Seq(items) = &node.value else {
             self.type_error(node, field, "a list");
             return None;
         };
-        let item_schema = schema.get("items").unwrap_or(&Json::Bool(true));
+        let item_schema = schema.get("items").unwrap_or(&ANY);
         let mut out = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
             let item_field = format!("{field}[{index}]");
@@ -143,27 +141,28 @@ impl<'a> Checker<'a> {
         Some(Json::Array(out))
     }
 
-    fn object(&mut self, node: &Node, schema: &Json, field: &str) -> Option<Json> {
+    fn object(&mut self, node: &Node, schema: &'a Json, field: &str) -> Option<Json> {
         let Value::Map(entries) = &node.value else {
             self.type_error(node, field, "a mapping of fields");
             return None;
         };
-        let empty = Map::new();
-        let properties = schema
-            .get("properties")
-            .and_then(Json::as_object)
-            .unwrap_or(&empty);
+        let properties = schema.get("properties").and_then(Json::as_object);
+        let known: Vec<&str> = properties
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| k.as_str())
+            .collect();
         let mut out = Map::new();
         for (key, value) in entries {
             let name = key.text().unwrap_or_default();
-            match properties.get(name) {
+            match properties.and_then(|p| p.get(name)) {
                 Some(property) => {
                     let child = join(field, name);
                     if let Some(json) = self.conform(value, property, &child) {
                         out.insert(name.to_string(), json);
                     }
                 }
-                None => self.unknown_field(key, properties, field),
+                None => self.unknown_field(key, &known, field),
             }
         }
         self.missing_fields(node, schema, field, &out);
@@ -195,10 +194,9 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn unknown_field(&mut self, key: &Node, properties: &Map<String, Json>, field: &str) {
+    fn unknown_field(&mut self, key: &Node, known: &[&str], field: &str) {
         let name = key.text().unwrap_or_default();
-        let known: Vec<&str> = properties.keys().map(String::as_str).collect();
-        let hint = match suggest(name, &known) {
+        let hint = match suggest(name, known) {
             Some(near) => format!("; did you mean `{near}`?"),
             None => format!("; expected one of: {}", known.join(", ")),
         };

@@ -42,8 +42,9 @@ impl Node {
     /// The text of a scalar, whatever YAML typed it as.
     pub fn text(&self) -> Option<&str> {
         match &self.value {
-            Value::Scalar(Scalar::Str(s) | Scalar::Bool(_, s) | Scalar::Int(_, s))
-            | Value::Scalar(Scalar::Float(s)) => Some(s),
+            Value::Scalar(
+                Scalar::Str(s) | Scalar::Bool(_, s) | Scalar::Int(_, s) | Scalar::Float(s),
+            ) => Some(s),
             _ => None,
         }
     }
