@@ -1,8 +1,63 @@
-//! `zadig-sync validate`.
+//! `zadig-sync validate`: load the build files offline and print every diagnostic on stdout
+//! (they are what the user asked for), then a one-line summary when the files are valid.
+//! Reads the files and the process environment.
 
 use super::Exit;
-use crate::cli::ValidateArgs;
+use crate::cli::{OutputFormat, ValidateArgs};
+use crate::desired::DesiredSet;
+use crate::diagnostic::{Severity, render_json, render_text};
+use crate::load::{LoadOutcome, ReferenceMode, load_dir};
 
-pub async fn run(_args: ValidateArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("`validate` is not implemented yet")
+pub async fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
+    let env = |name: &str| std::env::var(name).ok();
+    let outcome = load_dir(&args.dir.dir, ReferenceMode::Offline, &env);
+    match args.output {
+        OutputFormat::Json => println!("{}", render_json(&outcome.diagnostics)),
+        OutputFormat::Text | OutputFormat::Markdown => {
+            print!("{}", render_text(&outcome.diagnostics));
+            println!("{}", summary(&outcome));
+        }
+    }
+    Ok(if outcome.has_errors() {
+        Exit::Failure
+    } else {
+        Exit::Success
+    })
+}
+
+/// Valid: `12 builds in 3 projects, 9 files` (`, 2 warnings` when there are).
+/// Invalid: `3 errors, 1 warning`.
+fn summary(outcome: &LoadOutcome) -> String {
+    let DesiredSet { builds, file_count } = &outcome.desired;
+    let warnings = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    if outcome.has_errors() {
+        let errors = outcome.diagnostics.len() - warnings;
+        return format!(
+            "{}, {}",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        );
+    }
+    let mut line = format!(
+        "{} in {}, {}",
+        plural(builds.len(), "build"),
+        plural(outcome.desired.projects().len(), "project"),
+        plural(*file_count, "file")
+    );
+    if warnings > 0 {
+        line.push_str(&format!(", {}", plural(warnings, "warning")));
+    }
+    line
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("{count} {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }

@@ -1,0 +1,4 @@
+#!/bin/bash
+set -euo pipefail
+cd "$REPONAME_0"
+make build-"${SERVICE}"

@@ -1,0 +1,169 @@
+//! Diagnostics: one problem found in the build files, with where it is and how to fix it,
+//! and its two renderings (text for people, JSON for CI). Pure, no I/O.
+//!
+//! The JSON shape is a contract with users' CI scripts (documented in `docs/file-format.md`):
+//! `{"version":1,"errors":N,"warnings":N,"diagnostics":[{"severity","code","file","line",
+//! "column","message"}]}`; `file`, `line` and `column` are `null` when a problem has no place.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::desired::Origin;
+
+/// Errors make a run fail; warnings are printed and the run goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// One problem in the build files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// A short stable name of the rule, e.g. `unknown-field`, for CI filters and tests.
+    pub code: &'static str,
+    /// The offending node; `None` when the problem has no place (e.g. a missing directory).
+    pub origin: Option<Origin>,
+    /// What is wrong and how to fix it. Never holds a secret value.
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, origin: Option<Origin>, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Error,
+            code,
+            origin,
+            message: message.into(),
+        }
+    }
+
+    pub fn warning(code: &'static str, origin: Option<Origin>, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            code,
+            origin,
+            message: message.into(),
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(origin) = &self.origin {
+            write!(f, "{origin}: ")?;
+        }
+        write!(f, "{}[{}]: {}", self.severity, self.code, self.message)
+    }
+}
+
+/// One line per diagnostic: `path:line:col: error[code]: message`.
+pub fn render_text(diagnostics: &[Diagnostic]) -> String {
+    diagnostics.iter().map(|d| format!("{d}\n")).collect()
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    errors: usize,
+    warnings: usize,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    severity: Severity,
+    code: &'a str,
+    file: Option<String>,
+    line: Option<usize>,
+    column: Option<usize>,
+    message: &'a str,
+}
+
+impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
+    fn from(d: &'a Diagnostic) -> Self {
+        Self {
+            severity: d.severity,
+            code: d.code,
+            file: d.origin.as_ref().map(|o| o.path.display().to_string()),
+            line: d.origin.as_ref().map(|o| o.line),
+            column: d.origin.as_ref().map(|o| o.column),
+            message: &d.message,
+        }
+    }
+}
+
+/// The diagnostics as one pretty-printed JSON object (see the module docs for the shape).
+pub fn render_json(diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let report = JsonReport {
+        version: 1,
+        errors,
+        warnings: diagnostics.len() - errors,
+        diagnostics: diagnostics.iter().map(JsonDiagnostic::from).collect(),
+    };
+    // Serialising plain strings and numbers cannot fail; an empty object is a safe fallback.
+    serde_json::to_string_pretty(&report).unwrap_or_else(|_| String::from("{}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn at(line: usize, column: usize) -> Option<Origin> {
+        Some(Origin {
+            path: PathBuf::from("builds.d/a.yaml"),
+            line,
+            column,
+        })
+    }
+
+    #[test]
+    fn text_has_place_severity_code_and_message() {
+        let diagnostics = [
+            Diagnostic::error("unknown-field", at(3, 5), "unknown field `nmae`"),
+            Diagnostic::warning("empty-file", None, "nothing here"),
+        ];
+        assert_eq!(
+            render_text(&diagnostics),
+            "builds.d/a.yaml:3:5: error[unknown-field]: unknown field `nmae`\n\
+             warning[empty-file]: nothing here\n"
+        );
+    }
+
+    #[test]
+    fn json_counts_and_places() {
+        let diagnostics = [
+            Diagnostic::error("bad", at(1, 2), "m1"),
+            Diagnostic::warning("meh", None, "m2"),
+        ];
+        let json: serde_json::Value =
+            serde_json::from_str(&render_json(&diagnostics)).expect("valid JSON");
+        assert_eq!(json["version"], 1);
+        assert_eq!(json["errors"], 1);
+        assert_eq!(json["warnings"], 1);
+        assert_eq!(json["diagnostics"][0]["file"], "builds.d/a.yaml");
+        assert_eq!(json["diagnostics"][0]["line"], 1);
+        assert_eq!(json["diagnostics"][0]["column"], 2);
+        assert_eq!(json["diagnostics"][0]["severity"], "error");
+        assert_eq!(json["diagnostics"][1]["file"], serde_json::Value::Null);
+        assert_eq!(json["diagnostics"][1]["severity"], "warning");
+    }
+}

@@ -1,0 +1,263 @@
+//! The desired directory on disk: find the build files (recursively, in sorted order, skipping
+//! hidden entries and editor leftovers) and read them with a size cap. Does I/O.
+//!
+//! Hostile trees are answered with errors, never hangs: symlinks are followed but each real
+//! directory is entered once (a loop is an error naming it), and only regular files are
+//! opened, so a FIFO named `x.yaml` cannot block the read.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+/// Build files larger than this are refused: no real build needs it, and it bounds memory.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("directory `{path}` does not exist (set --dir or ZADIG_SYNC_DIR)")]
+    DirNotFound { path: PathBuf },
+    #[error("`{path}` is not a directory (--dir must name the folder of build files)")]
+    NotADirectory { path: PathBuf },
+    #[error("cannot list directory `{path}`: {source}")]
+    ListDir {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot read `{path}`: {source}")]
+    Inspect {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("`{path}` is a symlink to nothing (remove it or fix its target)")]
+    BrokenSymlink { path: PathBuf },
+    #[error("`{path}` leads back to `{target}`, a directory already being read (a symlink loop)")]
+    SymlinkLoop { path: PathBuf, target: PathBuf },
+    #[error(
+        "`{path}` is not a regular file (a FIFO, socket or device?); build files must be files"
+    )]
+    NotRegularFile { path: PathBuf },
+    #[error("`{path}` is larger than {cap} bytes; build files are capped at that size")]
+    TooLarge { path: PathBuf, cap: u64 },
+    #[error("`{path}` is not UTF-8 text (first bad byte at line {line}, column {column})")]
+    NotUtf8 {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+    },
+}
+
+impl FileError {
+    /// The entry the error is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            FileError::DirNotFound { path }
+            | FileError::NotADirectory { path }
+            | FileError::ListDir { path, .. }
+            | FileError::Inspect { path, .. }
+            | FileError::BrokenSymlink { path }
+            | FileError::SymlinkLoop { path, .. }
+            | FileError::NotRegularFile { path }
+            | FileError::TooLarge { path, .. }
+            | FileError::NotUtf8 { path, .. } => path,
+        }
+    }
+}
+
+/// What a walk found: the build files in order, and the entries that could not be examined.
+#[derive(Debug, Default)]
+pub struct Walk {
+    pub files: Vec<PathBuf>,
+    pub problems: Vec<FileError>,
+}
+
+/// `*.yaml` and `*.yml`.
+pub fn is_build_file_name(name: &str) -> bool {
+    name.ends_with(".yaml") || name.ends_with(".yml")
+}
+
+/// Hidden entries (`.git`, `.#x` lock files) and editor leftovers (`x~`, `x.swp`, `#x#`).
+pub fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || (name.starts_with('#') && name.ends_with('#'))
+}
+
+/// Finds every build file under `dir`. Fails only when `dir` itself is unusable; problems with
+/// entries inside it are collected in [`Walk::problems`] while the walk goes on.
+pub fn find_build_files(dir: &Path) -> Result<Walk, FileError> {
+    let metadata = fs::metadata(dir).map_err(|source| match source.kind() {
+        io::ErrorKind::NotFound => FileError::DirNotFound {
+            path: dir.to_path_buf(),
+        },
+        _ => FileError::Inspect {
+            path: dir.to_path_buf(),
+            source,
+        },
+    })?;
+    if !metadata.is_dir() {
+        return Err(FileError::NotADirectory {
+            path: dir.to_path_buf(),
+        });
+    }
+    let mut walker = Walker::default();
+    walker.enter(dir, dir);
+    Ok(walker.walk)
+}
+
+#[derive(Default)]
+struct Walker {
+    walk: Walk,
+    /// Canonical paths of the directories entered so far, so that a symlink loop ends.
+    entered: HashSet<PathBuf>,
+}
+
+impl Walker {
+    fn enter(&mut self, dir: &Path, shown_as: &Path) {
+        match fs::canonicalize(dir) {
+            Ok(real) if !self.entered.insert(real.clone()) => {
+                self.walk.problems.push(FileError::SymlinkLoop {
+                    path: shown_as.to_path_buf(),
+                    target: real,
+                });
+                return;
+            }
+            Ok(_) => {}
+            Err(source) => return self.problem(shown_as, source),
+        }
+        let names = match sorted_entry_names(dir) {
+            Ok(names) => names,
+            Err(source) => {
+                let path = shown_as.to_path_buf();
+                return self.walk.problems.push(FileError::ListDir { path, source });
+            }
+        };
+        for name in names {
+            self.visit(&dir.join(&name), &name);
+        }
+    }
+
+    fn visit(&mut self, path: &Path, name: &str) {
+        if is_ignored_name(name) {
+            return;
+        }
+        match fs::metadata(path) {
+            Ok(metadata) if metadata.is_dir() => self.enter(path, path),
+            Ok(_) if !is_build_file_name(name) => {}
+            Ok(metadata) if metadata.is_file() => self.walk.files.push(path.to_path_buf()),
+            Ok(_) => self.walk.problems.push(FileError::NotRegularFile {
+                path: path.to_path_buf(),
+            }),
+            Err(source) => self.problem(path, source),
+        }
+    }
+
+    fn problem(&mut self, path: &Path, source: io::Error) {
+        let dangling = source.kind() == io::ErrorKind::NotFound && path.is_symlink();
+        self.walk.problems.push(if dangling {
+            FileError::BrokenSymlink {
+                path: path.to_path_buf(),
+            }
+        } else {
+            FileError::Inspect {
+                path: path.to_path_buf(),
+                source,
+            }
+        });
+    }
+}
+
+/// Entry names in byte order, so every machine walks the tree the same way. Names that are not
+/// UTF-8 are kept (lossily) so that they are reported rather than silently skipped.
+fn sorted_entry_names(dir: &Path) -> io::Result<Vec<String>> {
+    let mut names = fs::read_dir(dir)?
+        .map(|entry| entry.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<io::Result<Vec<_>>>()?;
+    names.sort();
+    Ok(names)
+}
+
+/// Reads a regular file as UTF-8 text, refusing files larger than `cap` bytes.
+pub fn read_text(path: &Path, cap: u64) -> Result<String, FileError> {
+    let inspect = |source| FileError::Inspect {
+        path: path.to_path_buf(),
+        source,
+    };
+    // Opening a FIFO blocks until a writer comes, so only regular files are opened.
+    if !fs::metadata(path).map_err(inspect)?.is_file() {
+        return Err(FileError::NotRegularFile {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut bytes = Vec::new();
+    fs::File::open(path)
+        .and_then(|file| file.take(cap.saturating_add(1)).read_to_end(&mut bytes))
+        .map_err(inspect)?;
+    if bytes.len() as u64 > cap {
+        return Err(FileError::TooLarge {
+            path: path.to_path_buf(),
+            cap,
+        });
+    }
+    String::from_utf8(bytes).map_err(|error| {
+        let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+        let (line, column) = line_and_column(valid);
+        FileError::NotUtf8 {
+            path: path.to_path_buf(),
+            line,
+            column,
+        }
+    })
+}
+
+/// The 1-based position just after `prefix`, counting characters.
+fn line_and_column(prefix: &[u8]) -> (usize, usize) {
+    let text = String::from_utf8_lossy(prefix);
+    let line = text.matches('\n').count() + 1;
+    let column = text
+        .rsplit('\n')
+        .next()
+        .map_or(0, |last| last.chars().count())
+        + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_are_skipped() {
+        for name in [
+            ".git",
+            ".hidden.yaml",
+            "a.yaml~",
+            "a.yaml.swp",
+            ".#a.yaml",
+            "#a.yaml#",
+        ] {
+            assert!(is_ignored_name(name), "{name}");
+        }
+        for name in ["a.yaml", "b.yml", "scripts"] {
+            assert!(!is_ignored_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn build_file_names() {
+        assert!(is_build_file_name("a.yaml"));
+        assert!(is_build_file_name("a.yml"));
+        assert!(!is_build_file_name("a.yaml.bak"));
+        assert!(!is_build_file_name("a.json"));
+    }
+
+    #[test]
+    fn position_of_a_bad_byte() {
+        assert_eq!(line_and_column(b""), (1, 1));
+        assert_eq!(line_and_column(b"ab\ncd"), (2, 3));
+        assert_eq!(line_and_column("é\n\né".as_bytes()), (3, 2));
+    }
+}

@@ -1,0 +1,192 @@
+//! Build files → the desired set, or every problem at once with file:line:column.
+//!
+//! [`load_dir`] does the I/O (walk, read); everything after the bytes are read is pure and
+//! reachable through [`load_sources`]: parse ([`yaml`]), per-document rules ([`rules`]),
+//! `${…}` references ([`refs`]), the schema check ([`check`] against [`schema`]), then
+//! the rules across files (build names are global in Zadig).
+
+pub mod check;
+pub mod document;
+pub mod finding;
+pub mod refs;
+pub mod rules;
+pub mod schema;
+pub mod yaml;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::desired::{DesiredBuild, DesiredSet, Origin};
+use crate::diagnostic::Diagnostic;
+use crate::files::{self, FileError, MAX_FILE_BYTES};
+use document::{LoadedDocument, load_document};
+use finding::{Finding, origin};
+use refs::Resolver;
+use yaml::Pos;
+
+/// How unresolved `${env:…}` / `${file:…}` references count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferenceMode {
+    /// `validate`: no secrets needed; an unresolved reference is a warning.
+    Offline,
+    /// plan, apply, daemon: every reference must resolve; an unresolved one is an error.
+    Online,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoadOutcome {
+    /// The builds that loaded without errors.
+    pub desired: DesiredSet,
+    /// Every problem, in file order, then by place.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadOutcome {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// One build file's text.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// Reads every build file under `dir` and validates it. Env lookups go through `env` so tests
+/// (and the pure parts) never read the process environment directly.
+pub fn load_dir(
+    dir: &Path,
+    mode: ReferenceMode,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> LoadOutcome {
+    let walk = match files::find_build_files(dir) {
+        Ok(walk) => walk,
+        Err(error) => {
+            let diagnostic = Diagnostic::error("unreadable-dir", None, error.to_string());
+            return LoadOutcome {
+                diagnostics: vec![diagnostic],
+                ..LoadOutcome::default()
+            };
+        }
+    };
+    let mut diagnostics: Vec<Diagnostic> = walk.problems.iter().map(file_diagnostic).collect();
+    let mut sources = Vec::with_capacity(walk.files.len());
+    for path in walk.files {
+        match files::read_text(&path, MAX_FILE_BYTES) {
+            Ok(text) => sources.push(Source { path, text }),
+            Err(error) => diagnostics.push(file_diagnostic(&error)),
+        }
+    }
+    let read = |path: &Path| files::read_text(path, MAX_FILE_BYTES);
+    let mut outcome = load_sources(&sources, mode, env, &read);
+    diagnostics.append(&mut outcome.diagnostics);
+    outcome.diagnostics = diagnostics;
+    outcome
+}
+
+/// A file that could not be read, placed at its first line (or at its bad byte).
+fn file_diagnostic(error: &FileError) -> Diagnostic {
+    let (line, column) = match error {
+        FileError::NotUtf8 { line, column, .. } => (*line, *column),
+        _ => (1, 1),
+    };
+    let origin = Origin {
+        path: error.path().to_path_buf(),
+        line,
+        column,
+    };
+    Diagnostic::error("unreadable-file", Some(origin), error.to_string())
+}
+
+/// Loads already-read build files. `read` serves `${file:…}` and `build_script_file`.
+pub fn load_sources(
+    sources: &[Source],
+    mode: ReferenceMode,
+    env: &dyn Fn(&str) -> Option<String>,
+    read: &dyn Fn(&Path) -> Result<String, FileError>,
+) -> LoadOutcome {
+    let schema = schema::file_schema();
+    let mut names = NameRegistry::default();
+    let mut outcome = LoadOutcome::default();
+    outcome.desired.file_count = sources.len();
+    for source in sources {
+        let base_dir = source.path.parent().unwrap_or(Path::new("."));
+        let resolver = Resolver {
+            mode,
+            env,
+            read,
+            base_dir,
+        };
+        let documents = match yaml::parse_documents(&source.text) {
+            Ok(documents) => documents,
+            Err(error) => {
+                let pos = error.pos.unwrap_or(Pos { line: 1, column: 1 });
+                let finding = Finding::error("yaml", pos, error.message);
+                outcome
+                    .diagnostics
+                    .push(finding.into_diagnostic(&source.path));
+                continue;
+            }
+        };
+        if documents.is_empty() {
+            let message = "this file holds no build (it is empty or only comments)";
+            let finding = Finding::warning("empty-file", Pos { line: 1, column: 1 }, message);
+            outcome
+                .diagnostics
+                .push(finding.into_diagnostic(&source.path));
+        }
+        for doc in documents {
+            let mut loaded = load_document(doc, &schema, &resolver);
+            names.claim(&mut loaded, &source.path);
+            add_document(&mut outcome, loaded, &source.path);
+        }
+    }
+    outcome
+}
+
+fn add_document(outcome: &mut LoadOutcome, mut loaded: LoadedDocument, path: &Path) {
+    let ok = !loaded.findings.iter().any(Finding::is_error);
+    loaded.findings.sort_by_key(|f| f.pos);
+    outcome
+        .diagnostics
+        .extend(loaded.findings.into_iter().map(|f| f.into_diagnostic(path)));
+    if let (true, Some(spec)) = (ok, loaded.build) {
+        outcome.desired.builds.push(DesiredBuild {
+            spec,
+            origin: origin(path, loaded.start),
+        });
+    }
+}
+
+/// Zadig's build names are global, not per project: the first file to use a name keeps it.
+#[derive(Default)]
+struct NameRegistry {
+    first_use: HashMap<String, (Origin, String)>,
+}
+
+impl NameRegistry {
+    fn claim(&mut self, loaded: &mut LoadedDocument, path: &Path) {
+        let Some((name, pos)) = &loaded.name else {
+            return;
+        };
+        let trimmed = name.trim();
+        if trimmed.is_empty() {
+            return;
+        }
+        if let Some((first, project)) = self.first_use.get(trimmed) {
+            let message = format!(
+                "build name `{trimmed}` is already used at {first} (project `{project}`); \
+                 Zadig's build names are unique across all projects: rename one of them"
+            );
+            loaded
+                .findings
+                .push(Finding::error("duplicate-name", *pos, message));
+            loaded.build = None;
+        } else {
+            let value = (origin(path, *pos), loaded.project.clone());
+            self.first_use.insert(trimmed.to_string(), value);
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! YAML text → a tree of nodes that remember their line and column. The only module that
+//! knows serde-saphyr, so a swap stays local. Pure, no I/O.
+//!
+//! Why a tree of our own rather than deserialising straight into `BuildSpec`: serde stops at
+//! the first error, and the loader must report every problem at once, each at its node.
+//! Scalars keep their source text, so `version: 1.20` stays `"1.20"` in a string field.
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::{Location, Options, Spanned};
+
+/// A 1-based place in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    Str(String),
+    /// Each typed scalar keeps its source spelling, used when a string field receives it.
+    Bool(bool, String),
+    Int(i64, String),
+    Float(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub pos: Pos,
+}
+
+impl Node {
+    /// The text of a scalar, whatever YAML typed it as.
+    pub fn text(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar(
+                Scalar::Str(s) | Scalar::Bool(_, s) | Scalar::Int(_, s) | Scalar::Float(s),
+            ) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value of `key` when this node is a mapping that has it.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entries()
+            .iter()
+            .find(|(k, _)| k.text() == Some(key))
+            .map(|(_, v)| v)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        match &mut self.value {
+            Value::Map(entries) => entries
+                .iter_mut()
+                .find(|(k, _)| k.text() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    pub fn entries(&self) -> &[(Node, Node)] {
+        match &self.value {
+            Value::Map(entries) => entries,
+            _ => &[],
+        }
+    }
+
+    pub fn items(&self) -> &[Node] {
+        match &self.value {
+            Value::Seq(items) => items,
+            _ => &[],
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.value {
+            Value::Scalar(Scalar::Bool(b, _)) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// What kind of YAML value this is, for messages.
+    pub fn describe(&self) -> &'static str {
+        match &self.value {
+            Value::Null => "nothing (null)",
+            Value::Scalar(Scalar::Str(_)) => "text",
+            Value::Scalar(Scalar::Bool(..)) => "a boolean",
+            Value::Scalar(Scalar::Int(..) | Scalar::Float(_)) => "a number",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+}
+
+/// A YAML error: its message and where it is (when the parser knows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub message: String,
+    pub pos: Option<Pos>,
+}
+
+/// Deepest nesting accepted. Build files need about six levels; the cap keeps the recursive
+/// deserialiser far from the end of a 2 MiB thread stack on hostile input.
+const MAX_DEPTH: usize = 24;
+
+/// Most nodes accepted in one file, aliases expanded: a large build file has a few hundred;
+/// the cap stops "billion laughs" alias bombs early.
+const MAX_NODES: usize = 20_000;
+
+fn options() -> Options {
+    serde_saphyr::options! {
+        strict_booleans: true,
+        budget: serde_saphyr::budget! {
+            max_depth: MAX_DEPTH,
+            max_nodes: MAX_NODES,
+            max_recorded_anchor_events: MAX_NODES,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_NODES,
+        },
+        with_snippet: false,
+    }
+}
+
+/// Parses every document of `text`; empty documents are skipped.
+pub fn parse_documents(text: &str) -> Result<Vec<Node>, SyntaxError> {
+    let raw: Vec<Spanned<RawValue>> = serde_saphyr::from_str_multiple_with_options(text, options())
+        .map_err(|error| SyntaxError {
+            message: message_of(&error),
+            pos: error.location().and_then(pos_of),
+        })?;
+    Ok(raw.into_iter().map(|doc| into_node(doc, text)).collect())
+}
+
+/// serde-saphyr's message without its ` at line L, column C…` tail (we print the place
+/// ourselves) and without its advice to change parser options, which users cannot do.
+fn message_of(error: &serde_saphyr::Error) -> String {
+    let message = error.without_snippet().to_string();
+    let message = message
+        .find(" at line ")
+        .map_or(&message[..], |at| &message[..at]);
+    let message = message.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+    if message.starts_with("budget breached") || message.starts_with("recursion limit") {
+        format!(
+            "this YAML goes past the loader's limits ({MAX_DEPTH} levels of nesting, \
+             {MAX_NODES} nodes with aliases expanded): {message}"
+        )
+    } else {
+        message
+    }
+}
+
+fn pos_of(location: Location) -> Option<Pos> {
+    let line = usize::try_from(location.line()).ok()?;
+    let column = usize::try_from(location.column()).ok()?;
+    (line > 0).then_some(Pos { line, column })
+}
+
+fn into_node(raw: Spanned<RawValue>, text: &str) -> Node {
+    let pos = pos_of(raw.referenced).unwrap_or(Pos { line: 1, column: 1 });
+    let source = source_text(raw.defined, text);
+    let value = match raw.value {
+        RawValue::Null => Value::Null,
+        RawValue::Str(s) => Value::Scalar(Scalar::Str(s)),
+        RawValue::Bool(b) => {
+            Value::Scalar(Scalar::Bool(b, source.unwrap_or_else(|| b.to_string())))
+        }
+        RawValue::Int(i) => Value::Scalar(Scalar::Int(i, source.unwrap_or_else(|| i.to_string()))),
+        RawValue::Float(f) => Value::Scalar(Scalar::Float(source.unwrap_or_else(|| f.to_string()))),
+        RawValue::Seq(items) => Value::Seq(items.into_iter().map(|n| into_node(n, text)).collect()),
+        RawValue::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (into_node(k, text), into_node(v, text)))
+                .collect(),
+        ),
+    };
+    Node { value, pos }
+}
+
+/// The source spelling of a scalar (`1.20`, `True`), from its byte span.
+fn source_text(location: Location, text: &str) -> Option<String> {
+    let span = location.span();
+    let start = usize::try_from(span.byte_offset()?).ok()?;
+    let len = usize::try_from(span.byte_len()?).ok()?;
+    text.get(start..start.checked_add(len)?)
+        .map(|s| s.trim().to_string())
+}
+
+/// What serde-saphyr hands us; turned into [`Node`] once positions are known.
+enum RawValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Spanned<RawValue>>),
+    Map(Vec<(Spanned<RawValue>, Spanned<RawValue>)>),
+}
+
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = RawValue;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_unit<E>(self) -> Result<RawValue, E> {
+        Ok(RawValue::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<RawValue, E> {
+        Ok(RawValue::Null)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<RawValue, E> {
+        Ok(RawValue::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<RawValue, E> {
+        Ok(RawValue::Int(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<RawValue, E> {
+        Ok(i64::try_from(v).map_or(RawValue::Float(v as f64), RawValue::Int))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<RawValue, E> {
+        Ok(RawValue::Float(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<RawValue, E> {
+        Ok(RawValue::Str(v.to_string()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<RawValue, E> {
+        Ok(RawValue::Str(v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawValue, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(RawValue::Seq(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawValue, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = map.next_entry()? {
+            entries.push(entry);
+        }
+        Ok(RawValue::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Node {
+        let mut docs = parse_documents(text).expect("parses");
+        assert_eq!(docs.len(), 1);
+        docs.remove(0)
+    }
+
+    #[test]
+    fn scalars_keep_their_spelling_and_place() {
+        let doc = one("# c\nversion: 1.20\nflag: yes\nok: True\nn: 007\n");
+        assert_eq!(doc.get("version").and_then(Node::text), Some("1.20"));
+        assert_eq!(
+            doc.get("version").map(|n| n.pos),
+            Some(Pos {
+                line: 2,
+                column: 10
+            })
+        );
+        // strict booleans: `yes` is text, `True` is a boolean.
+        assert_eq!(doc.get("flag").map(|n| n.describe()), Some("text"));
+        assert_eq!(doc.get("ok").and_then(Node::as_bool), Some(true));
+        assert_eq!(doc.get("n").and_then(Node::text), Some("007"));
+    }
+
+    #[test]
+    fn several_documents_and_empty_ones() {
+        let docs = parse_documents("a: 1\n---\n---\nb: 2\n").expect("parses");
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].entries()[0].0.pos, Pos { line: 4, column: 1 });
+        assert!(parse_documents("").expect("parses").is_empty());
+        assert!(
+            parse_documents("# only a comment\n")
+                .expect("parses")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_with_their_place() {
+        let error = parse_documents("a: 1\nb: 2\na: 3\n").expect_err("duplicate");
+        assert_eq!(error.pos, Some(Pos { line: 3, column: 1 }));
+        assert_eq!(error.message, "duplicate mapping key: a");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_overflowing_the_stack() {
+        let block = "- ".repeat(10_000) + "x\n";
+        assert!(parse_documents(&block).is_err());
+        let flow = "[".repeat(10_000);
+        assert!(parse_documents(&flow).is_err());
+    }
+}
