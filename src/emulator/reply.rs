@@ -10,8 +10,9 @@ use super::response::{ErrorBody, InternalErrorBody};
 /// One answer; handlers return it, the router counts its status and sends it.
 #[derive(Debug)]
 pub enum Reply {
-    /// 200 with a JSON body (success envelope, list, detail).
-    Json(serde_json::Value),
+    /// 200 with a JSON body (success envelope, list, detail), serialised from its typed
+    /// struct so keys keep Zadig's field order.
+    Json(Vec<u8>),
     /// A status with no body at all: binding errors, 401, 403, injected 5xx.
     Empty(StatusCode),
     /// An `*HTTPError`.
@@ -71,7 +72,7 @@ impl Reply {
     }
 
     pub fn json(body: impl serde::Serialize) -> Self {
-        serde_json::to_value(body)
+        serde_json::to_vec(&body)
             .map_or_else(|error| Reply::Internal(error.to_string()), Reply::Json)
     }
 
@@ -108,7 +109,9 @@ impl IntoResponse for Reply {
     fn into_response(self) -> Response {
         let status = self.status();
         match self {
-            Reply::Json(body) => with_json(status, &body),
+            Reply::Json(bytes) => {
+                (status, [(header::CONTENT_TYPE, JSON_CONTENT_TYPE)], bytes).into_response()
+            }
             Reply::Error(body) => with_json(status, &body),
             Reply::Internal(description) => with_json(
                 status,
