@@ -1,17 +1,17 @@
-//! Request bodies into stored documents, as Zadig's `generateBuildModuleFromOpenAPIRequest`
-//! and `generateBuildModuleFromOpenAPITemplateRequest` do it: look up images, code hosts,
-//! clusters, strategies and templates by name, fill defaults, merge template inputs, and keep
-//! `********` parameters. A failed lookup is a [`LookupError`]; the caller picks its code. No I/O.
+//! Custom-build request bodies into stored documents, as Zadig's
+//! `generateBuildModuleFromOpenAPIRequest` does it: look up images, code hosts, clusters,
+//! strategies and Dockerfile templates by name, fill defaults, and keep `********`
+//! parameters. A failed lookup is a [`LookupError`]; the caller picks its code. No I/O.
 
 use super::model::{
     BuildDoc, DockerBuildDoc, InstallDoc, KeyAnyDoc, KeyValDoc, OutputDoc, PostBuildDoc,
     PreBuildDoc, RepoDoc, ResourceSpecDoc, TargetDoc,
 };
 use super::request::{
-    AdvancedSettingsInput, CustomBuildRequest, DockerBuildStepInput, InputKv, ParameterInput,
-    RepoInput, ServiceBuildArgs, TemplateBuildRequest,
+    AdvancedSettingsInput, CustomBuildRequest, DockerBuildStepInput, Install, ParameterInput,
+    RepoInput, ResourceSpecInput, ServiceRef,
 };
-use super::seeds::{BuildTemplate, Seeds, TemplateVariable};
+use super::seeds::{BasicImage, Seeds};
 
 /// A name in the body that names nothing; `description` is what Zadig puts in the error body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,12 +31,10 @@ fn not_found(what: &str, name: &str) -> LookupError {
 /// The value a client sends to mean "keep the stored one".
 pub const MASK: &str = "********";
 
-/// Zadig's own images keep their label as `build_os`; others store the image address.
+/// The labels of Zadig's own basic images.
 const KODEROVER_LABELS: [&str; 2] = ["ubuntu 18.04", "ubuntu 20.04"];
-/// The image id of the template stub: a constant that exists on almost no install.
-const TEMPLATE_STUB_IMAGE_ID: &str = "61af6b575c9beafb9ab130dc";
 const DEFAULT_TIMEOUT_MINUTES: i64 = 60;
-const LOW_SPEC: ResourceSpecDoc = ResourceSpecDoc {
+pub(super) const LOW_SPEC: ResourceSpecDoc = ResourceSpecDoc {
     cpu_limit: 1000,
     memory_limit: 512,
     cpu_req: 0,
@@ -49,7 +47,6 @@ pub fn custom_build(seeds: &Seeds, request: &CustomBuildRequest) -> Result<Build
     let image = seeds
         .image_by_label(&request.build_os)
         .ok_or_else(|| not_found("basic image", &request.build_os))?;
-    let koderover = KODEROVER_LABELS.contains(&image.label.as_str());
     let repos = repos(seeds, &request.repo_info)?;
     let docker_build = request
         .docker_build_step
@@ -60,6 +57,9 @@ pub fn custom_build(seeds: &Seeds, request: &CustomBuildRequest) -> Result<Build
         Some(settings) => with_advanced_settings(seeds, settings)?,
         None => with_default_settings(seeds),
     };
+    set_image(&mut build.pre_build, image);
+    build.pre_build.installs = request.installs.iter().map(install).collect();
+    build.pre_build.envs = request.parameters.iter().map(parameter).collect();
     build.name = request.name.clone();
     build.product_name = request.project_key.clone();
     build.source = "zadig".to_owned();
@@ -74,32 +74,37 @@ pub fn custom_build(seeds: &Seeds, request: &CustomBuildRequest) -> Result<Build
     build.targets = request
         .services
         .iter()
-        .map(|service| TargetDoc {
-            product_name: request.project_key.clone(),
-            service_name: service.service_name.clone(),
-            service_module: service.service_module.clone(),
-            ..TargetDoc::default()
-        })
+        .map(|service| service_target(&request.project_key, service))
         .collect();
-    let pre_build = &mut build.pre_build;
+    Ok(build)
+}
+
+/// Zadig's own images keep their label as `build_os`; others store the image address.
+fn set_image(pre_build: &mut PreBuildDoc, image: &BasicImage) {
+    let koderover = KODEROVER_LABELS.contains(&image.label.as_str());
     pre_build.image_id = image.id.clone();
     pre_build.image_from = if koderover { "koderover" } else { "custom" }.to_owned();
     pre_build.build_os = if koderover {
-        &image.label
+        image.label.clone()
     } else {
-        &image.value
+        image.value.clone()
+    };
+}
+
+fn install(install: &Install) -> InstallDoc {
+    InstallDoc {
+        name: install.name.clone(),
+        version: install.version.clone(),
     }
-    .clone();
-    pre_build.installs = request
-        .installs
-        .iter()
-        .map(|install| InstallDoc {
-            name: install.name.clone(),
-            version: install.version.clone(),
-        })
-        .collect();
-    pre_build.envs = request.parameters.iter().map(parameter).collect();
-    Ok(build)
+}
+
+fn service_target(project_key: &str, service: &ServiceRef) -> TargetDoc {
+    TargetDoc {
+        product_name: project_key.to_owned(),
+        service_name: service.service_name.clone(),
+        service_module: service.service_module.clone(),
+        ..TargetDoc::default()
+    }
 }
 
 fn with_default_settings(seeds: &Seeds) -> BuildDoc {
@@ -135,23 +140,19 @@ fn with_advanced_settings(
         .iter()
         .rev()
         .find(|strategy| strategy.name == settings.strategy_name);
-    let spec = settings.resource_spec.clone().unwrap_or_default();
-    check_gpu_limit(&spec.gpu_limit)?;
+    // An omitted spec is stored as all zeros.
+    let spec = resource_spec(settings.resource_spec.clone().unwrap_or_default())?;
+    // The cache directory is kept only when caching is on.
+    let (cache_dir_type, cache_user_dir) = match settings.cache_enabled {
+        true => ("user_defined", settings.cache_dir.clone()),
+        false => ("workspace", String::new()),
+    };
     Ok(BuildDoc {
         timeout: settings.timeout,
         outputs: outputs(&settings.outputs),
         cache_enable: settings.cache_enabled,
-        cache_dir_type: if settings.cache_enabled {
-            "user_defined"
-        } else {
-            "workspace"
-        }
-        .to_owned(),
-        cache_user_dir: if settings.cache_enabled {
-            settings.cache_dir.clone()
-        } else {
-            String::new()
-        },
+        cache_dir_type: cache_dir_type.to_owned(),
+        cache_user_dir,
         advanced_setting_modified: true,
         pre_build: PreBuildDoc {
             cluster_id: cluster.id.clone(),
@@ -159,13 +160,7 @@ fn with_advanced_settings(
                 .map(|strategy| strategy.id.clone())
                 .unwrap_or_default(),
             res_req: "define".to_owned(),
-            res_req_spec: ResourceSpecDoc {
-                cpu_limit: spec.cpu_limit,
-                memory_limit: spec.memory_limit,
-                cpu_req: spec.cpu_req,
-                memory_req: spec.memory_req,
-                gpu_limit: spec.gpu_limit,
-            },
+            res_req_spec: spec,
             storages: settings.storages.clone(),
             custom_annotations: key_any(&settings.custom_annotations),
             custom_labels: key_any(&settings.custom_labels),
@@ -174,6 +169,17 @@ fn with_advanced_settings(
             ..PreBuildDoc::default()
         },
         ..BuildDoc::default()
+    })
+}
+
+fn resource_spec(spec: ResourceSpecInput) -> Result<ResourceSpecDoc, LookupError> {
+    check_gpu_limit(&spec.gpu_limit)?;
+    Ok(ResourceSpecDoc {
+        cpu_limit: spec.cpu_limit,
+        memory_limit: spec.memory_limit,
+        cpu_req: spec.cpu_req,
+        memory_req: spec.memory_req,
+        gpu_limit: spec.gpu_limit,
     })
 }
 
@@ -259,7 +265,7 @@ fn docker_build(seeds: &Seeds, step: &DockerBuildStepInput) -> Result<DockerBuil
 }
 
 /// `ToBuildRepository`: the code host by alias among system-level hosts.
-fn repos(seeds: &Seeds, inputs: &[RepoInput]) -> Result<Vec<RepoDoc>, LookupError> {
+pub(super) fn repos(seeds: &Seeds, inputs: &[RepoInput]) -> Result<Vec<RepoDoc>, LookupError> {
     inputs.iter().map(|input| repo(seeds, input)).collect()
 }
 
@@ -290,98 +296,6 @@ fn repo(seeds: &Seeds, input: &RepoInput) -> Result<RepoDoc, LookupError> {
         checkout_path: input.checkout_path.clone(),
         submodules: input.submodules,
         hidden: false,
-    })
-}
-
-/// The build template a template request names; Zadig answers its absence with a plain 500.
-pub fn build_template<'a>(seeds: &'a Seeds, name: &str) -> Result<&'a BuildTemplate, LookupError> {
-    seeds.build_template_by_name(name).ok_or_else(|| LookupError {
-        description: format!(
-            "failed to find the build template specified by the user, template name: [{name}], err: mongo: no documents in result"
-        ),
-    })
-}
-
-/// The targets of a template build: per service, its repos and the template-merged envs.
-pub fn template_targets(
-    seeds: &Seeds,
-    template: &BuildTemplate,
-    request: &TemplateBuildRequest,
-) -> Result<Vec<TargetDoc>, LookupError> {
-    request
-        .target_services
-        .iter()
-        .map(|service| template_target(seeds, template, &request.project_key, service))
-        .collect()
-}
-
-fn template_target(
-    seeds: &Seeds,
-    template: &BuildTemplate,
-    project_key: &str,
-    service: &ServiceBuildArgs,
-) -> Result<TargetDoc, LookupError> {
-    Ok(TargetDoc {
-        product_name: project_key.to_owned(),
-        service_name: service.service_name.clone(),
-        service_module: service.service_module.clone(),
-        repos: repos(seeds, &service.repo_info)?,
-        envs: merge_template_envs(&template.variables, &service.inputs),
-    })
-}
-
-/// `MergeBuildEnvs`: only the template's keys survive; an input's value, type and credential
-/// flag win (its type may be empty); the template keeps its choices and description.
-pub fn merge_template_envs(variables: &[TemplateVariable], inputs: &[InputKv]) -> Vec<KeyValDoc> {
-    variables
-        .iter()
-        .map(|variable| {
-            let mut env = KeyValDoc {
-                key: variable.key.clone(),
-                value: variable.value.clone(),
-                kind: variable.kind.clone(),
-                choice_option: variable.choice_option.clone(),
-                is_credential: variable.is_credential,
-                description: variable.description.clone(),
-                ..KeyValDoc::default()
-            };
-            if let Some(input) = inputs.iter().rev().find(|input| input.key == variable.key) {
-                env.value = input.value.clone();
-                env.kind = input.kind.clone();
-                env.is_credential = input.is_credential;
-            }
-            env
-        })
-        .collect()
-}
-
-/// A new template build: the targets plus Zadig's hard-coded stub for everything else.
-pub fn template_build(
-    seeds: &Seeds,
-    request: &TemplateBuildRequest,
-) -> Result<BuildDoc, LookupError> {
-    let template = build_template(seeds, &request.template_name)?;
-    let targets = template_targets(seeds, template, request)?;
-    Ok(BuildDoc {
-        name: request.name.clone(),
-        product_name: request.project_key.clone(),
-        source: "zadig".to_owned(),
-        template_id: template.id.clone(),
-        targets,
-        advanced_setting_modified: true,
-        pre_build: PreBuildDoc {
-            cluster_id: seeds
-                .local_cluster()
-                .map(|cluster| cluster.id.clone())
-                .unwrap_or_default(),
-            res_req: "low".to_owned(),
-            res_req_spec: LOW_SPEC,
-            build_os: "focal".to_owned(),
-            image_from: "koderover".to_owned(),
-            image_id: TEMPLATE_STUB_IMAGE_ID.to_owned(),
-            ..PreBuildDoc::default()
-        },
-        ..BuildDoc::default()
     })
 }
 

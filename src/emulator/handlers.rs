@@ -17,6 +17,7 @@ use super::response::{ListResponse, SUCCESS};
 use super::router::Query;
 use super::seeds::Seeds;
 use super::store::Store;
+use super::template;
 use crate::cli::Edition;
 
 /// The emulated Zadig: seeds, edition and the build store behind one lock.
@@ -69,6 +70,13 @@ fn internal(error: LookupError) -> Reply {
     Reply::Internal(error.description)
 }
 
+/// Bind, then permission: create and update both need `Build.Create` (not `Build.Edit`).
+fn bind_custom(caller: Caller<'_>, body: &[u8]) -> Step<CustomBuildRequest> {
+    let request = CustomBuildRequest::bind(body).map_err(|_| bad_body())?;
+    require(caller.may(&request.project_key, &[BUILD_CREATE]))?;
+    Ok(request)
+}
+
 fn into_reply(step: Step<Reply>) -> Reply {
     step.unwrap_or_else(|reply| reply)
 }
@@ -83,8 +91,7 @@ impl Api {
     }
 
     async fn create_custom(&self, caller: Caller<'_>, body: &[u8]) -> Step<Reply> {
-        let request = CustomBuildRequest::bind(body).map_err(|_| bad_body())?;
-        require(caller.may(&request.project_key, &[BUILD_CREATE]))?;
+        let request = bind_custom(caller, body)?;
         let mut build = convert::custom_build(&self.seeds, &request)
             .map_err(|error| Reply::error(Code::CreateBuild, error.description))?;
         self.insert_new(caller, &mut build).await
@@ -109,7 +116,7 @@ impl Api {
 
     async fn create_from_template_steps(&self, caller: Caller<'_>, body: &[u8]) -> Step<Reply> {
         let request = self.bind_template_request(caller, body)?;
-        let mut build = convert::template_build(&self.seeds, &request).map_err(internal)?;
+        let mut build = template::template_build(&self.seeds, &request).map_err(internal)?;
         self.insert_new(caller, &mut build).await
     }
 
@@ -138,9 +145,7 @@ impl Api {
     }
 
     async fn update_custom(&self, caller: Caller<'_>, body: &[u8]) -> Step<Reply> {
-        let request = CustomBuildRequest::bind(body).map_err(|_| bad_body())?;
-        // Update needs Build.Create, not Build.Edit.
-        require(caller.may(&request.project_key, &[BUILD_CREATE]))?;
+        let request = bind_custom(caller, body)?;
         let mut store = self.store.lock().await;
         let stored = store.find(&request.name, &request.project_key).ok_or_else(|| {
             Reply::error(
@@ -178,10 +183,10 @@ impl Api {
             )
         })?;
         let template =
-            convert::build_template(&self.seeds, &request.template_name).map_err(internal)?;
+            template::build_template(&self.seeds, &request.template_name).map_err(internal)?;
         // A merge onto the stored document with `targets` replaced; the rest stays.
         build.targets =
-            convert::template_targets(&self.seeds, template, &request).map_err(internal)?;
+            template::template_targets(&self.seeds, template, &request).map_err(internal)?;
         build.template_id = template.id.clone();
         stamp(&mut build, caller, now_seconds());
         store.replace(build);

@@ -17,6 +17,7 @@ mod router;
 mod seeds;
 mod stats;
 mod store;
+mod template;
 
 use std::future::Future;
 use std::net::SocketAddr;
