@@ -1,0 +1,82 @@
+//! Injected trouble for tests and benchmarks: a fixed latency on every answer, a share of
+//! requests answered 500/502/503, and a share answered 429 with `Retry-After: 1`, decided
+//! before any work is done. Sleeping is the only I/O.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+
+/// The fault knobs of [`super::EmulatorConfig`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Faults {
+    pub latency: Duration,
+    /// Share (0.0–1.0) of requests answered 500, 502 or 503.
+    pub fail_rate: f64,
+    /// Share (0.0–1.0) of requests answered 429.
+    pub throttle_rate: f64,
+}
+
+/// What a request gets instead of its real answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Injected {
+    ServerError(StatusCode),
+    Throttled,
+}
+
+const SERVER_ERRORS: [StatusCode; 3] = [
+    StatusCode::INTERNAL_SERVER_ERROR,
+    StatusCode::BAD_GATEWAY,
+    StatusCode::SERVICE_UNAVAILABLE,
+];
+
+impl Faults {
+    /// Waits the configured latency, then decides whether this request fails.
+    pub async fn before_request(&self) -> Option<Injected> {
+        if !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
+        }
+        self.decide(
+            rand::random::<f64>(),
+            rand::random_range(0..SERVER_ERRORS.len()),
+        )
+    }
+
+    /// The fail share comes first on the unit interval, the throttle share right after it.
+    fn decide(&self, roll: f64, which_error: usize) -> Option<Injected> {
+        if roll < self.fail_rate {
+            return SERVER_ERRORS
+                .get(which_error)
+                .copied()
+                .map(Injected::ServerError);
+        }
+        if roll < self.fail_rate + self.throttle_rate {
+            return Some(Injected::Throttled);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn faults(fail_rate: f64, throttle_rate: f64) -> Faults {
+        Faults {
+            latency: Duration::ZERO,
+            fail_rate,
+            throttle_rate,
+        }
+    }
+
+    #[test]
+    fn rolls_fall_into_the_fail_share_then_the_throttle_share() {
+        let knobs = faults(0.2, 0.3);
+        assert_eq!(
+            knobs.decide(0.1, 1),
+            Some(Injected::ServerError(StatusCode::BAD_GATEWAY))
+        );
+        assert_eq!(knobs.decide(0.4, 0), Some(Injected::Throttled));
+        assert_eq!(knobs.decide(0.6, 0), None);
+        assert_eq!(faults(0.0, 0.0).decide(0.0, 0), None);
+    }
+}

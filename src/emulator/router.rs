@@ -1,0 +1,329 @@
+//! The HTTP front: gin-like routing of `/openapi/build…` (decoded-path matching, plain-text
+//! 404/405, trailing-slash redirects), then faults, then the gateway's token check, then the
+//! handler; plus the uncounted control routes `GET /_emulator/stats` and
+//! `POST /_emulator/reset`. Every answered request is counted in [`Stats`].
+
+use std::sync::Arc;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::access::{self, Caller};
+use super::faults::{Faults, Injected};
+use super::handlers::Api;
+use super::reply::Reply;
+use super::stats::Stats;
+
+/// Everything the front needs, shared by all connections.
+#[derive(Debug)]
+pub struct Shared {
+    pub api: Api,
+    pub admin_token: String,
+    pub faults: Faults,
+    pub stats: Stats,
+}
+
+/// Bodies above this are refused; Zadig build bodies are a few kilobytes.
+const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// The query string as gin reads it: `c.Query(name)` is the first value, `+` is a space.
+#[derive(Debug, Default)]
+pub struct Query {
+    pairs: Vec<(String, String)>,
+}
+
+impl Query {
+    pub fn parse(raw: Option<&str>) -> Self {
+        let pairs = url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+            .map(|(key, value)| (key.into_owned(), value.into_owned()))
+            .collect();
+        Self { pairs }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// A known route, with its path parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Route {
+    Builds,
+    Detail(String),
+    TemplateUpdate(String),
+}
+
+impl Route {
+    /// gin matches on the decoded path, so a `/` inside a name makes it unreachable.
+    fn recognise(decoded_path: &str) -> Option<Self> {
+        let rest = decoded_path.strip_prefix("/openapi/build")?;
+        if rest.is_empty() {
+            return Some(Route::Builds);
+        }
+        let segments: Vec<&str> = rest.strip_prefix('/')?.split('/').collect();
+        match segments.as_slice() {
+            [name, "detail"] if !name.is_empty() => Some(Route::Detail((*name).to_owned())),
+            [name, "template"] if !name.is_empty() => {
+                Some(Route::TemplateUpdate((*name).to_owned()))
+            }
+            _ => None,
+        }
+    }
+
+    fn pattern(&self) -> &'static str {
+        match self {
+            Route::Builds => "/openapi/build",
+            Route::Detail(_) => "/openapi/build/:name/detail",
+            Route::TemplateUpdate(_) => "/openapi/build/:name/template",
+        }
+    }
+
+    fn allows(&self, method: &Method) -> bool {
+        match self {
+            Route::Builds => {
+                [Method::GET, Method::POST, Method::PUT, Method::DELETE].contains(method)
+            }
+            Route::Detail(_) => method == Method::GET,
+            Route::TemplateUpdate(_) => method == Method::PUT,
+        }
+    }
+}
+
+/// What the router made of a request before authentication.
+enum Matched {
+    Route(Route),
+    Refused(Reply),
+}
+
+fn match_route(
+    method: &Method,
+    decoded_path: &str,
+    raw_query: Option<&str>,
+) -> (&'static str, Matched) {
+    if let Some(route) = Route::recognise(decoded_path) {
+        let pattern = route.pattern();
+        if route.allows(method) {
+            return (pattern, Matched::Route(route));
+        }
+        let text = format!("Method not allowed: {method} {decoded_path}");
+        return (
+            pattern,
+            Matched::Refused(Reply::Text(StatusCode::METHOD_NOT_ALLOWED, text)),
+        );
+    }
+    if let Some(trimmed) = decoded_path.strip_suffix('/')
+        && Route::recognise(trimmed).is_some_and(|route| route.allows(method))
+    {
+        let status = if method == Method::GET {
+            StatusCode::MOVED_PERMANENTLY
+        } else {
+            StatusCode::TEMPORARY_REDIRECT
+        };
+        let location = match raw_query {
+            Some(query) => format!("{trimmed}?{query}"),
+            None => trimmed.to_owned(),
+        };
+        return (
+            "unmatched",
+            Matched::Refused(Reply::Redirect(status, location)),
+        );
+    }
+    let text = format!("Invalid path: {decoded_path}");
+    (
+        "unmatched",
+        Matched::Refused(Reply::Text(StatusCode::NOT_FOUND, text)),
+    )
+}
+
+/// The single axum handler: every request comes through here.
+pub async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    if let Some(control) = control_route(&shared, &method, &path).await {
+        return control;
+    }
+    let raw_query = request.uri().query().map(str::to_owned);
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let body = to_bytes(request.into_body(), MAX_BODY_BYTES).await;
+    let (pattern, reply) = match shared.faults.before_request().await {
+        Some(injected) => (route_label(&method, &path), injected_reply(injected)),
+        None => {
+            let incoming = Incoming {
+                method: &method,
+                path: &path,
+                raw_query,
+                authorization,
+                body,
+            };
+            answer(&shared, incoming).await
+        }
+    };
+    shared
+        .stats
+        .record(method.as_str(), pattern, reply.status().as_u16());
+    reply.into_response()
+}
+
+/// The parts of a request the build routes read.
+struct Incoming<'a> {
+    method: &'a Method,
+    path: &'a str,
+    raw_query: Option<String>,
+    authorization: Option<String>,
+    body: Result<axum::body::Bytes, axum::Error>,
+}
+
+fn route_label(method: &Method, path: &str) -> &'static str {
+    match_route(method, &percent_decode(path), None).0
+}
+
+fn injected_reply(injected: Injected) -> Reply {
+    match injected {
+        Injected::ServerError(status) => Reply::Empty(status),
+        Injected::Throttled => Reply::Throttled,
+    }
+}
+
+async fn answer(shared: &Shared, incoming: Incoming<'_>) -> (&'static str, Reply) {
+    let decoded = percent_decode(incoming.path);
+    let (pattern, matched) = match_route(incoming.method, &decoded, incoming.raw_query.as_deref());
+    let route = match matched {
+        Matched::Route(route) => route,
+        Matched::Refused(reply) => return (pattern, reply),
+    };
+    let query = Query::parse(incoming.raw_query.as_deref());
+    let Some(caller) = access::authenticate(
+        &shared.admin_token,
+        &shared.api.seeds,
+        query.get("token"),
+        incoming.authorization.as_deref(),
+    ) else {
+        return (pattern, Reply::Empty(StatusCode::UNAUTHORIZED));
+    };
+    let Ok(body) = incoming.body else {
+        return (pattern, Reply::Empty(StatusCode::BAD_REQUEST));
+    };
+    (
+        pattern,
+        dispatch(&shared.api, caller, incoming.method, route, &query, &body).await,
+    )
+}
+
+async fn dispatch(
+    api: &Api,
+    caller: Caller<'_>,
+    method: &Method,
+    route: Route,
+    query: &Query,
+    body: &[u8],
+) -> Reply {
+    match (route, method.as_str()) {
+        (Route::Builds, "POST") => api.create(caller, query, body).await,
+        (Route::Builds, "PUT") => api.update(caller, query, body).await,
+        (Route::Builds, "DELETE") => api.delete(caller, query).await,
+        (Route::Builds, _) => api.list(caller, query).await,
+        (Route::Detail(name), _) => api.detail(caller, &name, query).await,
+        (Route::TemplateUpdate(_), _) => api.update_from_template(caller, body).await,
+    }
+}
+
+/// `/_emulator/…`: no token, no faults, not counted.
+async fn control_route(shared: &Shared, method: &Method, path: &str) -> Option<Response> {
+    match (method.as_str(), path) {
+        ("GET", "/_emulator/stats") => Some(Reply::json(shared.stats.report()).into_response()),
+        ("POST", "/_emulator/reset") => {
+            shared.stats.clear();
+            Some(shared.api.reset().await.into_response())
+        }
+        _ if path.starts_with("/_emulator/") => Some(
+            (
+                StatusCode::NOT_FOUND,
+                Body::from(format!("Invalid path: {path}")),
+            )
+                .into_response(),
+        ),
+        _ => None,
+    }
+}
+
+/// Go's `URL.Path`: `%XX` decoded; bad escapes are kept as written.
+fn percent_decode(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let escaped = bytes
+            .get(index + 1..index + 3)
+            .filter(|_| bytes[index] == b'%')
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                decoded.push(byte);
+                index += 3;
+            }
+            None => {
+                decoded.push(bytes[index]);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_matched_on_the_decoded_path() {
+        assert_eq!(Route::recognise("/openapi/build"), Some(Route::Builds));
+        assert_eq!(
+            Route::recognise(&percent_decode("/openapi/build/a%20b/detail")),
+            Some(Route::Detail("a b".into()))
+        );
+        assert_eq!(
+            Route::recognise(&percent_decode("/openapi/build/a%2Fb/detail")),
+            None
+        );
+        assert_eq!(Route::recognise("/openapi/builds"), None);
+    }
+
+    #[test]
+    fn wrong_methods_get_405_and_trailing_slashes_redirect() {
+        let status = |method: Method, path: &str| match match_route(&method, path, None).1 {
+            Matched::Route(_) => StatusCode::OK,
+            Matched::Refused(reply) => reply.status(),
+        };
+        assert_eq!(
+            status(Method::POST, "/openapi/build/x/detail"),
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+        assert_eq!(
+            status(Method::GET, "/openapi/build/"),
+            StatusCode::MOVED_PERMANENTLY
+        );
+        assert_eq!(
+            status(Method::PUT, "/openapi/build/"),
+            StatusCode::TEMPORARY_REDIRECT
+        );
+        assert_eq!(status(Method::GET, "/nope"), StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn the_first_query_value_wins_and_plus_is_a_space() {
+        let query = Query::parse(Some("a=1&a=2&b=x+y"));
+        assert_eq!(query.get("a"), Some("1"));
+        assert_eq!(query.get("b"), Some("x y"));
+        assert_eq!(query.get("c"), None);
+    }
+}

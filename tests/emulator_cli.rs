@@ -1,0 +1,104 @@
+//! `zadig-sync emulator` through the real binary: it prints its address, serves, and exits
+//! 0 on SIGTERM; a bad seed file is an error naming the file.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use assert_cmd::cargo::cargo_bin;
+use predicates::str::contains;
+
+/// Kills the child if a test fails before it is reaped.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn_emulator(extra: &[&str]) -> (Running, String) {
+    let mut child = Command::new(cargo_bin("zadig-sync"))
+        .args(["emulator", "--listen", "127.0.0.1:0", "--token", "t"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("got {line:?}"))
+        .to_owned();
+    (Running(child), url)
+}
+
+#[tokio::test]
+async fn the_binary_prints_its_address_and_serves_the_build_api() {
+    let (_emulator, url) = spawn_emulator(&[]);
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let response = reqwest::Client::new()
+        .get(format!("{url}/openapi/build?projectKey=yaml"))
+        .header("Authorization", "Bearer t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.unwrap(), r#"{"total":0,"builds":[]}"#);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_stops_it_with_exit_0_and_the_state_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let (mut emulator, url) = spawn_emulator(&["--state", state.to_str().unwrap()]);
+    let body = serde_json::json!({"name": "b", "project_key": "yaml", "infrastructure": "vm",
+        "build_os": "ubuntu 22.04", "script_type": "shell"});
+    let created = reqwest::Client::new()
+        .post(format!("{url}/openapi/build"))
+        .header("Authorization", "Bearer t")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 200);
+    let pid = emulator.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = emulator.0.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        std::fs::read_to_string(&state)
+            .unwrap()
+            .contains("\"yaml\"")
+    );
+}
+
+#[test]
+fn a_bad_seed_file_is_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("my-seeds.json");
+    std::fs::write(&seed, r#"{"images": [{"label": "no id"}]}"#).unwrap();
+    assert_cmd::Command::new(cargo_bin("zadig-sync"))
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--token",
+            "t",
+            "--seed",
+        ])
+        .arg(&seed)
+        .assert()
+        .failure()
+        .stderr(contains("my-seeds.json"));
+}
