@@ -5,12 +5,14 @@
 //! → `normalize` → `diff` → `planner` → `apply` → `report`. The stages from `normalize` to
 //! `planner` are pure. `emulator` serves Zadig's build API on loopback for tests and trying.
 
+pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod desired;
 pub mod diagnostic;
 pub mod diff;
 pub mod emulator;
+pub mod fetch;
 pub mod files;
 pub mod live;
 pub mod load;

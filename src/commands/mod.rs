@@ -2,7 +2,9 @@
 //! decided here and nowhere else.
 
 mod apply;
+mod connect;
 mod emulator;
+mod pipeline;
 mod plan;
 mod schema;
 mod validate;

@@ -1,8 +1,38 @@
-//! `zadig-sync plan`.
+//! `zadig-sync plan`: load, read Zadig, print what would change; optionally save the plan.
+
+use anyhow::Context;
 
 use super::Exit;
+use super::pipeline::{load_for_server, plan_against_server, print_plan};
 use crate::cli::PlanArgs;
+use crate::planner::PlanOptions;
 
-pub async fn run(_args: PlanArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("`plan` is not implemented yet")
+pub async fn run(args: PlanArgs) -> anyhow::Result<Exit> {
+    let Some(desired) = load_for_server(&args.dir.dir, args.output) else {
+        return Ok(Exit::Failure);
+    };
+    let options = PlanOptions {
+        prune: args.prune,
+        max_deletes: args.max_deletes,
+    };
+    let planned = plan_against_server(desired, &args.server, &args.projects, &options).await?;
+    planned.connection.close().await?;
+    let plan = planned.plan;
+    print_plan(&plan, args.output);
+    if let Some(path) = &args.out {
+        crate::files::write_atomically(path, crate::report::plan_json(&plan).as_bytes())
+            .with_context(|| format!("saving the plan to {}", path.display()))?;
+        eprintln!(
+            "Saved the plan to {}; apply it with `zadig-sync apply --plan {}`.",
+            path.display(),
+            path.display()
+        );
+    }
+    Ok(if plan.has_errors() {
+        Exit::Failure
+    } else if args.detailed_exitcode && plan.has_changes() {
+        Exit::Changes
+    } else {
+        Exit::Success
+    })
 }

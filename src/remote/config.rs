@@ -20,6 +20,12 @@ use crate::cli::ServerArgs;
 pub struct Token(String);
 
 impl Token {
+    /// A token this program made itself (the in-process emulator's); user-supplied tokens
+    /// go through [`resolve_token`], which checks them.
+    pub fn generated(secret: String) -> Self {
+        Token(secret)
+    }
+
     /// The secret itself, for the `Authorization` header and nothing else.
     pub fn expose(&self) -> &str {
         &self.0

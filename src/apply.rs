@@ -1,0 +1,254 @@
+//! The apply stage: execute a plan against Zadig, one outcome per step. I/O through `remote`.
+//!
+//! Creates and updates run first, concurrently (the client bounds concurrency and rate);
+//! deletions and replaces run only after all of them finished. Before an update or delete the
+//! build is read again and the step refused if Zadig changed it since the plan; after each
+//! write the build is read back and compared, so a normalisation bug surfaces once as an
+//! error instead of as a write on every run.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use tokio::task::JoinSet;
+use tracing::{Instrument, info, info_span};
+
+use crate::desired::DesiredSet;
+use crate::fetch::read_build;
+use crate::plan::{Action, Plan, Step};
+use crate::remote::{RemoteError, ZadigClient};
+use crate::spec::BuildSpec;
+use crate::{diff, marker, normalize};
+
+/// What became of one step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepOutcome {
+    pub project: String,
+    pub name: String,
+    pub action: Action,
+    pub status: OutcomeStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", content = "reason", rename_all = "snake_case")]
+pub enum OutcomeStatus {
+    /// The write was made and Zadig now matches the file.
+    Done,
+    /// The step was not executed, on purpose: stale, or refused by the plan's policy.
+    Refused(String),
+    /// The step was tried and failed, or the plan could not plan it.
+    Failed(String),
+}
+
+/// Every outcome of one apply run, in plan order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ApplyReport {
+    pub outcomes: Vec<StepOutcome>,
+}
+
+impl ApplyReport {
+    /// Whether the run must exit 1: a step failed or was refused.
+    pub fn has_failures(&self) -> bool {
+        self.outcomes
+            .iter()
+            .any(|o| o.status != OutcomeStatus::Done)
+    }
+
+    /// `3 created, 2 updated, 0 replaced, 1 deleted, 1 failed, 0 refused`.
+    pub fn summary(&self) -> String {
+        let done = |action| {
+            self.outcomes
+                .iter()
+                .filter(|o| o.action == action && o.status == OutcomeStatus::Done)
+                .count()
+        };
+        let failed = self.count(|s| matches!(s, OutcomeStatus::Failed(_)));
+        let refused = self.count(|s| matches!(s, OutcomeStatus::Refused(_)));
+        format!(
+            "{} created, {} updated, {} replaced, {} deleted, {failed} failed, {refused} refused",
+            done(Action::Create),
+            done(Action::Update),
+            done(Action::Replace),
+            done(Action::Delete),
+        )
+    }
+
+    fn count(&self, predicate: impl Fn(&OutcomeStatus) -> bool) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| predicate(&o.status))
+            .count()
+    }
+}
+
+/// Executes every step of `plan` that writes, and reports the steps that cannot be executed.
+/// `desired` supplies the bodies to send (the plan carries only fingerprints, never secrets).
+pub async fn execute(client: &ZadigClient, plan: &Plan, desired: &DesiredSet) -> ApplyReport {
+    let specs: HashMap<&str, &BuildSpec> = desired
+        .builds
+        .iter()
+        .map(|b| (b.spec.name(), &b.spec))
+        .collect();
+    let mut outcomes = Vec::new();
+    let (first, last): (Vec<&Step>, Vec<&Step>) = plan
+        .steps
+        .iter()
+        .filter(|s| s.action.is_write())
+        .partition(|s| matches!(s.action, Action::Create | Action::Update));
+    outcomes.extend(run_concurrently(client, &first, &specs).await);
+    outcomes.extend(run_concurrently(client, &last, &specs).await);
+    outcomes.extend(plan.steps.iter().filter_map(unexecutable_outcome));
+    ApplyReport { outcomes }
+}
+
+/// Plan steps that are themselves failures or refusals become outcomes as they are.
+fn unexecutable_outcome(step: &Step) -> Option<StepOutcome> {
+    let reason = step.notes.join("; ");
+    let status = match step.action {
+        Action::Error => OutcomeStatus::Failed(reason),
+        Action::Refused => OutcomeStatus::Refused(reason),
+        _ => return None,
+    };
+    Some(outcome(step, status))
+}
+
+async fn run_concurrently(
+    client: &ZadigClient,
+    steps: &[&Step],
+    specs: &HashMap<&str, &BuildSpec>,
+) -> Vec<StepOutcome> {
+    let mut tasks = JoinSet::new();
+    for (index, step) in steps.iter().enumerate() {
+        let client = client.clone();
+        let step = (*step).clone();
+        let spec = specs.get(step.name.as_str()).map(|s| (*s).clone());
+        let span =
+            info_span!("apply", project = %step.project, build = %step.name, op = ?step.action);
+        tasks.spawn(
+            async move {
+                let status = run_step(&client, &step, spec.as_ref()).await;
+                info!(?status, "step finished");
+                (index, outcome(&step, status))
+            }
+            .instrument(span),
+        );
+    }
+    let mut slots: Vec<Option<StepOutcome>> = vec![None; steps.len()];
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok((index, outcome)) = joined {
+            slots[index] = Some(outcome);
+        }
+    }
+    steps
+        .iter()
+        .zip(slots)
+        .map(|(step, slot)| {
+            slot.unwrap_or_else(|| {
+                outcome(
+                    step,
+                    OutcomeStatus::Failed("internal error: the step's task failed".into()),
+                )
+            })
+        })
+        .collect()
+}
+
+fn outcome(step: &Step, status: OutcomeStatus) -> StepOutcome {
+    StepOutcome {
+        project: step.project.clone(),
+        name: step.name.clone(),
+        action: step.action,
+        status,
+    }
+}
+
+async fn run_step(client: &ZadigClient, step: &Step, spec: Option<&BuildSpec>) -> OutcomeStatus {
+    let result = match (step.action, spec) {
+        (Action::Delete, _) => delete(client, step).await,
+        (Action::Create, Some(spec)) => create(client, spec).await,
+        (Action::Update, Some(spec)) => update(client, step, spec).await,
+        (Action::Replace, Some(spec)) => replace(client, step, spec).await,
+        (action, _) => Err(StepFailure::Failed(format!(
+            "internal error: no build file describes a build to {action:?}"
+        ))),
+    };
+    match result {
+        Ok(()) => OutcomeStatus::Done,
+        Err(StepFailure::Stale(reason)) => OutcomeStatus::Refused(reason),
+        Err(StepFailure::Gone) => {
+            OutcomeStatus::Refused("deleted in Zadig since the plan; run plan again".to_string())
+        }
+        Err(StepFailure::Failed(reason)) => OutcomeStatus::Failed(reason),
+    }
+}
+
+enum StepFailure {
+    /// Changed in Zadig since the plan read it.
+    Stale(String),
+    /// Deleted in Zadig since the plan read it.
+    Gone,
+    Failed(String),
+}
+
+impl From<RemoteError> for StepFailure {
+    fn from(error: RemoteError) -> Self {
+        StepFailure::Failed(error.to_string())
+    }
+}
+
+async fn create(client: &ZadigClient, spec: &BuildSpec) -> Result<(), StepFailure> {
+    client.create_build(&marker::request_body(spec)).await?;
+    verify_converged(client, spec).await
+}
+
+async fn update(client: &ZadigClient, step: &Step, spec: &BuildSpec) -> Result<(), StepFailure> {
+    ensure_not_stale(client, step).await?;
+    client.update_build(&marker::request_body(spec)).await?;
+    verify_converged(client, spec).await
+}
+
+async fn replace(client: &ZadigClient, step: &Step, spec: &BuildSpec) -> Result<(), StepFailure> {
+    ensure_not_stale(client, step).await?;
+    client.delete_build(&step.project, &step.name).await?;
+    create(client, spec).await
+}
+
+async fn delete(client: &ZadigClient, step: &Step) -> Result<(), StepFailure> {
+    match ensure_not_stale(client, step).await {
+        // Somebody deleted it already: what we wanted is done.
+        Err(StepFailure::Gone) => Ok(()),
+        Err(failure) => Err(failure),
+        Ok(()) => Ok(client.delete_build(&step.project, &step.name).await?),
+    }
+}
+
+/// Reads the build again and refuses the step if its `update_time` moved since the plan read it:
+/// somebody edited it in Zadig, and overwriting that blindly would lose their work.
+async fn ensure_not_stale(client: &ZadigClient, step: &Step) -> Result<(), StepFailure> {
+    let Some(planned) = step.live_update_time else {
+        return Ok(());
+    };
+    match client.get_build(&step.project, &step.name).await {
+        Ok(detail) if detail.update_time == planned => Ok(()),
+        Ok(detail) => Err(StepFailure::Stale(format!(
+            "changed in Zadig since the plan (update_time {planned} → {}); run plan again",
+            detail.update_time
+        ))),
+        Err(error) if error.is_not_found() => Err(StepFailure::Gone),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Reads the build back and compares it with the file: a difference means Zadig stored
+/// something differently from what we sent (or our normalisation is wrong), named by field.
+async fn verify_converged(client: &ZadigClient, spec: &BuildSpec) -> Result<(), StepFailure> {
+    let live = read_build(client, spec.project_key(), spec.name()).await?;
+    let changes = diff::diff(&normalize::from_spec(spec), &normalize::from_live(&live));
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let fields: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
+    Err(StepFailure::Failed(format!(
+        "written, but Zadig stored {} differently; this is a zadig-sync bug worth reporting",
+        fields.join(", ")
+    )))
+}

@@ -1,0 +1,318 @@
+//! End to end: the real `zadig-sync` binary applying build files to the real emulator, and
+//! the safety rules of design §5, each proven against what the emulator then holds.
+
+mod support;
+
+use support::{Emulator, describe, stdout, workspace, zadig_sync};
+
+const API: &str = "\
+name: shop-api
+project_key: shop
+infrastructure: kubernetes
+build_os: ubuntu 20.04
+script_type: shell
+build_script: |
+  make build
+installs:
+  - name: go
+    version: 1.22.1
+parameters:
+  - key: LEVEL
+    type: string
+    default_value: info
+";
+
+const WORKER: &str = "\
+name: shop-worker
+project_key: shop
+infrastructure: vm
+build_os: ubuntu 22.04
+script_type: shell
+build_script: make worker
+";
+
+fn apply(dir: &std::path::Path, emulator: &Emulator, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["apply", "--yes"];
+    args.extend_from_slice(extra);
+    zadig_sync(dir, emulator, &args)
+}
+
+fn plan_exit(dir: &std::path::Path, emulator: &Emulator, extra: &[&str]) -> (i32, String) {
+    let mut args = vec!["plan", "--detailed-exitcode"];
+    args.extend_from_slice(extra);
+    let output = zadig_sync(dir, emulator, &args);
+    (output.status.code().unwrap_or(-1), describe(&output))
+}
+
+#[test]
+fn apply_from_empty_then_plan_shows_no_changes_and_second_apply_only_reads() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("api.yaml", API), ("worker.yaml", WORKER)]);
+
+    let first = apply(dir.path(), &emulator, &[]);
+    assert!(first.status.success(), "{}", describe(&first));
+    assert!(stdout(&first).contains("2 created"), "{}", describe(&first));
+    assert_eq!(emulator.build_names("shop"), ["shop-api", "shop-worker"]);
+
+    let (code, output) = plan_exit(dir.path(), &emulator, &[]);
+    assert_eq!(code, 0, "plan after apply must show no changes:\n{output}");
+
+    let writes_before = emulator.write_count();
+    let second = apply(dir.path(), &emulator, &[]);
+    assert!(second.status.success(), "{}", describe(&second));
+    assert_eq!(
+        emulator.write_count(),
+        writes_before,
+        "a second apply must not write: {}",
+        describe(&second)
+    );
+}
+
+#[test]
+fn a_changed_field_is_updated_and_an_edit_in_zadig_is_reverted() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("api.yaml", API)]);
+    assert!(apply(dir.path(), &emulator, &[]).status.success());
+
+    // Someone edits the build in Zadig's UI: the plan shows the way back to the file.
+    let mut detail = emulator.detail("shop", "shop-api");
+    let script = detail["build_script"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let body = serde_json::json!({
+        "name": "shop-api", "project_key": "shop", "infrastructure": "kubernetes",
+        "build_os": "ubuntu 20.04", "script_type": "shell", "build_script": script,
+        "installs": [{"name": "go", "version": "1.21.0"}],
+        "parameters": [{"key": "LEVEL", "type": "string", "default_value": "info"}],
+    });
+    let (status, text) = emulator.request("PUT", "/openapi/build?projectKey=shop", Some(&body));
+    assert_eq!(status, 200, "{text}");
+    let (code, output) = plan_exit(dir.path(), &emulator, &[]);
+    assert_eq!(code, 2, "{output}");
+    assert!(output.contains("installs[go].version"), "{output}");
+    assert!(
+        output.contains("1.21.0") && output.contains("1.22.1"),
+        "{output}"
+    );
+
+    assert!(apply(dir.path(), &emulator, &[]).status.success());
+    detail = emulator.detail("shop", "shop-api");
+    assert_eq!(detail["build_env"]["installs"][0]["version"], "1.22.1");
+}
+
+#[test]
+fn a_renamed_build_is_deleted_and_created_with_prune() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("api.yaml", API)]);
+    assert!(apply(dir.path(), &emulator, &[]).status.success());
+
+    let renamed = API.replace("name: shop-api", "name: shop-api-v2");
+    std::fs::write(dir.path().join("builds.d/api.yaml"), renamed).expect("rewrite");
+
+    // Without --prune the old build is kept and said to be kept.
+    let output = apply(dir.path(), &emulator, &[]);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert_eq!(emulator.build_names("shop"), ["shop-api", "shop-api-v2"]);
+
+    let output = apply(dir.path(), &emulator, &["--prune"]);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(
+        stdout(&output).contains("1 deleted"),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(emulator.build_names("shop"), ["shop-api-v2"]);
+}
+
+#[test]
+fn a_build_moved_from_custom_to_template_is_replaced() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("api.yaml", API)]);
+    assert!(apply(dir.path(), &emulator, &[]).status.success());
+
+    let template = "\
+name: shop-api
+project_key: shop
+template_name: java-template
+target_services:
+  - service_name: api
+    service_module: api
+    repo_info:
+      - codehost_name: github
+        repo_namespace: shop
+        repo_name: api
+        branch: main
+    inputs:
+      - key: JAVA_VERSION
+        value: \"21\"
+";
+    std::fs::write(dir.path().join("builds.d/api.yaml"), template).expect("rewrite");
+    let output = apply(dir.path(), &emulator, &[]);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(
+        stdout(&output).contains("1 replaced"),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(
+        emulator.detail("shop", "shop-api")["template_name"],
+        "java-template"
+    );
+
+    let (code, output) = plan_exit(dir.path(), &emulator, &[]);
+    assert_eq!(code, 0, "{output}");
+}
+
+#[test]
+fn an_invalid_file_anywhere_means_nothing_is_written_or_deleted() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("api.yaml", API), ("worker.yaml", WORKER)]);
+    assert!(apply(dir.path(), &emulator, &[]).status.success());
+    let writes = emulator.write_count();
+
+    // One build removed (would be pruned), one new, and one broken file.
+    std::fs::remove_file(dir.path().join("builds.d/worker.yaml")).expect("rm");
+    std::fs::write(
+        dir.path().join("builds.d/new.yaml"),
+        WORKER.replace("shop-worker", "shop-new"),
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("builds.d/broken.yaml"), "name: [unclosed\n").expect("write");
+
+    let output = apply(dir.path(), &emulator, &["--prune"]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(
+        stdout(&output).contains("broken.yaml"),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(emulator.write_count(), writes, "nothing may be written");
+    assert_eq!(emulator.build_names("shop"), ["shop-api", "shop-worker"]);
+}
+
+#[test]
+fn builds_made_by_hand_in_zadig_are_never_deleted() {
+    let emulator = Emulator::start(&[]);
+    let hand_made = serde_json::json!({
+        "name": "by-hand", "project_key": "shop", "infrastructure": "vm",
+        "build_os": "ubuntu 22.04", "script_type": "shell", "build_script": "make",
+    });
+    let (status, text) =
+        emulator.request("POST", "/openapi/build?projectKey=shop", Some(&hand_made));
+    assert_eq!(status, 200, "{text}");
+    let dir = workspace(&[("api.yaml", API)]);
+
+    let output = apply(dir.path(), &emulator, &["--prune"]);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(
+        stdout(&output).contains("by-hand"),
+        "the kept build is listed: {}",
+        describe(&output)
+    );
+    assert_eq!(emulator.build_names("shop"), ["by-hand", "shop-api"]);
+}
+
+#[test]
+fn more_deletions_than_max_deletes_refuses_them_all() {
+    let emulator = Emulator::start(&[]);
+    let files: Vec<(String, String)> = (0..3)
+        .map(|i| {
+            (
+                format!("b{i}.yaml"),
+                WORKER.replace("shop-worker", &format!("shop-w{i}")),
+            )
+        })
+        .collect();
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    let dir = workspace(&borrowed);
+    assert!(apply(dir.path(), &emulator, &[]).status.success());
+    for (path, _) in &files[1..] {
+        std::fs::remove_file(dir.path().join("builds.d").join(path)).expect("rm");
+    }
+
+    let output = apply(dir.path(), &emulator, &["--prune", "--max-deletes", "1"]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(
+        describe(&output).contains("--max-deletes"),
+        "says how to allow them: {}",
+        describe(&output)
+    );
+    assert_eq!(
+        emulator.build_names("shop"),
+        ["shop-w0", "shop-w1", "shop-w2"]
+    );
+
+    let output = apply(dir.path(), &emulator, &["--prune", "--max-deletes", "2"]);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert_eq!(emulator.build_names("shop"), ["shop-w0"]);
+}
+
+#[test]
+fn a_saved_plan_is_refused_when_zadig_changed_since() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("api.yaml", API)]);
+    assert!(apply(dir.path(), &emulator, &[]).status.success());
+    std::fs::write(
+        dir.path().join("builds.d/api.yaml"),
+        API.replace("make build", "make all"),
+    )
+    .expect("rewrite");
+    let output = zadig_sync(dir.path(), &emulator, &["plan", "--out", "plan.json"]);
+    assert!(output.status.success(), "{}", describe(&output));
+
+    // A person edits the build in Zadig after the plan was made (a second later, so that
+    // the second-resolution update_time moves).
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let body = serde_json::json!({
+        "name": "shop-api", "project_key": "shop", "infrastructure": "kubernetes",
+        "build_os": "ubuntu 20.04", "script_type": "shell", "build_script": "edited by hand",
+    });
+    let (status, text) = emulator.request("PUT", "/openapi/build?projectKey=shop", Some(&body));
+    assert_eq!(status, 200, "{text}");
+
+    let output = zadig_sync(
+        dir.path(),
+        &emulator,
+        &["apply", "--yes", "--plan", "plan.json"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(
+        stdout(&output).contains("changed in Zadig since the plan"),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(
+        emulator.detail("shop", "shop-api")["build_script"],
+        "edited by hand"
+    );
+}
+
+#[test]
+fn a_saved_plan_is_refused_whole_when_the_files_changed_since() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("api.yaml", API)]);
+    let output = zadig_sync(dir.path(), &emulator, &["plan", "--out", "plan.json"]);
+    assert!(output.status.success(), "{}", describe(&output));
+    std::fs::write(
+        dir.path().join("builds.d/api.yaml"),
+        API.replace("make build", "make all"),
+    )
+    .expect("rewrite");
+
+    let output = zadig_sync(
+        dir.path(),
+        &emulator,
+        &["apply", "--yes", "--plan", "plan.json"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(
+        describe(&output).contains("no longer produce the plan"),
+        "{}",
+        describe(&output)
+    );
+    assert!(emulator.build_names("shop").is_empty());
+}
