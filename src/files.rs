@@ -225,6 +225,21 @@ fn line_and_column(prefix: &[u8]) -> (usize, usize) {
     (line, column)
 }
 
+/// Writes `bytes` to `path` so that a reader sees the old content or the new, never half:
+/// a temporary file beside it, then a rename. For saved plans and exported builds.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let temp = folder.join(format!(".{name}.tmp-{}", std::process::id()));
+    fs::write(&temp, bytes)?;
+    fs::rename(&temp, path).inspect_err(|_| {
+        let _ = fs::remove_file(&temp);
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,19 +275,4 @@ mod tests {
         assert_eq!(line_and_column(b"ab\ncd"), (2, 3));
         assert_eq!(line_and_column("é\n\né".as_bytes()), (3, 2));
     }
-}
-
-/// Writes `bytes` to `path` so that a reader sees the old content or the new, never half:
-/// a temporary file beside it, then a rename. For saved plans and exported builds.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let temp = folder.join(format!(".{name}.tmp-{}", std::process::id()));
-    fs::write(&temp, bytes)?;
-    fs::rename(&temp, path).inspect_err(|_| {
-        let _ = fs::remove_file(&temp);
-    })
 }
