@@ -37,7 +37,7 @@ async fn fetch_project(client: &ZadigClient, project: String) -> LiveProject {
     let listing = match client.list_builds(&project).await {
         Ok(listing) => Ok(fetch_details(client, &project, listing.builds).await),
         Err(error) => {
-            warn!(project = %project, %error, "listing builds failed");
+            debug!(project = %project, %error, "listing builds failed");
             Err(error.to_string())
         }
     };

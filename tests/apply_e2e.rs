@@ -316,3 +316,67 @@ fn a_saved_plan_is_refused_whole_when_the_files_changed_since() {
     );
     assert!(emulator.build_names("shop").is_empty());
 }
+
+#[test]
+fn failed_writes_are_reported_and_a_second_apply_finishes_the_job() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("api.yaml", API), ("worker.yaml", WORKER)]);
+    emulator.set_faults(serde_json::json!({"fail_writes_to": ["shop-worker"]}));
+
+    let output = apply(dir.path(), &emulator, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("failed  shop/shop-worker"),
+        "{}",
+        describe(&output)
+    );
+    assert!(
+        text.contains("503"),
+        "the failure says what Zadig answered: {}",
+        describe(&output)
+    );
+    assert!(
+        text.contains("1 created") && text.contains("1 failed"),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(
+        emulator.build_names("shop"),
+        ["shop-api"],
+        "the other build went through"
+    );
+
+    emulator.set_faults(serde_json::json!({}));
+    let output = apply(dir.path(), &emulator, &[]);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(
+        stdout(&output).contains("1 created"),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(emulator.build_names("shop"), ["shop-api", "shop-worker"]);
+}
+
+#[test]
+fn a_list_that_disagrees_with_its_total_means_nothing_is_deleted() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("api.yaml", API), ("worker.yaml", WORKER)]);
+    assert!(apply(dir.path(), &emulator, &[]).status.success());
+    std::fs::remove_file(dir.path().join("builds.d/worker.yaml")).expect("rm");
+    emulator.set_faults(serde_json::json!({"inflate_total": {"shop": 1}}));
+
+    let output = apply(dir.path(), &emulator, &["--prune"]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(
+        describe(&output).contains("nothing is deleted"),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(emulator.build_names("shop"), ["shop-api", "shop-worker"]);
+
+    emulator.set_faults(serde_json::json!({}));
+    let output = apply(dir.path(), &emulator, &["--prune"]);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert_eq!(emulator.build_names("shop"), ["shop-api"]);
+}

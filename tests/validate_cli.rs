@@ -11,7 +11,7 @@ fn zadig_sync() -> Command {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("ZADIG_SYNC_DIR")
         .env_remove("API_TEST_BB")
-        .env_remove("DEMO_BUILD_PASSWORD")
+        .env_remove("BILLING_DEPLOY_TOKEN")
         .env_remove("ZS_TEST_TOKEN");
     command
 }
@@ -32,7 +32,7 @@ fn with_their_secrets_set_the_examples_have_no_warnings() {
     zadig_sync()
         .args(["validate", "--dir", "examples"])
         .env("API_TEST_BB", "x")
-        .env("DEMO_BUILD_PASSWORD", "y")
+        .env("BILLING_DEPLOY_TOKEN", "y")
         .assert()
         .success()
         .stdout("5 builds in 2 projects, 5 files\n");

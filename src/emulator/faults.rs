@@ -1,10 +1,35 @@
 //! Injected trouble for tests and benchmarks: a fixed latency on every answer, a share of
 //! requests answered 500/502/503, and a share answered 429 with `Retry-After: 1`, decided
-//! before any work is done. Sleeping is the only I/O.
+//! before any work is done; plus faults aimed at named builds and projects, set while running
+//! through `POST /_emulator/faults`, for tests that need the same failure every time.
+//! Sleeping is the only I/O.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+/// Deterministic faults, replaced whole by `POST /_emulator/faults` (an empty object clears them).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TargetedFaults {
+    /// Writes (POST, PUT, DELETE) naming one of these builds are answered 503.
+    pub fail_writes_to: BTreeSet<String>,
+    /// Lists of these projects say `total` is this much more than the builds they hold, as
+    /// when pages and `total` disagree because builds were written while paging.
+    pub inflate_total: BTreeMap<String, usize>,
+}
+
+impl TargetedFaults {
+    pub fn fails_write_to(&self, build: Option<&str>) -> bool {
+        build.is_some_and(|name| self.fail_writes_to.contains(name))
+    }
+
+    pub fn extra_total(&self, project: &str) -> usize {
+        self.inflate_total.get(project).copied().unwrap_or(0)
+    }
+}
 
 /// The fault knobs of [`super::EmulatorConfig`].
 #[derive(Debug, Clone, Copy, PartialEq)]

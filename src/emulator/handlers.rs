@@ -210,11 +210,17 @@ impl Api {
     }
 
     /// GET `/openapi/build?projectKey=&pageNum=&pageSize=`.
-    pub async fn list(&self, caller: Caller<'_>, query: &Query) -> Reply {
-        into_reply(self.list_steps(caller, query).await)
+    /// `extra_total` is an injected fault: a `total` that disagrees with the builds held.
+    pub async fn list(&self, caller: Caller<'_>, query: &Query, extra_total: usize) -> Reply {
+        into_reply(self.list_steps(caller, query, extra_total).await)
     }
 
-    async fn list_steps(&self, caller: Caller<'_>, query: &Query) -> Step<Reply> {
+    async fn list_steps(
+        &self,
+        caller: Caller<'_>,
+        query: &Query,
+        extra_total: usize,
+    ) -> Step<Reply> {
         let project = query.get("projectKey").unwrap_or_default();
         if project.is_empty() {
             return Err(Reply::error(Code::BadRequest, "empty project key."));
@@ -226,7 +232,7 @@ impl Api {
         let builds: Vec<&BuildDoc> = store.in_project(project).collect();
         let page = page_of(&builds, page_num, page_size);
         Ok(Reply::json(ListResponse {
-            total: builds.len(),
+            total: builds.len() + extra_total,
             builds: page.iter().map(|build| render::listed(build)).collect(),
         }))
     }

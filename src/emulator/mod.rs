@@ -127,6 +127,7 @@ fn shared_state(config: EmulatorConfig) -> Result<Shared, EmulatorError> {
             state_path: config.state_path,
         },
         admin_token: config.token,
+        targeted: std::sync::Mutex::default(),
         faults: Faults {
             latency: config.latency,
             fail_rate: config.fail_rate,

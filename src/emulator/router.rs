@@ -11,7 +11,7 @@ use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::access::{self, Caller};
-use super::faults::{Faults, Injected};
+use super::faults::{Faults, Injected, TargetedFaults};
 use super::handlers::Api;
 use super::reply::Reply;
 use super::stats::Stats;
@@ -22,7 +22,18 @@ pub struct Shared {
     pub api: Api,
     pub admin_token: String,
     pub faults: Faults,
+    /// Set and cleared at run time through `POST /_emulator/faults`.
+    pub targeted: std::sync::Mutex<TargetedFaults>,
     pub stats: Stats,
+}
+
+impl Shared {
+    fn targeted(&self) -> TargetedFaults {
+        self.targeted
+            .lock()
+            .map(|faults| faults.clone())
+            .unwrap_or_default()
+    }
 }
 
 /// Bodies above this are refused; Zadig build bodies are a few kilobytes.
@@ -144,9 +155,6 @@ fn match_route(
 pub async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    if let Some(control) = control_route(&shared, &method, &path).await {
-        return control;
-    }
     let raw_query = request.uri().query().map(str::to_owned);
     let authorization = request
         .headers()
@@ -154,7 +162,19 @@ pub async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Resp
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
     let body = to_bytes(request.into_body(), MAX_BODY_BYTES).await;
-    let (pattern, reply) = match shared.faults.before_request().await {
+    let bytes = body.as_ref().map(|b| b.as_ref()).unwrap_or_default();
+    if let Some(control) = control_route(&shared, &method, &path, bytes).await {
+        return control;
+    }
+    let aimed = shared
+        .targeted()
+        .fails_write_to(written_build(&method, &path, raw_query.as_deref(), bytes).as_deref())
+        .then_some(Injected::ServerError(StatusCode::SERVICE_UNAVAILABLE));
+    let injected = match aimed {
+        Some(injected) => Some(injected),
+        None => shared.faults.before_request().await,
+    };
+    let (pattern, reply) = match injected {
         Some(injected) => (route_label(&method, &path), injected_reply(injected)),
         None => {
             let incoming = Incoming {
@@ -214,31 +234,42 @@ async fn answer(shared: &Shared, incoming: Incoming<'_>) -> (&'static str, Reply
     };
     (
         pattern,
-        dispatch(&shared.api, caller, incoming.method, route, &query, &body).await,
+        dispatch(shared, caller, incoming.method, route, &query, &body).await,
     )
 }
 
 async fn dispatch(
-    api: &Api,
+    shared: &Shared,
     caller: Caller<'_>,
     method: &Method,
     route: Route,
     query: &Query,
     body: &[u8],
 ) -> Reply {
+    let api = &shared.api;
     match (route, method.as_str()) {
         (Route::Builds, "POST") => api.create(caller, query, body).await,
         (Route::Builds, "PUT") => api.update(caller, query, body).await,
         (Route::Builds, "DELETE") => api.delete(caller, query).await,
-        (Route::Builds, _) => api.list(caller, query).await,
+        (Route::Builds, _) => {
+            let project = query.get("projectKey").unwrap_or_default();
+            let extra_total = shared.targeted().extra_total(project);
+            api.list(caller, query, extra_total).await
+        }
         (Route::Detail(name), _) => api.detail(caller, &name, query).await,
         (Route::TemplateUpdate(_), _) => api.update_from_template(caller, body).await,
     }
 }
 
 /// `/_emulator/…`: no token, no faults, not counted.
-async fn control_route(shared: &Shared, method: &Method, path: &str) -> Option<Response> {
+async fn control_route(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    body: &[u8],
+) -> Option<Response> {
     match (method.as_str(), path) {
+        ("POST", "/_emulator/faults") => Some(set_targeted_faults(shared, body).into_response()),
         ("GET", "/_emulator/stats") => Some(Reply::json(shared.stats.report()).into_response()),
         ("POST", "/_emulator/reset") => {
             shared.stats.clear();
@@ -253,6 +284,38 @@ async fn control_route(shared: &Shared, method: &Method, path: &str) -> Option<R
         ),
         _ => None,
     }
+}
+
+fn set_targeted_faults(shared: &Shared, body: &[u8]) -> Reply {
+    match serde_json::from_slice::<TargetedFaults>(body) {
+        Ok(faults) => {
+            if let Ok(mut current) = shared.targeted.lock() {
+                *current = faults.clone();
+            }
+            Reply::json(faults)
+        }
+        Err(error) => Reply::Text(StatusCode::BAD_REQUEST, format!("bad faults: {error}")),
+    }
+}
+
+/// The build a write names: `?name=` (delete), the path (template update) or the body's `name`.
+fn written_build(
+    method: &Method,
+    path: &str,
+    raw_query: Option<&str>,
+    body: &[u8],
+) -> Option<String> {
+    if method == Method::GET {
+        return None;
+    }
+    if let Some(name) = Query::parse(raw_query).get("name") {
+        return Some(name.to_owned());
+    }
+    if let Some(Route::TemplateUpdate(name)) = Route::recognise(&percent_decode(path)) {
+        return Some(name);
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    value.get("name")?.as_str().map(str::to_owned)
 }
 
 /// Go's `URL.Path`: `%XX` decoded; bad escapes are kept as written.

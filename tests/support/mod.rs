@@ -99,6 +99,12 @@ impl Emulator {
         serde_json::from_str(&body).expect("stats JSON")
     }
 
+    /// Replaces the emulator's targeted faults (`{}` clears them).
+    pub fn set_faults(&self, faults: Value) {
+        let (status, body) = http(&self.addr, "POST", "/_emulator/faults", None, Some(&faults));
+        assert_eq!(status, 200, "setting faults: {body}");
+    }
+
     /// How many requests with a method other than GET the emulator has answered.
     pub fn write_count(&self) -> u64 {
         self.stats()["requests"]
@@ -150,17 +156,27 @@ pub fn http(
     (status, body)
 }
 
-/// Runs the real CLI in `dir` against `emulator`, with the token in the environment.
-pub fn zadig_sync(dir: &Path, emulator: &Emulator, args: &[&str]) -> Output {
-    Command::new(binary())
-        .args(args)
+/// The real CLI, to run in `dir` with nothing from the caller's environment that could
+/// change the outcome.
+pub fn command(dir: &Path) -> Command {
+    let mut command = Command::new(binary());
+    command
         .current_dir(dir)
-        .env("ZADIG_URL", emulator.url())
-        .env("ZADIG_TOKEN", TOKEN)
+        .env_remove("ZADIG_URL")
+        .env_remove("ZADIG_TOKEN")
         .env_remove("ZADIG_TOKEN_FILE")
         .env_remove("ZADIG_SYNC_DIR")
         .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs the real CLI in `dir` against `emulator`, with the token in the environment.
+pub fn zadig_sync(dir: &Path, emulator: &Emulator, args: &[&str]) -> Output {
+    command(dir)
+        .args(args)
+        .env("ZADIG_URL", emulator.url())
+        .env("ZADIG_TOKEN", TOKEN)
         .output()
         .expect("run zadig-sync")
 }

@@ -1,0 +1,97 @@
+//! The files users copy first: every example applies to the emulator and then plans as
+//! "no changes", and the README's quick start works with nothing but the bundled emulator.
+
+mod support;
+
+use std::path::Path;
+
+use support::{Emulator, TOKEN, command, describe, stdout};
+
+fn examples() -> String {
+    format!("{}/examples", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn with_example_secrets(dir: &Path, emulator: &Emulator, args: &[&str]) -> std::process::Output {
+    command(dir)
+        .args(args)
+        .env("ZADIG_URL", emulator.url())
+        .env("ZADIG_TOKEN", TOKEN)
+        .env("API_TEST_BB", "abc123")
+        .env("BILLING_DEPLOY_TOKEN", "s3cr3t-deploy-token")
+        .output()
+        .expect("run zadig-sync")
+}
+
+#[test]
+fn every_example_applies_and_then_plans_as_no_changes() {
+    let emulator = Emulator::start(&[]);
+    let work = tempfile::tempdir().expect("tempdir");
+    let dir = examples();
+
+    let apply = with_example_secrets(work.path(), &emulator, &["apply", "--yes", "--dir", &dir]);
+    assert!(apply.status.success(), "{}", describe(&apply));
+    assert!(stdout(&apply).contains("5 created"), "{}", describe(&apply));
+
+    let plan = with_example_secrets(
+        work.path(),
+        &emulator,
+        &["plan", "--detailed-exitcode", "--dir", &dir],
+    );
+    assert_eq!(plan.status.code(), Some(0), "{}", describe(&plan));
+    assert!(stdout(&plan).contains("No changes"), "{}", describe(&plan));
+    for output in [&apply, &plan] {
+        assert!(
+            !describe(output).contains("s3cr3t-deploy-token"),
+            "a secret was printed"
+        );
+    }
+}
+
+#[test]
+fn the_quick_start_needs_only_the_bundled_emulator() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let quick_start = Path::new(env!("CARGO_MANIFEST_DIR")).join("builds.d");
+    copy_tree(&quick_start, &work.path().join("builds.d"));
+
+    let first = command(work.path())
+        .args(["apply", "--emulator"])
+        .output()
+        .expect("run");
+    assert!(first.status.success(), "{}", describe(&first));
+    assert!(stdout(&first).contains("1 created"), "{}", describe(&first));
+    assert!(
+        work.path()
+            .join(".zadig-sync/emulator-state.json")
+            .is_file()
+    );
+
+    let second = command(work.path())
+        .args(["apply", "--emulator"])
+        .output()
+        .expect("run");
+    assert!(second.status.success(), "{}", describe(&second));
+    assert!(
+        stdout(&second).contains("No changes"),
+        "{}",
+        describe(&second)
+    );
+
+    let plan = command(work.path())
+        .args(["plan", "--emulator", "--detailed-exitcode"])
+        .output()
+        .expect("run");
+    assert_eq!(plan.status.code(), Some(0), "{}", describe(&plan));
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
