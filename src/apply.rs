@@ -1,7 +1,7 @@
 //! The apply stage: execute a plan against Zadig, one outcome per step. I/O through `remote`.
 //!
-//! Creates and updates run first, concurrently (the client bounds concurrency and rate);
-//! deletions and replaces run only after all of them finished. Before an update or delete the
+//! Creates, updates and replaces (in-place conversions) run first, concurrently (the client
+//! bounds concurrency and rate); deletions run only after all of them finished. Before an update or delete the
 //! build is read again and the step refused if Zadig changed it since the plan; after each
 //! write the build is read back and compared, so a normalisation bug surfaces once as an
 //! error instead of as a write on every run.
@@ -93,7 +93,7 @@ pub async fn execute(client: &ZadigClient, plan: &Plan, desired: &DesiredSet) ->
         .steps
         .iter()
         .filter(|s| s.action.is_write())
-        .partition(|s| matches!(s.action, Action::Create | Action::Update));
+        .partition(|s| s.action != Action::Delete);
     outcomes.extend(run_concurrently(client, &first, &specs).await);
     outcomes.extend(run_concurrently(client, &last, &specs).await);
     outcomes.extend(plan.steps.iter().filter_map(unexecutable_outcome));
@@ -165,8 +165,9 @@ async fn run_step(client: &ZadigClient, step: &Step, spec: Option<&BuildSpec>) -
     let result = match (step.action, spec) {
         (Action::Delete, _) => delete(client, step).await,
         (Action::Create, Some(spec)) => create(client, spec).await,
-        (Action::Update, Some(spec)) => update(client, step, spec).await,
-        (Action::Replace, Some(spec)) => replace(client, step, spec).await,
+        // A replace converts the build in place: the update route of the kind the files want
+        // takes a build of the other kind too, and a failure leaves the old build untouched.
+        (Action::Update | Action::Replace, Some(spec)) => update(client, step, spec).await,
         (action, _) => Err(StepFailure::Failed(format!(
             "internal error: no build file describes a build to {action:?}"
         ))),
@@ -204,12 +205,6 @@ async fn update(client: &ZadigClient, step: &Step, spec: &BuildSpec) -> Result<(
     ensure_not_stale(client, step).await?;
     client.update_build(&marker::request_body(spec)).await?;
     verify_converged(client, spec).await
-}
-
-async fn replace(client: &ZadigClient, step: &Step, spec: &BuildSpec) -> Result<(), StepFailure> {
-    ensure_not_stale(client, step).await?;
-    client.delete_build(&step.project, &step.name).await?;
-    create(client, spec).await
 }
 
 async fn delete(client: &ZadigClient, step: &Step) -> Result<(), StepFailure> {

@@ -34,6 +34,9 @@ pub struct DesiredSet {
     pub builds: Vec<DesiredBuild>,
     /// How many build files were read (for the summary line).
     pub file_count: usize,
+    /// Every value an `${env:…}` reference resolved to. They may be secrets, so the planner
+    /// redacts them from everything it shows and leaves them out of fingerprints.
+    pub secrets: Vec<String>,
 }
 
 impl DesiredSet {

@@ -45,7 +45,9 @@ pub struct Step {
 pub enum Action {
     Create,
     Update,
-    /// Custom ⇄ template: Zadig cannot convert in place, so delete then create. Destructive.
+    /// Custom ⇄ template. Zadig converts a build in place through the update route of the
+    /// kind it becomes (`zadig-openapi.md` §4), so nothing is deleted and a failed conversion
+    /// leaves the old build as it was; but the old kind's settings stop applying.
     Replace,
     /// Only with `--prune`, only for marked builds absent from the files. Destructive.
     Delete,
@@ -69,7 +71,7 @@ impl Action {
 
     /// Whether this step destroys something that exists.
     pub fn is_destructive(self) -> bool {
-        matches!(self, Action::Replace | Action::Delete)
+        self == Action::Delete
     }
 }
 

@@ -123,9 +123,11 @@ fn compare_step(mut step: Step, desired: &CanonicalBuild, live: &CanonicalBuild)
     if desired.kind() != live.kind() {
         step.action = Action::Replace;
         step.notes.push(format!(
-            "Zadig cannot turn a {} build into a {} build: it is deleted, then created",
+            "the {} build is converted into a {} build in place (Zadig's update route for \
+             the new kind); its {} settings stop applying",
             kind_name(live.kind()),
-            kind_name(desired.kind())
+            kind_name(desired.kind()),
+            kind_name(live.kind())
         ));
     } else if step.changes.is_empty() {
         step.action = Action::Unchanged;

@@ -106,7 +106,7 @@ fn symbol(action: Action) -> &'static str {
     match action {
         Action::Create => "+",
         Action::Update => "~",
-        Action::Replace => "-/+",
+        Action::Replace => "~",
         Action::Delete => "-",
         Action::Unchanged => " ",
         Action::Kept => "=",
@@ -119,7 +119,7 @@ fn verb(action: Action) -> &'static str {
     match action {
         Action::Create => "create",
         Action::Update => "update",
-        Action::Replace => "replace (destructive)",
+        Action::Replace => "replace (converted in place)",
         Action::Delete => "destroy (destructive)",
         Action::Unchanged => "unchanged",
         Action::Kept => "kept",
@@ -133,7 +133,8 @@ fn action_color(action: Action) -> &'static str {
     match action {
         Action::Create => "32",
         Action::Update => "33",
-        Action::Replace | Action::Delete => "31",
+        Action::Delete => "31",
+        Action::Replace => "35",
         Action::Unchanged | Action::Kept => "36",
         Action::Refused => "35",
         Action::Error => "1;31",

@@ -46,7 +46,7 @@ impl BuildSpec {
 }
 
 /// Custom builds are updated with `PUT /openapi/build`, template builds with
-/// `PUT /openapi/build/{name}/template`; switching kind means delete then create.
+/// `PUT /openapi/build/{name}/template`; each route also converts a build of the other kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BuildKind {

@@ -28,7 +28,9 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
 /// Valid: `12 builds in 3 projects, 9 files` (`, 2 warnings` when there are).
 /// Invalid: `3 errors, 1 warning`.
 fn summary(outcome: &LoadOutcome) -> String {
-    let DesiredSet { builds, file_count } = &outcome.desired;
+    let DesiredSet {
+        builds, file_count, ..
+    } = &outcome.desired;
     let warnings = outcome
         .diagnostics
         .iter()

@@ -115,6 +115,7 @@ pub fn desired(specs: Vec<BuildSpec>) -> DesiredSet {
     DesiredSet {
         builds,
         file_count: 1,
+        secrets: Vec::new(),
     }
 }
 

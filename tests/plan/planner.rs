@@ -73,7 +73,7 @@ fn an_unmarked_build_named_by_a_file_is_adopted_by_an_update() {
 }
 
 #[test]
-fn custom_to_template_is_a_destructive_replace() {
+fn custom_to_template_is_a_replace_converted_in_place() {
     let template = spec("template");
     let mut live_build = live_written(&minimal_named("yaml", "java-svc"), 3);
     live_build.name = "java-svc".into();
@@ -85,11 +85,11 @@ fn custom_to_template_is_a_destructive_replace() {
     let step = &plan.steps[0];
     assert_eq!(step.action, Action::Replace);
     assert_eq!(step.kind, BuildKind::Template);
-    assert!(step.action.is_destructive());
+    assert!(!step.action.is_destructive(), "nothing is deleted");
     assert!(
         step.notes
             .iter()
-            .any(|n| n.contains("deleted, then created"))
+            .any(|n| n.contains("converted into a template build in place"))
     );
 }
 

@@ -116,7 +116,7 @@ fn text_snapshot() {
 #[test]
 fn text_colour_snapshot() {
     let text = plan_text(&every_action_plan(), true);
-    assert!(text.contains("\u{1b}[31m-/+ yaml/java-svc"));
+    assert!(text.contains("\u{1b}[35m  ~ yaml/java-svc"));
     insta::assert_snapshot!("text_colour", text);
 }
 
