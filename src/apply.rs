@@ -88,16 +88,64 @@ pub async fn execute(client: &ZadigClient, plan: &Plan, desired: &DesiredSet) ->
         .iter()
         .map(|b| (b.spec.name(), &b.spec))
         .collect();
-    let mut outcomes = Vec::new();
-    let (first, last): (Vec<&Step>, Vec<&Step>) = plan
-        .steps
-        .iter()
-        .filter(|s| s.action.is_write())
-        .partition(|s| s.action != Action::Delete);
-    outcomes.extend(run_concurrently(client, &first, &specs).await);
-    outcomes.extend(run_concurrently(client, &last, &specs).await);
+    let phases = Phases::of(plan);
+    let mut outcomes = run_concurrently(client, &phases.writes, &specs).await;
+    outcomes.extend(run_concurrently(client, &phases.deletes, &specs).await);
+    let (ready, blocked): (Vec<&Step>, Vec<&Step>) = phases
+        .creates_after_deletes
+        .into_iter()
+        .partition(|create| name_freed(create, &outcomes));
+    outcomes.extend(run_concurrently(client, &ready, &specs).await);
+    outcomes.extend(blocked.into_iter().map(|create| {
+        let reason = "its name is still held by a build in another project, whose deletion \
+                      in this run did not succeed (Zadig's build names are global)";
+        outcome(create, OutcomeStatus::Failed(reason.to_string()))
+    }));
     outcomes.extend(plan.steps.iter().filter_map(unexecutable_outcome));
     ApplyReport { outcomes }
+}
+
+/// The order writes must go in: everything but deletions first, then deletions, then the
+/// creates whose name a deletion frees (a build moved to another project: Zadig's names are
+/// global, so the old one must be gone before the new one can be made).
+struct Phases<'a> {
+    writes: Vec<&'a Step>,
+    deletes: Vec<&'a Step>,
+    creates_after_deletes: Vec<&'a Step>,
+}
+
+impl<'a> Phases<'a> {
+    fn of(plan: &'a Plan) -> Self {
+        let deleted: Vec<&str> = plan
+            .steps
+            .iter()
+            .filter(|s| s.action == Action::Delete)
+            .map(|s| s.name.as_str())
+            .collect();
+        let mut phases = Phases {
+            writes: Vec::new(),
+            deletes: Vec::new(),
+            creates_after_deletes: Vec::new(),
+        };
+        for step in plan.steps.iter().filter(|s| s.action.is_write()) {
+            match step.action {
+                Action::Delete => phases.deletes.push(step),
+                Action::Create if deleted.contains(&step.name.as_str()) => {
+                    phases.creates_after_deletes.push(step)
+                }
+                _ => phases.writes.push(step),
+            }
+        }
+        phases
+    }
+}
+
+/// Whether every deletion of a build with this create's name succeeded.
+fn name_freed(create: &Step, outcomes: &[StepOutcome]) -> bool {
+    outcomes
+        .iter()
+        .filter(|o| o.action == Action::Delete && o.name == create.name)
+        .all(|o| o.status == OutcomeStatus::Done)
 }
 
 /// Plan steps that are themselves failures or refusals become outcomes as they are.

@@ -73,8 +73,9 @@ pub struct ServerArgs {
     /// Zadig's address, e.g. `https://zadig.example.com`.
     #[arg(long, env = "ZADIG_URL", required_unless_present = "emulator")]
     pub url: Option<String>,
-    /// File holding the API token (else `ZADIG_TOKEN`, else `ZADIG_TOKEN_FILE`).
-    #[arg(long, env = "ZADIG_TOKEN_FILE")]
+    /// File holding the API token. Without it: `ZADIG_TOKEN`, else the file named by
+    /// `ZADIG_TOKEN_FILE`.
+    #[arg(long)]
     pub token_file: Option<PathBuf>,
     /// Extra CA certificates (PEM) to trust besides the system roots, for a private CA.
     #[arg(long)]
@@ -141,7 +142,9 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub yes: bool,
     /// Execute a plan saved by `plan --out` (refused if the files no longer produce it).
-    #[arg(long)]
+    /// The saved plan carries its own pruning decisions, so it takes no --prune,
+    /// --max-deletes or --project.
+    #[arg(long, conflicts_with_all = ["prune", "max_deletes", "projects"])]
     pub plan: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub output: OutputFormat,

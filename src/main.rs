@@ -15,7 +15,7 @@ async fn main() -> ExitCode {
     match commands::run(cli).await {
         Ok(exit) => exit.into(),
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", describe(&error));
             Exit::Failure.into()
         }
     }
@@ -34,4 +34,18 @@ fn init_logging(filter: &str, json: bool) {
     } else {
         builder.init();
     }
+}
+
+/// The error and its causes on one line, leaving out a cause whose text the message before it
+/// already quotes (many messages name their cause, which would otherwise print twice).
+fn describe(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }

@@ -37,10 +37,14 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
             (planned.plan, planned.desired, planned.connection)
         }
     };
+    let ask = plan.has_changes() && !args.yes && std::io::stdin().is_terminal();
     if args.output != OutputFormat::Json {
         print_plan(&plan, args.output);
+    } else if ask {
+        // stdout is for the JSON document; the person asked to confirm still sees the plan.
+        eprint!("{}", crate::report::plan_text(&plan, false));
     }
-    if plan.has_changes() && !args.yes && std::io::stdin().is_terminal() && !confirmed()? {
+    if ask && !confirmed()? {
         connection.close().await?;
         eprintln!("Apply cancelled; nothing was changed.");
         return Ok(Exit::Failure);
@@ -56,8 +60,9 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
 }
 
 fn confirmed() -> anyhow::Result<bool> {
-    print!("\nDo you want to perform these actions? Only 'yes' will be accepted: ");
-    std::io::stdout().flush()?;
+    // On stderr, so that stdout holds only the plan and the report (JSON stays parseable).
+    eprint!("\nDo you want to perform these actions? Only 'yes' will be accepted: ");
+    std::io::stderr().flush()?;
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(answer.trim() == "yes")

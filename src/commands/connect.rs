@@ -59,6 +59,15 @@ async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
     if let Some(folder) = state_path.parent() {
         std::fs::create_dir_all(folder)
             .with_context(|| format!("creating {} for the emulator's state", folder.display()))?;
+        // The state holds credential values in plain text (as Zadig does): keep it out of git.
+        let ignore = folder.join(".gitignore");
+        if !ignore.exists() {
+            std::fs::write(
+                &ignore,
+                "# zadig-sync --emulator state: never commit it\n*\n",
+            )
+            .with_context(|| format!("writing {}", ignore.display()))?;
+        }
     }
     let secret = format!("emulator-{:016x}", rand::random::<u64>());
     let config = EmulatorConfig {

@@ -144,8 +144,21 @@ impl Store {
         temp.push(".tmp");
         let temp = PathBuf::from(temp);
         tokio::fs::write(&temp, bytes).await.map_err(write_error)?;
+        owner_only(&temp).await.map_err(write_error)?;
         tokio::fs::rename(&temp, path).await.map_err(write_error)
     }
+}
+
+/// Credential parameters are stored in plain text, as Zadig does: keep them from other users.
+#[cfg(unix)]
+async fn owner_only(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    tokio::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).await
+}
+
+#[cfg(not(unix))]
+async fn owner_only(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 #[cfg(test)]

@@ -203,8 +203,9 @@ pub enum RemoteError {
         zadig: ZadigText,
     },
     #[error(
-        "{call}: {} (after {attempts} attempts): {source}",
-        transport_hint(source)
+        "{call}: {} (after {attempts} attempts): {}",
+        transport_hint(source),
+        root_cause(source)
     )]
     Transport {
         call: Box<Call>,
@@ -290,6 +291,16 @@ fn status_hint(status: StatusCode, attempts: u32) -> String {
     } else {
         String::new()
     }
+}
+
+/// reqwest's own text only says "error sending request"; what a user can act on (refused,
+/// reset, DNS, TLS) is the innermost cause.
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
 }
 
 fn transport_hint(source: &reqwest::Error) -> &'static str {

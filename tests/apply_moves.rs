@@ -1,0 +1,130 @@
+//! Builds that change kind or project. Zadig converts custom ⇄ template in place, and its
+//! build names are global, so a move between projects must delete before it creates; either
+//! way a failure must never leave the user with no build at all.
+
+mod support;
+
+use support::{Emulator, describe, stdout, workspace, zadig_sync};
+
+const CUSTOM: &str = "\
+name: mover
+project_key: alpha
+infrastructure: vm
+build_os: ubuntu 22.04
+script_type: shell
+build_script: make
+";
+
+const TEMPLATE: &str = "\
+name: mover
+project_key: alpha
+template_name: java-template
+target_services:
+  - service_name: api
+    service_module: api
+    inputs:
+      - key: JAVA_VERSION
+        value: \"21\"
+";
+
+fn apply(dir: &std::path::Path, emulator: &Emulator, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["apply", "--yes"];
+    args.extend_from_slice(extra);
+    zadig_sync(dir, emulator, &args)
+}
+
+fn rewrite(dir: &std::path::Path, content: &str) {
+    std::fs::write(dir.join("builds.d/mover.yaml"), content).expect("rewrite");
+}
+
+#[test]
+fn a_template_build_turned_back_into_a_custom_build_converges() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("mover.yaml", TEMPLATE)]);
+    assert!(apply(dir.path(), &emulator, &[]).status.success());
+    assert_eq!(
+        emulator.detail("alpha", "mover")["template_name"],
+        "java-template"
+    );
+
+    rewrite(dir.path(), CUSTOM);
+    let output = apply(dir.path(), &emulator, &[]);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(
+        stdout(&output).contains("1 replaced"),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(emulator.detail("alpha", "mover")["template_name"], "");
+
+    let output = zadig_sync(dir.path(), &emulator, &["plan", "--detailed-exitcode"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+}
+
+#[test]
+fn a_conversion_zadig_refuses_leaves_the_old_build_in_place() {
+    // Open-source Zadig has no licence for template builds: the conversion fails.
+    let emulator = Emulator::start(&["--edition", "oss"]);
+    let dir = workspace(&[("mover.yaml", CUSTOM)]);
+    assert!(apply(dir.path(), &emulator, &[]).status.success());
+
+    rewrite(dir.path(), TEMPLATE);
+    let output = apply(dir.path(), &emulator, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(stdout(&output).contains("licence"), "{}", describe(&output));
+    let detail = emulator.detail("alpha", "mover");
+    assert_eq!(detail["template_name"], "", "still the custom build");
+    assert!(
+        detail["build_script"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("make")
+    );
+}
+
+#[test]
+fn a_build_moved_to_another_project_is_deleted_before_it_is_created() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("mover.yaml", CUSTOM)]);
+    assert!(apply(dir.path(), &emulator, &[]).status.success());
+
+    rewrite(
+        dir.path(),
+        &CUSTOM.replace("project_key: alpha", "project_key: beta"),
+    );
+    let output = apply(dir.path(), &emulator, &["--prune", "--project", "alpha"]);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(
+        emulator.build_names("alpha").is_empty(),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(
+        emulator.build_names("beta"),
+        ["mover"],
+        "{}",
+        describe(&output)
+    );
+}
+
+#[test]
+fn a_move_whose_deletion_fails_creates_nothing_and_keeps_the_old_build() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("mover.yaml", CUSTOM)]);
+    assert!(apply(dir.path(), &emulator, &[]).status.success());
+    emulator.set_faults(serde_json::json!({"fail_writes_to": ["mover"]}));
+
+    rewrite(
+        dir.path(),
+        &CUSTOM.replace("project_key: alpha", "project_key: beta"),
+    );
+    let output = apply(dir.path(), &emulator, &["--prune", "--project", "alpha"]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(
+        stdout(&output).contains("still held"),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(emulator.build_names("alpha"), ["mover"]);
+    assert!(emulator.build_names("beta").is_empty());
+}
