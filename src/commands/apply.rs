@@ -1,19 +1,14 @@
 //! `zadig-sync apply`: plan (or take a saved plan), show it, confirm, execute, report.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
-
-use anyhow::{Context, bail};
 
 use super::Exit;
 use super::connect::connect;
 use super::pipeline::{load_for_server, plan_against_server, print_plan};
+use super::saved_plan::SavedPlan;
 use crate::apply::{ApplyReport, OutcomeStatus, execute};
 use crate::cli::{ApplyArgs, OutputFormat};
-use crate::desired::DesiredSet;
-use crate::marker::fingerprint;
-use crate::plan::{PLAN_FORMAT_VERSION, Plan};
+use crate::plan::Plan;
 use crate::planner::PlanOptions;
 
 pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
@@ -23,9 +18,10 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
     };
     let (plan, desired, connection) = match &args.plan {
         Some(path) => {
-            let plan = read_saved_plan(path)?;
-            ensure_files_produce(&plan, &desired, path)?;
-            (plan, desired, connect(&args.server).await?)
+            let saved = SavedPlan::read(path)?;
+            let connection = connect(&args.server).await?;
+            saved.ensure_still_valid(&desired, &connection.server, path)?;
+            (saved.plan, desired, connection)
         }
         None => {
             let options = PlanOptions {
@@ -66,56 +62,6 @@ fn confirmed() -> anyhow::Result<bool> {
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(answer.trim() == "yes")
-}
-
-fn read_saved_plan(path: &Path) -> anyhow::Result<Plan> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading the saved plan {}", path.display()))?;
-    let plan: Plan = serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{} is not a plan saved by `zadig-sync plan --out`",
-            path.display()
-        )
-    })?;
-    if plan.format_version != PLAN_FORMAT_VERSION {
-        bail!(
-            "{} has plan format {}, this zadig-sync reads format {PLAN_FORMAT_VERSION}: make the plan again",
-            path.display(),
-            plan.format_version
-        );
-    }
-    Ok(plan)
-}
-
-/// A saved plan is executed only if the files still say exactly what they said when it was
-/// made: same builds, same fingerprints. Otherwise it is refused whole.
-fn ensure_files_produce(plan: &Plan, desired: &DesiredSet, path: &Path) -> anyhow::Result<()> {
-    let now: BTreeMap<&str, String> = desired
-        .builds
-        .iter()
-        .map(|b| (b.spec.name(), fingerprint(&b.spec)))
-        .collect();
-    let then: BTreeMap<&str, String> = plan
-        .steps
-        .iter()
-        .filter_map(|s| Some((s.name.as_str(), s.desired_fingerprint.clone()?)))
-        .collect();
-    if now == then {
-        return Ok(());
-    }
-    let changed: Vec<&str> = now
-        .keys()
-        .chain(then.keys())
-        .filter(|name| now.get(*name) != then.get(*name))
-        .copied()
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    bail!(
-        "the files no longer produce the plan in {} (changed since: {}); nothing was applied. Run plan again.",
-        path.display(),
-        changed.join(", ")
-    )
 }
 
 fn print_report(plan: &Plan, report: &ApplyReport, output: OutputFormat) -> anyhow::Result<()> {

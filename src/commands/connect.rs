@@ -18,6 +18,9 @@ pub const EMULATOR_STATE: &str = ".zadig-sync/emulator-state.json";
 /// A client, and the in-process emulator behind it when `--emulator` was given.
 pub struct Connection {
     pub client: ZadigClient,
+    /// Which server this is, for saved plans: the URL, or `emulator` for `--emulator`
+    /// (whose port changes every run).
+    pub server: String,
     emulator: Option<RunningEmulator>,
 }
 
@@ -47,9 +50,10 @@ pub async fn connect(args: &ServerArgs) -> anyhow::Result<Connection> {
         std::env::var("ZADIG_TOKEN").ok(),
         std::env::var_os("ZADIG_TOKEN_FILE").map(PathBuf::from),
     )?;
-    let client = ZadigClient::new(ClientConfig::from_server_args(args, url, token))?;
+    let client = ZadigClient::new(ClientConfig::from_server_args(args, url.clone(), token))?;
     Ok(Connection {
         client,
+        server: url.trim_end_matches('/').to_string(),
         emulator: None,
     })
 }
@@ -94,6 +98,7 @@ async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
     ))?;
     Ok(Connection {
         client,
+        server: "emulator".to_string(),
         emulator: Some(emulator),
     })
 }

@@ -6,6 +6,7 @@ mod connect;
 mod emulator;
 mod pipeline;
 mod plan;
+mod saved_plan;
 mod schema;
 mod validate;
 

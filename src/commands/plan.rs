@@ -1,9 +1,8 @@
 //! `zadig-sync plan`: load, read Zadig, print what would change; optionally save the plan.
 
-use anyhow::Context;
-
 use super::Exit;
 use super::pipeline::{load_for_server, plan_against_server, print_plan};
+use super::saved_plan::SavedPlan;
 use crate::cli::PlanArgs;
 use crate::planner::PlanOptions;
 
@@ -16,12 +15,12 @@ pub async fn run(args: PlanArgs) -> anyhow::Result<Exit> {
         max_deletes: args.max_deletes,
     };
     let planned = plan_against_server(desired, &args.server, &args.projects, &options).await?;
+    let server = planned.connection.server.clone();
     planned.connection.close().await?;
     let plan = planned.plan;
     print_plan(&plan, args.output);
     if let Some(path) = &args.out {
-        crate::files::write_atomically(path, crate::report::plan_json(&plan).as_bytes())
-            .with_context(|| format!("saving the plan to {}", path.display()))?;
+        SavedPlan::new(server, plan.clone()).write(path)?;
         eprintln!(
             "Saved the plan to {}; apply it with `zadig-sync apply --plan {}`.",
             path.display(),

@@ -1,0 +1,101 @@
+//! Plans saved by `plan --out` and executed by `apply --plan`: the plan, the server it was
+//! made against, and the checks that refuse a saved plan whole when it no longer holds.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::desired::DesiredSet;
+use crate::marker::fingerprint;
+use crate::plan::{PLAN_FORMAT_VERSION, Plan};
+
+/// The file `plan --out` writes. `plan` is the same document `plan --output json` prints.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SavedPlan {
+    /// The Zadig server the plan was made against (`emulator` for `--emulator`).
+    pub server: String,
+    pub plan: Plan,
+}
+
+impl SavedPlan {
+    pub fn new(server: String, plan: Plan) -> Self {
+        SavedPlan { server, plan }
+    }
+
+    pub fn write(&self, path: &Path) -> anyhow::Result<()> {
+        let json = serde_json::to_string_pretty(self)?;
+        crate::files::write_atomically(path, json.as_bytes())
+            .with_context(|| format!("saving the plan to {}", path.display()))
+    }
+
+    pub fn read(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the saved plan {}", path.display()))?;
+        let saved: SavedPlan = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is not a plan saved by `zadig-sync plan --out`",
+                path.display()
+            )
+        })?;
+        if saved.plan.format_version != PLAN_FORMAT_VERSION {
+            bail!(
+                "{} has plan format {}, this zadig-sync reads format {PLAN_FORMAT_VERSION}: \
+                 make the plan again",
+                path.display(),
+                saved.plan.format_version
+            );
+        }
+        Ok(saved)
+    }
+
+    /// A saved plan is executed only against the server it was made for, and only if the
+    /// files still say exactly what they said then: same builds, same fingerprints.
+    pub fn ensure_still_valid(
+        &self,
+        desired: &DesiredSet,
+        server: &str,
+        path: &Path,
+    ) -> anyhow::Result<()> {
+        if self.server != server {
+            bail!(
+                "{} was made against {}, not {server}; nothing was applied. Make the plan against \
+                 this server.",
+                path.display(),
+                self.server
+            );
+        }
+        let changed = builds_changed_since(&self.plan, desired);
+        if changed.is_empty() {
+            return Ok(());
+        }
+        bail!(
+            "the files no longer produce the plan in {} (changed since: {}); nothing was applied. \
+             Run plan again.",
+            path.display(),
+            changed.join(", ")
+        )
+    }
+}
+
+/// Names of the builds whose fingerprint differs between the saved plan and the files now,
+/// including builds only one side has.
+fn builds_changed_since(plan: &Plan, desired: &DesiredSet) -> Vec<String> {
+    let now: BTreeMap<&str, String> = desired
+        .builds
+        .iter()
+        .map(|b| (b.spec.name(), fingerprint(&b.spec)))
+        .collect();
+    let then: BTreeMap<&str, String> = plan
+        .steps
+        .iter()
+        .filter_map(|s| Some((s.name.as_str(), s.desired_fingerprint.clone()?)))
+        .collect();
+    let names: BTreeSet<&str> = now.keys().chain(then.keys()).copied().collect();
+    names
+        .into_iter()
+        .filter(|name| now.get(name) != then.get(name))
+        .map(str::to_string)
+        .collect()
+}

@@ -1,0 +1,65 @@
+//! `plan --out` then `apply --plan`: a saved plan is executed only against the server it was
+//! made for, and it is the same document `plan --output json` prints, plus that server.
+
+mod support;
+
+use support::{Emulator, describe, workspace, zadig_sync};
+
+const BUILD: &str = "\
+name: saved
+project_key: shop
+infrastructure: vm
+build_os: ubuntu 22.04
+script_type: shell
+build_script: make
+";
+
+#[test]
+fn a_saved_plan_is_refused_against_another_server() {
+    let made_against = Emulator::start(&[]);
+    let other = Emulator::start(&[]);
+    let dir = workspace(&[("saved.yaml", BUILD)]);
+    let output = zadig_sync(dir.path(), &made_against, &["plan", "--out", "plan.json"]);
+    assert!(output.status.success(), "{}", describe(&output));
+
+    let output = zadig_sync(
+        dir.path(),
+        &other,
+        &["apply", "--yes", "--plan", "plan.json"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(
+        describe(&output).contains(&format!("was made against {}", made_against.url())),
+        "{}",
+        describe(&output)
+    );
+    assert!(other.build_names("shop").is_empty());
+
+    let output = zadig_sync(
+        dir.path(),
+        &made_against,
+        &["apply", "--yes", "--plan", "plan.json"],
+    );
+    assert!(output.status.success(), "{}", describe(&output));
+    assert_eq!(made_against.build_names("shop"), ["saved"]);
+}
+
+#[test]
+fn the_saved_plan_holds_the_json_plan_and_its_server() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("saved.yaml", BUILD)]);
+    let output = zadig_sync(
+        dir.path(),
+        &emulator,
+        &["plan", "--out", "plan.json", "--output", "json"],
+    );
+    assert!(output.status.success(), "{}", describe(&output));
+    let printed: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("plan.json")).expect("read"))
+            .expect("JSON file");
+    assert_eq!(saved["plan"], printed);
+    assert_eq!(saved["server"], emulator.url());
+    assert_eq!(printed["steps"][0]["action"], "create");
+}
