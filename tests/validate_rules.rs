@@ -1,6 +1,14 @@
 //! Every validation rule of the build-file format, each with a bad file whose rendered
 //! diagnostics (file, line, column, message) are pinned by a snapshot. The files live in
-//! memory and go through `load_sources`, the pure half of the loader.
+//! memory and go through `load_sources`, the pure half of the loader. One test binary: more
+//! cases live in `tests/validate_rules/`.
+
+#[path = "validate_rules/empties.rs"]
+mod empties;
+#[path = "validate_rules/repeats.rs"]
+mod repeats;
+#[path = "validate_rules/secrets.rs"]
+mod secrets;
 
 use std::collections::HashMap;
 use std::io;
@@ -49,6 +57,14 @@ project_key: shop
 infrastructure: kubernetes
 build_os: ubuntu 20.04
 script_type: shell
+";
+
+/// The top of a template build; its `target_services` entries follow.
+const TEMPLATE_TOP: &str = "\
+name: t
+project_key: p
+template_name: tpl
+target_services:
 ";
 
 #[test]

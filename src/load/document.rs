@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 use crate::load::check::Checker;
 use crate::load::finding::Finding;
 use crate::load::refs::{Resolver, resolve_tree};
-use crate::load::rules::check_document;
+use crate::load::rules::{check_document, check_masked_values};
 use crate::load::schema::{BUILD_SCRIPT_FILE, CUSTOM_DEFINITION, TEMPLATE_DEFINITION};
 use crate::load::yaml::{Node, Pos, Value};
 use crate::spec::{BuildKind, BuildSpec, CustomBuild, TemplateBuild};
@@ -22,6 +22,8 @@ pub struct LoadedDocument {
     /// Where the document starts: its first key.
     pub start: Pos,
     pub findings: Vec<Finding>,
+    /// What this document's `${env:…}` references resolved to (see [`resolve_tree`]).
+    pub secrets: Vec<String>,
 }
 
 /// A document with `template_name` or `target_services` is a template build.
@@ -41,6 +43,7 @@ pub fn load_document(mut doc: Node, schema: &Json, resolver: &Resolver<'_>) -> L
         project: text_of(&doc, "project_key").unwrap_or_default(),
         start,
         findings: Vec::new(),
+        secrets: Vec::new(),
     };
     if !matches!(doc.value, Value::Map(_)) {
         let message = format!(
@@ -54,7 +57,13 @@ pub fn load_document(mut doc: Node, schema: &Json, resolver: &Resolver<'_>) -> L
     }
     let kind = kind_of(&doc);
     check_document(&doc, kind, &mut loaded.findings);
-    resolve_tree(&mut doc, resolver, &mut loaded.findings);
+    resolve_tree(
+        &mut doc,
+        resolver,
+        &mut loaded.findings,
+        &mut loaded.secrets,
+    );
+    check_masked_values(&doc, kind, &mut loaded.findings);
     let mut checker = Checker::new(schema);
     let definition = match kind {
         BuildKind::Custom => CUSTOM_DEFINITION,

@@ -143,10 +143,14 @@ pub fn load_sources(
             add_document(&mut outcome, loaded, &source.path);
         }
     }
+    outcome.desired.secrets.sort();
+    outcome.desired.secrets.dedup();
     outcome
 }
 
+/// A document's secrets are kept even when it has errors: redacting too much costs nothing.
 fn add_document(outcome: &mut LoadOutcome, mut loaded: LoadedDocument, path: &Path) {
+    outcome.desired.secrets.append(&mut loaded.secrets);
     let ok = !loaded.findings.iter().any(Finding::is_error);
     loaded.findings.sort_by_key(|f| f.pos);
     outcome

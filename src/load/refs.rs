@@ -4,6 +4,10 @@
 //! Only these two prefixes are references, so shell syntax in scripts (`${SERVICE}`,
 //! `${VAR:-x}`) passes through untouched; `$${` writes a literal `${`. Substituted text is not
 //! scanned again. Messages name the variable or path, never a value.
+//!
+//! Every value an `${env:…}` reference resolves to is handed back as a possible secret, for
+//! the planner to redact; `${file:…}` contents are not (they are often whole scripts, which
+//! plan diffs must show).
 
 use std::path::{Path, PathBuf};
 
@@ -28,20 +32,26 @@ pub fn has_reference(text: &str) -> bool {
         .any(|p| matches!(p, Piece::Env(_) | Piece::File(_)))
 }
 
-/// Substitutes the references in every string value of `node` (not in keys).
-pub fn resolve_tree(node: &mut Node, resolver: &Resolver<'_>, findings: &mut Vec<Finding>) {
+/// Substitutes the references in every string value of `node` (not in keys). Each non-empty
+/// value an `${env:…}` reference resolved to is added to `secrets`.
+pub fn resolve_tree(
+    node: &mut Node,
+    resolver: &Resolver<'_>,
+    findings: &mut Vec<Finding>,
+    secrets: &mut Vec<String>,
+) {
     match &mut node.value {
         Value::Scalar(Scalar::Str(text)) if text.contains("${") => {
-            if let Some(resolved) = resolver.substitute(text, node.pos, findings) {
+            if let Some(resolved) = resolver.substitute(text, node.pos, findings, secrets) {
                 *text = resolved;
             }
         }
         Value::Seq(items) => items
             .iter_mut()
-            .for_each(|item| resolve_tree(item, resolver, findings)),
+            .for_each(|item| resolve_tree(item, resolver, findings, secrets)),
         Value::Map(entries) => entries
             .iter_mut()
-            .for_each(|(_, value)| resolve_tree(value, resolver, findings)),
+            .for_each(|(_, value)| resolve_tree(value, resolver, findings, secrets)),
         _ => {}
     }
 }
@@ -49,13 +59,23 @@ pub fn resolve_tree(node: &mut Node, resolver: &Resolver<'_>, findings: &mut Vec
 impl Resolver<'_> {
     /// The text with its references replaced, or `None` when one could not be resolved
     /// (then the text stays as written: a warning in offline mode, an error online).
-    fn substitute(&self, text: &str, pos: Pos, findings: &mut Vec<Finding>) -> Option<String> {
+    fn substitute(
+        &self,
+        text: &str,
+        pos: Pos,
+        findings: &mut Vec<Finding>,
+        secrets: &mut Vec<String>,
+    ) -> Option<String> {
         let mut out = String::with_capacity(text.len());
         let mut complete = true;
         for piece in pieces(text) {
             let value = match piece {
                 Piece::Text(t) => Ok(t.to_string()),
-                Piece::Env(name) => self.env_value(name),
+                Piece::Env(name) => self.env_value(name).inspect(|value| {
+                    if !value.is_empty() {
+                        secrets.push(value.clone());
+                    }
+                }),
                 Piece::File(path) => self.file_value(path),
                 Piece::Broken(message) => {
                     findings.push(Finding::error("invalid-reference", pos, message));

@@ -1,7 +1,9 @@
 //! The rules of one build document that a schema cannot say: names Zadig mangles, empty
 //! required text, `build_script` xor `build_script_file`, literal secrets, the `gpu_limit`
-//! form, duplicate parameter keys and services. They run on the tree before `${…}` references
-//! are substituted, so they see what the user wrote. Pure, no I/O.
+//! form, duplicate parameters, installs, repositories and services. [`check_document`] runs
+//! on the tree before `${…}` references are substituted, so it sees what the user wrote;
+//! [`check_masked_values`] runs after, so it also sees what a reference turned into.
+//! Pure, no I/O.
 
 use std::collections::HashMap;
 
@@ -21,23 +23,30 @@ pub fn check_document(doc: &Node, kind: BuildKind, findings: &mut Vec<Finding>) 
     }
 }
 
+/// A repository is one checkout; Zadig would keep a second entry for the same one.
+const REPOSITORY_KEY: &[&str] = &["repo_namespace", "repo_name"];
+const SERVICE_KEY: &[&str] = &["service_name", "service_module"];
+
 fn check_custom(doc: &Node, findings: &mut Vec<Finding>) {
     if let (Some(_), Some(file)) = (doc.get("build_script"), doc.get(BUILD_SCRIPT_FILE)) {
         let message = "`build_script` and `build_script_file` are both given; keep one of them";
         findings.push(Finding::error("script-conflict", file.pos, message));
     }
-    let parameters = doc.get("parameters").map_or(&[][..], Node::items);
+    let parameters = items_of(doc, "parameters");
     check_unique(parameters, &["key"], "parameter", findings);
     for parameter in parameters {
         check_credential_literal(parameter, "default_value", findings);
     }
-    let services = doc.get("services").map_or(&[][..], Node::items);
+    // The comparison keys installs by name: a second one of a name would be invisible to it.
+    check_unique(items_of(doc, "installs"), &["name"], "install", findings);
     check_unique(
-        services,
-        &["service_name", "service_module"],
-        "service",
+        items_of(doc, "repo_info"),
+        REPOSITORY_KEY,
+        "repository",
         findings,
     );
+    check_unique(items_of(doc, "services"), SERVICE_KEY, "service", findings);
+    check_dockerfile_template(doc, findings);
     check_gpu_limit(doc, findings);
 }
 
@@ -50,19 +59,62 @@ fn check_template(doc: &Node, findings: &mut Vec<Finding>) {
             (Zadig refuses an empty list)";
         findings.push(Finding::error("missing-field", targets.pos, message));
     }
-    check_unique(
-        targets.items(),
-        &["service_name", "service_module"],
-        "service",
-        findings,
-    );
+    check_unique(targets.items(), SERVICE_KEY, "service", findings);
     for target in targets.items() {
-        let inputs = target.get("inputs").map_or(&[][..], Node::items);
+        let repositories = items_of(target, "repo_info");
+        check_unique(repositories, REPOSITORY_KEY, "repository", findings);
+        let inputs = items_of(target, "inputs");
         check_unique(inputs, &["key"], "input", findings);
         for input in inputs {
             check_credential_literal(input, "value", findings);
         }
     }
+}
+
+/// The placeholder Zadig shows for a hidden value and reads back as "keep what is stored".
+const MASK: &str = "********";
+
+/// Values that are exactly Zadig's mask. Runs after references are substituted, so a
+/// variable holding a mask copied from Zadig's UI is caught as well as a literal one.
+pub fn check_masked_values(doc: &Node, kind: BuildKind, findings: &mut Vec<Finding>) {
+    match kind {
+        BuildKind::Custom => {
+            // On update `EnsureSecretEnvs` swaps a masked `default_value` (of any parameter)
+            // for the stored one (`zadig-openapi.md` §4): the file's value never arrives.
+            let why = "on update Zadig reads it as \"keep the stored value\" (for every \
+                parameter, not only credentials), so the build would never match this file and \
+                every apply would write it again";
+            for parameter in items_of(doc, "parameters") {
+                check_masked(parameter, "default_value", why, findings);
+            }
+        }
+        BuildKind::Template => {
+            // Template inputs have no such rule: Zadig stores the eight asterisks as the value.
+            let why = "it is the mask Zadig shows for hidden values, and Zadig would store it \
+                as the value itself";
+            for target in items_of(doc, "target_services") {
+                for input in items_of(target, "inputs") {
+                    check_masked(input, "value", why, findings);
+                }
+            }
+        }
+    }
+}
+
+fn check_masked(item: &Node, value_field: &str, why: &str, findings: &mut Vec<Finding>) {
+    let Some(value) = item.get(value_field) else {
+        return;
+    };
+    if value.text() != Some(MASK) {
+        return;
+    }
+    let key = item.get("key").and_then(Node::text).unwrap_or("?");
+    let message = format!(
+        "`{key}` has `{value_field}: {MASK}`: {why}; give the real value, e.g. \
+         `${{env:{}}}`",
+        env_name_for(key)
+    );
+    findings.push(Finding::error("masked-value", value.pos, message));
 }
 
 /// Zadig trims spaces on create but not on lookup, and a `/` makes the detail route
@@ -86,20 +138,82 @@ fn check_build_name(doc: &Node, findings: &mut Vec<Finding>) {
     }
 }
 
-/// Zadig rejects these when empty (`binding:"required"` on strings means non-empty).
+/// A text Zadig refuses when empty: its dotted path from the document, and why, when that is
+/// more than plain `binding:"required"` (which on a string means non-empty).
+type RequiredText = (&'static str, &'static str);
+
+const CLUSTER_NAME: RequiredText = (
+    "advanced_settings.cluster_name",
+    " (Zadig looks the cluster up by name and answers 400 \"failed to find the cluster\")",
+);
+
+const DOCKERFILE_TEMPLATE: RequiredText = (
+    "docker_build_step.template_name",
+    " with `dockerfile_source: template` (Zadig looks the Dockerfile template up by name \
+     and answers 400 when it finds none)",
+);
+
 fn check_non_empty(doc: &Node, kind: BuildKind, findings: &mut Vec<Finding>) {
-    let fields: &[&str] = match kind {
-        BuildKind::Custom => &["name", "project_key", "build_os"],
-        BuildKind::Template => &["name", "project_key", "template_name"],
+    let required: &[RequiredText] = match kind {
+        BuildKind::Custom => &[
+            ("name", ""),
+            ("project_key", ""),
+            ("build_os", ""),
+            CLUSTER_NAME,
+        ],
+        BuildKind::Template => &[("name", ""), ("project_key", ""), ("template_name", "")],
     };
-    for field in fields {
-        if let Some(node) = doc.get(field)
-            && node.text().is_some_and(|t| t.trim().is_empty())
+    for &text in required {
+        if let Some(node) = node_at(doc, text.0)
+            && is_blank_text(node)
         {
-            let message = format!("`{field}` must not be empty");
-            findings.push(Finding::error("empty-value", node.pos, message));
+            findings.push(empty_value(node, text));
         }
     }
+}
+
+fn is_blank_text(node: &Node) -> bool {
+    node.text().is_some_and(|t| t.trim().is_empty())
+}
+
+fn empty_value(node: &Node, (path, why): RequiredText) -> Finding {
+    let message = format!("`{path}` must not be empty{why}");
+    Finding::error("empty-value", node.pos, message)
+}
+
+/// `dockerfile_source: template` needs a template's name; `template_name` is optional
+/// otherwise (Zadig stores it only for templates), so it is not in [`check_non_empty`].
+fn check_dockerfile_template(doc: &Node, findings: &mut Vec<Finding>) {
+    let Some(step) = doc.get("docker_build_step") else {
+        return;
+    };
+    if step.get("dockerfile_source").and_then(Node::text) != Some("template") {
+        return;
+    }
+    match step.get("template_name") {
+        // Optional in the schema, so a `template_name:` without a value is not reported there.
+        Some(node) if node.value == Value::Null || is_blank_text(node) => {
+            findings.push(empty_value(node, DOCKERFILE_TEMPLATE));
+        }
+        Some(_) => {}
+        None => {
+            let message = format!(
+                "missing required field `template_name` in `docker_build_step`{}",
+                DOCKERFILE_TEMPLATE.1
+            );
+            findings.push(Finding::error("missing-field", step.pos, message));
+        }
+    }
+}
+
+/// The node at a dotted path of mapping keys.
+fn node_at<'n>(doc: &'n Node, path: &str) -> Option<&'n Node> {
+    path.split('.').try_fold(doc, |node, key| node.get(key))
+}
+
+/// The items of a list field; none when it is absent or not a list (the schema reports that).
+fn items_of<'n>(node: &'n Node, field: &str) -> &'n [Node] {
+    node.get(field).map_or(&[], Node::items)
 }
 
 /// A credential written in a committed file is a leaked credential.
@@ -111,7 +225,8 @@ fn check_credential_literal(item: &Node, value_field: &str, findings: &mut Vec<F
         return;
     };
     let Some(text) = value.text() else { return };
-    if text.is_empty() || has_reference(text) {
+    // The mask gets its own, better message from `check_masked_values`.
+    if text.is_empty() || text == MASK || has_reference(text) {
         return;
     }
     let key = item.get("key").and_then(Node::text).unwrap_or("?");
