@@ -98,21 +98,28 @@ pub struct ServerArgs {
     pub emulator: bool,
 }
 
+/// Which projects a run manages and what it may delete.
+#[derive(Debug, Clone, Args)]
+pub struct ScopeArgs {
+    /// Also manage this project even if no file names it (repeatable).
+    #[arg(long = "project", value_name = "PROJECT")]
+    pub projects: Vec<String>,
+    /// Delete managed builds written by zadig-sync that no file describes any more.
+    #[arg(long)]
+    pub prune: bool,
+    /// Refuse all deletions when more than this many would be made.
+    #[arg(long, default_value_t = 5)]
+    pub max_deletes: usize,
+}
+
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     #[command(flatten)]
     pub dir: DirArgs,
     #[command(flatten)]
     pub server: ServerArgs,
-    /// Also manage this project even if no file names it (repeatable).
-    #[arg(long = "project", value_name = "PROJECT")]
-    pub projects: Vec<String>,
-    /// Plan deletion of managed builds that no file describes.
-    #[arg(long)]
-    pub prune: bool,
-    /// Refuse all deletions when more than this many would be made.
-    #[arg(long, default_value_t = 5)]
-    pub max_deletes: usize,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -129,15 +136,8 @@ pub struct ApplyArgs {
     pub dir: DirArgs,
     #[command(flatten)]
     pub server: ServerArgs,
-    /// Also manage this project even if no file names it (repeatable).
-    #[arg(long = "project", value_name = "PROJECT")]
-    pub projects: Vec<String>,
-    /// Delete managed builds that no file describes.
-    #[arg(long)]
-    pub prune: bool,
-    /// Refuse all deletions when more than this many would be made.
-    #[arg(long, default_value_t = 5)]
-    pub max_deletes: usize,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,

@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{Emulator, describe, stdout, workspace, zadig_sync};
+use support::{Emulator, apply, describe, failed, stdout, succeeded, workspace, zadig_sync};
 
 const API: &str = "\
 name: shop-api
@@ -31,12 +31,6 @@ script_type: shell
 build_script: make worker
 ";
 
-fn apply(dir: &std::path::Path, emulator: &Emulator, extra: &[&str]) -> std::process::Output {
-    let mut args = vec!["apply", "--yes"];
-    args.extend_from_slice(extra);
-    zadig_sync(dir, emulator, &args)
-}
-
 fn plan_exit(dir: &std::path::Path, emulator: &Emulator, extra: &[&str]) -> (i32, String) {
     let mut args = vec!["plan", "--detailed-exitcode"];
     args.extend_from_slice(extra);
@@ -50,7 +44,7 @@ fn apply_from_empty_then_plan_shows_no_changes_and_second_apply_only_reads() {
     let dir = workspace(&[("api.yaml", API), ("worker.yaml", WORKER)]);
 
     let first = apply(dir.path(), &emulator, &[]);
-    assert!(first.status.success(), "{}", describe(&first));
+    succeeded(&first);
     assert!(stdout(&first).contains("2 created"), "{}", describe(&first));
     assert_eq!(emulator.build_names("shop"), ["shop-api", "shop-worker"]);
 
@@ -59,7 +53,7 @@ fn apply_from_empty_then_plan_shows_no_changes_and_second_apply_only_reads() {
 
     let writes_before = emulator.write_count();
     let second = apply(dir.path(), &emulator, &[]);
-    assert!(second.status.success(), "{}", describe(&second));
+    succeeded(&second);
     assert_eq!(
         emulator.write_count(),
         writes_before,
@@ -72,7 +66,7 @@ fn apply_from_empty_then_plan_shows_no_changes_and_second_apply_only_reads() {
 fn a_changed_field_is_updated_and_an_edit_in_zadig_is_reverted() {
     let emulator = Emulator::start(&[]);
     let dir = workspace(&[("api.yaml", API)]);
-    assert!(apply(dir.path(), &emulator, &[]).status.success());
+    succeeded(&apply(dir.path(), &emulator, &[]));
 
     // Someone edits the build in Zadig's UI: the plan shows the way back to the file.
     let mut detail = emulator.detail("shop", "shop-api");
@@ -96,7 +90,7 @@ fn a_changed_field_is_updated_and_an_edit_in_zadig_is_reverted() {
         "{output}"
     );
 
-    assert!(apply(dir.path(), &emulator, &[]).status.success());
+    succeeded(&apply(dir.path(), &emulator, &[]));
     detail = emulator.detail("shop", "shop-api");
     assert_eq!(detail["build_env"]["installs"][0]["version"], "1.22.1");
 }
@@ -105,18 +99,18 @@ fn a_changed_field_is_updated_and_an_edit_in_zadig_is_reverted() {
 fn a_renamed_build_is_deleted_and_created_with_prune() {
     let emulator = Emulator::start(&[]);
     let dir = workspace(&[("api.yaml", API)]);
-    assert!(apply(dir.path(), &emulator, &[]).status.success());
+    succeeded(&apply(dir.path(), &emulator, &[]));
 
     let renamed = API.replace("name: shop-api", "name: shop-api-v2");
     std::fs::write(dir.path().join("builds.d/api.yaml"), renamed).expect("rewrite");
 
     // Without --prune the old build is kept and said to be kept.
     let output = apply(dir.path(), &emulator, &[]);
-    assert!(output.status.success(), "{}", describe(&output));
+    succeeded(&output);
     assert_eq!(emulator.build_names("shop"), ["shop-api", "shop-api-v2"]);
 
     let output = apply(dir.path(), &emulator, &["--prune"]);
-    assert!(output.status.success(), "{}", describe(&output));
+    succeeded(&output);
     assert!(
         stdout(&output).contains("1 deleted"),
         "{}",
@@ -129,7 +123,7 @@ fn a_renamed_build_is_deleted_and_created_with_prune() {
 fn a_build_moved_from_custom_to_template_is_replaced() {
     let emulator = Emulator::start(&[]);
     let dir = workspace(&[("api.yaml", API)]);
-    assert!(apply(dir.path(), &emulator, &[]).status.success());
+    succeeded(&apply(dir.path(), &emulator, &[]));
 
     let template = "\
 name: shop-api
@@ -149,7 +143,7 @@ target_services:
 ";
     std::fs::write(dir.path().join("builds.d/api.yaml"), template).expect("rewrite");
     let output = apply(dir.path(), &emulator, &[]);
-    assert!(output.status.success(), "{}", describe(&output));
+    succeeded(&output);
     assert!(
         stdout(&output).contains("1 replaced"),
         "{}",
@@ -168,7 +162,7 @@ target_services:
 fn an_invalid_file_anywhere_means_nothing_is_written_or_deleted() {
     let emulator = Emulator::start(&[]);
     let dir = workspace(&[("api.yaml", API), ("worker.yaml", WORKER)]);
-    assert!(apply(dir.path(), &emulator, &[]).status.success());
+    succeeded(&apply(dir.path(), &emulator, &[]));
     let writes = emulator.write_count();
 
     // One build removed (would be pruned), one new, and one broken file.
@@ -181,7 +175,7 @@ fn an_invalid_file_anywhere_means_nothing_is_written_or_deleted() {
     std::fs::write(dir.path().join("builds.d/broken.yaml"), "name: [unclosed\n").expect("write");
 
     let output = apply(dir.path(), &emulator, &["--prune"]);
-    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    failed(&output);
     assert!(
         stdout(&output).contains("broken.yaml"),
         "{}",
@@ -204,7 +198,7 @@ fn builds_made_by_hand_in_zadig_are_never_deleted() {
     let dir = workspace(&[("api.yaml", API)]);
 
     let output = apply(dir.path(), &emulator, &["--prune"]);
-    assert!(output.status.success(), "{}", describe(&output));
+    succeeded(&output);
     assert!(
         stdout(&output).contains("by-hand"),
         "the kept build is listed: {}",
@@ -229,13 +223,13 @@ fn more_deletions_than_max_deletes_refuses_them_all() {
         .map(|(p, c)| (p.as_str(), c.as_str()))
         .collect();
     let dir = workspace(&borrowed);
-    assert!(apply(dir.path(), &emulator, &[]).status.success());
+    succeeded(&apply(dir.path(), &emulator, &[]));
     for (path, _) in &files[1..] {
         std::fs::remove_file(dir.path().join("builds.d").join(path)).expect("rm");
     }
 
     let output = apply(dir.path(), &emulator, &["--prune", "--max-deletes", "1"]);
-    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    failed(&output);
     assert!(
         describe(&output).contains("--max-deletes"),
         "says how to allow them: {}",
@@ -247,7 +241,7 @@ fn more_deletions_than_max_deletes_refuses_them_all() {
     );
 
     let output = apply(dir.path(), &emulator, &["--prune", "--max-deletes", "2"]);
-    assert!(output.status.success(), "{}", describe(&output));
+    succeeded(&output);
     assert_eq!(emulator.build_names("shop"), ["shop-w0"]);
 }
 
@@ -255,14 +249,14 @@ fn more_deletions_than_max_deletes_refuses_them_all() {
 fn a_saved_plan_is_refused_when_zadig_changed_since() {
     let emulator = Emulator::start(&[]);
     let dir = workspace(&[("api.yaml", API)]);
-    assert!(apply(dir.path(), &emulator, &[]).status.success());
+    succeeded(&apply(dir.path(), &emulator, &[]));
     std::fs::write(
         dir.path().join("builds.d/api.yaml"),
         API.replace("make build", "make all"),
     )
     .expect("rewrite");
     let output = zadig_sync(dir.path(), &emulator, &["plan", "--out", "plan.json"]);
-    assert!(output.status.success(), "{}", describe(&output));
+    succeeded(&output);
 
     // A person edits the build in Zadig after the plan was made (a second later, so that
     // the second-resolution update_time moves).
@@ -279,7 +273,7 @@ fn a_saved_plan_is_refused_when_zadig_changed_since() {
         &emulator,
         &["apply", "--yes", "--plan", "plan.json"],
     );
-    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    failed(&output);
     assert!(
         stdout(&output).contains("changed in Zadig since the plan"),
         "{}",
@@ -296,7 +290,7 @@ fn a_saved_plan_is_refused_whole_when_the_files_changed_since() {
     let emulator = Emulator::start(&[]);
     let dir = workspace(&[("api.yaml", API)]);
     let output = zadig_sync(dir.path(), &emulator, &["plan", "--out", "plan.json"]);
-    assert!(output.status.success(), "{}", describe(&output));
+    succeeded(&output);
     std::fs::write(
         dir.path().join("builds.d/api.yaml"),
         API.replace("make build", "make all"),
@@ -308,7 +302,7 @@ fn a_saved_plan_is_refused_whole_when_the_files_changed_since() {
         &emulator,
         &["apply", "--yes", "--plan", "plan.json"],
     );
-    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    failed(&output);
     assert!(
         describe(&output).contains("no longer produce the plan"),
         "{}",
@@ -324,7 +318,7 @@ fn failed_writes_are_reported_and_a_second_apply_finishes_the_job() {
     emulator.set_faults(serde_json::json!({"fail_writes_to": ["shop-worker"]}));
 
     let output = apply(dir.path(), &emulator, &[]);
-    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    failed(&output);
     let text = stdout(&output);
     assert!(
         text.contains("failed  shop/shop-worker"),
@@ -349,7 +343,7 @@ fn failed_writes_are_reported_and_a_second_apply_finishes_the_job() {
 
     emulator.set_faults(serde_json::json!({}));
     let output = apply(dir.path(), &emulator, &[]);
-    assert!(output.status.success(), "{}", describe(&output));
+    succeeded(&output);
     assert!(
         stdout(&output).contains("1 created"),
         "{}",
@@ -362,12 +356,12 @@ fn failed_writes_are_reported_and_a_second_apply_finishes_the_job() {
 fn a_list_that_disagrees_with_its_total_means_nothing_is_deleted() {
     let emulator = Emulator::start(&[]);
     let dir = workspace(&[("api.yaml", API), ("worker.yaml", WORKER)]);
-    assert!(apply(dir.path(), &emulator, &[]).status.success());
+    succeeded(&apply(dir.path(), &emulator, &[]));
     std::fs::remove_file(dir.path().join("builds.d/worker.yaml")).expect("rm");
     emulator.set_faults(serde_json::json!({"inflate_total": {"shop": 1}}));
 
     let output = apply(dir.path(), &emulator, &["--prune"]);
-    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    failed(&output);
     assert!(
         describe(&output).contains("nothing is deleted"),
         "{}",
@@ -377,6 +371,6 @@ fn a_list_that_disagrees_with_its_total_means_nothing_is_deleted() {
 
     emulator.set_faults(serde_json::json!({}));
     let output = apply(dir.path(), &emulator, &["--prune"]);
-    assert!(output.status.success(), "{}", describe(&output));
+    succeeded(&output);
     assert_eq!(emulator.build_names("shop"), ["shop-api"]);
 }

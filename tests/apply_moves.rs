@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{Emulator, describe, stdout, workspace, zadig_sync};
+use support::{Emulator, apply, describe, failed, stdout, succeeded, workspace, zadig_sync};
 
 const CUSTOM: &str = "\
 name: mover
@@ -27,12 +27,6 @@ target_services:
         value: \"21\"
 ";
 
-fn apply(dir: &std::path::Path, emulator: &Emulator, extra: &[&str]) -> std::process::Output {
-    let mut args = vec!["apply", "--yes"];
-    args.extend_from_slice(extra);
-    zadig_sync(dir, emulator, &args)
-}
-
 fn rewrite(dir: &std::path::Path, content: &str) {
     std::fs::write(dir.join("builds.d/mover.yaml"), content).expect("rewrite");
 }
@@ -41,7 +35,7 @@ fn rewrite(dir: &std::path::Path, content: &str) {
 fn a_template_build_turned_back_into_a_custom_build_converges() {
     let emulator = Emulator::start(&[]);
     let dir = workspace(&[("mover.yaml", TEMPLATE)]);
-    assert!(apply(dir.path(), &emulator, &[]).status.success());
+    succeeded(&apply(dir.path(), &emulator, &[]));
     assert_eq!(
         emulator.detail("alpha", "mover")["template_name"],
         "java-template"
@@ -49,7 +43,7 @@ fn a_template_build_turned_back_into_a_custom_build_converges() {
 
     rewrite(dir.path(), CUSTOM);
     let output = apply(dir.path(), &emulator, &[]);
-    assert!(output.status.success(), "{}", describe(&output));
+    succeeded(&output);
     assert!(
         stdout(&output).contains("1 replaced"),
         "{}",
@@ -66,11 +60,11 @@ fn a_conversion_zadig_refuses_leaves_the_old_build_in_place() {
     // Open-source Zadig has no licence for template builds: the conversion fails.
     let emulator = Emulator::start(&["--edition", "oss"]);
     let dir = workspace(&[("mover.yaml", CUSTOM)]);
-    assert!(apply(dir.path(), &emulator, &[]).status.success());
+    succeeded(&apply(dir.path(), &emulator, &[]));
 
     rewrite(dir.path(), TEMPLATE);
     let output = apply(dir.path(), &emulator, &[]);
-    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    failed(&output);
     assert!(stdout(&output).contains("licence"), "{}", describe(&output));
     let detail = emulator.detail("alpha", "mover");
     assert_eq!(detail["template_name"], "", "still the custom build");
@@ -86,14 +80,14 @@ fn a_conversion_zadig_refuses_leaves_the_old_build_in_place() {
 fn a_build_moved_to_another_project_is_deleted_before_it_is_created() {
     let emulator = Emulator::start(&[]);
     let dir = workspace(&[("mover.yaml", CUSTOM)]);
-    assert!(apply(dir.path(), &emulator, &[]).status.success());
+    succeeded(&apply(dir.path(), &emulator, &[]));
 
     rewrite(
         dir.path(),
         &CUSTOM.replace("project_key: alpha", "project_key: beta"),
     );
     let output = apply(dir.path(), &emulator, &["--prune", "--project", "alpha"]);
-    assert!(output.status.success(), "{}", describe(&output));
+    succeeded(&output);
     assert!(
         emulator.build_names("alpha").is_empty(),
         "{}",
@@ -111,7 +105,7 @@ fn a_build_moved_to_another_project_is_deleted_before_it_is_created() {
 fn a_move_whose_deletion_fails_creates_nothing_and_keeps_the_old_build() {
     let emulator = Emulator::start(&[]);
     let dir = workspace(&[("mover.yaml", CUSTOM)]);
-    assert!(apply(dir.path(), &emulator, &[]).status.success());
+    succeeded(&apply(dir.path(), &emulator, &[]));
     emulator.set_faults(serde_json::json!({"fail_writes_to": ["mover"]}));
 
     rewrite(
@@ -119,7 +113,7 @@ fn a_move_whose_deletion_fails_creates_nothing_and_keeps_the_old_build() {
         &CUSTOM.replace("project_key: alpha", "project_key: beta"),
     );
     let output = apply(dir.path(), &emulator, &["--prune", "--project", "alpha"]);
-    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    failed(&output);
     assert!(
         stdout(&output).contains("still held"),
         "{}",

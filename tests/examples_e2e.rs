@@ -5,7 +5,7 @@ mod support;
 
 use std::path::Path;
 
-use support::{Emulator, TOKEN, command, describe, stdout};
+use support::{Emulator, TOKEN, command, describe, stdout, succeeded};
 
 fn examples() -> String {
     format!("{}/examples", env!("CARGO_MANIFEST_DIR"))
@@ -29,7 +29,7 @@ fn every_example_applies_and_then_plans_as_no_changes() {
     let dir = examples();
 
     let apply = with_example_secrets(work.path(), &emulator, &["apply", "--yes", "--dir", &dir]);
-    assert!(apply.status.success(), "{}", describe(&apply));
+    succeeded(&apply);
     assert!(stdout(&apply).contains("5 created"), "{}", describe(&apply));
 
     let plan = with_example_secrets(
@@ -57,7 +57,7 @@ fn the_quick_start_needs_only_the_bundled_emulator() {
         .args(["apply", "--emulator"])
         .output()
         .expect("run");
-    assert!(first.status.success(), "{}", describe(&first));
+    succeeded(&first);
     assert!(stdout(&first).contains("1 created"), "{}", describe(&first));
     assert!(
         work.path()
@@ -69,7 +69,7 @@ fn the_quick_start_needs_only_the_bundled_emulator() {
         .args(["apply", "--emulator"])
         .output()
         .expect("run");
-    assert!(second.status.success(), "{}", describe(&second));
+    succeeded(&second);
     assert!(
         stdout(&second).contains("No changes"),
         "{}",

@@ -12,7 +12,5 @@ mod errors;
 mod resilience;
 #[path = "remote/routes.rs"]
 mod routes;
-#[path = "remote/secrets.rs"]
-mod secrets;
 #[path = "remote/support.rs"]
 mod support;

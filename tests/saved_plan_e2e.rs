@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{Emulator, describe, workspace, zadig_sync};
+use support::{Emulator, describe, failed, succeeded, workspace, zadig_sync};
 
 const BUILD: &str = "\
 name: saved
@@ -20,14 +20,14 @@ fn a_saved_plan_is_refused_against_another_server() {
     let other = Emulator::start(&[]);
     let dir = workspace(&[("saved.yaml", BUILD)]);
     let output = zadig_sync(dir.path(), &made_against, &["plan", "--out", "plan.json"]);
-    assert!(output.status.success(), "{}", describe(&output));
+    succeeded(&output);
 
     let output = zadig_sync(
         dir.path(),
         &other,
         &["apply", "--yes", "--plan", "plan.json"],
     );
-    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    failed(&output);
     assert!(
         describe(&output).contains(&format!("was made against {}", made_against.url())),
         "{}",
@@ -40,7 +40,7 @@ fn a_saved_plan_is_refused_against_another_server() {
         &made_against,
         &["apply", "--yes", "--plan", "plan.json"],
     );
-    assert!(output.status.success(), "{}", describe(&output));
+    succeeded(&output);
     assert_eq!(made_against.build_names("shop"), ["saved"]);
 }
 
@@ -53,7 +53,7 @@ fn the_saved_plan_holds_the_json_plan_and_its_server() {
         &emulator,
         &["plan", "--out", "plan.json", "--output", "json"],
     );
-    assert!(output.status.success(), "{}", describe(&output));
+    succeeded(&output);
     let printed: serde_json::Value =
         serde_json::from_slice(&output.stdout).expect("JSON on stdout");
     let saved: serde_json::Value =

@@ -9,7 +9,6 @@ use super::saved_plan::SavedPlan;
 use crate::apply::{ApplyReport, OutcomeStatus, execute};
 use crate::cli::{ApplyArgs, OutputFormat};
 use crate::plan::Plan;
-use crate::planner::PlanOptions;
 
 pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
     let Some(desired) = load_for_server(&args.dir.dir, args.output) else {
@@ -24,12 +23,7 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
             (saved.plan, desired, connection)
         }
         None => {
-            let options = PlanOptions {
-                prune: args.prune,
-                max_deletes: args.max_deletes,
-            };
-            let planned =
-                plan_against_server(desired, &args.server, &args.projects, &options).await?;
+            let planned = plan_against_server(desired, &args.server, &args.scope).await?;
             (planned.plan, planned.desired, planned.connection)
         }
     };

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use crate::cli::{OutputFormat, ServerArgs};
+use crate::cli::{OutputFormat, ScopeArgs, ServerArgs};
 use crate::commands::connect::{Connection, connect};
 use crate::desired::DesiredSet;
 use crate::diagnostic::{self, Diagnostic, Severity};
@@ -54,13 +54,16 @@ fn print_diagnostics(diagnostics: &[Diagnostic], output: OutputFormat) {
 pub async fn plan_against_server(
     desired: DesiredSet,
     server: &ServerArgs,
-    extra_projects: &[String],
-    options: &PlanOptions,
+    scope: &ScopeArgs,
 ) -> anyhow::Result<Planned> {
     let connection = connect(server).await?;
-    let projects = managed_projects(&desired, extra_projects);
+    let projects = managed_projects(&desired, &scope.projects);
     let live = fetch_live(&connection.client, &projects).await;
-    let plan = make_plan(&desired, &live, options);
+    let options = PlanOptions {
+        prune: scope.prune,
+        max_deletes: scope.max_deletes,
+    };
+    let plan = make_plan(&desired, &live, &options);
     Ok(Planned {
         desired,
         plan,

@@ -4,17 +4,12 @@ use super::Exit;
 use super::pipeline::{load_for_server, plan_against_server, print_plan};
 use super::saved_plan::SavedPlan;
 use crate::cli::PlanArgs;
-use crate::planner::PlanOptions;
 
 pub async fn run(args: PlanArgs) -> anyhow::Result<Exit> {
     let Some(desired) = load_for_server(&args.dir.dir, args.output) else {
         return Ok(Exit::Failure);
     };
-    let options = PlanOptions {
-        prune: args.prune,
-        max_deletes: args.max_deletes,
-    };
-    let planned = plan_against_server(desired, &args.server, &args.projects, &options).await?;
+    let planned = plan_against_server(desired, &args.server, &args.scope).await?;
     let server = planned.connection.server.clone();
     planned.connection.close().await?;
     let plan = planned.plan;

@@ -181,6 +181,25 @@ pub fn zadig_sync(dir: &Path, emulator: &Emulator, args: &[&str]) -> Output {
         .expect("run zadig-sync")
 }
 
+/// Runs `apply --yes` with `extra` flags.
+pub fn apply(dir: &Path, emulator: &Emulator, extra: &[&str]) -> Output {
+    let mut args = vec!["apply", "--yes"];
+    args.extend_from_slice(extra);
+    zadig_sync(dir, emulator, &args)
+}
+
+/// Asserts the command exited 0; returns its stdout.
+pub fn succeeded(output: &Output) -> String {
+    assert!(output.status.success(), "{}", describe(output));
+    stdout(output)
+}
+
+/// Asserts the command exited 1; returns its stdout and stderr together.
+pub fn failed(output: &Output) -> String {
+    assert_eq!(output.status.code(), Some(1), "{}", describe(output));
+    describe(output)
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
