@@ -3,7 +3,9 @@
 
 mod fields;
 mod fixtures;
+mod ownership;
 mod planner;
 mod properties;
 mod report;
 mod roundtrip;
+mod secrets;
