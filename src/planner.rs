@@ -53,12 +53,43 @@ pub fn make_plan(desired: &DesiredSet, live: &[LiveProject], options: &PlanOptio
     for step in steps.iter_mut().filter(|s| s.action == Action::Create) {
         note_name_taken_elsewhere(step, live);
     }
+    let (undescribed, mut warnings) = plan_undescribed_builds(desired, live, options);
+    steps.extend(undescribed);
+    guard_deletes(&mut steps, !warnings.is_empty(), options.max_deletes);
+    // Notes and warnings quote Zadig's errors and the files' names: redact them all.
+    for step in &mut steps {
+        secrets.redactor.redact_all(&mut step.notes);
+    }
+    secrets.redactor.redact_all(&mut warnings);
+    steps.sort_by_cached_key(|s| {
+        (
+            !s.action.is_destructive(),
+            s.project.clone(),
+            s.name.clone(),
+        )
+    });
+    let mut projects: BTreeSet<String> = live.iter().map(|p| p.project.clone()).collect();
+    projects.extend(desired.projects());
+    Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        projects: projects.into_iter().collect(),
+        steps,
+        warnings,
+    }
+}
+
+/// A step per listed build no file describes, and a warning per project whose list failed.
+fn plan_undescribed_builds(
+    desired: &DesiredSet,
+    live: &[LiveProject],
+    options: &PlanOptions,
+) -> (Vec<Step>, Vec<String>) {
     let described: BTreeSet<(&str, &str)> = desired
         .builds
         .iter()
         .map(|b| (b.spec.project_key(), b.spec.name()))
         .collect();
-    let mut warnings = Vec::new();
+    let (mut steps, mut warnings) = (Vec::new(), Vec::new());
     for project in live {
         match &project.listing {
             Ok(builds) => steps.extend(
@@ -74,30 +105,7 @@ pub fn make_plan(desired: &DesiredSet, live: &[LiveProject], options: &PlanOptio
             )),
         }
     }
-    guard_deletes(&mut steps, !warnings.is_empty(), options.max_deletes);
-    // Notes and warnings quote Zadig's errors and the files' names: redact them all.
-    for step in &mut steps {
-        secrets.redactor.redact_all(&mut step.notes);
-    }
-    secrets.redactor.redact_all(&mut warnings);
-    steps.sort_by(|a, b| {
-        let order = |s: &Step| {
-            (
-                !s.action.is_destructive(),
-                s.project.clone(),
-                s.name.clone(),
-            )
-        };
-        order(a).cmp(&order(b))
-    });
-    let mut projects: BTreeSet<String> = live.iter().map(|p| p.project.clone()).collect();
-    projects.extend(desired.projects());
-    Plan {
-        format_version: PLAN_FORMAT_VERSION,
-        projects: projects.into_iter().collect(),
-        steps,
-        warnings,
-    }
+    (steps, warnings)
 }
 
 /// The values of `${env:…}` references: left out of fingerprints, redacted from what is shown.

@@ -57,6 +57,22 @@ fn only_step(plan: &Plan) -> &Step {
     &plan.steps[0]
 }
 
+/// The plan updates its one build for one change at `path`, with every value withheld.
+fn assert_only_a_sensitive_change(plan: &Plan, path: &str) {
+    let step = only_step(plan);
+    assert_eq!(step.action, Action::Update);
+    assert_eq!(step.changes.len(), 1, "{:?}", step.changes);
+    let change = &step.changes[0];
+    assert_eq!(change.path, path);
+    assert!(change.sensitive, "{change:?}");
+    let withheld = (
+        change.old.as_deref(),
+        change.new.as_deref(),
+        change.diff.as_deref(),
+    );
+    assert_eq!(withheld, (None, None, None));
+}
+
 fn assert_nowhere(plan: &Plan, secrets: &[&str]) {
     let outputs = [
         plan_json(plan),
@@ -91,12 +107,7 @@ fn a_change_only_inside_a_secret_is_still_a_change_marked_sensitive() {
     let wanted = full_with("--build-arg TOKEN=tok-new", "make");
     let live = full_with("--build-arg TOKEN=tok-old", "make");
     let plan = plan(wanted, &live, &["tok-new", "tok-old"]);
-    let step = only_step(&plan);
-    assert_eq!(step.action, Action::Update);
-    let change = &step.changes[0];
-    assert_eq!(change.path, "docker_build_step.build_args");
-    assert!(change.sensitive, "{change:?}");
-    assert_eq!((change.old.as_deref(), change.new.as_deref()), (None, None));
+    assert_only_a_sensitive_change(&plan, "docker_build_step.build_args");
     assert!(plan_text(&plan, false).contains("(sensitive value changed)"));
     assert_nowhere(&plan, &["tok-new", "tok-old"]);
 }
@@ -118,10 +129,7 @@ fn a_script_that_differs_only_inside_a_secret_is_a_sensitive_change() {
     let wanted = full_with("", "login --token tok-new\nmake");
     let live = full_with("", "login --token tok-old\nmake");
     let plan = plan(wanted, &live, &["tok-new", "tok-old"]);
-    let change = &only_step(&plan).changes[0];
-    assert_eq!(change.path, "build_script");
-    assert!(change.sensitive, "{change:?}");
-    assert_eq!(change.diff, None);
+    assert_only_a_sensitive_change(&plan, "build_script");
     assert_nowhere(&plan, &["tok-new", "tok-old"]);
 }
 
