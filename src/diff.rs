@@ -3,7 +3,9 @@
 //! `repo_info[shop/billing].branch`), live value → desired value. Pure, no I/O.
 //!
 //! Values are rendered as compact JSON (strings quoted). Credential values are never rendered:
-//! such a change is `sensitive`, with no old or new. Set-like lists are matched by identity,
+//! such a change is `sensitive`, with no old or new. Values of `${env:…}` references are shown
+//! as `(sensitive)` inside whatever holds them, and a change that this would hide entirely is
+//! `sensitive` too. Set-like lists are matched by identity,
 //! so an item shows as added, removed, or changed field by field, never as a shifted list.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,6 +19,7 @@ use crate::model::{
     CanonicalParameter, CanonicalRepo, CanonicalTarget, CanonicalTemplate,
 };
 use crate::plan::FieldChange;
+use crate::redact::Redactor;
 
 /// The path of the one change that stands for every field Zadig does not return: the
 /// fingerprint in the marker differs from the file's.
@@ -30,17 +33,18 @@ pub struct Comparison {
     pub notes: Vec<String>,
 }
 
-/// The changes that would make `live` equal to `desired`.
+/// The changes that would make `live` equal to `desired`, nothing redacted but credentials.
 pub fn diff(desired: &CanonicalBuild, live: &CanonicalBuild) -> Vec<FieldChange> {
-    compare(desired, live).changes
+    compare(desired, live, &Redactor::default()).changes
 }
 
-/// The changes and notes from `live` to `desired`. The fingerprint change is reported when it
-/// is the only one (a field Zadig does not return changed) or when the live build is unmarked
-/// (the marker will be added); otherwise the observable changes already say why the build is
-/// written, and the new fingerprint comes with that write.
-pub fn compare(desired: &CanonicalBuild, live: &CanonicalBuild) -> Comparison {
-    let mut found = Collector::default();
+/// The changes and notes from `live` to `desired`, every secret of `redactor` shown as
+/// `(sensitive)`; a change that redaction would hide entirely is `sensitive`. The fingerprint
+/// change is reported when it is the only one (a field Zadig does not return changed) or when
+/// the live build is not ours (the marker will be written); otherwise the observable changes
+/// already say why the build is written, and the new fingerprint comes with that write.
+pub fn compare(desired: &CanonicalBuild, live: &CanonicalBuild, redactor: &Redactor) -> Comparison {
+    let mut found = Collector::new(redactor);
     match (&desired.body, &live.body) {
         (CanonicalBody::Custom(want), CanonicalBody::Custom(have)) => {
             compare_custom(&mut found, want, have)
@@ -55,49 +59,68 @@ pub fn compare(desired: &CanonicalBuild, live: &CanonicalBuild) -> Comparison {
     }
     let fingerprint_moved = desired.fingerprint != live.fingerprint;
     if fingerprint_moved && (found.changes.is_empty() || live.fingerprint.is_none()) {
-        found.changes.push(FieldChange {
-            path: UNOBSERVABLE_PATH.to_string(),
-            old: Some(
-                live.fingerprint
-                    .clone()
-                    .unwrap_or_else(|| "unmarked".into()),
-            ),
-            new: Some(
-                desired
-                    .fingerprint
-                    .clone()
-                    .unwrap_or_else(|| "unmarked".into()),
-            ),
-            sensitive: false,
-            diff: None,
-        });
+        let old = match (&live.fingerprint, &live.foreign_marker) {
+            (Some(fingerprint), _) => fingerprint.clone(),
+            (None, Some(_)) => "marked for another build".into(),
+            (None, None) => "unmarked".into(),
+        };
+        let new = desired
+            .fingerprint
+            .clone()
+            .unwrap_or_else(|| "unmarked".into());
+        found.push(UNOBSERVABLE_PATH.to_string(), Some(old), Some(new));
     }
     found.finish()
 }
 
-#[derive(Default)]
-struct Collector {
+struct Collector<'r> {
+    redactor: &'r Redactor,
     changes: Vec<FieldChange>,
     notes: Vec<String>,
 }
 
-impl Collector {
-    fn finish(self) -> Comparison {
+impl<'r> Collector<'r> {
+    fn new(redactor: &'r Redactor) -> Self {
+        Collector {
+            redactor,
+            changes: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn finish(mut self) -> Comparison {
+        self.redactor.redact_all(&mut self.notes);
         Comparison {
             changes: self.changes,
             notes: self.notes,
         }
     }
 
+    /// A change of rendered values, redacted; when redaction leaves both sides equal, the
+    /// difference was inside a secret and only its existence is reported.
     fn push(&mut self, path: String, old: Option<String>, new: Option<String>) {
-        let change = FieldChange {
+        let redact = |value: Option<String>| value.map(|v| self.redactor.redact(&v).into_owned());
+        let (old, new) = (redact(old), redact(new));
+        if old.is_some() && old == new {
+            return self.sensitive(path);
+        }
+        self.changes.push(FieldChange {
             path,
             old,
             new,
             sensitive: false,
             diff: None,
-        };
-        self.changes.push(change);
+        });
+    }
+
+    fn sensitive(&mut self, path: String) {
+        self.changes.push(FieldChange {
+            path,
+            old: None,
+            new: None,
+            sensitive: true,
+            diff: None,
+        });
     }
 
     fn value<T: Serialize + PartialEq>(&mut self, path: &str, old: &T, new: &T) {
@@ -108,21 +131,21 @@ impl Collector {
 
     fn secret(&mut self, path: &str, old: &str, new: &str) {
         if old != new {
-            self.changes.push(FieldChange {
-                path: path.to_string(),
-                old: None,
-                new: None,
-                sensitive: true,
-                diff: None,
-            });
+            self.sensitive(path.to_string());
         }
     }
 
+    /// A unified diff of the redacted texts: redacting before diffing hides a secret that
+    /// spans lines, which the diff's line prefixes would otherwise split past recognition.
     fn text(&mut self, path: &str, old: &str, new: &str) {
         if old == new {
             return;
         }
-        let unified = TextDiff::from_lines(old, new)
+        let (old, new) = (self.redactor.redact(old), self.redactor.redact(new));
+        if old == new {
+            return self.sensitive(path.to_string());
+        }
+        let unified = TextDiff::from_lines(old.as_ref(), new.as_ref())
             .unified_diff()
             .context_radius(3)
             .header("zadig", "files")

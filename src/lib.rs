@@ -21,6 +21,7 @@ pub mod model;
 pub mod normalize;
 pub mod plan;
 pub mod planner;
+pub mod redact;
 pub mod remote;
 pub mod report;
 pub mod spec;

@@ -1,34 +1,51 @@
 //! The ownership marker of design §4: the last line of every custom build script zadig-sync
-//! writes, carrying the fingerprint of the whole desired spec. Pure, no I/O.
+//! writes, naming the build it was written for and carrying the fingerprint of the whole
+//! desired spec. Pure, no I/O.
 //!
 //! ```text
-//! # managed by zadig-sync; edits made in Zadig are overwritten. spec=sha256:3f1c…
+//! # managed by zadig-sync (build payments/api); edits made in Zadig are overwritten. spec=sha256:3f1c…
 //! ```
 //!
-//! The line gives ownership (only marked builds are ever pruned) and lets a change to a field
-//! Zadig never returns (storages, `script_type`, …) be seen: the fingerprint moves. Credential
-//! values are blanked before hashing: a hash of a secret in a build script could be tested
-//! against guesses by anyone who can read the script.
+//! The line gives ownership (only builds whose marker names them are ever pruned: a script
+//! copied into a hand-made build brings another build's marker along, which proves nothing)
+//! and lets a change to a field Zadig never returns (storages, `script_type`, …) be seen: the
+//! fingerprint moves. Credential values and every value an `${env:…}` reference resolved to
+//! are blanked before hashing: a hash of a secret in a build script could be tested against
+//! guesses by anyone who can read the script.
+
+use std::fmt;
 
 use sha2::{Digest, Sha256};
 
+use crate::redact::Redactor;
 use crate::spec::{BuildSpec, CustomBuild, ScriptType, TemplateBuild};
 
-/// The text of the marker line after its comment prefix, up to the fingerprint.
-pub const MARKER_TEXT: &str = "managed by zadig-sync; edits made in Zadig are overwritten. spec=";
+/// How every marker line starts, after its comment prefix.
+pub const MARKER_START: &str = "managed by zadig-sync";
+
+/// Between the build the marker names and its fingerprint.
+const AFTER_OWNER: &str = "); edits made in Zadig are overwritten. spec=";
+
+/// The marker of earlier versions, which named no build; read as a marker of another build.
+const LEGACY_REST: &str = "; edits made in Zadig are overwritten. spec=";
 
 const FINGERPRINT_PREFIX: &str = "sha256:";
 
 /// `sha256:<hex>` of a canonical serialisation of the full spec: marker lines stripped from the
-/// script, credential values blanked, set-like lists sorted by identity (reordering a file is
-/// not a change), object keys sorted.
-pub fn fingerprint(spec: &BuildSpec) -> String {
+/// script, credential values blanked, every occurrence of each of `secrets` (the values of
+/// `${env:…}` references) replaced by a placeholder in every string, set-like lists sorted by
+/// identity (reordering a file is not a change), object keys sorted.
+pub fn fingerprint(spec: &BuildSpec, secrets: &[String]) -> String {
     let canonical = canonical_spec(spec);
     let text = match serde_json::to_value(&canonical) {
-        Ok(value) => canonical_json(&value),
-        // Unreachable for these plain data types (no maps with non-string keys); the Debug
-        // form is still deterministic and holds no secret, since they were blanked.
-        Err(_) => format!("{canonical:?}"),
+        Ok(mut value) => {
+            Redactor::new(secrets).redact_json(&mut value);
+            canonical_json(&value)
+        }
+        // Unreachable for these plain data types (no maps with non-string keys). Hash a
+        // constant rather than a Debug form that could hold a secret: the build is rewritten
+        // on every pass, which is loud, not unsafe.
+        Err(_) => String::from("unserialisable spec"),
     };
     format!(
         "{FINGERPRINT_PREFIX}{}",
@@ -37,8 +54,8 @@ pub fn fingerprint(spec: &BuildSpec) -> String {
 }
 
 /// The body to send to Zadig: for a custom build, the script (any old marker removed) with a
-/// fresh marker line appended; a template build unchanged.
-pub fn request_body(spec: &BuildSpec) -> BuildSpec {
+/// fresh marker line appended; a template build unchanged. `secrets` as for [`fingerprint`].
+pub fn request_body(spec: &BuildSpec, secrets: &[String]) -> BuildSpec {
     match spec {
         BuildSpec::Template(_) => spec.clone(),
         BuildSpec::Custom(custom) => {
@@ -47,7 +64,8 @@ pub fn request_body(spec: &BuildSpec) -> BuildSpec {
             // would read back as a CRLF break and lose the CR.
             let crlf = script.contains("\r\n") || script.ends_with('\r');
             let separator = if crlf { "\r\n" } else { "\n" };
-            let marker = marker_line(custom.script_type, &fingerprint(spec));
+            let owner = MarkerOwner::of(&custom.project_key, &custom.name);
+            let marker = marker_line(custom.script_type, &owner, &fingerprint(spec, secrets));
             BuildSpec::Custom(CustomBuild {
                 build_script: format!("{script}{separator}{marker}"),
                 ..custom.clone()
@@ -57,41 +75,90 @@ pub fn request_body(spec: &BuildSpec) -> BuildSpec {
 }
 
 /// The marker line for a script of this type (`REM` for batch files, `#` otherwise).
-pub fn marker_line(script_type: ScriptType, fingerprint: &str) -> String {
+pub fn marker_line(script_type: ScriptType, owner: &MarkerOwner, fingerprint: &str) -> String {
     let comment = match script_type {
         ScriptType::BatchFile => "REM",
         ScriptType::Shell | ScriptType::Powershell => "#",
     };
-    format!("{comment} {MARKER_TEXT}{fingerprint}")
+    format!("{comment} {MARKER_START} (build {owner}{AFTER_OWNER}{fingerprint}")
 }
 
-/// A build script split into the user's script and the fingerprint of its marker.
+/// The build a marker names, as `project/name`. Control characters are escaped (`\n`), so
+/// that the marker stays one line whatever the names hold; owners are compared in that form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkerOwner {
+    text: String,
+}
+
+impl MarkerOwner {
+    pub fn of(project: &str, name: &str) -> Self {
+        MarkerOwner {
+            text: format!("{}/{}", escape_controls(project), escape_controls(name)),
+        }
+    }
+}
+
+impl fmt::Display for MarkerOwner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+fn escape_controls(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_default());
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
+}
+
+/// A marker line read back from a script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marker {
+    /// The build it was written for; `None` for the legacy marker that named no build.
+    pub owner: Option<MarkerOwner>,
+    /// `sha256:<hex>` of the spec it was written from.
+    pub fingerprint: String,
+}
+
+impl Marker {
+    /// Whether this marker makes the build `project/name` ours.
+    pub fn names(&self, project: &str, name: &str) -> bool {
+        self.owner.as_ref() == Some(&MarkerOwner::of(project, name))
+    }
+}
+
+/// A build script split into the user's script and its marker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SplitScript {
     /// The script without the marker line (and without the line break before it).
     pub script: String,
-    /// The fingerprint of the last marker, `None` when the script has no marker (unmarked).
-    pub fingerprint: Option<String>,
+    /// The last marker, `None` when the script has none (unmarked).
+    pub marker: Option<Marker>,
 }
 
 /// Removes trailing marker lines (one trailing line break after the marker is tolerated, and a
-/// script that already ends with markers loses them all) and returns the fingerprint of the last.
+/// script that already ends with markers loses them all) and returns the last.
 /// Exact inverse of [`request_body`]: `split_marker(request_body(s).build_script).script` is the
 /// file's script.
 pub fn split_marker(script: &str) -> SplitScript {
     let mut rest = script;
     let mut found = None;
-    while let Some((before, fingerprint)) = strip_one_marker(rest) {
-        found.get_or_insert_with(|| fingerprint.to_string());
+    while let Some((before, marker)) = strip_one_marker(rest) {
+        found.get_or_insert(marker);
         rest = before;
     }
     SplitScript {
         script: rest.to_string(),
-        fingerprint: found,
+        marker: found,
     }
 }
 
-fn strip_one_marker(script: &str) -> Option<(&str, &str)> {
+fn strip_one_marker(script: &str) -> Option<(&str, Marker)> {
     let body = script
         .strip_suffix("\r\n")
         .or_else(|| script.strip_suffix('\n'))
@@ -100,19 +167,33 @@ fn strip_one_marker(script: &str) -> Option<(&str, &str)> {
         Some(index) => (&body[..index], &body[index + 1..]),
         None => ("", body),
     };
-    let fingerprint = parse_marker_line(last_line)?;
-    Some((before.strip_suffix('\r').unwrap_or(before), fingerprint))
+    let marker = parse_marker_line(last_line)?;
+    Some((before.strip_suffix('\r').unwrap_or(before), marker))
 }
 
-/// The fingerprint of a marker line, or `None` when the line is not one of ours.
-fn parse_marker_line(line: &str) -> Option<&str> {
+/// The marker of a line, or `None` when the line is not one of ours.
+fn parse_marker_line(line: &str) -> Option<Marker> {
     let rest = line
         .strip_prefix("# ")
-        .or_else(|| line.strip_prefix("REM "))?;
-    let fingerprint = rest.strip_prefix(MARKER_TEXT)?.trim_end();
+        .or_else(|| line.strip_prefix("REM "))?
+        .strip_prefix(MARKER_START)?;
+    let (owner, fingerprint) = match rest.strip_prefix(LEGACY_REST) {
+        Some(fingerprint) => (None, fingerprint),
+        None => {
+            let named = rest.strip_prefix(" (build ")?;
+            // The last occurrence: a build name may hold the separator, a fingerprint cannot.
+            let (owner, fingerprint) = named.rsplit_once(AFTER_OWNER)?;
+            let text = owner.to_string();
+            (Some(MarkerOwner { text }), fingerprint)
+        }
+    };
+    let fingerprint = fingerprint.trim_end();
     let hex = fingerprint.strip_prefix(FINGERPRINT_PREFIX)?;
     let well_formed = hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit());
-    well_formed.then_some(fingerprint)
+    well_formed.then(|| Marker {
+        owner,
+        fingerprint: fingerprint.to_string(),
+    })
 }
 
 /// The spec as hashed: no marker, no secret, lists in identity order.
@@ -189,6 +270,8 @@ mod tests {
     use super::*;
     use crate::spec::{BuildSpec, CustomBuild, Infrastructure};
 
+    const NO_SECRETS: &[String] = &[];
+
     fn custom(script: &str, script_type: ScriptType) -> BuildSpec {
         BuildSpec::Custom(CustomBuild {
             name: "b".into(),
@@ -207,10 +290,17 @@ mod tests {
     }
 
     fn sent_script(spec: &BuildSpec) -> String {
-        match request_body(spec) {
+        match request_body(spec, NO_SECRETS) {
             BuildSpec::Custom(c) => c.build_script,
             BuildSpec::Template(_) => panic!("custom in, custom out"),
         }
+    }
+
+    fn zeros_marker(owner: &str) -> String {
+        format!(
+            "# {MARKER_START} (build {owner}{AFTER_OWNER}sha256:{}",
+            "0".repeat(64)
+        )
     }
 
     #[test]
@@ -219,37 +309,89 @@ mod tests {
             let spec = custom(script, ScriptType::Shell);
             let split = split_marker(&sent_script(&spec));
             assert_eq!(split.script, script, "{script:?}");
-            assert_eq!(split.fingerprint, Some(fingerprint(&spec)), "{script:?}");
+            let marker = split.marker.expect("marked");
+            assert_eq!(
+                marker.fingerprint,
+                fingerprint(&spec, NO_SECRETS),
+                "{script:?}"
+            );
+            assert!(marker.names("p", "b"), "{script:?}");
         }
     }
 
     #[test]
-    fn marker_line_is_the_last_line_with_the_right_comment() {
+    fn marker_line_names_the_build_and_is_the_last_line_with_the_right_comment() {
         let shell = sent_script(&custom("make", ScriptType::Shell));
-        let fp = fingerprint(&custom("make", ScriptType::Shell));
-        assert_eq!(shell, format!("make\n# {MARKER_TEXT}{fp}"));
+        let fp = fingerprint(&custom("make", ScriptType::Shell), NO_SECRETS);
+        assert_eq!(
+            shell,
+            format!(
+                "make\n# managed by zadig-sync (build p/b); edits made in Zadig are \
+                 overwritten. spec={fp}"
+            )
+        );
         let batch = sent_script(&custom("make", ScriptType::BatchFile));
         assert!(
             batch
                 .lines()
                 .last()
-                .is_some_and(|l| l.starts_with("REM managed by zadig-sync"))
+                .is_some_and(|l| l.starts_with("REM managed by zadig-sync (build p/b)"))
         );
         let crlf = sent_script(&custom("a\r\nb", ScriptType::BatchFile));
         assert!(crlf.starts_with("a\r\nb\r\nREM "), "{crlf:?}");
     }
 
     #[test]
+    fn a_marker_names_only_its_own_build() {
+        let marker = split_marker(&zeros_marker("p/b")).marker.expect("marked");
+        assert!(marker.names("p", "b"));
+        assert!(!marker.names("p", "c"));
+        assert!(!marker.names("q", "b"));
+        let odd = split_marker(&zeros_marker("p/a); b"))
+            .marker
+            .expect("marked");
+        assert!(odd.names("p", "a); b"));
+    }
+
+    #[test]
+    fn control_characters_in_names_keep_the_marker_on_one_line() {
+        let mut spec = custom("make", ScriptType::Shell);
+        if let BuildSpec::Custom(c) = &mut spec {
+            c.name = "evil\nrm -rf /".into();
+        }
+        let sent = match request_body(&spec, NO_SECRETS) {
+            BuildSpec::Custom(c) => c.build_script,
+            BuildSpec::Template(_) => unreachable!(),
+        };
+        assert_eq!(sent.lines().count(), 2, "{sent:?}");
+        let marker = split_marker(&sent).marker.expect("marked");
+        assert!(marker.names("p", "evil\nrm -rf /"));
+    }
+
+    #[test]
+    fn the_legacy_marker_is_stripped_and_names_no_build() {
+        let legacy = format!(
+            "make\n# managed by zadig-sync; edits made in Zadig are overwritten. spec=sha256:{}",
+            "a".repeat(64)
+        );
+        let split = split_marker(&legacy);
+        assert_eq!(split.script, "make");
+        let marker = split.marker.expect("a marker");
+        assert_eq!(marker.owner, None);
+        assert!(!marker.names("p", "b"));
+    }
+
+    #[test]
     fn request_body_is_idempotent_and_an_old_marker_is_replaced() {
         let spec = custom("make", ScriptType::Shell);
-        let once = request_body(&spec);
-        assert_eq!(request_body(&once), once);
-        let stale = custom(
-            &format!("make\n# {MARKER_TEXT}sha256:{}", "0".repeat(64)),
-            ScriptType::Shell,
+        let once = request_body(&spec, NO_SECRETS);
+        assert_eq!(request_body(&once, NO_SECRETS), once);
+        let stale = custom(&format!("make\n{}", zeros_marker("x/y")), ScriptType::Shell);
+        assert_eq!(
+            fingerprint(&stale, NO_SECRETS),
+            fingerprint(&spec, NO_SECRETS)
         );
-        assert_eq!(fingerprint(&stale), fingerprint(&spec));
-        assert_eq!(request_body(&stale), once);
+        assert_eq!(request_body(&stale, NO_SECRETS), once);
     }
 
     #[test]
@@ -257,32 +399,47 @@ mod tests {
         let sent = sent_script(&custom("make", ScriptType::Shell));
         let split = split_marker(&format!("{sent}\n"));
         assert_eq!(split.script, "make");
-        assert!(split.fingerprint.is_some());
+        assert!(split.marker.is_some());
     }
 
     #[test]
     fn unmarked_and_malformed_markers_are_not_ours() {
+        let zeros = "0".repeat(64);
         for script in [
             "make",
             "make\n# managed by zadig-sync",
-            &format!("make\n# {MARKER_TEXT}sha256:abc"),
-            &format!("make\n# {MARKER_TEXT}md5:{}", "0".repeat(64)),
-            &format!("# {MARKER_TEXT}sha256:{}\nmake", "0".repeat(64)),
+            &format!("make\n# {MARKER_START} (build p/b{AFTER_OWNER}sha256:abc"),
+            &format!("make\n# {MARKER_START} (build p/b{AFTER_OWNER}md5:{zeros}"),
+            &format!("make\n# {MARKER_START} (build p/b; spec=sha256:{zeros}"),
+            &format!("{}\nmake", zeros_marker("p/b")),
         ] {
             let split = split_marker(script);
-            assert_eq!(split.fingerprint, None, "{script:?}");
+            assert_eq!(split.marker, None, "{script:?}");
             assert_eq!(split.script, script);
         }
     }
 
     #[test]
     fn fingerprint_is_sha256_hex_and_depends_on_the_script_type() {
-        let shell = fingerprint(&custom("make", ScriptType::Shell));
-        let pwsh = fingerprint(&custom("make", ScriptType::Powershell));
+        let shell = fingerprint(&custom("make", ScriptType::Shell), NO_SECRETS);
+        let pwsh = fingerprint(&custom("make", ScriptType::Powershell), NO_SECRETS);
         assert!(
             shell.starts_with("sha256:") && shell.len() == 7 + 64,
             "{shell}"
         );
         assert_ne!(shell, pwsh);
+    }
+
+    #[test]
+    fn secrets_are_blanked_before_hashing() {
+        let secrets = vec!["tok-1".to_string()];
+        let one = custom("login tok-1", ScriptType::Shell);
+        let two = custom("login tok-2", ScriptType::Shell);
+        let plain = custom("login (sensitive)", ScriptType::Shell);
+        assert_ne!(fingerprint(&one, NO_SECRETS), fingerprint(&two, NO_SECRETS));
+        let two_secrets = vec!["tok-2".to_string()];
+        assert_eq!(fingerprint(&one, &secrets), fingerprint(&two, &two_secrets));
+        assert_eq!(fingerprint(&one, &secrets), fingerprint(&plain, NO_SECRETS));
+        assert_ne!(fingerprint(&one, &secrets), fingerprint(&one, NO_SECRETS));
     }
 }

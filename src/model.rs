@@ -19,9 +19,13 @@ pub struct CanonicalBuild {
     pub project: String,
     pub name: String,
     /// Desired side: the fingerprint of the whole spec. Live side: the fingerprint found in the
-    /// marker line of the build script, `None` when the build is unmarked (not ours).
+    /// marker line of the build script when that marker names this build; `None` when the
+    /// build is unmarked or its marker names another build (not ours either way).
     /// Always `None` for template builds, which carry no script.
     pub fingerprint: Option<String>,
+    /// Live side: the marker names another build (`project/name`, or a description of the
+    /// legacy marker that named none): its script was copied, so it is not ours. A note says so.
+    pub foreign_marker: Option<String>,
     pub body: CanonicalBody,
 }
 

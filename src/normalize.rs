@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::live::LiveDetail;
-use crate::marker::{fingerprint, split_marker};
+use crate::marker::{Marker, fingerprint, split_marker};
 use crate::model::{
     CanonicalAdvanced, CanonicalBody, CanonicalBuild, CanonicalCustom, CanonicalDockerBuild,
     CanonicalParameter, CanonicalRepo, CanonicalResourceSpec, CanonicalTarget, CanonicalTemplate,
@@ -31,12 +31,13 @@ use crate::spec::{
 /// The outputs Zadig puts in front of the file's own `advanced_settings.outputs`.
 const FIXED_OUTPUTS: [&str; 2] = ["IMAGE", "PKG_FILE"];
 
-/// The canonical form of a build file's document.
-pub fn from_spec(spec: &BuildSpec) -> CanonicalBuild {
+/// The canonical form of a build file's document; `secrets` (the values of its `${env:…}`
+/// references) are blanked in the fingerprint, as [`fingerprint`] does for the marker.
+pub fn from_spec(spec: &BuildSpec, secrets: &[String]) -> CanonicalBuild {
     let (body, fingerprint) = match spec {
         BuildSpec::Custom(custom) => (
             CanonicalBody::Custom(custom_from_spec(custom)),
-            Some(fingerprint(spec)),
+            Some(fingerprint(spec, secrets)),
         ),
         BuildSpec::Template(template) => {
             (CanonicalBody::Template(template_from_spec(template)), None)
@@ -46,25 +47,48 @@ pub fn from_spec(spec: &BuildSpec) -> CanonicalBuild {
         project: spec.project_key().to_string(),
         name: spec.name().to_string(),
         fingerprint,
+        foreign_marker: None,
         body,
     }
 }
 
-/// The canonical form of what Zadig returned for a build.
+/// The canonical form of what Zadig returned for a build. Its marker counts only when it names
+/// this very build: one naming another build came with a copied script.
 pub fn from_live(detail: &LiveDetail) -> CanonicalBuild {
     let base = &detail.base;
-    let (body, fingerprint) = if detail.is_template() {
+    let (body, marker) = if detail.is_template() {
         (CanonicalBody::Template(template_from_live(detail)), None)
     } else {
         let split = split_marker(&base.build_script);
         let custom = custom_from_live(base, split.script);
-        (CanonicalBody::Custom(custom), split.fingerprint)
+        (CanonicalBody::Custom(custom), split.marker)
     };
+    let (fingerprint, foreign_marker) = ownership(marker, &base.project_key, &base.name);
     CanonicalBuild {
         project: base.project_key.clone(),
         name: base.name.clone(),
         fingerprint,
+        foreign_marker,
         body,
+    }
+}
+
+/// The fingerprint of a marker that names `project/name`, or what the marker names instead.
+fn ownership(
+    marker: Option<Marker>,
+    project: &str,
+    name: &str,
+) -> (Option<String>, Option<String>) {
+    match marker {
+        None => (None, None),
+        Some(marker) if marker.names(project, name) => (Some(marker.fingerprint), None),
+        Some(Marker {
+            owner: Some(owner), ..
+        }) => (None, Some(format!("build {owner}"))),
+        Some(Marker { owner: None, .. }) => (
+            None,
+            Some("no build (the marker format of earlier versions)".to_string()),
+        ),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Policy: the desired set and the live state into a [`Plan`]. Owns the safety rules of design
 //! §5 (deletion is opt-in, only marked builds, never after a failed read, at most
-//! `max_deletes`) and ownership (unmarked builds are kept, and adopted when a file names them).
+//! `max_deletes`) and ownership (builds whose marker does not name them are kept, and adopted
+//! when a file names them), and keeps the values of `${env:…}` references out of the plan.
 //! Pure, no I/O.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,6 +13,7 @@ use crate::marker::fingerprint;
 use crate::model::CanonicalBuild;
 use crate::normalize::{from_live, from_spec};
 use crate::plan::{Action, PLAN_FORMAT_VERSION, Plan, Step};
+use crate::redact::Redactor;
 use crate::spec::BuildKind;
 
 /// The choices of the user that change the plan.
@@ -31,24 +33,63 @@ pub fn managed_projects(desired: &DesiredSet, extra: &[String]) -> Vec<String> {
     projects.into_iter().collect()
 }
 
-/// One step per desired build and per live build the files do not describe.
+/// One step per desired build and per live build the files do not describe. Every value in
+/// `desired.secrets` is shown as `(sensitive)` wherever it would appear.
 pub fn make_plan(desired: &DesiredSet, live: &[LiveProject], options: &PlanOptions) -> Plan {
     let live_by_project: BTreeMap<&str, &LiveProject> =
         live.iter().map(|p| (p.project.as_str(), p)).collect();
+    let secrets = Secrets {
+        values: &desired.secrets,
+        redactor: Redactor::new(&desired.secrets),
+    };
     let mut steps: Vec<Step> = desired
         .builds
         .iter()
-        .map(|build| plan_desired(build, live_by_project.get(build.spec.project_key())))
+        .map(|build| {
+            let project = live_by_project.get(build.spec.project_key());
+            plan_desired(build, project, &secrets)
+        })
         .collect();
     for step in steps.iter_mut().filter(|s| s.action == Action::Create) {
         note_name_taken_elsewhere(step, live);
     }
+    let (undescribed, mut warnings) = plan_undescribed_builds(desired, live, options);
+    steps.extend(undescribed);
+    guard_deletes(&mut steps, !warnings.is_empty(), options.max_deletes);
+    // Notes and warnings quote Zadig's errors and the files' names: redact them all.
+    for step in &mut steps {
+        secrets.redactor.redact_all(&mut step.notes);
+    }
+    secrets.redactor.redact_all(&mut warnings);
+    steps.sort_by_cached_key(|s| {
+        (
+            !s.action.is_destructive(),
+            s.project.clone(),
+            s.name.clone(),
+        )
+    });
+    let mut projects: BTreeSet<String> = live.iter().map(|p| p.project.clone()).collect();
+    projects.extend(desired.projects());
+    Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        projects: projects.into_iter().collect(),
+        steps,
+        warnings,
+    }
+}
+
+/// A step per listed build no file describes, and a warning per project whose list failed.
+fn plan_undescribed_builds(
+    desired: &DesiredSet,
+    live: &[LiveProject],
+    options: &PlanOptions,
+) -> (Vec<Step>, Vec<String>) {
     let described: BTreeSet<(&str, &str)> = desired
         .builds
         .iter()
         .map(|b| (b.spec.project_key(), b.spec.name()))
         .collect();
-    let mut warnings = Vec::new();
+    let (mut steps, mut warnings) = (Vec::new(), Vec::new());
     for project in live {
         match &project.listing {
             Ok(builds) => steps.extend(
@@ -64,28 +105,20 @@ pub fn make_plan(desired: &DesiredSet, live: &[LiveProject], options: &PlanOptio
             )),
         }
     }
-    guard_deletes(&mut steps, !warnings.is_empty(), options.max_deletes);
-    steps.sort_by(|a, b| {
-        let order = |s: &Step| {
-            (
-                !s.action.is_destructive(),
-                s.project.clone(),
-                s.name.clone(),
-            )
-        };
-        order(a).cmp(&order(b))
-    });
-    let mut projects: BTreeSet<String> = live.iter().map(|p| p.project.clone()).collect();
-    projects.extend(desired.projects());
-    Plan {
-        format_version: PLAN_FORMAT_VERSION,
-        projects: projects.into_iter().collect(),
-        steps,
-        warnings,
-    }
+    (steps, warnings)
 }
 
-fn plan_desired(build: &DesiredBuild, project: Option<&&LiveProject>) -> Step {
+/// The values of `${env:…}` references: left out of fingerprints, redacted from what is shown.
+struct Secrets<'a> {
+    values: &'a [String],
+    redactor: Redactor,
+}
+
+fn plan_desired(
+    build: &DesiredBuild,
+    project: Option<&&LiveProject>,
+    secrets: &Secrets<'_>,
+) -> Step {
     let spec = &build.spec;
     let mut step = Step {
         project: spec.project_key().to_string(),
@@ -94,7 +127,7 @@ fn plan_desired(build: &DesiredBuild, project: Option<&&LiveProject>) -> Step {
         kind: spec.kind(),
         changes: Vec::new(),
         live_update_time: None,
-        desired_fingerprint: Some(fingerprint(spec)),
+        desired_fingerprint: Some(fingerprint(spec, secrets.values)),
         origin: Some(build.origin.to_string()),
         notes: Vec::new(),
     };
@@ -112,12 +145,20 @@ fn plan_desired(build: &DesiredBuild, project: Option<&&LiveProject>) -> Step {
     step.live_update_time = Some(listed.update_time);
     match &listed.detail {
         Err(reason) => with_error(step, format!("its detail could not be read: {reason}")),
-        Ok(detail) => compare_step(step, &from_spec(spec), &from_live(detail)),
+        Ok(detail) => {
+            let desired = from_spec(spec, secrets.values);
+            compare_step(step, &desired, &from_live(detail), &secrets.redactor)
+        }
     }
 }
 
-fn compare_step(mut step: Step, desired: &CanonicalBuild, live: &CanonicalBuild) -> Step {
-    let comparison = compare(desired, live);
+fn compare_step(
+    mut step: Step,
+    desired: &CanonicalBuild,
+    live: &CanonicalBuild,
+    redactor: &Redactor,
+) -> Step {
+    let comparison = compare(desired, live, redactor);
     step.changes = comparison.changes;
     step.notes = comparison.notes;
     if desired.kind() != live.kind() {
@@ -134,14 +175,23 @@ fn compare_step(mut step: Step, desired: &CanonicalBuild, live: &CanonicalBuild)
     } else {
         step.action = Action::Update;
         if live.kind() == BuildKind::Custom && live.fingerprint.is_none() {
-            step.notes.push(
-                "adopted: this build was not written by zadig-sync (no marker); \
-                 the update adds the marker, and from then on zadig-sync owns it"
-                    .into(),
-            );
+            step.notes.push(adoption_note(live));
         }
     }
     step
+}
+
+/// Why a build the files name is not ours yet: no marker, or another build's.
+fn adoption_note(live: &CanonicalBuild) -> String {
+    match &live.foreign_marker {
+        None => "adopted: this build was not written by zadig-sync (no marker); \
+                 the update adds the marker, and from then on zadig-sync owns it"
+            .into(),
+        Some(owner) => format!(
+            "adopted: the marker belongs to {owner}, not to this build (its script was \
+             copied); the update rewrites the marker, and from then on zadig-sync owns it"
+        ),
+    }
 }
 
 /// Zadig's build names are global: a create fails while another project holds the name.
@@ -191,17 +241,26 @@ fn plan_undescribed(project: &str, build: &LiveBuild, options: &PlanOptions) -> 
     let note = match (live.kind(), &live.fingerprint, options.prune) {
         (BuildKind::Template, _, _) => {
             "not in the files; template builds carry no marker, so zadig-sync does not prune them"
+                .to_string()
         }
-        (BuildKind::Custom, None, _) => {
-            "not in the files; not written by zadig-sync (no marker), so it is never deleted"
+        (BuildKind::Custom, None, _) => match &live.foreign_marker {
+            None => "not in the files; not written by zadig-sync (no marker), so it is never \
+                     deleted"
+                .to_string(),
+            Some(owner) => format!(
+                "not in the files; the marker belongs to {owner}, not to this build (its \
+                 script was copied), so it is not zadig-sync's and is never deleted"
+            ),
+        },
+        (BuildKind::Custom, Some(_), false) => {
+            "not in the files; would be deleted with --prune".to_string()
         }
-        (BuildKind::Custom, Some(_), false) => "not in the files; would be deleted with --prune",
         (BuildKind::Custom, Some(_), true) => {
             step.action = Action::Delete;
-            "not in the files; written by zadig-sync (marked)"
+            "not in the files; written by zadig-sync (marked)".to_string()
         }
     };
-    step.notes.push(note.into());
+    step.notes.push(note);
     step
 }
 

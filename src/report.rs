@@ -2,8 +2,8 @@
 //! asks), JSON (the serialised [`Plan`], versioned by `format_version`), and Markdown for a
 //! pull-request comment. Pure, no I/O: the caller decides colour from the TTY and `NO_COLOR`.
 //!
-//! Sensitive values never reach these functions: `diff` withholds them, and a sensitive change
-//! is printed as `(sensitive value changed)`.
+//! Sensitive values never reach these functions: `diff` withholds credentials and the planner
+//! redacts `${env:…}` values, and a sensitive change is printed as `(sensitive value changed)`.
 
 use std::fmt::Write;
 

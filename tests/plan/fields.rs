@@ -8,7 +8,7 @@ use zadig_sync::diff::{UNOBSERVABLE_PATH, diff};
 use zadig_sync::marker::fingerprint;
 use zadig_sync::normalize::{from_live, from_spec};
 
-use crate::fixtures::{create_body, spec, spec_from, written_detail};
+use crate::fixtures::{NONE, create_body, spec, spec_from, written_detail};
 
 /// A JSON pointer into the create body, the new value, and the expected change paths.
 type Case = (&'static str, Value, &'static [&'static str]);
@@ -236,7 +236,7 @@ fn changed_paths(pointer: &str, value: &Value) -> Vec<String> {
     let original = spec("full");
     let live = from_live(&written_detail("full", &original));
     let edited = spec_from(mutated(pointer, value));
-    diff(&from_spec(&edited), &live)
+    diff(&from_spec(&edited, NONE), &live)
         .into_iter()
         .map(|c| c.path)
         .collect()
@@ -270,13 +270,13 @@ fn a_credential_value_is_not_part_of_the_fingerprint() {
         "/parameters/1/default_value",
         &json!("s3cr3t-value"),
     ));
-    assert_eq!(fingerprint(&edited), fingerprint(&spec("full")));
+    assert_eq!(fingerprint(&edited, NONE), fingerprint(&spec("full"), NONE));
 }
 
 #[test]
 fn a_non_credential_value_is_part_of_the_fingerprint() {
     let edited = spec_from(mutated("/parameters/0/default_value", &json!("b")));
-    assert_ne!(fingerprint(&edited), fingerprint(&spec("full")));
+    assert_ne!(fingerprint(&edited, NONE), fingerprint(&spec("full"), NONE));
 }
 
 #[test]
@@ -295,7 +295,7 @@ fn advanced_settings_absent_expects_zadig_defaults() {
         .expect("object")
         .remove("advanced_settings");
     let live = from_live(&written_detail("full", &spec("full")));
-    let paths: Vec<String> = diff(&from_spec(&spec_from(body)), &live)
+    let paths: Vec<String> = diff(&from_spec(&spec_from(body), NONE), &live)
         .into_iter()
         .map(|c| c.path)
         .collect();

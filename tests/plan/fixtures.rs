@@ -9,6 +9,9 @@ use zadig_sync::marker::request_body;
 use zadig_sync::remote::wire::DetailResponse;
 use zadig_sync::spec::{BuildSpec, ServiceRef};
 
+/// No `${env:…}` values: the secrets of a desired set without references.
+pub const NONE: &[String] = &[];
+
 pub fn fixture(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/zadig")
@@ -46,7 +49,7 @@ pub fn custom_detail(name: &str) -> LiveDetail {
 /// the request body's (the file's script plus the marker).
 pub fn written_detail(name: &str, spec: &BuildSpec) -> LiveDetail {
     let mut detail = custom_detail(name);
-    if let BuildSpec::Custom(custom) = request_body(spec) {
+    if let BuildSpec::Custom(custom) = request_body(spec, NONE) {
         detail.base.build_script = custom.build_script;
     }
     detail

@@ -7,7 +7,7 @@ use zadig_sync::planner::{PlanOptions, make_plan, managed_projects};
 use zadig_sync::spec::BuildKind;
 
 use crate::fixtures::{
-    desired, live_unmarked, live_written, minimal_named, project, spec, template_detail,
+    NONE, desired, live_unmarked, live_written, minimal_named, project, spec, template_detail,
 };
 
 const NO_PRUNE: PlanOptions = PlanOptions {
@@ -52,7 +52,10 @@ fn create_update_unchanged() {
     let update = &plan.steps[0];
     assert_eq!(update.changes[0].path, "advanced_settings.timeout");
     assert_eq!(update.live_update_time, Some(10));
-    assert_eq!(plan.steps[1].desired_fingerprint, Some(fingerprint(&new)));
+    assert_eq!(
+        plan.steps[1].desired_fingerprint,
+        Some(fingerprint(&new, NONE))
+    );
     assert_eq!(
         plan.steps[1].origin.as_deref(),
         Some("builds.d/new.yaml:1:1")

@@ -9,8 +9,8 @@ use zadig_sync::report::{plan_json, plan_markdown, plan_text};
 use zadig_sync::spec::BuildSpec;
 
 use crate::fixtures::{
-    create_body, desired, live_unmarked, live_written, minimal_named, project, spec, spec_from,
-    written_detail,
+    NONE, create_body, desired, live_unmarked, live_written, minimal_named, project, spec,
+    spec_from, written_detail,
 };
 
 const SECRET: &str = "s3cr3t-value";
@@ -169,7 +169,7 @@ fn a_credential_value_never_appears_in_any_output() {
             assert!(!output.contains("s3cr3t"), "{output}");
         }
     }
-    let BuildSpec::Custom(sent) = request_body(&full_with_secrets()) else {
+    let BuildSpec::Custom(sent) = request_body(&full_with_secrets(), NONE) else {
         panic!("full.json is a custom build");
     };
     let marker = sent.build_script.lines().last().expect("a marker line");
@@ -211,7 +211,7 @@ fn an_unchanged_build_with_a_note_is_shown() {
 
 #[test]
 fn debug_of_a_canonical_build_redacts_credentials() {
-    let canonical = zadig_sync::normalize::from_spec(&full_with_secrets());
+    let canonical = zadig_sync::normalize::from_spec(&full_with_secrets(), NONE);
     let debug = format!("{canonical:?}");
     assert!(!debug.contains("s3cr3t"), "{debug}");
     assert!(debug.contains("(sensitive)"));

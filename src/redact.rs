@@ -1,0 +1,143 @@
+//! Redaction of the values `${env:…}` references resolved to. Any of them may be a secret,
+//! wherever it sits (`build_args: --build-arg TOKEN=${env:NPM_TOKEN}`), so the plan shows each
+//! occurrence as `(sensitive)` and the fingerprint hashes that placeholder instead. Pure, no I/O.
+//!
+//! Values are matched verbatim and also in the escaped forms the plan's renderings use (JSON
+//! string escapes, Rust's `{:?}`), so a secret holding a quote or a line break cannot slip
+//! through a rendered value or a note.
+
+use std::borrow::Cow;
+
+/// What every occurrence of a secret is replaced with.
+pub const REDACTED: &str = "(sensitive)";
+
+/// The secrets to hide, longest first so that a secret containing another is hidden whole.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Redactor {
+    /// Every form to replace: each secret verbatim, then its escaped forms.
+    patterns: Vec<String>,
+}
+
+/// Counts the patterns instead of printing them: a debug log must not undo the redaction.
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redactor")
+            .field("patterns", &self.patterns.len())
+            .finish()
+    }
+}
+
+impl Redactor {
+    /// Empty values are ignored: replacing "" would insert the placeholder between every char.
+    pub fn new(secrets: &[String]) -> Self {
+        let mut patterns: Vec<String> = secrets
+            .iter()
+            .filter(|s| !s.is_empty())
+            .flat_map(|secret| [secret.clone(), json_escaped(secret), debug_escaped(secret)])
+            .collect();
+        patterns.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        patterns.dedup();
+        Redactor { patterns }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// `text` with every occurrence of every secret replaced by [`REDACTED`].
+    pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut text = Cow::Borrowed(text);
+        for pattern in &self.patterns {
+            if text.contains(pattern.as_str()) {
+                text = Cow::Owned(text.replace(pattern.as_str(), REDACTED));
+            }
+        }
+        text
+    }
+
+    /// Redacts in place every string in a JSON value (object keys are left alone: they are
+    /// field names and identities from the file, not resolved values).
+    pub fn redact_json(&self, value: &mut serde_json::Value) {
+        use serde_json::Value;
+        match value {
+            Value::String(text) => {
+                if let Cow::Owned(redacted) = self.redact(text) {
+                    *text = redacted;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| self.redact_json(item)),
+            Value::Object(map) => map.values_mut().for_each(|item| self.redact_json(item)),
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+
+    pub fn redact_all(&self, texts: &mut [String]) {
+        for text in texts {
+            if let Cow::Owned(redacted) = self.redact(text) {
+                *text = redacted;
+            }
+        }
+    }
+}
+
+/// The secret as it appears inside a JSON string literal.
+fn json_escaped(secret: &str) -> String {
+    let quoted = serde_json::Value::String(secret.to_string()).to_string();
+    quoted[1..quoted.len() - 1].to_string()
+}
+
+/// The secret as it appears inside `{:?}` of a string.
+fn debug_escaped(secret: &str) -> String {
+    let quoted = format!("{secret:?}");
+    quoted[1..quoted.len() - 1].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn redactor(secrets: &[&str]) -> Redactor {
+        let owned: Vec<String> = secrets.iter().map(|s| s.to_string()).collect();
+        Redactor::new(&owned)
+    }
+
+    #[test]
+    fn every_occurrence_is_replaced_and_the_longest_secret_first() {
+        let r = redactor(&["abc", "abcdef"]);
+        assert_eq!(r.redact("x=abcdef y=abc"), "x=(sensitive) y=(sensitive)");
+    }
+
+    #[test]
+    fn empty_secrets_are_ignored_and_text_without_secrets_is_borrowed() {
+        let r = redactor(&[""]);
+        assert!(r.is_empty());
+        assert!(matches!(r.redact("abc"), Cow::Borrowed("abc")));
+    }
+
+    #[test]
+    fn escaped_forms_are_redacted_too() {
+        let r = redactor(&["a\"b\nc"]);
+        let json = serde_json::Value::String("x a\"b\nc".into()).to_string();
+        assert_eq!(r.redact(&json), "\"x (sensitive)\"");
+        assert_eq!(r.redact(&format!("{:?}", "a\"b\nc")), "\"(sensitive)\"");
+    }
+
+    #[test]
+    fn debug_does_not_print_the_secrets() {
+        assert_eq!(
+            format!("{:?}", redactor(&["tok"])),
+            "Redactor { patterns: 1 }"
+        );
+    }
+
+    #[test]
+    fn json_strings_are_redacted_at_any_depth_and_keys_are_kept() {
+        let r = redactor(&["tok"]);
+        let mut value = serde_json::json!({"tok": ["a tok", {"k": "tok"}], "n": 1});
+        r.redact_json(&mut value);
+        assert_eq!(
+            value,
+            serde_json::json!({"tok": ["a (sensitive)", {"k": "(sensitive)"}], "n": 1})
+        );
+    }
+}
