@@ -7,6 +7,7 @@
 //! error instead of as a write on every run.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use tokio::task::JoinSet;
@@ -15,6 +16,7 @@ use tracing::{Instrument, info, info_span};
 use crate::desired::DesiredSet;
 use crate::fetch::read_build;
 use crate::plan::{Action, Plan, Step};
+use crate::remote::wire::DetailResponse;
 use crate::remote::{RemoteError, ZadigClient};
 use crate::spec::BuildSpec;
 use crate::{diff, marker, normalize};
@@ -88,14 +90,18 @@ pub async fn execute(client: &ZadigClient, plan: &Plan, desired: &DesiredSet) ->
         .iter()
         .map(|b| (b.spec.name(), &b.spec))
         .collect();
+    let files = Files {
+        specs,
+        secrets: desired.secrets.clone().into(),
+    };
     let phases = Phases::of(plan);
-    let mut outcomes = run_concurrently(client, &phases.writes, &specs).await;
-    outcomes.extend(run_concurrently(client, &phases.deletes, &specs).await);
+    let mut outcomes = run_concurrently(client, &phases.writes, &files).await;
+    outcomes.extend(run_concurrently(client, &phases.deletes, &files).await);
     let (ready, blocked): (Vec<&Step>, Vec<&Step>) = phases
         .creates_after_deletes
         .into_iter()
         .partition(|create| name_freed(create, &outcomes));
-    outcomes.extend(run_concurrently(client, &ready, &specs).await);
+    outcomes.extend(run_concurrently(client, &ready, &files).await);
     outcomes.extend(blocked.into_iter().map(|create| {
         let reason = "its name is still held by a build in another project, whose deletion \
                       in this run did not succeed (Zadig's build names are global)";
@@ -159,21 +165,37 @@ fn unexecutable_outcome(step: &Step) -> Option<StepOutcome> {
     Some(outcome(step, status))
 }
 
+/// What the files say, for the steps: the body of each build, and the `${env:…}` values to
+/// keep out of fingerprints (the same ones the plan was made with).
+struct Files<'a> {
+    specs: HashMap<&'a str, &'a BuildSpec>,
+    secrets: Arc<[String]>,
+}
+
+/// One build as the files want it, owned by the task that writes it.
+struct Wanted {
+    spec: BuildSpec,
+    secrets: Arc<[String]>,
+}
+
 async fn run_concurrently(
     client: &ZadigClient,
     steps: &[&Step],
-    specs: &HashMap<&str, &BuildSpec>,
+    files: &Files<'_>,
 ) -> Vec<StepOutcome> {
     let mut tasks = JoinSet::new();
     for (index, step) in steps.iter().enumerate() {
         let client = client.clone();
         let step = (*step).clone();
-        let spec = specs.get(step.name.as_str()).map(|s| (*s).clone());
+        let wanted = files.specs.get(step.name.as_str()).map(|spec| Wanted {
+            spec: (*spec).clone(),
+            secrets: files.secrets.clone(),
+        });
         let span =
             info_span!("apply", project = %step.project, build = %step.name, op = ?step.action);
         tasks.spawn(
             async move {
-                let status = run_step(&client, &step, spec.as_ref()).await;
+                let status = run_step(&client, &step, wanted.as_ref()).await;
                 info!(?status, "step finished");
                 (index, outcome(&step, status))
             }
@@ -209,13 +231,13 @@ fn outcome(step: &Step, status: OutcomeStatus) -> StepOutcome {
     }
 }
 
-async fn run_step(client: &ZadigClient, step: &Step, spec: Option<&BuildSpec>) -> OutcomeStatus {
-    let result = match (step.action, spec) {
+async fn run_step(client: &ZadigClient, step: &Step, wanted: Option<&Wanted>) -> OutcomeStatus {
+    let result = match (step.action, wanted) {
         (Action::Delete, _) => delete(client, step).await,
-        (Action::Create, Some(spec)) => create(client, spec).await,
+        (Action::Create, Some(wanted)) => create(client, wanted).await,
         // A replace converts the build in place: the update route of the kind the files want
         // takes a build of the other kind too, and a failure leaves the old build untouched.
-        (Action::Update | Action::Replace, Some(spec)) => update(client, step, spec).await,
+        (Action::Update | Action::Replace, Some(wanted)) => update(client, step, wanted).await,
         (action, _) => Err(StepFailure::Failed(format!(
             "internal error: no build file describes a build to {action:?}"
         ))),
@@ -244,36 +266,51 @@ impl From<RemoteError> for StepFailure {
     }
 }
 
-async fn create(client: &ZadigClient, spec: &BuildSpec) -> Result<(), StepFailure> {
-    client.create_build(&marker::request_body(spec)).await?;
-    verify_converged(client, spec).await
+async fn create(client: &ZadigClient, wanted: &Wanted) -> Result<(), StepFailure> {
+    let body = marker::request_body(&wanted.spec, &wanted.secrets);
+    client.create_build(&body).await?;
+    verify_converged(client, wanted).await
 }
 
-async fn update(client: &ZadigClient, step: &Step, spec: &BuildSpec) -> Result<(), StepFailure> {
+async fn update(client: &ZadigClient, step: &Step, wanted: &Wanted) -> Result<(), StepFailure> {
     ensure_not_stale(client, step).await?;
-    client.update_build(&marker::request_body(spec)).await?;
-    verify_converged(client, spec).await
+    let body = marker::request_body(&wanted.spec, &wanted.secrets);
+    client.update_build(&body).await?;
+    verify_converged(client, wanted).await
 }
 
+/// Deletes only a build that still carries zadig-sync's marker for itself: a plan file can be
+/// edited by hand, and a build can change owner between plan and apply.
 async fn delete(client: &ZadigClient, step: &Step) -> Result<(), StepFailure> {
-    match ensure_not_stale(client, step).await {
+    let live = match ensure_not_stale(client, step).await {
         // Somebody deleted it already: what we wanted is done.
-        Err(StepFailure::Gone) => Ok(()),
-        Err(failure) => Err(failure),
-        Ok(()) => Ok(client.delete_build(&step.project, &step.name).await?),
+        Err(StepFailure::Gone) => return Ok(()),
+        other => other?,
+    };
+    let ours = marker::split_marker(&live.build_script)
+        .marker
+        .is_some_and(|marker| marker.names(&step.project, &step.name));
+    if !ours {
+        return Err(StepFailure::Stale(
+            "does not carry zadig-sync's marker for this build, so it is not deleted".into(),
+        ));
     }
+    Ok(client.delete_build(&step.project, &step.name).await?)
 }
 
 /// Reads the build again and refuses the step if its `update_time` moved since the plan read it:
 /// somebody edited it in Zadig, and overwriting that blindly would lose their work.
-async fn ensure_not_stale(client: &ZadigClient, step: &Step) -> Result<(), StepFailure> {
-    let Some(planned) = step.live_update_time else {
-        return Ok(());
-    };
+/// Returns the build as it is now.
+async fn ensure_not_stale(
+    client: &ZadigClient,
+    step: &Step,
+) -> Result<DetailResponse, StepFailure> {
+    let planned = step.live_update_time;
     match client.get_build(&step.project, &step.name).await {
-        Ok(detail) if detail.update_time == planned => Ok(()),
+        Ok(detail) if planned.is_none_or(|time| time == detail.update_time) => Ok(detail),
         Ok(detail) => Err(StepFailure::Stale(format!(
-            "changed in Zadig since the plan (update_time {planned} → {}); run plan again",
+            "changed in Zadig since the plan (update_time {} → {}); run plan again",
+            planned.unwrap_or_default(),
             detail.update_time
         ))),
         Err(error) if error.is_not_found() => Err(StepFailure::Gone),
@@ -283,9 +320,11 @@ async fn ensure_not_stale(client: &ZadigClient, step: &Step) -> Result<(), StepF
 
 /// Reads the build back and compares it with the file: a difference means Zadig stored
 /// something differently from what we sent (or our normalisation is wrong), named by field.
-async fn verify_converged(client: &ZadigClient, spec: &BuildSpec) -> Result<(), StepFailure> {
+async fn verify_converged(client: &ZadigClient, wanted: &Wanted) -> Result<(), StepFailure> {
+    let spec = &wanted.spec;
     let live = read_build(client, spec.project_key(), spec.name()).await?;
-    let changes = diff::diff(&normalize::from_spec(spec), &normalize::from_live(&live));
+    let desired = normalize::from_spec(spec, &wanted.secrets);
+    let changes = diff::diff(&desired, &normalize::from_live(&live));
     if changes.is_empty() {
         return Ok(());
     }

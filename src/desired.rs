@@ -29,7 +29,7 @@ pub struct DesiredBuild {
 }
 
 /// All builds of the desired directory, in file order.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct DesiredSet {
     pub builds: Vec<DesiredBuild>,
     /// How many build files were read (for the summary line).
@@ -37,6 +37,20 @@ pub struct DesiredSet {
     /// Every value an `${env:…}` reference resolved to. They may be secrets, so the planner
     /// redacts them from everything it shows and leaves them out of fingerprints.
     pub secrets: Vec<String>,
+}
+
+/// By hand, so that a debug log of the desired set never prints the secrets.
+impl fmt::Debug for DesiredSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DesiredSet")
+            .field("builds", &self.builds)
+            .field("file_count", &self.file_count)
+            .field(
+                "secrets",
+                &format_args!("({} redacted)", self.secrets.len()),
+            )
+            .finish()
+    }
 }
 
 impl DesiredSet {
