@@ -30,6 +30,21 @@ pub struct CanonicalBuild {
 }
 
 impl CanonicalBuild {
+    /// The same build with every field unset: what a create starts from.
+    pub fn blank_like(&self) -> Self {
+        let body = match self.body {
+            CanonicalBody::Custom(_) => CanonicalBody::Custom(CanonicalCustom::default()),
+            CanonicalBody::Template(_) => CanonicalBody::Template(CanonicalTemplate::default()),
+        };
+        CanonicalBuild {
+            project: self.project.clone(),
+            name: self.name.clone(),
+            fingerprint: self.fingerprint.clone(),
+            foreign_marker: None,
+            body,
+        }
+    }
+
     pub fn kind(&self) -> BuildKind {
         match self.body {
             CanonicalBody::Custom(_) => BuildKind::Custom,
@@ -48,8 +63,9 @@ pub enum CanonicalBody {
     Template(CanonicalTemplate),
 }
 
-/// The observable part of a custom build.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The observable part of a custom build. `Default` is a build with nothing set, which a
+/// create's fields are listed against.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CanonicalCustom {
     /// The basic image label (`build_os` in the file, `build_env.basic_image_label` live).
     pub build_os: String,
@@ -67,7 +83,7 @@ pub struct CanonicalCustom {
 }
 
 /// A template build: the template, its services, and per service the repos and inputs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CanonicalTemplate {
     pub template_name: String,
     pub targets: BTreeMap<ServiceKey, CanonicalTarget>,

@@ -12,7 +12,7 @@ use crate::live::{LiveBuild, LiveProject};
 use crate::marker::fingerprint;
 use crate::model::CanonicalBuild;
 use crate::normalize::{from_live, from_spec};
-use crate::plan::{Action, PLAN_FORMAT_VERSION, Plan, Step};
+use crate::plan::{Action, FieldChange, PLAN_FORMAT_VERSION, Plan, Step};
 use crate::redact::Redactor;
 use crate::spec::BuildKind;
 
@@ -140,6 +140,7 @@ fn plan_desired(
     };
     let Some(listed) = listed else {
         step.action = Action::Create;
+        step.changes = fields_to_create(&from_spec(spec, secrets.values), &secrets.redactor);
         return step;
     };
     step.live_update_time = Some(listed.update_time);
@@ -150,6 +151,29 @@ fn plan_desired(
             compare_step(step, &desired, &from_live(detail), &secrets.redactor)
         }
     }
+}
+
+/// What a create will write, field by field (as `terraform plan` lists a new resource's
+/// attributes): the changes from a build with nothing set, with no old values.
+fn fields_to_create(desired: &CanonicalBuild, redactor: &Redactor) -> Vec<FieldChange> {
+    let comparison = compare(desired, &desired.blank_like(), redactor);
+    comparison
+        .changes
+        .into_iter()
+        .map(|change| FieldChange {
+            old: None,
+            diff: change.diff.as_deref().map(added_lines),
+            ..change
+        })
+        .collect()
+}
+
+/// A new script's unified diff without its headers: every line an addition.
+fn added_lines(diff: &str) -> String {
+    diff.lines()
+        .filter(|line| line.starts_with('+') && !line.starts_with("+++"))
+        .map(|line| format!("{line}\n"))
+        .collect()
 }
 
 fn compare_step(

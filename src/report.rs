@@ -184,9 +184,15 @@ fn write_step_text(out: &mut String, step: &Step, paint: Painter) {
     }
 }
 
+/// A script diff that only adds lines: the script of a build being created.
+fn only_additions(diff: &str) -> bool {
+    diff.lines().all(|line| line.starts_with('+'))
+}
+
 fn write_change_text(out: &mut String, change: &FieldChange, paint: Painter) {
     let (mark, color, value) = match (&change.old, &change.new) {
         _ if change.sensitive => ("~", "33", SENSITIVE.to_string()),
+        _ if change.diff.as_deref().is_some_and(only_additions) => ("+", "32", String::new()),
         _ if change.diff.is_some() => ("~", "33", String::new()),
         (None, Some(new)) => ("+", "32", new.clone()),
         (Some(old), None) => ("-", "31", old.clone()),

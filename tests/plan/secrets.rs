@@ -141,3 +141,23 @@ fn a_secret_with_characters_json_escapes_is_redacted_from_rendered_values() {
     let plan = plan(wanted, &live, &[secret]);
     assert_nowhere(&plan, &[secret, "a\\\"b\\\\c"]);
 }
+
+#[test]
+fn a_create_lists_its_fields_without_credentials_or_secrets() {
+    // full.json's `bb` is a credential parameter (`abc123`); the script carries an env secret.
+    let wanted = full_with("--build-arg TOKEN=npm-tok-123", "echo npm-tok-123\nmake");
+    let set = DesiredSet {
+        secrets: vec!["npm-tok-123".to_string()],
+        ..desired(vec![wanted])
+    };
+    let plan = make_plan(&set, &[project("yaml", vec![])], &NO_PRUNE);
+    let step = only_step(&plan);
+    assert_eq!(step.action, Action::Create);
+    let paths: Vec<&str> = step.changes.iter().map(|c| c.path.as_str()).collect();
+    for expected in ["build_os", "build_script", "parameters[bb]", "docker_build_step"] {
+        assert!(paths.contains(&expected), "{expected} missing from {paths:?}");
+    }
+    assert!(step.changes.iter().all(|c| c.old.is_none()), "{:?}", step.changes);
+    assert!(plan_text(&plan, false).contains("+ build_script:\n          +echo (sensitive)"));
+    assert_nowhere(&plan, &["npm-tok-123", "abc123"]);
+}
