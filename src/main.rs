@@ -10,7 +10,10 @@ use zadig_sync::commands::{self, Exit};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage(&error),
+    };
     init_logging(&cli.log, cli.log_json);
     match commands::run(cli).await {
         Ok(exit) => exit.into(),
@@ -18,6 +21,17 @@ async fn main() -> ExitCode {
             eprintln!("error: {}", describe(&error));
             Exit::Failure.into()
         }
+    }
+}
+
+/// `--help` and `--version` exit 0; any other command-line error exits 1, never clap's
+/// default 2, which `plan --detailed-exitcode` uses for "changes".
+fn usage(error: &clap::Error) -> ExitCode {
+    let _ = error.print();
+    if error.use_stderr() {
+        Exit::Failure.into()
+    } else {
+        Exit::Success.into()
     }
 }
 

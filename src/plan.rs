@@ -16,8 +16,9 @@ pub struct Plan {
     pub projects: Vec<String>,
     /// One step per build, destructive steps first, then by project and name.
     pub steps: Vec<Step>,
-    /// Problems that are not tied to one build (a project whose list failed, …).
-    pub warnings: Vec<String>,
+    /// Errors not tied to one build (a project whose list failed to read). Each makes the plan
+    /// fail like an error step: nothing in that project could be compared.
+    pub errors: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,6 +99,6 @@ impl Plan {
     }
 
     pub fn has_errors(&self) -> bool {
-        self.steps.iter().any(|s| s.action == Action::Error)
+        !self.errors.is_empty() || self.steps.iter().any(|s| s.action == Action::Error)
     }
 }

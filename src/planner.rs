@@ -53,14 +53,14 @@ pub fn make_plan(desired: &DesiredSet, live: &[LiveProject], options: &PlanOptio
     for step in steps.iter_mut().filter(|s| s.action == Action::Create) {
         note_name_taken_elsewhere(step, live);
     }
-    let (undescribed, mut warnings) = plan_undescribed_builds(desired, live, options);
+    let (undescribed, mut errors) = plan_undescribed_builds(desired, live, options);
     steps.extend(undescribed);
-    guard_deletes(&mut steps, !warnings.is_empty(), options.max_deletes);
-    // Notes and warnings quote Zadig's errors and the files' names: redact them all.
+    guard_deletes(&mut steps, !errors.is_empty(), options.max_deletes);
+    // Notes and errors quote Zadig's errors and the files' names: redact them all.
     for step in &mut steps {
         secrets.redactor.redact_all(&mut step.notes);
     }
-    secrets.redactor.redact_all(&mut warnings);
+    secrets.redactor.redact_all(&mut errors);
     steps.sort_by_cached_key(|s| {
         (
             !s.action.is_destructive(),
@@ -74,7 +74,7 @@ pub fn make_plan(desired: &DesiredSet, live: &[LiveProject], options: &PlanOptio
         format_version: PLAN_FORMAT_VERSION,
         projects: projects.into_iter().collect(),
         steps,
-        warnings,
+        errors,
     }
 }
 
@@ -89,7 +89,7 @@ fn plan_undescribed_builds(
         .iter()
         .map(|b| (b.spec.project_key(), b.spec.name()))
         .collect();
-    let (mut steps, mut warnings) = (Vec::new(), Vec::new());
+    let (mut steps, mut errors) = (Vec::new(), Vec::new());
     for project in live {
         match &project.listing {
             Ok(builds) => steps.extend(
@@ -98,14 +98,14 @@ fn plan_undescribed_builds(
                     .filter(|b| !described.contains(&(project.project.as_str(), b.name.as_str())))
                     .map(|b| plan_undescribed(&project.project, b, options)),
             ),
-            Err(reason) => warnings.push(format!(
+            Err(reason) => errors.push(format!(
                 "project {}: the list of builds could not be read ({reason}); \
                  nothing is deleted in this run",
                 project.project
             )),
         }
     }
-    (steps, warnings)
+    (steps, errors)
 }
 
 /// The values of `${env:…}` references: left out of fingerprints, redacted from what is shown.
@@ -133,8 +133,11 @@ fn plan_desired(
     };
     let listed = match project.map(|p| &p.listing) {
         None => return with_error(step, "its project was not read from Zadig".into()),
-        Some(Err(reason)) => {
-            return with_error(step, format!("the list of its project failed: {reason}"));
+        // The reason is in the plan's errors once; repeating it on every build of a large
+        // project (a wrong token: hundreds of times) would bury it.
+        Some(Err(_)) => {
+            let note = "the list of its project failed to read (the error is shown above)";
+            return with_error(step, note.into());
         }
         Some(Ok(builds)) => builds.iter().find(|b| b.name == step.name),
     };

@@ -12,16 +12,16 @@ use crate::plan::{Action, FieldChange, Plan, Step};
 const SENSITIVE: &str = "(sensitive value changed)";
 const NO_CHANGES: &str = "No changes. Zadig matches the files.";
 
-/// The plan as terminal text: warnings, one block per step (unchanged builds only counted),
+/// The plan as terminal text: project-level errors, one block per step (unchanged builds only counted),
 /// destructive steps first, then a summary line.
 pub fn plan_text(plan: &Plan, color: bool) -> String {
     let paint = Painter { color };
     let mut out = String::new();
-    for warning in &plan.warnings {
-        let _ = writeln!(out, "{}: {warning}", paint.apply("1;33", "Warning"));
+    for error in &plan.errors {
+        let _ = writeln!(out, "{}: {error}", paint.apply("1;31", "Error"));
     }
     let shown: Vec<&Step> = plan.steps.iter().filter(|s| worth_showing(s)).collect();
-    if !plan.warnings.is_empty() && !shown.is_empty() {
+    if !plan.errors.is_empty() && !shown.is_empty() {
         out.push('\n');
     }
     for step in shown {
@@ -47,8 +47,8 @@ pub fn plan_json(plan: &Plan) -> String {
 pub fn plan_markdown(plan: &Plan) -> String {
     let mut out = String::from("### zadig-sync plan\n\n");
     let _ = writeln!(out, "**{}**\n", summary(plan));
-    for warning in &plan.warnings {
-        let _ = writeln!(out, "> **Warning:** {}\n", escape_markdown(warning));
+    for error in &plan.errors {
+        let _ = writeln!(out, "> **Error:** {}\n", escape_markdown(error));
     }
     let shown: Vec<&Step> = plan.steps.iter().filter(|s| worth_showing(s)).collect();
     if shown.is_empty() {
@@ -85,7 +85,8 @@ fn worth_showing(step: &Step) -> bool {
 /// `Plan: 1 to create, …` or, when nothing would be written and nothing failed, `No changes.`
 fn summary(plan: &Plan) -> String {
     let count = |action: Action| plan.steps.iter().filter(|s| s.action == action).count();
-    let (refused, errors) = (count(Action::Refused), count(Action::Error));
+    let refused = count(Action::Refused);
+    let errors = count(Action::Error) + plan.errors.len();
     if !plan.has_changes() && refused == 0 && errors == 0 {
         return NO_CHANGES.to_string();
     }
@@ -305,7 +306,7 @@ fn escape_html(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// Notes and warnings are prose: keep them from opening HTML tags or tables.
+/// Notes and errors are prose: keep them from opening HTML tags or tables.
 fn escape_markdown(text: &str) -> String {
     escape_html(text).replace('|', "\\|")
 }

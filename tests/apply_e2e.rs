@@ -374,3 +374,25 @@ fn a_list_that_disagrees_with_its_total_means_nothing_is_deleted() {
     succeeded(&output);
     assert_eq!(emulator.build_names("shop"), ["shop-api"]);
 }
+
+#[test]
+fn a_project_that_cannot_be_read_is_never_reported_as_no_changes() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("api.yaml", API)]);
+    emulator.set_faults(serde_json::json!({"inflate_total": {"elsewhere": 1}}));
+
+    let output = zadig_sync(
+        dir.path(),
+        &emulator,
+        &["plan", "--detailed-exitcode", "--project", "elsewhere"],
+    );
+    let text = failed(&output);
+    assert!(!text.contains("No changes"), "{text}");
+    assert!(text.contains("Error: project elsewhere"), "{text}");
+
+    let text = failed(&apply(dir.path(), &emulator, &["--project", "elsewhere"]));
+    assert!(
+        text.contains("1 created"),
+        "the readable project is still applied: {text}"
+    );
+}

@@ -53,8 +53,17 @@ fn the_quick_start_needs_only_the_bundled_emulator() {
     let quick_start = Path::new(env!("CARGO_MANIFEST_DIR")).join("builds.d");
     copy_tree(&quick_start, &work.path().join("builds.d"));
 
-    let first = command(work.path())
-        .args(["apply", "--emulator"])
+    // Behind a proxy too: loopback traffic must not go to it (nothing listens on port 9).
+    let behind_a_proxy = |args: &[&str]| {
+        let mut command = command(work.path());
+        command
+            .args(args)
+            .env("http_proxy", "http://127.0.0.1:9")
+            .env("HTTP_PROXY", "http://127.0.0.1:9")
+            .env("ALL_PROXY", "http://127.0.0.1:9");
+        command
+    };
+    let first = behind_a_proxy(&["apply", "--emulator"])
         .output()
         .expect("run");
     succeeded(&first);
@@ -65,8 +74,7 @@ fn the_quick_start_needs_only_the_bundled_emulator() {
             .is_file()
     );
 
-    let second = command(work.path())
-        .args(["apply", "--emulator"])
+    let second = behind_a_proxy(&["apply", "--emulator"])
         .output()
         .expect("run");
     succeeded(&second);
@@ -76,8 +84,7 @@ fn the_quick_start_needs_only_the_bundled_emulator() {
         describe(&second)
     );
 
-    let plan = command(work.path())
-        .args(["plan", "--emulator", "--detailed-exitcode"])
+    let plan = behind_a_proxy(&["plan", "--emulator", "--detailed-exitcode"])
         .output()
         .expect("run");
     assert_eq!(plan.status.code(), Some(0), "{}", describe(&plan));

@@ -42,7 +42,8 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
     let report = execute(&connection.client, &plan, &desired).await;
     connection.close().await?;
     print_report(&plan, &report, args.output)?;
-    Ok(if report.has_failures() {
+    // A project whose list failed was not converged either, though it has no step to fail.
+    Ok(if report.has_failures() || plan.has_errors() {
         Exit::Failure
     } else {
         Exit::Success

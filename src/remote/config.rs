@@ -243,7 +243,7 @@ pub(super) fn checked_base_url(config: &ClientConfig) -> Result<Url, ConfigError
     Ok(url)
 }
 
-fn is_loopback(url: &Url) -> bool {
+pub(super) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
         Some(Host::Ipv6(ip)) => ip.is_loopback(),

@@ -65,6 +65,11 @@ impl Transport {
         if let Some(path) = &config.ca_file {
             builder = builder.tls_certs_merge(config::read_ca_file(path)?);
         }
+        // A proxy from `http_proxy` would receive a loopback request (and its token) in plain
+        // text, and could not reach this machine's loopback anyway.
+        if config::is_loopback(&base) {
+            builder = builder.no_proxy();
+        }
         let http = builder
             .build()
             .map_err(|source| ConfigError::HttpClient { source })?;

@@ -140,8 +140,9 @@ fn a_failed_list_refuses_every_delete_and_errors_its_builds() {
         actions(&plan),
         pairs(&[("p/gone", Action::Refused), ("q/wanted", Action::Error)])
     );
-    assert!(plan.steps[1].notes[0].contains("page 2 failed"));
-    assert!(plan.warnings[0].contains("project q"));
+    assert!(plan.steps[1].notes[0].contains("list of its project failed"));
+    assert!(plan.errors[0].contains("project q") && plan.errors[0].contains("page 2 failed"));
+    assert!(plan.has_errors());
     assert!(plan.steps[0].notes.iter().any(|n| n.starts_with("refused")));
 }
 
@@ -240,4 +241,19 @@ fn a_create_whose_name_another_project_holds_says_so() {
         .expect("a step for b/shared");
     assert_eq!(create.action, Action::Create);
     assert!(create.notes[0].contains("project a already has a build named shared"));
+}
+
+#[test]
+fn a_failed_list_of_a_project_with_no_files_is_still_an_error() {
+    let live = [LiveProject {
+        project: "only-by-flag".into(),
+        listing: Err("401 Unauthorized".into()),
+    }];
+    let plan = make_plan(&desired(vec![]), &live, &PRUNE);
+    assert!(plan.steps.is_empty());
+    assert!(
+        plan.has_errors(),
+        "a plan that could not read a project is not 'no changes'"
+    );
+    assert!(!zadig_sync::report::plan_text(&plan, false).contains("No changes"));
 }
