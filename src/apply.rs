@@ -9,78 +9,18 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde::Serialize;
 use tokio::task::JoinSet;
 use tracing::{Instrument, info, info_span};
 
 use crate::desired::DesiredSet;
 use crate::fetch::read_build;
+use crate::outcome::{ApplyReport, OutcomeStatus, StepOutcome};
 use crate::plan::{Action, Plan, Step};
+use crate::redact::Redactor;
 use crate::remote::wire::DetailResponse;
 use crate::remote::{RemoteError, ZadigClient};
 use crate::spec::BuildSpec;
 use crate::{diff, marker, normalize};
-
-/// What became of one step.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StepOutcome {
-    pub project: String,
-    pub name: String,
-    pub action: Action,
-    pub status: OutcomeStatus,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "status", content = "reason", rename_all = "snake_case")]
-pub enum OutcomeStatus {
-    /// The write was made and Zadig now matches the file.
-    Done,
-    /// The step was not executed, on purpose: stale, or refused by the plan's policy.
-    Refused(String),
-    /// The step was tried and failed, or the plan could not plan it.
-    Failed(String),
-}
-
-/// Every outcome of one apply run, in plan order.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ApplyReport {
-    pub outcomes: Vec<StepOutcome>,
-}
-
-impl ApplyReport {
-    /// Whether the run must exit 1: a step failed or was refused.
-    pub fn has_failures(&self) -> bool {
-        self.outcomes
-            .iter()
-            .any(|o| o.status != OutcomeStatus::Done)
-    }
-
-    /// `3 created, 2 updated, 0 replaced, 1 deleted, 1 failed, 0 refused`.
-    pub fn summary(&self) -> String {
-        let done = |action| {
-            self.outcomes
-                .iter()
-                .filter(|o| o.action == action && o.status == OutcomeStatus::Done)
-                .count()
-        };
-        let failed = self.count(|s| matches!(s, OutcomeStatus::Failed(_)));
-        let refused = self.count(|s| matches!(s, OutcomeStatus::Refused(_)));
-        format!(
-            "{} created, {} updated, {} replaced, {} deleted, {failed} failed, {refused} refused",
-            done(Action::Create),
-            done(Action::Update),
-            done(Action::Replace),
-            done(Action::Delete),
-        )
-    }
-
-    fn count(&self, predicate: impl Fn(&OutcomeStatus) -> bool) -> usize {
-        self.outcomes
-            .iter()
-            .filter(|o| predicate(&o.status))
-            .count()
-    }
-}
 
 /// Executes every step of `plan` that writes, and reports the steps that cannot be executed.
 /// `desired` supplies the bodies to send (the plan carries only fingerprints, never secrets).
@@ -108,7 +48,10 @@ pub async fn execute(client: &ZadigClient, plan: &Plan, desired: &DesiredSet) ->
         outcome(create, OutcomeStatus::Failed(reason.to_string()))
     }));
     outcomes.extend(plan.steps.iter().filter_map(unexecutable_outcome));
-    ApplyReport { outcomes }
+    let mut report = ApplyReport { outcomes };
+    // Zadig's error texts can quote what was sent (an unknown cluster's name, say).
+    report.redact(&Redactor::new(&desired.secrets));
+    report
 }
 
 /// The order writes must go in: everything but deletions first, then deletions, then the
@@ -249,6 +192,7 @@ async fn run_step(client: &ZadigClient, step: &Step, wanted: Option<&Wanted>) ->
             OutcomeStatus::Refused("deleted in Zadig since the plan; run plan again".to_string())
         }
         Err(StepFailure::Failed(reason)) => OutcomeStatus::Failed(reason),
+        Err(StepFailure::Unverified(reason)) => OutcomeStatus::Unverified(reason),
     }
 }
 
@@ -258,6 +202,8 @@ enum StepFailure {
     /// Deleted in Zadig since the plan read it.
     Gone,
     Failed(String),
+    /// Written, but reading it back to check failed.
+    Unverified(String),
 }
 
 impl From<RemoteError> for StepFailure {
@@ -322,7 +268,13 @@ async fn ensure_not_stale(
 /// something differently from what we sent (or our normalisation is wrong), named by field.
 async fn verify_converged(client: &ZadigClient, wanted: &Wanted) -> Result<(), StepFailure> {
     let spec = &wanted.spec;
-    let live = read_build(client, spec.project_key(), spec.name()).await?;
+    let live = read_build(client, spec.project_key(), spec.name())
+        .await
+        .map_err(|error| {
+            StepFailure::Unverified(format!(
+                "written, but reading it back to check failed: {error}; run plan to see"
+            ))
+        })?;
     let desired = normalize::from_spec(spec, &wanted.secrets);
     let changes = diff::diff(&desired, &normalize::from_live(&live));
     if changes.is_empty() {

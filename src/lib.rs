@@ -19,6 +19,7 @@ pub mod load;
 pub mod marker;
 pub mod model;
 pub mod normalize;
+pub mod outcome;
 pub mod plan;
 pub mod planner;
 pub mod redact;

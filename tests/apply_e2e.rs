@@ -396,3 +396,19 @@ fn a_project_that_cannot_be_read_is_never_reported_as_no_changes() {
         "the readable project is still applied: {text}"
     );
 }
+
+#[test]
+fn a_write_that_cannot_be_read_back_counts_as_made_but_unverified() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("worker.yaml", WORKER)]);
+    emulator.set_faults(serde_json::json!({"fail_reads_of": ["shop-worker"]}));
+
+    let text = failed(&apply(dir.path(), &emulator, &[]));
+    assert!(text.contains("reading it back to check failed"), "{text}");
+    assert!(text.contains("1 created") && text.contains("1 unverified"), "{text}");
+    assert_eq!(emulator.build_names("shop"), ["shop-worker"]);
+
+    emulator.set_faults(serde_json::json!({}));
+    let (code, output) = plan_exit(dir.path(), &emulator, &[]);
+    assert_eq!(code, 0, "the unverified write did converge: {output}");
+}

@@ -6,8 +6,9 @@ use super::Exit;
 use super::connect::connect;
 use super::pipeline::{load_for_server, plan_against_server, print_plan};
 use super::saved_plan::SavedPlan;
-use crate::apply::{ApplyReport, OutcomeStatus, execute};
+use crate::apply::execute;
 use crate::cli::{ApplyArgs, OutputFormat};
+use crate::outcome::{ApplyReport, apply_json, outcomes_text};
 use crate::plan::Plan;
 
 pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
@@ -20,6 +21,8 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
             let saved = SavedPlan::read(path)?;
             let connection = connect(&args.server).await?;
             saved.ensure_still_valid(&desired, &connection.server, path)?;
+            let mut desired = desired;
+            connection.redact_token_in(&mut desired);
             (saved.plan, desired, connection)
         }
         None => {
@@ -41,7 +44,7 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
     }
     let report = execute(&connection.client, &plan, &desired).await;
     connection.close().await?;
-    print_report(&plan, &report, args.output)?;
+    print_report(&plan, &report, args.output);
     // A project whose list failed was not converged either, though it has no step to fail.
     Ok(if report.has_failures() || plan.has_errors() {
         Exit::Failure
@@ -59,30 +62,9 @@ fn confirmed() -> anyhow::Result<bool> {
     Ok(answer.trim() == "yes")
 }
 
-fn print_report(plan: &Plan, report: &ApplyReport, output: OutputFormat) -> anyhow::Result<()> {
-    if output == OutputFormat::Json {
-        let json = serde_json::json!({
-            "plan": plan,
-            "outcomes": report.outcomes,
-            "summary": report.summary(),
-        });
-        println!("{}", serde_json::to_string_pretty(&json)?);
-        return Ok(());
+fn print_report(plan: &Plan, report: &ApplyReport, output: OutputFormat) {
+    match output {
+        OutputFormat::Json => println!("{}", apply_json(plan, report)),
+        OutputFormat::Text | OutputFormat::Markdown => print!("{}", outcomes_text(report)),
     }
-    if !report.outcomes.is_empty() {
-        println!();
-    }
-    for outcome in &report.outcomes {
-        let target = format!("{}/{}", outcome.project, outcome.name);
-        match &outcome.status {
-            OutcomeStatus::Done => println!(
-                "  ok      {:<8} {target}",
-                format!("{:?}", outcome.action).to_lowercase()
-            ),
-            OutcomeStatus::Refused(reason) => println!("  refused {target}: {reason}"),
-            OutcomeStatus::Failed(reason) => println!("  failed  {target}: {reason}"),
-        }
-    }
-    println!("\nApply: {}.", report.summary());
-    Ok(())
 }

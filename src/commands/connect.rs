@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::cli::{Edition, ServerArgs};
+use crate::desired::DesiredSet;
 use crate::emulator::{self, EmulatorConfig, RunningEmulator, Seeds};
 use crate::remote::{ClientConfig, Token, ZadigClient, resolve_token};
 
@@ -21,10 +22,17 @@ pub struct Connection {
     /// Which server this is, for saved plans: the URL, or `emulator` for `--emulator`
     /// (whose port changes every run).
     pub server: String,
+    /// Kept to be redacted from everything printed (a build file could quote it).
+    token: Token,
     emulator: Option<RunningEmulator>,
 }
 
 impl Connection {
+    /// Adds the API token to the values the plan and the report redact.
+    pub fn redact_token_in(&self, desired: &mut DesiredSet) {
+        desired.secrets.push(self.token.expose().to_string());
+    }
+
     /// Stops the in-process emulator (flushing its state), if there is one.
     pub async fn close(self) -> anyhow::Result<()> {
         if let Some(emulator) = self.emulator {
@@ -50,9 +58,14 @@ pub async fn connect(args: &ServerArgs) -> anyhow::Result<Connection> {
         std::env::var("ZADIG_TOKEN").ok(),
         std::env::var_os("ZADIG_TOKEN_FILE").map(PathBuf::from),
     )?;
-    let client = ZadigClient::new(ClientConfig::from_server_args(args, url.clone(), token))?;
+    let client = ZadigClient::new(ClientConfig::from_server_args(
+        args,
+        url.clone(),
+        token.clone(),
+    ))?;
     Ok(Connection {
         client,
+        token,
         server: url.trim_end_matches('/').to_string(),
         emulator: None,
     })
@@ -91,14 +104,16 @@ async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
         "Using the bundled Zadig emulator at {} (state in {EMULATOR_STATE}).",
         emulator.url()
     );
+    let token = Token::generated(secret);
     let client = ZadigClient::new(ClientConfig::from_server_args(
         args,
         emulator.url(),
-        Token::generated(secret),
+        token.clone(),
     ))?;
     Ok(Connection {
         client,
         server: "emulator".to_string(),
+        token,
         emulator: Some(emulator),
     })
 }

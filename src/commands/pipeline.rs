@@ -52,11 +52,12 @@ fn print_diagnostics(diagnostics: &[Diagnostic], output: OutputFormat) {
 
 /// Connects, reads the live state of the managed projects, and plans.
 pub async fn plan_against_server(
-    desired: DesiredSet,
+    mut desired: DesiredSet,
     server: &ServerArgs,
     scope: &ScopeArgs,
 ) -> anyhow::Result<Planned> {
     let connection = connect(server).await?;
+    connection.redact_token_in(&mut desired);
     let projects = managed_projects(&desired, &scope.projects);
     let live = fetch_live(&connection.client, &projects).await;
     let options = PlanOptions {

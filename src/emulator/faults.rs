@@ -16,14 +16,22 @@ use serde::{Deserialize, Serialize};
 pub struct TargetedFaults {
     /// Writes (POST, PUT, DELETE) naming one of these builds are answered 503.
     pub fail_writes_to: BTreeSet<String>,
+    /// Detail reads of these builds are answered 503.
+    pub fail_reads_of: BTreeSet<String>,
     /// Lists of these projects say `total` is this much more than the builds they hold, as
     /// when pages and `total` disagree because builds were written while paging.
     pub inflate_total: BTreeMap<String, usize>,
 }
 
 impl TargetedFaults {
-    pub fn fails_write_to(&self, build: Option<&str>) -> bool {
-        build.is_some_and(|name| self.fail_writes_to.contains(name))
+    /// Whether a request touching `build` (a write when `write`, else a detail read) fails.
+    pub fn fails(&self, build: Option<&str>, write: bool) -> bool {
+        let names = if write {
+            &self.fail_writes_to
+        } else {
+            &self.fail_reads_of
+        };
+        build.is_some_and(|name| names.contains(name))
     }
 
     pub fn extra_total(&self, project: &str) -> usize {

@@ -166,9 +166,10 @@ pub async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Resp
     if let Some(control) = control_route(&shared, &method, &path, bytes).await {
         return control;
     }
+    let touched = touched_build(&method, &path, raw_query.as_deref(), bytes);
     let aimed = shared
         .targeted()
-        .fails_write_to(written_build(&method, &path, raw_query.as_deref(), bytes).as_deref())
+        .fails(touched.as_deref(), method != Method::GET)
         .then_some(Injected::ServerError(StatusCode::SERVICE_UNAVAILABLE));
     let injected = match aimed {
         Some(injected) => Some(injected),
@@ -298,21 +299,21 @@ fn set_targeted_faults(shared: &Shared, body: &[u8]) -> Reply {
     }
 }
 
-/// The build a write names: `?name=` (delete), the path (template update) or the body's `name`.
-fn written_build(
+/// The build a request names: the path (detail, template update), `?name=` (delete) or the
+/// body's `name` (create, update). A list names none.
+fn touched_build(
     method: &Method,
     path: &str,
     raw_query: Option<&str>,
     body: &[u8],
 ) -> Option<String> {
-    if method == Method::GET {
-        return None;
+    match Route::recognise(&percent_decode(path)) {
+        Some(Route::Detail(name) | Route::TemplateUpdate(name)) => return Some(name),
+        Some(Route::Builds) if method == Method::GET => return None,
+        _ => {}
     }
     if let Some(name) = Query::parse(raw_query).get("name") {
         return Some(name.to_owned());
-    }
-    if let Some(Route::TemplateUpdate(name)) = Route::recognise(&percent_decode(path)) {
-        return Some(name);
     }
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     value.get("name")?.as_str().map(str::to_owned)
