@@ -214,8 +214,26 @@ impl From<RemoteError> for StepFailure {
 
 async fn create(client: &ZadigClient, wanted: &Wanted) -> Result<(), StepFailure> {
     let body = marker::request_body(&wanted.spec, &wanted.secrets);
-    client.create_build(&body).await?;
+    client
+        .create_build(&body)
+        .await
+        .map_err(|error| with_move_hint(error, &wanted.spec))?;
     verify_converged(client, wanted).await
+}
+
+/// A name held by a project this run does not manage: the plan could not see it, so say here
+/// how to move the build.
+fn with_move_hint(error: RemoteError, spec: &BuildSpec) -> StepFailure {
+    match &error {
+        RemoteError::NameTaken {
+            owner_project: Some(owner),
+            ..
+        } if owner != spec.project_key() => StepFailure::Failed(format!(
+            "{error}; if the build moved here from project {owner}, run with \
+             `--project {owner} --prune` so the old one is deleted first"
+        )),
+        _ => error.into(),
+    }
 }
 
 async fn update(client: &ZadigClient, step: &Step, wanted: &Wanted) -> Result<(), StepFailure> {

@@ -50,12 +50,10 @@ pub fn make_plan(desired: &DesiredSet, live: &[LiveProject], options: &PlanOptio
             plan_desired(build, project, &secrets)
         })
         .collect();
-    for step in steps.iter_mut().filter(|s| s.action == Action::Create) {
-        note_name_taken_elsewhere(step, live);
-    }
     let (undescribed, mut errors) = plan_undescribed_builds(desired, live, options);
     steps.extend(undescribed);
     guard_deletes(&mut steps, !errors.is_empty(), options.max_deletes);
+    check_names_free(&mut steps, live);
     // Notes and errors quote Zadig's errors and the files' names: redact them all.
     for step in &mut steps {
         secrets.redactor.redact_all(&mut step.notes);
@@ -221,23 +219,46 @@ fn adoption_note(live: &CanonicalBuild) -> String {
     }
 }
 
-/// Zadig's build names are global: a create fails while another project holds the name.
-fn note_name_taken_elsewhere(step: &mut Step, live: &[LiveProject]) {
-    let holders = live
+/// Zadig's build names are global: a create fails while another project holds the name. When
+/// this plan deletes that build (a build moved between projects), apply deletes it first;
+/// otherwise the create is an error now rather than a failure later.
+fn check_names_free(steps: &mut [Step], live: &[LiveProject]) {
+    let deleted: BTreeSet<(String, String)> = steps
         .iter()
-        .filter(|p| p.project != step.project)
+        .filter(|s| s.action == Action::Delete)
+        .map(|s| (s.project.clone(), s.name.clone()))
+        .collect();
+    for step in steps.iter_mut().filter(|s| s.action == Action::Create) {
+        for holder in holders_of(&step.name, &step.project, live) {
+            if deleted.contains(&(holder.to_string(), step.name.clone())) {
+                step.notes.push(format!(
+                    "moved from project {holder}: the build there is deleted first, since \
+                     build names are global in Zadig"
+                ));
+            } else {
+                step.action = Action::Error;
+                step.notes.push(format!(
+                    "project {holder} already has a build named {}, and build names are \
+                     global in Zadig; if it moved here, run with --prune so the old one is \
+                     deleted first, otherwise rename one of them",
+                    step.name
+                ));
+            }
+        }
+    }
+}
+
+/// The other managed projects that hold a build called `name`.
+fn holders_of<'a>(name: &str, project: &str, live: &'a [LiveProject]) -> Vec<&'a str> {
+    live.iter()
+        .filter(|p| p.project != project)
         .filter(|p| {
             p.listing
                 .as_ref()
-                .is_ok_and(|builds| builds.iter().any(|b| b.name == step.name))
-        });
-    for holder in holders {
-        step.notes.push(format!(
-            "project {} already has a build named {}; build names are global in Zadig, \
-             so this create fails until that build is gone",
-            holder.project, step.name
-        ));
-    }
+                .is_ok_and(|builds| builds.iter().any(|b| b.name == name))
+        })
+        .map(|p| p.project.as_str())
+        .collect()
 }
 
 fn with_error(mut step: Step, reason: String) -> Step {

@@ -405,7 +405,10 @@ fn a_write_that_cannot_be_read_back_counts_as_made_but_unverified() {
 
     let text = failed(&apply(dir.path(), &emulator, &[]));
     assert!(text.contains("reading it back to check failed"), "{text}");
-    assert!(text.contains("1 created") && text.contains("1 unverified"), "{text}");
+    assert!(
+        text.contains("1 created") && text.contains("1 unverified"),
+        "{text}"
+    );
     assert_eq!(emulator.build_names("shop"), ["shop-worker"]);
 
     emulator.set_faults(serde_json::json!({}));

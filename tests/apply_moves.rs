@@ -122,3 +122,18 @@ fn a_move_whose_deletion_fails_creates_nothing_and_keeps_the_old_build() {
     assert_eq!(emulator.build_names("alpha"), ["mover"]);
     assert!(emulator.build_names("beta").is_empty());
 }
+
+#[test]
+fn a_move_from_a_project_this_run_does_not_manage_says_how_to_finish_it() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("mover.yaml", CUSTOM)]);
+    succeeded(&apply(dir.path(), &emulator, &[]));
+
+    rewrite(
+        dir.path(),
+        &CUSTOM.replace("project_key: alpha", "project_key: beta"),
+    );
+    let text = failed(&apply(dir.path(), &emulator, &[]));
+    assert!(text.contains("--project alpha --prune"), "{text}");
+    assert_eq!(emulator.build_names("alpha"), ["mover"]);
+}

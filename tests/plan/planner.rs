@@ -227,7 +227,7 @@ fn managed_projects_are_the_files_projects_plus_the_flags() {
 }
 
 #[test]
-fn a_create_whose_name_another_project_holds_says_so() {
+fn a_create_whose_name_another_project_keeps_is_an_error_saying_how_to_move_it() {
     let moved = minimal_named("b", "shared");
     let live = [
         project("a", vec![live_written(&minimal_named("a", "shared"), 1)]),
@@ -239,8 +239,24 @@ fn a_create_whose_name_another_project_holds_says_so() {
         .iter()
         .find(|s| s.project == "b")
         .expect("a step for b/shared");
-    assert_eq!(create.action, Action::Create);
+    assert_eq!(create.action, Action::Error);
     assert!(create.notes[0].contains("project a already has a build named shared"));
+    assert!(create.notes[0].contains("--prune"));
+}
+
+#[test]
+fn a_build_moved_between_projects_with_prune_is_a_create_after_a_delete() {
+    let moved = minimal_named("b", "shared");
+    let live = [
+        project("a", vec![live_written(&minimal_named("a", "shared"), 1)]),
+        project("b", vec![]),
+    ];
+    let plan = make_plan(&desired(vec![moved]), &live, &PRUNE);
+    assert_eq!(
+        actions(&plan),
+        pairs(&[("a/shared", Action::Delete), ("b/shared", Action::Create)])
+    );
+    assert!(plan.steps[1].notes[0].contains("moved from project a"));
 }
 
 #[test]
