@@ -25,3 +25,4 @@ pub mod redact;
 pub mod remote;
 pub mod report;
 pub mod spec;
+pub mod unobservable;

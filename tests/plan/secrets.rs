@@ -73,7 +73,7 @@ fn assert_only_a_sensitive_change(plan: &Plan, path: &str) {
     assert_eq!(withheld, (None, None, None));
 }
 
-fn assert_nowhere(plan: &Plan, secrets: &[&str]) {
+pub fn assert_nowhere(plan: &Plan, secrets: &[&str]) {
     let outputs = [
         plan_json(plan),
         plan_text(plan, false),
@@ -154,10 +154,22 @@ fn a_create_lists_its_fields_without_credentials_or_secrets() {
     let step = only_step(&plan);
     assert_eq!(step.action, Action::Create);
     let paths: Vec<&str> = step.changes.iter().map(|c| c.path.as_str()).collect();
-    for expected in ["build_os", "build_script", "parameters[bb]", "docker_build_step"] {
-        assert!(paths.contains(&expected), "{expected} missing from {paths:?}");
+    for expected in [
+        "build_os",
+        "build_script",
+        "parameters[bb]",
+        "docker_build_step",
+    ] {
+        assert!(
+            paths.contains(&expected),
+            "{expected} missing from {paths:?}"
+        );
     }
-    assert!(step.changes.iter().all(|c| c.old.is_none()), "{:?}", step.changes);
+    assert!(
+        step.changes.iter().all(|c| c.old.is_none()),
+        "{:?}",
+        step.changes
+    );
     assert!(plan_text(&plan, false).contains("+ build_script:\n          +echo (sensitive)"));
     assert_nowhere(&plan, &["npm-tok-123", "abc123"]);
 }
