@@ -9,7 +9,9 @@ use zadig_sync::plan::{Action, Plan, Step};
 use zadig_sync::planner::{PlanOptions, make_plan};
 use zadig_sync::report::plan_text;
 
-use crate::fixtures::{create_body, desired, project, spec, spec_from, written_detail};
+use crate::fixtures::{
+    create_body, desired, live_unmarked, minimal_named, project, spec, spec_from, written_detail,
+};
 use crate::secrets::assert_nowhere;
 
 const NO_PRUNE: PlanOptions = PlanOptions {
@@ -162,6 +164,17 @@ fn a_fingerprint_only_update_names_the_new_values_in_a_note() {
     );
     assert!(note.contains("script_type: \"shell\""), "{note}");
     insta::assert_snapshot!("fingerprint_only_update", plan_text(&plan, false));
+}
+
+#[test]
+fn adopting_an_unmarked_build_with_nothing_else_to_change_lists_them_too() {
+    let wanted = minimal_named("p", "hand-made");
+    let live = [project("p", vec![live_unmarked("p", "hand-made")])];
+    let plan = make_plan(&desired(vec![wanted]), &live, &NO_PRUNE);
+    let notes = &only_step(&plan).notes;
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(notes[0].starts_with("adopted"), "{notes:?}");
+    assert!(notes[1].ends_with("the files set: infrastructure: \"vm\", script_type: \"shell\""));
 }
 
 #[test]
