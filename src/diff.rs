@@ -191,7 +191,7 @@ impl<'r> Collector<'r> {
 }
 
 /// Compact JSON: strings quoted, lists and objects on one line.
-fn render<T: Serialize + ?Sized>(value: &T) -> String {
+pub(crate) fn render<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_value(value)
         .map(|v| v.to_string())
         .unwrap_or_else(|error| format!("(cannot render: {error})"))

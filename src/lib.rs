@@ -26,3 +26,4 @@ pub mod redact;
 pub mod remote;
 pub mod report;
 pub mod spec;
+pub mod unobservable;

@@ -14,7 +14,8 @@ use crate::model::CanonicalBuild;
 use crate::normalize::{from_live, from_spec};
 use crate::plan::{Action, FieldChange, PLAN_FORMAT_VERSION, Plan, Step};
 use crate::redact::Redactor;
-use crate::spec::BuildKind;
+use crate::spec::{BuildKind, BuildSpec};
+use crate::unobservable::{fields_a_create_also_writes, fingerprint_only_note};
 
 /// The choices of the user that change the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,7 +142,7 @@ fn plan_desired(
     };
     let Some(listed) = listed else {
         step.action = Action::Create;
-        step.changes = fields_to_create(&from_spec(spec, secrets.values), &secrets.redactor);
+        step.changes = fields_to_create(spec, secrets);
         return step;
     };
     step.live_update_time = Some(listed.update_time);
@@ -149,16 +150,21 @@ fn plan_desired(
         Err(reason) => with_error(step, format!("its detail could not be read: {reason}")),
         Ok(detail) => {
             let desired = from_spec(spec, secrets.values);
-            compare_step(step, &desired, &from_live(detail), &secrets.redactor)
+            let mut step = compare_step(step, &desired, &from_live(detail), &secrets.redactor);
+            let note = fingerprint_only_note(spec, &step.changes, &secrets.redactor);
+            step.notes.extend(note);
+            step
         }
     }
 }
 
 /// What a create will write, field by field (as `terraform plan` lists a new resource's
-/// attributes): the changes from a build with nothing set, with no old values.
-fn fields_to_create(desired: &CanonicalBuild, redactor: &Redactor) -> Vec<FieldChange> {
-    let comparison = compare(desired, &desired.blank_like(), redactor);
-    comparison
+/// attributes): the changes from a build with nothing set, with no old values, then the
+/// fields such a comparison cannot see (those Zadig does not return).
+fn fields_to_create(spec: &BuildSpec, secrets: &Secrets<'_>) -> Vec<FieldChange> {
+    let desired = from_spec(spec, secrets.values);
+    let comparison = compare(&desired, &desired.blank_like(), &secrets.redactor);
+    let mut fields: Vec<FieldChange> = comparison
         .changes
         .into_iter()
         .map(|change| FieldChange {
@@ -166,7 +172,9 @@ fn fields_to_create(desired: &CanonicalBuild, redactor: &Redactor) -> Vec<FieldC
             diff: change.diff.as_deref().map(added_lines),
             ..change
         })
-        .collect()
+        .collect();
+    fields.extend(fields_a_create_also_writes(spec, &secrets.redactor));
+    fields
 }
 
 /// A new script's unified diff without its headers: every line an addition.

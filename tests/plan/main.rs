@@ -11,3 +11,4 @@ mod properties;
 mod report;
 mod roundtrip;
 mod secrets;
+mod unobservable;

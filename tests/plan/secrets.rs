@@ -73,7 +73,7 @@ fn assert_only_a_sensitive_change(plan: &Plan, path: &str) {
     assert_eq!(withheld, (None, None, None));
 }
 
-fn assert_nowhere(plan: &Plan, secrets: &[&str]) {
+pub fn assert_nowhere(plan: &Plan, secrets: &[&str]) {
     let outputs = [
         plan_json(plan),
         plan_text(plan, false),
