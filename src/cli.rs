@@ -15,8 +15,14 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 
-    /// Log filter for stderr (tracing's env-filter syntax), e.g. `debug` or `zadig_sync=trace`.
-    #[arg(long, global = true, env = "ZADIG_SYNC_LOG", default_value = "warn")]
+    /// Log filter for stderr (tracing's env-filter syntax), e.g. `zadig_sync=debug`, or
+    /// `debug` to include the libraries'.
+    #[arg(
+        long,
+        global = true,
+        env = "ZADIG_SYNC_LOG",
+        default_value = "zadig_sync=warn"
+    )]
     pub log: String,
 
     /// Write logs to stderr as JSON lines instead of text.

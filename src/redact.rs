@@ -27,12 +27,15 @@ impl std::fmt::Debug for Redactor {
     }
 }
 
+/// Values shorter than this are not redacted: hiding `t` or `1` everywhere would garble every
+/// message, and so short a value cannot keep anything secret anyway.
+pub const MIN_REDACTED_LEN: usize = 4;
+
 impl Redactor {
-    /// Empty values are ignored: replacing "" would insert the placeholder between every char.
     pub fn new(secrets: &[String]) -> Self {
         let mut patterns: Vec<String> = secrets
             .iter()
-            .filter(|s| !s.is_empty())
+            .filter(|s| s.chars().count() >= MIN_REDACTED_LEN)
             .flat_map(|secret| [secret.clone(), json_escaped(secret), debug_escaped(secret)])
             .collect();
         patterns.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
@@ -103,15 +106,15 @@ mod tests {
 
     #[test]
     fn every_occurrence_is_replaced_and_the_longest_secret_first() {
-        let r = redactor(&["abc", "abcdef"]);
-        assert_eq!(r.redact("x=abcdef y=abc"), "x=(sensitive) y=(sensitive)");
+        let r = redactor(&["abcd", "abcdef"]);
+        assert_eq!(r.redact("x=abcdef y=abcd"), "x=(sensitive) y=(sensitive)");
     }
 
     #[test]
-    fn empty_secrets_are_ignored_and_text_without_secrets_is_borrowed() {
-        let r = redactor(&[""]);
+    fn values_too_short_to_hide_are_ignored_and_text_without_secrets_is_borrowed() {
+        let r = redactor(&["", "t", "abc"]);
         assert!(r.is_empty());
-        assert!(matches!(r.redact("abc"), Cow::Borrowed("abc")));
+        assert!(matches!(r.redact("abc t"), Cow::Borrowed("abc t")));
     }
 
     #[test]
@@ -125,19 +128,19 @@ mod tests {
     #[test]
     fn debug_does_not_print_the_secrets() {
         assert_eq!(
-            format!("{:?}", redactor(&["tok"])),
+            format!("{:?}", redactor(&["token"])),
             "Redactor { patterns: 1 }"
         );
     }
 
     #[test]
     fn json_strings_are_redacted_at_any_depth_and_keys_are_kept() {
-        let r = redactor(&["tok"]);
-        let mut value = serde_json::json!({"tok": ["a tok", {"k": "tok"}], "n": 1});
+        let r = redactor(&["tok1"]);
+        let mut value = serde_json::json!({"tok1": ["a tok1", {"k": "tok1"}], "n": 1});
         r.redact_json(&mut value);
         assert_eq!(
             value,
-            serde_json::json!({"tok": ["a (sensitive)", {"k": "(sensitive)"}], "n": 1})
+            serde_json::json!({"tok1": ["a (sensitive)", {"k": "(sensitive)"}], "n": 1})
         );
     }
 }

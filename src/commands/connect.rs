@@ -72,6 +72,9 @@ pub async fn connect(args: &ServerArgs) -> anyhow::Result<Connection> {
 }
 
 async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
+    if let Some(url) = &args.url {
+        eprintln!("Ignoring the server {url} (--url or ZADIG_URL): --emulator was given.");
+    }
     let state_path = PathBuf::from(EMULATOR_STATE);
     if let Some(folder) = state_path.parent() {
         std::fs::create_dir_all(folder)

@@ -121,7 +121,9 @@ impl Transport {
                     retry::retry_after(*status, headers)
                 }
                 Ok(_) => break finish(call, outcome, attempt),
-                Err(error) if error.is_builder() => break finish(call, outcome, attempt),
+                Err(error) if error.is_builder() || is_certificate_error(error) => {
+                    break finish(call, outcome, attempt);
+                }
                 Err(_) => None,
             };
             if attempt >= max_attempts {
@@ -185,4 +187,18 @@ fn finish(call: Call, outcome: Attempt, attempts: u32) -> Result<Answer, RemoteE
             source,
         }),
     }
+}
+
+/// A TLS certificate the client does not trust fails the same way every time: retrying only
+/// delays the message. (rustls says "invalid peer certificate: …"; matched on the text because
+/// reqwest does not expose the TLS error type.)
+fn is_certificate_error(error: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if current.to_string().contains("certificate") {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
 }
