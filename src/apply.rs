@@ -273,7 +273,8 @@ async fn ensure_not_stale(
     match client.get_build(&step.project, &step.name).await {
         Ok(detail) if planned.is_none_or(|time| time == detail.update_time) => Ok(detail),
         Ok(detail) => Err(StepFailure::Stale(format!(
-            "changed in Zadig since the plan (update_time {} → {}); run plan again",
+            "changed in Zadig since the plan (update_time {} → {}), or this plan was already \
+             applied; run plan again",
             planned.unwrap_or_default(),
             detail.update_time
         ))),
