@@ -17,6 +17,8 @@ pub struct StepOutcome {
     pub project: String,
     pub name: String,
     pub action: Action,
+    /// In JSON, `status` and (except for `done`) `reason` sit beside the other fields.
+    #[serde(flatten)]
     pub status: OutcomeStatus,
 }
 
@@ -130,6 +132,26 @@ pub fn outcomes_text(report: &ApplyReport) -> String {
     out
 }
 
+/// The outcomes for a pull-request comment (`apply --output markdown`), after the plan.
+pub fn outcomes_markdown(report: &ApplyReport) -> String {
+    let mut out = String::from("\n### zadig-sync apply\n\n");
+    let _ = writeln!(out, "**Apply: {}.**\n", report.summary());
+    for outcome in &report.outcomes {
+        let target = format!("`{}/{}`", outcome.project, outcome.name);
+        let action = format!("{:?}", outcome.action).to_lowercase();
+        let line = match &outcome.status {
+            OutcomeStatus::Done => format!("- ok: {action} {target}"),
+            OutcomeStatus::Unverified(reason) => {
+                format!("- unverified: {action} {target}: {reason}")
+            }
+            OutcomeStatus::Refused(reason) => format!("- refused: {target}: {reason}"),
+            OutcomeStatus::Failed(reason) => format!("- **failed**: {target}: {reason}"),
+        };
+        let _ = writeln!(out, "{}", line.replace('\n', " "));
+    }
+    out
+}
+
 /// `apply --output json`: the plan, the outcomes and the counts, versioned.
 pub fn apply_json(plan: &Plan, report: &ApplyReport) -> String {
     let document = serde_json::json!({
@@ -142,4 +164,94 @@ pub fn apply_json(plan: &Plan, report: &ApplyReport) -> String {
         serde_json::json!({ "format_version": APPLY_FORMAT_VERSION, "error": error.to_string() })
             .to_string()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(name: &str, action: Action, status: OutcomeStatus) -> StepOutcome {
+        StepOutcome {
+            project: "shop".into(),
+            name: name.into(),
+            action,
+            status,
+        }
+    }
+
+    fn report() -> ApplyReport {
+        ApplyReport {
+            outcomes: vec![
+                outcome("a", Action::Create, OutcomeStatus::Done),
+                outcome(
+                    "b",
+                    Action::Create,
+                    OutcomeStatus::Unverified("read failed".into()),
+                ),
+                outcome("c", Action::Update, OutcomeStatus::Done),
+                outcome("d", Action::Delete, OutcomeStatus::Refused("stale".into())),
+                outcome(
+                    "e",
+                    Action::Update,
+                    OutcomeStatus::Failed("403 s3cr3t-v".into()),
+                ),
+            ],
+        }
+    }
+
+    #[test]
+    fn unverified_writes_count_as_made_and_as_unverified() {
+        let counts = report().counts();
+        assert_eq!((counts.created, counts.updated, counts.deleted), (2, 1, 0));
+        assert_eq!(
+            (counts.unverified, counts.failed, counts.refused),
+            (1, 1, 1)
+        );
+        assert_eq!(
+            report().summary(),
+            "2 created, 1 updated, 0 replaced, 0 deleted, 1 failed, 1 refused, 1 unverified"
+        );
+        assert!(report().has_failures());
+        let clean = ApplyReport {
+            outcomes: vec![outcome("a", Action::Create, OutcomeStatus::Done)],
+        };
+        assert!(!clean.has_failures());
+        assert!(!clean.summary().contains("unverified"));
+    }
+
+    #[test]
+    fn reasons_are_redacted_in_every_rendering() {
+        let mut report = report();
+        report.redact(&Redactor::new(&["s3cr3t-v".to_string()]));
+        let plan = Plan {
+            format_version: 1,
+            projects: vec!["shop".into()],
+            steps: vec![],
+            errors: vec![],
+        };
+        for text in [
+            outcomes_text(&report),
+            outcomes_markdown(&report),
+            apply_json(&plan, &report),
+        ] {
+            assert!(!text.contains("s3cr3t-v"), "{text}");
+            assert!(text.contains("403 (sensitive)"), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_json_document_is_versioned_with_counts() {
+        let plan = Plan {
+            format_version: 1,
+            projects: vec![],
+            steps: vec![],
+            errors: vec![],
+        };
+        let json: serde_json::Value =
+            serde_json::from_str(&apply_json(&plan, &report())).expect("JSON");
+        assert_eq!(json["format_version"], APPLY_FORMAT_VERSION);
+        assert_eq!(json["summary"]["created"], 2);
+        assert_eq!(json["outcomes"][1]["status"], "unverified");
+        assert_eq!(json["outcomes"][1]["reason"], "read failed");
+    }
 }

@@ -8,7 +8,7 @@ use super::pipeline::{load_for_server, plan_against_server, print_plan};
 use super::saved_plan::SavedPlan;
 use crate::apply::execute;
 use crate::cli::{ApplyArgs, OutputFormat};
-use crate::outcome::{ApplyReport, apply_json, outcomes_text};
+use crate::outcome::{ApplyReport, apply_json, outcomes_markdown, outcomes_text};
 use crate::plan::Plan;
 
 pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
@@ -65,6 +65,7 @@ fn confirmed() -> anyhow::Result<bool> {
 fn print_report(plan: &Plan, report: &ApplyReport, output: OutputFormat) {
     match output {
         OutputFormat::Json => println!("{}", apply_json(plan, report)),
-        OutputFormat::Text | OutputFormat::Markdown => print!("{}", outcomes_text(report)),
+        OutputFormat::Text => print!("{}", outcomes_text(report)),
+        OutputFormat::Markdown => print!("{}", outcomes_markdown(report)),
     }
 }
