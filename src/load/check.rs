@@ -300,6 +300,9 @@ fn within(field: &str) -> String {
 
 /// A value as a message shows it: short scalars quoted, anything else by its kind.
 fn shown(node: &Node) -> String {
+    if node.from_reference {
+        return "the value of a reference (not shown: it may be a secret)".to_string();
+    }
     match node.text() {
         Some(text) if text.chars().count() <= 40 => format!("`{text}`"),
         _ => node.describe().to_string(),

@@ -49,8 +49,10 @@ pub fn resolve_tree(
 ) {
     match &mut node.value {
         Value::Scalar(Scalar::Str(text)) if text.contains("${") => {
+            let referenced = has_reference(text);
             if let Some(resolved) = resolver.substitute(text, node.pos, findings, secrets) {
                 *text = resolved;
+                node.from_reference = referenced;
             }
         }
         Value::Seq(items) => items

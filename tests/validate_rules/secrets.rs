@@ -217,3 +217,22 @@ fn an_empty_env_value_elsewhere_is_fine() {
     assert_eq!(outcome.diagnostics, vec![]);
     assert_eq!(outcome.desired.builds.len(), 1);
 }
+
+#[test]
+fn a_referenced_value_in_a_wrong_place_is_not_quoted_back() {
+    let yaml = VALID
+        .replace(
+            "infrastructure: kubernetes",
+            "infrastructure: ${env:ZADIG_TOKEN}",
+        )
+        .replace("script_type: shell", "script_type: ${file:token}");
+    let outcome = load_with(
+        &[("b/a.yaml", &yaml), ("b/token", "tok-from-file\n")],
+        ReferenceMode::Online,
+        &[("ZADIG_TOKEN", "tok-from-env")],
+    );
+    insta::assert_snapshot!(render_text(&outcome.diagnostics), @r"
+    b/a.yaml:3:17: error[invalid-value]: `infrastructure` must be one of kubernetes, vm; found the value of a reference (not shown: it may be a secret)
+    b/a.yaml:5:14: error[invalid-value]: `script_type` must be one of shell, batch_file, powershell; found the value of a reference (not shown: it may be a secret)
+    ");
+}
