@@ -3,12 +3,18 @@
 //!
 //! Hostile trees are answered with errors, never hangs: symlinks are followed but each real
 //! directory is entered once (a loop is an error naming it), and only regular files are
-//! opened, so a FIFO named `x.yaml` cannot block the read.
+//! opened, so a FIFO named `x.yaml` cannot block the read. Nothing under /proc, /dev or /sys
+//! is read or walked, however a path or link leads there (see [`check_outside_system_roots`]):
+//! a pull request must not be able to print `/proc/self/environ` in a plan.
 
 use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+
+mod system_paths;
+
+pub use system_paths::{MAX_SYMLINK_HOPS, SYSTEM_ROOTS, check_outside_system_roots};
 
 /// Build files larger than this are refused: no real build needs it, and it bounds memory.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
@@ -36,7 +42,8 @@ pub enum FileError {
     #[error("`{path}` leads back to `{target}`, a directory already being read (a symlink loop)")]
     SymlinkLoop { path: PathBuf, target: PathBuf },
     #[error(
-        "`{path}` is not a regular file (a FIFO, socket or device?); build files must be files"
+        "`{path}` is not a regular file (a FIFO, socket or device?); zadig-sync reads only \
+         regular files"
     )]
     NotRegularFile { path: PathBuf },
     #[error("`{path}` is larger than {cap} bytes; build files are capped at that size")]
@@ -47,6 +54,13 @@ pub enum FileError {
         line: usize,
         column: usize,
     },
+    #[error(
+        "`{path}` leads under `{root}`, which zadig-sync never reads: /proc, /dev and /sys \
+         expose this process's environment (the API token included) and devices"
+    )]
+    SystemPath { path: PathBuf, root: &'static str },
+    #[error("`{path}` goes through more than {MAX_SYMLINK_HOPS} symlinks (a symlink loop?)")]
+    TooManySymlinks { path: PathBuf },
 }
 
 impl FileError {
@@ -61,7 +75,19 @@ impl FileError {
             | FileError::SymlinkLoop { path, .. }
             | FileError::NotRegularFile { path }
             | FileError::TooLarge { path, .. }
-            | FileError::NotUtf8 { path, .. } => path,
+            | FileError::NotUtf8 { path, .. }
+            | FileError::SystemPath { path, .. }
+            | FileError::TooManySymlinks { path } => path,
+        }
+    }
+
+    /// Nothing is there (a symlink to nothing included): unlike every other error, this one
+    /// may go away where plan and apply run, e.g. a secret mounted only in the deploy job.
+    pub fn is_missing(&self) -> bool {
+        match self {
+            FileError::Inspect { source, .. } => source.kind() == io::ErrorKind::NotFound,
+            FileError::BrokenSymlink { .. } => true,
+            _ => false,
         }
     }
 }
@@ -144,14 +170,24 @@ impl Walker {
         if is_ignored_name(name) {
             return;
         }
-        match fs::metadata(path) {
-            Ok(metadata) if metadata.is_dir() => self.enter(path, path),
-            Ok(_) if !is_build_file_name(name) => {}
-            Ok(metadata) if metadata.is_file() => self.walk.files.push(path.to_path_buf()),
-            Ok(_) => self.walk.problems.push(FileError::NotRegularFile {
-                path: path.to_path_buf(),
-            }),
-            Err(source) => self.problem(path, source),
+        let metadata = match fs::metadata(path) {
+            Ok(metadata) => metadata,
+            Err(source) => return self.problem(path, source),
+        };
+        if !metadata.is_dir() && !is_build_file_name(name) {
+            return;
+        }
+        // A link into /proc would read the process's files, and `/proc/self/root` the disk.
+        if let Err(error) = check_outside_system_roots(path) {
+            return self.walk.problems.push(error);
+        }
+        if metadata.is_dir() {
+            self.enter(path, path);
+        } else if metadata.is_file() {
+            self.walk.files.push(path.to_path_buf());
+        } else {
+            let path = path.to_path_buf();
+            self.walk.problems.push(FileError::NotRegularFile { path });
         }
     }
 
@@ -211,6 +247,17 @@ pub fn read_text(path: &Path, cap: u64) -> Result<String, FileError> {
             column,
         }
     })
+}
+
+/// [`read_text`] for a file that a build file names (`${file:…}`, `build_script_file`) or
+/// that the walk found, refusing any path that leads under a [`SYSTEM_ROOTS`] entry. Paths
+/// are not confined to the build directory: mounted secrets (`/run/secrets/x`) and shared
+/// scripts (`../scripts/x.sh`) are legitimate.
+pub fn read_named_file(path: &Path, cap: u64) -> Result<String, FileError> {
+    check_outside_system_roots(path)?;
+    // The path as written is what messages should show, so it is read rather than the
+    // resolved one; swapping a link between the two calls needs write access while we run.
+    read_text(path, cap)
 }
 
 /// The 1-based position just after `prefix`, counting characters.

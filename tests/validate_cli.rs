@@ -105,7 +105,16 @@ fn schema_prints_a_draft_07_schema_of_the_file() {
     let schema: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
     let custom = &schema["definitions"]["CustomBuild"];
-    assert_eq!(custom["properties"]["build_script_file"]["type"], "string");
+    assert_eq!(
+        custom["properties"]["build_script_file"]["type"],
+        serde_json::json!(["string", "number", "boolean"]),
+        "text fields take any scalar, as the loader does"
+    );
+    let version = &schema["definitions"]["Install"]["properties"]["version"];
+    assert_eq!(
+        version["type"],
+        serde_json::json!(["string", "number", "boolean"])
+    );
     assert_eq!(
         custom["required"],
         serde_json::json!([

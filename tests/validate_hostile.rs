@@ -209,3 +209,187 @@ fn the_walk_is_sorted_recursive_and_skips_hidden_files_and_leftovers() {
     assert_eq!(names, ["one", "two", "three"]);
     assert_eq!(outcome.desired.file_count, 3);
 }
+
+/// A build whose parameter `LEAK` takes `${file:PATH}`; the reference sits at line 8, column 20.
+fn with_file_reference(path: &str) -> String {
+    format!(
+        "{}parameters:\n  - key: LEAK\n    default_value: ${{file:{path}}}\n",
+        valid("a")
+    )
+}
+
+fn code_and_place(diagnostic: &Diagnostic) -> (&'static str, String, usize, usize) {
+    let (file, line, column) = place(diagnostic);
+    (diagnostic.code, file, line, column)
+}
+
+/// Loads a directory holding `a.yaml` that references `path`, in both modes: the refusal of a
+/// system path must not depend on the mode.
+fn refused_in_both_modes(dir: &Path, path: &str) -> String {
+    fs::write(dir.join("a.yaml"), with_file_reference(path)).expect("write");
+    let mut messages = Vec::new();
+    for mode in [ReferenceMode::Offline, ReferenceMode::Online] {
+        let outcome = load_dir(dir, mode, &|_| None);
+        let error = only_error(&outcome);
+        let expected = ("forbidden-path", "a.yaml".to_string(), 8, 20);
+        assert_eq!(code_and_place(error), expected, "{path}: {}", error.message);
+        assert!(outcome.desired.builds.is_empty());
+        messages.push(error.message.clone());
+    }
+    assert_eq!(messages[0], messages[1]);
+    messages.remove(0)
+}
+
+#[test]
+fn a_file_reference_into_proc_is_refused_and_shows_nothing_of_the_environment() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let message = refused_in_both_modes(root.path(), "/proc/self/environ");
+    assert_eq!(
+        message,
+        "`${file:/proc/self/environ}`: `/proc/self/environ` leads under `/proc`, which \
+         zadig-sync never reads: /proc, /dev and /sys expose this process's environment (the \
+         API token included) and devices"
+    );
+    let ups = "../".repeat(root.path().components().count() + 2);
+    let relative = format!("{ups}proc/self/environ");
+    let message = refused_in_both_modes(root.path(), &relative);
+    assert!(
+        message.starts_with(&format!("`${{file:{relative}}}`")),
+        "{message}"
+    );
+    assert!(message.contains("under `/proc`"), "{message}");
+}
+
+#[test]
+fn symlinks_into_proc_dev_and_sys_are_refused_wherever_they_sit_on_the_way() {
+    let root = tempfile::tempdir().expect("tempdir");
+    // Outside the build directory, whose walk would refuse the links itself.
+    let links = root.path().join("links");
+    let builds = root.path().join("builds");
+    fs::create_dir(&links).expect("mkdir");
+    fs::create_dir(&builds).expect("mkdir");
+    symlink("/proc/self/environ", links.join("env.txt")).expect("symlink");
+    symlink("/proc/self", links.join("me")).expect("symlink");
+    symlink("/dev/stdin", links.join("input")).expect("symlink");
+    symlink("me/../..", links.join("up")).expect("symlink");
+    for (path, root_dir) in [
+        ("../links/env.txt", "/proc"),
+        ("../links/me/environ", "/proc"),
+        ("../links/input", "/dev"),
+        ("../links/up/etc/hostname", "/proc"),
+        ("/sys/kernel/hostname", "/sys"),
+        ("/dev/null", "/dev"),
+    ] {
+        let message = refused_in_both_modes(&builds, path);
+        assert!(
+            message.contains(&format!("under `{root_dir}`")),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn a_build_script_file_in_dev_is_refused() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let yaml = format!("{}build_script_file: /dev/stdin\n", valid("a"));
+    fs::write(root.path().join("a.yaml"), yaml).expect("write");
+    let outcome = load(root.path());
+    let error = only_error(&outcome);
+    let expected = ("forbidden-path", "a.yaml".to_string(), 6, 20);
+    assert_eq!(code_and_place(error), expected);
+    assert!(
+        error
+            .message
+            .starts_with("`build_script_file: /dev/stdin`: `"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn files_outside_the_build_dir_are_still_read() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let builds = root.path().join("builds.d");
+    fs::create_dir_all(root.path().join("scripts")).expect("mkdir");
+    fs::create_dir(&builds).expect("mkdir");
+    fs::write(root.path().join("scripts/build.sh"), "make\n").expect("write");
+    let secret = root.path().join("mounted-secret");
+    fs::write(&secret, "s3cret\n").expect("write");
+    let yaml = format!(
+        "{}build_script_file: ../scripts/build.sh\n",
+        with_file_reference(&secret.to_string_lossy())
+    );
+    fs::write(builds.join("a.yaml"), yaml).expect("write");
+    let outcome = load_dir(&builds, ReferenceMode::Online, &|_| None);
+    assert_eq!(outcome.diagnostics, vec![]);
+    assert_eq!(outcome.desired.builds.len(), 1);
+}
+
+#[test]
+fn a_file_reference_that_can_never_resolve_is_an_error_even_offline() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path();
+    let made = Command::new("mkfifo")
+        .arg(dir.join("pipe"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let size = usize::try_from(MAX_FILE_BYTES).expect("fits") + 1;
+    fs::write(dir.join("big"), "x".repeat(size)).expect("write");
+    for (path, needle) in [("pipe", "not a regular file"), ("big", "larger than")] {
+        fs::write(dir.join("a.yaml"), with_file_reference(path)).expect("write");
+        let outcome = load(dir);
+        let error = only_error(&outcome);
+        let expected = ("unreadable-reference", "a.yaml".to_string(), 8, 20);
+        assert_eq!(code_and_place(error), expected);
+        assert!(error.message.contains(needle), "{}", error.message);
+        assert!(
+            error.message.ends_with("no environment can resolve it"),
+            "{}",
+            error.message
+        );
+    }
+}
+
+#[test]
+fn only_a_missing_file_reference_is_a_warning_offline() {
+    let root = tempfile::tempdir().expect("tempdir");
+    fs::write(
+        root.path().join("a.yaml"),
+        with_file_reference("/run/none/x"),
+    )
+    .expect("write");
+    let outcome = load(root.path());
+    assert!(!outcome.has_errors(), "{:#?}", outcome.diagnostics);
+    let warning = &outcome.diagnostics[0];
+    let expected = ("unresolved-reference", "a.yaml".to_string(), 8, 20);
+    assert_eq!(code_and_place(warning), expected);
+}
+
+#[test]
+fn the_walk_does_not_follow_links_into_proc() {
+    let root = tempfile::tempdir().expect("tempdir");
+    symlink("/proc/self/environ", root.path().join("env.yaml")).expect("symlink");
+    symlink("/proc/self/root", root.path().join("disk")).expect("symlink");
+    let outcome = load(root.path());
+    let found: Vec<(&str, String)> = outcome
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, place(d).0))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("unreadable-file", "disk".to_string()),
+            ("unreadable-file", "env.yaml".to_string())
+        ]
+    );
+    assert!(
+        outcome
+            .diagnostics
+            .iter()
+            .all(|d| d.message.contains("under `/proc`")),
+        "{:#?}",
+        outcome.diagnostics
+    );
+}

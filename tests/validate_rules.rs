@@ -9,6 +9,8 @@ mod empties;
 mod repeats;
 #[path = "validate_rules/secrets.rs"]
 mod secrets;
+#[path = "validate_rules/text.rs"]
+mod text;
 
 use std::collections::HashMap;
 use std::io;

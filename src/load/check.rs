@@ -3,12 +3,13 @@
 //! every one reported at its node. Pure, no I/O.
 //!
 //! Only the subset of JSON Schema that schemars emits for the spec types is interpreted:
-//! `$ref`, `anyOf` with a `null` alternative (an `Option`), `enum`, `type`, `items`,
-//! `properties`/`required`, and `true` (any value).
+//! `$ref`, `anyOf` with a `null` alternative (an `Option`), `enum`, `type` (a text field's
+//! list of types included), `items`, `properties`/`required`, and `true` (any value).
 
 use serde_json::{Map, Number, Value as Json};
 
 use crate::load::finding::Finding;
+use crate::load::schema::TEXT_TYPES;
 use crate::load::yaml::{Node, Scalar, Value};
 
 /// The schema that accepts anything.
@@ -48,7 +49,7 @@ impl<'a> Checker<'a> {
         if let Some(Json::Array(allowed)) = schema.get("enum") {
             return self.one_of(node, allowed, field);
         }
-        match schema.get("type").and_then(Json::as_str) {
+        match type_of(schema) {
             Some("string") => self.scalar(node, field, "text", node.text().map(Json::from)),
             Some("integer") => self.scalar(node, field, "a whole number", as_integer(node)),
             Some("boolean") => {
@@ -238,6 +239,16 @@ fn is_yaml11_bool(text: &str) -> bool {
     )
 }
 
+/// The schema's `type`, where a text field's [`TEXT_TYPES`] list reads as `string`: any scalar,
+/// taken as its spelling.
+fn type_of(schema: &Json) -> Option<&str> {
+    match schema.get("type")? {
+        Json::String(name) => Some(name),
+        Json::Array(names) if names.iter().any(|name| name == TEXT_TYPES[0]) => Some(TEXT_TYPES[0]),
+        _ => None,
+    }
+}
+
 fn is_any(schema: &Json) -> bool {
     schema == &Json::Bool(true) || schema.as_object().is_some_and(Map::is_empty)
 }
@@ -289,6 +300,9 @@ fn within(field: &str) -> String {
 
 /// A value as a message shows it: short scalars quoted, anything else by its kind.
 fn shown(node: &Node) -> String {
+    if node.from_reference {
+        return "the value of a reference (not shown: it may be a secret)".to_string();
+    }
     match node.text() {
         Some(text) if text.chars().count() <= 40 => format!("`{text}`"),
         _ => node.describe().to_string(),

@@ -5,7 +5,7 @@ use serde_json::Value as Json;
 
 use crate::load::check::Checker;
 use crate::load::finding::Finding;
-use crate::load::refs::{Resolver, resolve_tree};
+use crate::load::refs::{Resolver, forbidden_path, resolve_tree};
 use crate::load::rules::{check_document, check_masked_values};
 use crate::load::schema::{BUILD_SCRIPT_FILE, CUSTOM_DEFINITION, TEMPLATE_DEFINITION};
 use crate::load::yaml::{Node, Pos, Value};
@@ -57,6 +57,7 @@ pub fn load_document(mut doc: Node, schema: &Json, resolver: &Resolver<'_>) -> L
     }
     let kind = kind_of(&doc);
     check_document(&doc, kind, &mut loaded.findings);
+    resolver.check_empty_credentials(&doc, kind, &mut loaded.findings);
     resolve_tree(
         &mut doc,
         resolver,
@@ -102,9 +103,12 @@ fn read_build_script_file(
             object.insert("build_script".to_string(), Json::String(script));
         }
         Err(error) => {
-            let message =
-                format!("`build_script_file` (a path relative to this YAML file): {error}");
-            findings.push(Finding::error("build-script-file", pos, message));
+            let reference = format!("`{BUILD_SCRIPT_FILE}: {relative}`");
+            findings.push(forbidden_path(&reference, &error, pos).unwrap_or_else(|| {
+                let message =
+                    format!("`build_script_file` (a path relative to this YAML file): {error}");
+                Finding::error("build-script-file", pos, message)
+            }));
         }
     }
 }

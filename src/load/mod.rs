@@ -79,7 +79,7 @@ pub fn load_dir(
             Err(error) => diagnostics.push(file_diagnostic(&error)),
         }
     }
-    let read = |path: &Path| files::read_text(path, MAX_FILE_BYTES);
+    let read = |path: &Path| files::read_named_file(path, MAX_FILE_BYTES);
     let mut outcome = load_sources(&sources, mode, env, &read);
     diagnostics.append(&mut outcome.diagnostics);
     outcome.diagnostics = diagnostics;

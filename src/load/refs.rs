@@ -8,13 +8,20 @@
 //! Every value an `${env:…}` reference resolves to is handed back as a possible secret, for
 //! the planner to redact; `${file:…}` contents are not (they are often whole scripts, which
 //! plan diffs must show).
+//!
+//! What only plan and apply need is a warning offline and an error online: a variable that is
+//! not set, a file that does not exist, a credential taken from a variable that is set but
+//! empty. A file that exists but can never be read (a FIFO, too large, not UTF-8) and a path
+//! under /proc, /dev or /sys (refused by the injected reader) are errors in every mode.
 
 use std::path::{Path, PathBuf};
 
 use crate::files::FileError;
 use crate::load::ReferenceMode;
 use crate::load::finding::Finding;
+use crate::load::rules::{CredentialValue, credential_values};
 use crate::load::yaml::{Node, Pos, Scalar, Value};
+use crate::spec::BuildKind;
 
 /// What substitution needs from outside.
 pub struct Resolver<'a> {
@@ -42,8 +49,10 @@ pub fn resolve_tree(
 ) {
     match &mut node.value {
         Value::Scalar(Scalar::Str(text)) if text.contains("${") => {
+            let referenced = has_reference(text);
             if let Some(resolved) = resolver.substitute(text, node.pos, findings, secrets) {
                 *text = resolved;
+                node.from_reference = referenced;
             }
         }
         Value::Seq(items) => items
@@ -57,6 +66,43 @@ pub fn resolve_tree(
 }
 
 impl Resolver<'_> {
+    /// A credential value made of an `${env:…}` that is set but empty would wipe the secret
+    /// Zadig stores, silently: GitHub Actions passes empty strings for the secrets a pull
+    /// request from a fork may not read. Runs before substitution, which forgets the names.
+    pub fn check_empty_credentials(
+        &self,
+        doc: &Node,
+        kind: BuildKind,
+        findings: &mut Vec<Finding>,
+    ) {
+        for credential in credential_values(doc, kind) {
+            let Some(text) = credential.value.text() else {
+                continue;
+            };
+            for piece in pieces(text) {
+                if let Piece::Env(name) = piece
+                    && (self.env)(name).is_some_and(|value| value.is_empty())
+                {
+                    findings.push(self.empty_credential(name, &credential));
+                }
+            }
+        }
+    }
+
+    fn empty_credential(&self, name: &str, credential: &CredentialValue<'_>) -> Finding {
+        let problem = format!(
+            "environment variable `{name}` is set but empty, and `${{env:{name}}}` is the \
+             `{}` of credential `{}`: writing it would wipe the secret stored in Zadig \
+             (CI systems pass empty strings for secrets a pull request from a fork may not read)",
+            credential.field, credential.key
+        );
+        let advice = [
+            "plan and apply will refuse it",
+            "give it a value, or run plan only where the secrets are",
+        ];
+        self.by_mode("empty-credential", credential.value.pos, &problem, advice)
+    }
+
     /// The text with its references replaced, or `None` when one could not be resolved
     /// (then the text stays as written: a warning in offline mode, an error online).
     fn substitute(
@@ -71,56 +117,76 @@ impl Resolver<'_> {
         for piece in pieces(text) {
             let value = match piece {
                 Piece::Text(t) => Ok(t.to_string()),
-                Piece::Env(name) => self.env_value(name).inspect(|value| {
+                Piece::Env(name) => self.env_value(name, pos).inspect(|value| {
                     if !value.is_empty() {
                         secrets.push(value.clone());
                     }
                 }),
-                Piece::File(path) => self.file_value(path),
-                Piece::Broken(message) => {
-                    findings.push(Finding::error("invalid-reference", pos, message));
-                    complete = false;
-                    continue;
-                }
+                Piece::File(path) => self.file_value(path, pos),
+                Piece::Broken(message) => Err(Finding::error("invalid-reference", pos, message)),
             };
             match value {
                 Ok(value) => out.push_str(&value),
-                Err(problem) => {
+                Err(finding) => {
                     complete = false;
-                    findings.push(self.unresolved(pos, problem));
+                    findings.push(finding);
                 }
             }
         }
         complete.then_some(out)
     }
 
-    fn env_value(&self, name: &str) -> Result<String, String> {
-        (self.env)(name)
-            .ok_or_else(|| format!("environment variable `{name}` is not set (`${{env:{name}}}`)"))
+    fn env_value(&self, name: &str, pos: Pos) -> Result<String, Finding> {
+        (self.env)(name).ok_or_else(|| {
+            let problem = format!("environment variable `{name}` is not set (`${{env:{name}}}`)");
+            self.unresolved(pos, &problem)
+        })
     }
 
     /// A secret file usually ends with a newline that is not part of the secret: one is dropped.
-    fn file_value(&self, path: &str) -> Result<String, String> {
+    fn file_value(&self, path: &str, pos: Pos) -> Result<String, Finding> {
         let full: PathBuf = self.base_dir.join(path);
-        let text = (self.read)(&full).map_err(|e| format!("`${{file:{path}}}`: {e}"))?;
+        let text = (self.read)(&full).map_err(|error| {
+            let reference = format!("`${{file:{path}}}`");
+            if let Some(finding) = forbidden_path(&reference, &error, pos) {
+                finding
+            } else if error.is_missing() {
+                self.unresolved(pos, &format!("{reference}: {error}"))
+            } else {
+                // It exists but is no text file of ours: waiting for plan cannot fix that.
+                let message = format!("{reference}: {error}; no environment can resolve it");
+                Finding::error("unreadable-reference", pos, message)
+            }
+        })?;
         let text = text.strip_suffix('\n').unwrap_or(&text);
         Ok(text.strip_suffix('\r').unwrap_or(text).to_string())
     }
 
-    fn unresolved(&self, pos: Pos, problem: String) -> Finding {
+    fn unresolved(&self, pos: Pos, problem: &str) -> Finding {
+        let advice = [
+            "`validate` goes on, but plan and apply will need it",
+            "provide it before talking to Zadig",
+        ];
+        self.by_mode("unresolved-reference", pos, problem, advice)
+    }
+
+    /// What `validate` can go on with but plan and apply cannot: a warning offline, an error
+    /// online, each with its `[offline, online]` advice.
+    fn by_mode(&self, code: &'static str, pos: Pos, problem: &str, advice: [&str; 2]) -> Finding {
         match self.mode {
-            ReferenceMode::Offline => Finding::warning(
-                "unresolved-reference",
-                pos,
-                format!("{problem}; `validate` goes on, but plan and apply will need it"),
-            ),
-            ReferenceMode::Online => Finding::error(
-                "unresolved-reference",
-                pos,
-                format!("{problem}; provide it before talking to Zadig"),
-            ),
+            ReferenceMode::Offline => {
+                Finding::warning(code, pos, format!("{problem}; {}", advice[0]))
+            }
+            ReferenceMode::Online => Finding::error(code, pos, format!("{problem}; {}", advice[1])),
         }
     }
+}
+
+/// The error for a file that a build file names (`reference`, as written) under /proc, /dev
+/// or /sys; `None` for any other read error.
+pub fn forbidden_path(reference: &str, error: &FileError, pos: Pos) -> Option<Finding> {
+    matches!(error, FileError::SystemPath { .. })
+        .then(|| Finding::error("forbidden-path", pos, format!("{reference}: {error}")))
 }
 
 #[derive(Debug, PartialEq, Eq)]

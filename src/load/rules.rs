@@ -21,6 +21,46 @@ pub fn check_document(doc: &Node, kind: BuildKind, findings: &mut Vec<Finding>) 
         BuildKind::Custom => check_custom(doc, findings),
         BuildKind::Template => check_template(doc, findings),
     }
+    for credential in credential_values(doc, kind) {
+        check_credential_literal(&credential, findings);
+    }
+}
+
+/// The value of an item marked `is_credential: true`: a parameter's `default_value` or a
+/// template input's `value`, which Zadig keeps secret.
+pub struct CredentialValue<'n> {
+    /// The parameter's or input's `key`, `?` when it has none.
+    pub key: &'n str,
+    pub field: &'static str,
+    pub value: &'n Node,
+}
+
+/// Every credential value of a document, in file order.
+pub fn credential_values(doc: &Node, kind: BuildKind) -> Vec<CredentialValue<'_>> {
+    let (items, field): (Vec<&Node>, _) = match kind {
+        BuildKind::Custom => (
+            items_of(doc, "parameters").iter().collect(),
+            "default_value",
+        ),
+        BuildKind::Template => {
+            let targets = items_of(doc, "target_services").iter();
+            (
+                targets.flat_map(|t| items_of(t, "inputs")).collect(),
+                "value",
+            )
+        }
+    };
+    items
+        .into_iter()
+        .filter(|item| item.get("is_credential").and_then(Node::as_bool) == Some(true))
+        .filter_map(|item| {
+            Some(CredentialValue {
+                key: item.get("key").and_then(Node::text).unwrap_or("?"),
+                field,
+                value: item.get(field)?,
+            })
+        })
+        .collect()
 }
 
 /// A repository is one checkout; Zadig would keep a second entry for the same one.
@@ -34,9 +74,6 @@ fn check_custom(doc: &Node, findings: &mut Vec<Finding>) {
     }
     let parameters = items_of(doc, "parameters");
     check_unique(parameters, &["key"], "parameter", findings);
-    for parameter in parameters {
-        check_credential_literal(parameter, "default_value", findings);
-    }
     // The comparison keys installs by name: a second one of a name would be invisible to it.
     check_unique(items_of(doc, "installs"), &["name"], "install", findings);
     check_unique(
@@ -65,9 +102,6 @@ fn check_template(doc: &Node, findings: &mut Vec<Finding>) {
         check_unique(repositories, REPOSITORY_KEY, "repository", findings);
         let inputs = items_of(target, "inputs");
         check_unique(inputs, &["key"], "input", findings);
-        for input in inputs {
-            check_credential_literal(input, "value", findings);
-        }
     }
 }
 
@@ -217,19 +251,17 @@ fn items_of<'n>(node: &'n Node, field: &str) -> &'n [Node] {
 }
 
 /// A credential written in a committed file is a leaked credential.
-fn check_credential_literal(item: &Node, value_field: &str, findings: &mut Vec<Finding>) {
-    if item.get("is_credential").and_then(Node::as_bool) != Some(true) {
-        return;
-    }
-    let Some(value) = item.get(value_field) else {
-        return;
-    };
+fn check_credential_literal(credential: &CredentialValue<'_>, findings: &mut Vec<Finding>) {
+    let CredentialValue {
+        key,
+        field: value_field,
+        value,
+    } = credential;
     let Some(text) = value.text() else { return };
     // The mask gets its own, better message from `check_masked_values`.
     if text.is_empty() || text == MASK || has_reference(text) {
         return;
     }
-    let key = item.get("key").and_then(Node::text).unwrap_or("?");
     let message = format!(
         "`{key}` is a credential, but its `{value_field}` is written in the file; take it from \
          the environment instead: `{value_field}: ${{env:{}}}` (or `${{file:PATH}}`)",

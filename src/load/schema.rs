@@ -25,13 +25,17 @@ pub fn file_schema() -> Value {
     if let Some(Value::Object(custom)) = definitions.get_mut(CUSTOM_DEFINITION) {
         add_build_script_file(custom);
     }
+    let mut definitions = Value::Object(definitions);
+    accept_scalars_as_text(&mut definitions);
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": "https://github.com/zadig-sync/zadig-sync/build-file.schema.json",
         "title": "zadig-sync build file",
         "description": "One document of a zadig-sync build file: the body of Zadig's Create Build \
             call (custom build) or Create Build from Template call (template build), plus \
-            `build_script_file`. Strings may hold ${env:NAME} and ${file:PATH} references.",
+            `build_script_file`. Strings may hold ${env:NAME} and ${file:PATH} references. Text \
+            fields also take numbers and booleans, read as written: `version: 1.20` is \
+            \"1.20\".",
         "anyOf": [custom.to_value(), template.to_value()],
         "definitions": definitions,
     })
@@ -54,6 +58,25 @@ fn add_build_script_file(custom: &mut serde_json::Map<String, Value>) {
     );
 }
 
+/// How a text field is typed: the loader reads any scalar there as its source spelling
+/// (`version: 1.20` is `"1.20"`, not `1.2`), so editors must accept what the loader accepts.
+pub const TEXT_TYPES: [&str; 3] = ["string", "number", "boolean"];
+
+/// Widens every `"type": "string"` that is not an enum to [`TEXT_TYPES`]. Enums stay text only:
+/// the loader compares their spelling, and `script_type: 1` matches none.
+fn accept_scalars_as_text(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            if map.get("type") == Some(&Value::from("string")) && !map.contains_key("enum") {
+                map.insert("type".to_string(), json!(TEXT_TYPES));
+            }
+            map.values_mut().for_each(accept_scalars_as_text);
+        }
+        Value::Array(items) => items.iter_mut().for_each(accept_scalars_as_text),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,7 +86,10 @@ mod tests {
         let schema = file_schema();
         assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
         let custom = &schema["definitions"][CUSTOM_DEFINITION];
-        assert_eq!(custom["properties"][BUILD_SCRIPT_FILE]["type"], "string");
+        assert_eq!(
+            custom["properties"][BUILD_SCRIPT_FILE]["type"],
+            json!(TEXT_TYPES)
+        );
         assert_eq!(custom["additionalProperties"], false);
         let template = &schema["definitions"][TEMPLATE_DEFINITION];
         assert_eq!(
@@ -74,5 +100,24 @@ mod tests {
             schema["definitions"]["Infrastructure"]["enum"],
             json!(["kubernetes", "vm"])
         );
+        assert_eq!(schema["definitions"]["Infrastructure"]["type"], "string");
+    }
+
+    #[test]
+    fn text_fields_take_numbers_and_booleans_like_the_loader() {
+        let schema = file_schema();
+        let definitions = &schema["definitions"];
+        assert_eq!(
+            definitions["Install"]["properties"]["version"]["type"],
+            json!(["string", "number", "boolean"])
+        );
+        assert_eq!(
+            definitions["Parameter"]["properties"]["choice_option"]["items"]["type"],
+            json!(TEXT_TYPES)
+        );
+        let text = schema.to_string();
+        let plain_strings = text.matches(r#""type":"string""#).count();
+        let enums = text.matches(r#""enum":"#).count();
+        assert_eq!(plain_strings, enums, "only enums stay text-only");
     }
 }

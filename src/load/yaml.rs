@@ -36,6 +36,9 @@ pub enum Value {
 pub struct Node {
     pub value: Value,
     pub pos: Pos,
+    /// Set when `${env:…}`/`${file:…}` substitution wrote this value: messages must not show
+    /// it, since it may be a secret (a token in an enum field would be quoted back).
+    pub from_reference: bool,
 }
 
 impl Node {
@@ -184,7 +187,11 @@ fn into_node(raw: Spanned<RawValue>, text: &str) -> Node {
                 .collect(),
         ),
     };
-    Node { value, pos }
+    Node {
+        value,
+        pos,
+        from_reference: false,
+    }
 }
 
 /// The source spelling of a scalar (`1.20`, `True`), from its byte span.

@@ -4,6 +4,7 @@
 use std::fs;
 
 use super::{TEMPLATE_TOP, VALID, diagnose, load_with};
+use zadig_sync::diagnostic::{Severity, render_text};
 use zadig_sync::load::{ReferenceMode, load_dir};
 
 #[test]
@@ -143,4 +144,95 @@ fn unresolved_references_add_no_secret_and_a_broken_build_keeps_its_secrets() {
     assert!(outcome.has_errors(), "the unknown field `colour`");
     assert_eq!(outcome.desired.builds.len(), 1);
     assert_eq!(outcome.desired.secrets, ["also-kept", "kept"]);
+}
+
+/// A custom build whose credential `db-pass` (line 9, column 20) and plain `LEVEL` take
+/// `${env:…}`, then a template build whose credential input `password` does.
+fn empty_secret_builds() -> String {
+    format!(
+        "{VALID}parameters:\n  - key: db-pass\n    is_credential: true\n    default_value: ${{env:DB_PASS}}\n  - key: LEVEL\n    default_value: ${{env:EMPTY_TOO}}\n---\n{TEMPLATE_TOP}  - {{service_name: s, service_module: m, inputs: [{{key: password, is_credential: true, value: 'x${{env:DB_PASS}}'}}]}}\n"
+    )
+}
+
+const EMPTY_SECRETS: [(&str, &str); 2] = [("DB_PASS", ""), ("EMPTY_TOO", "")];
+
+#[test]
+fn an_empty_env_value_for_a_credential_is_an_error_online() {
+    let outcome = load_with(
+        &[("b/a.yaml", &empty_secret_builds())],
+        ReferenceMode::Online,
+        &EMPTY_SECRETS,
+    );
+    assert!(
+        outcome.desired.builds.is_empty(),
+        "neither build is written"
+    );
+    insta::assert_snapshot!(render_text(&outcome.diagnostics), @r"
+    b/a.yaml:9:20: error[empty-credential]: environment variable `DB_PASS` is set but empty, and `${env:DB_PASS}` is the `default_value` of credential `db-pass`: writing it would wipe the secret stored in Zadig (CI systems pass empty strings for secrets a pull request from a fork may not read); give it a value, or run plan only where the secrets are
+    b/a.yaml:17:95: error[empty-credential]: environment variable `DB_PASS` is set but empty, and `${env:DB_PASS}` is the `value` of credential `password`: writing it would wipe the secret stored in Zadig (CI systems pass empty strings for secrets a pull request from a fork may not read); give it a value, or run plan only where the secrets are
+    ");
+}
+
+#[test]
+fn an_empty_env_value_for_a_credential_is_a_warning_offline() {
+    let outcome = load_with(
+        &[("b/a.yaml", &empty_secret_builds())],
+        ReferenceMode::Offline,
+        &EMPTY_SECRETS,
+    );
+    assert!(!outcome.has_errors());
+    assert_eq!(outcome.desired.builds.len(), 2);
+    let found: Vec<_> = outcome
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let origin = d.origin.as_ref().map(|o| (o.line, o.column));
+            (
+                d.severity,
+                d.code,
+                origin,
+                d.message.ends_with("plan and apply will refuse it"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (Severity::Warning, "empty-credential", Some((9, 20)), true),
+            (Severity::Warning, "empty-credential", Some((17, 95)), true),
+        ]
+    );
+}
+
+#[test]
+fn an_empty_env_value_elsewhere_is_fine() {
+    let yaml = format!(
+        "{VALID}build_script: make ${{env:EMPTY}}\nparameters:\n  - {{key: LEVEL, default_value: '${{env:EMPTY}}'}}\n  - {{key: TOKEN, is_credential: true, default_value: '${{env:TOKEN}}'}}\n"
+    );
+    let outcome = load_with(
+        &[("b/a.yaml", &yaml)],
+        ReferenceMode::Online,
+        &[("EMPTY", ""), ("TOKEN", "set")],
+    );
+    assert_eq!(outcome.diagnostics, vec![]);
+    assert_eq!(outcome.desired.builds.len(), 1);
+}
+
+#[test]
+fn a_referenced_value_in_a_wrong_place_is_not_quoted_back() {
+    let yaml = VALID
+        .replace(
+            "infrastructure: kubernetes",
+            "infrastructure: ${env:ZADIG_TOKEN}",
+        )
+        .replace("script_type: shell", "script_type: ${file:token}");
+    let outcome = load_with(
+        &[("b/a.yaml", &yaml), ("b/token", "tok-from-file\n")],
+        ReferenceMode::Online,
+        &[("ZADIG_TOKEN", "tok-from-env")],
+    );
+    insta::assert_snapshot!(render_text(&outcome.diagnostics), @r"
+    b/a.yaml:3:17: error[invalid-value]: `infrastructure` must be one of kubernetes, vm; found the value of a reference (not shown: it may be a secret)
+    b/a.yaml:5:14: error[invalid-value]: `script_type` must be one of shell, batch_file, powershell; found the value of a reference (not shown: it may be a secret)
+    ");
 }
