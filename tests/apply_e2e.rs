@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{Emulator, apply, describe, failed, stdout, succeeded, workspace, zadig_sync};
+use support::{Emulator, apply, describe, failed, succeeded, workspace, zadig_sync};
 
 const API: &str = "\
 name: shop-api
@@ -44,8 +44,8 @@ fn apply_from_empty_then_plan_shows_no_changes_and_second_apply_only_reads() {
     let dir = workspace(&[("api.yaml", API), ("worker.yaml", WORKER)]);
 
     let first = apply(dir.path(), &emulator, &[]);
-    succeeded(&first);
-    assert!(stdout(&first).contains("2 created"), "{}", describe(&first));
+    let text = succeeded(&first);
+    assert!(text.contains("2 created"), "{text}");
     assert_eq!(emulator.build_names("shop"), ["shop-api", "shop-worker"]);
 
     let (code, output) = plan_exit(dir.path(), &emulator, &[]);
@@ -110,12 +110,8 @@ fn a_renamed_build_is_deleted_and_created_with_prune() {
     assert_eq!(emulator.build_names("shop"), ["shop-api", "shop-api-v2"]);
 
     let output = apply(dir.path(), &emulator, &["--prune"]);
-    succeeded(&output);
-    assert!(
-        stdout(&output).contains("1 deleted"),
-        "{}",
-        describe(&output)
-    );
+    let text = succeeded(&output);
+    assert!(text.contains("1 deleted"), "{text}");
     assert_eq!(emulator.build_names("shop"), ["shop-api-v2"]);
 }
 
@@ -143,12 +139,8 @@ target_services:
 ";
     std::fs::write(dir.path().join("builds.d/api.yaml"), template).expect("rewrite");
     let output = apply(dir.path(), &emulator, &[]);
-    succeeded(&output);
-    assert!(
-        stdout(&output).contains("1 replaced"),
-        "{}",
-        describe(&output)
-    );
+    let text = succeeded(&output);
+    assert!(text.contains("1 replaced"), "{text}");
     assert_eq!(
         emulator.detail("shop", "shop-api")["template_name"],
         "java-template"
@@ -175,12 +167,8 @@ fn an_invalid_file_anywhere_means_nothing_is_written_or_deleted() {
     std::fs::write(dir.path().join("builds.d/broken.yaml"), "name: [unclosed\n").expect("write");
 
     let output = apply(dir.path(), &emulator, &["--prune"]);
-    failed(&output);
-    assert!(
-        stdout(&output).contains("broken.yaml"),
-        "{}",
-        describe(&output)
-    );
+    let text = failed(&output);
+    assert!(text.contains("broken.yaml"), "{text}");
     assert_eq!(emulator.write_count(), writes, "nothing may be written");
     assert_eq!(emulator.build_names("shop"), ["shop-api", "shop-worker"]);
 }
@@ -198,12 +186,8 @@ fn builds_made_by_hand_in_zadig_are_never_deleted() {
     let dir = workspace(&[("api.yaml", API)]);
 
     let output = apply(dir.path(), &emulator, &["--prune"]);
-    succeeded(&output);
-    assert!(
-        stdout(&output).contains("by-hand"),
-        "the kept build is listed: {}",
-        describe(&output)
-    );
+    let text = succeeded(&output);
+    assert!(text.contains("by-hand"), "the kept build is listed: {text}");
     assert_eq!(emulator.build_names("shop"), ["by-hand", "shop-api"]);
 }
 
@@ -273,12 +257,8 @@ fn a_saved_plan_is_refused_when_zadig_changed_since() {
         &emulator,
         &["apply", "--yes", "--plan", "plan.json"],
     );
-    failed(&output);
-    assert!(
-        stdout(&output).contains("changed in Zadig since the plan"),
-        "{}",
-        describe(&output)
-    );
+    let text = failed(&output);
+    assert!(text.contains("changed in Zadig since the plan"), "{text}");
     assert_eq!(
         emulator.detail("shop", "shop-api")["build_script"],
         "edited by hand"
@@ -318,13 +298,8 @@ fn failed_writes_are_reported_and_a_second_apply_finishes_the_job() {
     emulator.set_faults(serde_json::json!({"fail_writes_to": ["shop-worker"]}));
 
     let output = apply(dir.path(), &emulator, &[]);
-    failed(&output);
-    let text = stdout(&output);
-    assert!(
-        text.contains("failed  shop/shop-worker"),
-        "{}",
-        describe(&output)
-    );
+    let text = failed(&output);
+    assert!(text.contains("failed  shop/shop-worker"), "{text}");
     assert!(
         text.contains("503"),
         "the failure says what Zadig answered: {}",
@@ -343,12 +318,8 @@ fn failed_writes_are_reported_and_a_second_apply_finishes_the_job() {
 
     emulator.set_faults(serde_json::json!({}));
     let output = apply(dir.path(), &emulator, &[]);
-    succeeded(&output);
-    assert!(
-        stdout(&output).contains("1 created"),
-        "{}",
-        describe(&output)
-    );
+    let text = succeeded(&output);
+    assert!(text.contains("1 created"), "{text}");
     assert_eq!(emulator.build_names("shop"), ["shop-api", "shop-worker"]);
 }
 

@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{Emulator, apply, describe, failed, stdout, succeeded, workspace, zadig_sync};
+use support::{Emulator, apply, describe, failed, succeeded, workspace, zadig_sync};
 
 const CUSTOM: &str = "\
 name: mover
@@ -43,12 +43,8 @@ fn a_template_build_turned_back_into_a_custom_build_converges() {
 
     rewrite(dir.path(), CUSTOM);
     let output = apply(dir.path(), &emulator, &[]);
-    succeeded(&output);
-    assert!(
-        stdout(&output).contains("1 replaced"),
-        "{}",
-        describe(&output)
-    );
+    let text = succeeded(&output);
+    assert!(text.contains("1 replaced"), "{text}");
     assert_eq!(emulator.detail("alpha", "mover")["template_name"], "");
 
     let output = zadig_sync(dir.path(), &emulator, &["plan", "--detailed-exitcode"]);
@@ -64,8 +60,8 @@ fn a_conversion_zadig_refuses_leaves_the_old_build_in_place() {
 
     rewrite(dir.path(), TEMPLATE);
     let output = apply(dir.path(), &emulator, &[]);
-    failed(&output);
-    assert!(stdout(&output).contains("licence"), "{}", describe(&output));
+    let text = failed(&output);
+    assert!(text.contains("licence"), "{text}");
     let detail = emulator.detail("alpha", "mover");
     assert_eq!(detail["template_name"], "", "still the custom build");
     assert!(
@@ -113,12 +109,8 @@ fn a_move_whose_deletion_fails_creates_nothing_and_keeps_the_old_build() {
         &CUSTOM.replace("project_key: alpha", "project_key: beta"),
     );
     let output = apply(dir.path(), &emulator, &["--prune", "--project", "alpha"]);
-    failed(&output);
-    assert!(
-        stdout(&output).contains("still held"),
-        "{}",
-        describe(&output)
-    );
+    let text = failed(&output);
+    assert!(text.contains("still held"), "{text}");
     assert_eq!(emulator.build_names("alpha"), ["mover"]);
     assert!(emulator.build_names("beta").is_empty());
 }

@@ -29,8 +29,8 @@ fn every_example_applies_and_then_plans_as_no_changes() {
     let dir = examples();
 
     let apply = with_example_secrets(work.path(), &emulator, &["apply", "--yes", "--dir", &dir]);
-    succeeded(&apply);
-    assert!(stdout(&apply).contains("5 created"), "{}", describe(&apply));
+    let text = succeeded(&apply);
+    assert!(text.contains("5 created"), "{text}");
 
     let plan = with_example_secrets(
         work.path(),
@@ -66,8 +66,8 @@ fn the_quick_start_needs_only_the_bundled_emulator() {
     let first = behind_a_proxy(&["apply", "--emulator"])
         .output()
         .expect("run");
-    succeeded(&first);
-    assert!(stdout(&first).contains("1 created"), "{}", describe(&first));
+    let text = succeeded(&first);
+    assert!(text.contains("1 created"), "{text}");
     assert!(
         work.path()
             .join(".zadig-sync/emulator-state.json")
@@ -77,12 +77,8 @@ fn the_quick_start_needs_only_the_bundled_emulator() {
     let second = behind_a_proxy(&["apply", "--emulator"])
         .output()
         .expect("run");
-    succeeded(&second);
-    assert!(
-        stdout(&second).contains("No changes"),
-        "{}",
-        describe(&second)
-    );
+    let text = succeeded(&second);
+    assert!(text.contains("No changes"), "{text}");
 
     let plan = behind_a_proxy(&["plan", "--emulator", "--detailed-exitcode"])
         .output()
