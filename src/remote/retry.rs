@@ -59,6 +59,20 @@ pub fn is_retryable_status(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
 }
 
+/// Whether an answer is worth another attempt. A 500 that carries Zadig's own error body
+/// (`{"message":"Internal Error: ","code":500,"description":…}`) is Zadig's verdict on the
+/// request (a build template or code host that does not exist) and would come back the same;
+/// a 500 with any other body, like 502/503/504 and 429, may be transient.
+pub fn is_retryable(status: StatusCode, body: &[u8]) -> bool {
+    is_retryable_status(status)
+        && !(status == StatusCode::INTERNAL_SERVER_ERROR && is_zadig_error(body))
+}
+
+fn is_zadig_error(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|value| value.get("code").is_some() && value.get("description").is_some())
+}
+
 /// `Retry-After` in seconds, on the statuses where it means "come back later". The HTTP-date
 /// form is not used by the proxies seen in front of Zadig and falls back to the backoff.
 pub fn retry_after(status: StatusCode, headers: &HeaderMap) -> Option<Duration> {
@@ -140,5 +154,17 @@ mod tests {
         for code in [200, 400, 401, 403, 404, 405] {
             assert!(!is_retryable_status(StatusCode::from_u16(code).unwrap()));
         }
+    }
+
+    #[test]
+    fn zadigs_own_500_is_final_but_a_bare_500_is_retried() {
+        let zadig = br#"{"message":"Internal Error: ","code":500,"description":"no template"}"#;
+        assert!(!is_retryable(StatusCode::INTERNAL_SERVER_ERROR, zadig));
+        assert!(is_retryable(StatusCode::INTERNAL_SERVER_ERROR, b""));
+        assert!(is_retryable(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            b"<html>proxy</html>"
+        ));
+        assert!(is_retryable(StatusCode::BAD_GATEWAY, zadig));
     }
 }

@@ -117,7 +117,7 @@ impl Transport {
         loop {
             let outcome = self.attempt(&request, &call, attempt).await;
             let retry_after = match &outcome {
-                Ok((status, headers, _)) if retry::is_retryable_status(*status) => {
+                Ok((status, headers, body)) if retry::is_retryable(*status, body) => {
                     retry::retry_after(*status, headers)
                 }
                 Ok(_) => break finish(call, outcome, attempt),
