@@ -27,6 +27,18 @@ target_services:
         value: \"21\"
 ";
 
+/// Applies `before`, then rewrites the file to `after`: the change under test.
+fn applied_then_changed(emulator: &Emulator, before: &str, after: &str) -> tempfile::TempDir {
+    let dir = workspace(&[("mover.yaml", before)]);
+    succeeded(&apply(dir.path(), emulator, &[]));
+    rewrite(dir.path(), after);
+    dir
+}
+
+fn moved_to_beta() -> String {
+    CUSTOM.replace("project_key: alpha", "project_key: beta")
+}
+
 fn rewrite(dir: &std::path::Path, content: &str) {
     std::fs::write(dir.join("builds.d/mover.yaml"), content).expect("rewrite");
 }
@@ -55,10 +67,7 @@ fn a_template_build_turned_back_into_a_custom_build_converges() {
 fn a_conversion_zadig_refuses_leaves_the_old_build_in_place() {
     // Open-source Zadig has no licence for template builds: the conversion fails.
     let emulator = Emulator::start(&["--edition", "oss"]);
-    let dir = workspace(&[("mover.yaml", CUSTOM)]);
-    succeeded(&apply(dir.path(), &emulator, &[]));
-
-    rewrite(dir.path(), TEMPLATE);
+    let dir = applied_then_changed(&emulator, CUSTOM, TEMPLATE);
     let output = apply(dir.path(), &emulator, &[]);
     let text = failed(&output);
     assert!(text.contains("licence"), "{text}");
@@ -75,13 +84,7 @@ fn a_conversion_zadig_refuses_leaves_the_old_build_in_place() {
 #[test]
 fn a_build_moved_to_another_project_is_deleted_before_it_is_created() {
     let emulator = Emulator::start(&[]);
-    let dir = workspace(&[("mover.yaml", CUSTOM)]);
-    succeeded(&apply(dir.path(), &emulator, &[]));
-
-    rewrite(
-        dir.path(),
-        &CUSTOM.replace("project_key: alpha", "project_key: beta"),
-    );
+    let dir = applied_then_changed(&emulator, CUSTOM, &moved_to_beta());
     let output = apply(dir.path(), &emulator, &["--prune", "--project", "alpha"]);
     succeeded(&output);
     assert!(
@@ -100,14 +103,8 @@ fn a_build_moved_to_another_project_is_deleted_before_it_is_created() {
 #[test]
 fn a_move_whose_deletion_fails_creates_nothing_and_keeps_the_old_build() {
     let emulator = Emulator::start(&[]);
-    let dir = workspace(&[("mover.yaml", CUSTOM)]);
-    succeeded(&apply(dir.path(), &emulator, &[]));
+    let dir = applied_then_changed(&emulator, CUSTOM, &moved_to_beta());
     emulator.set_faults(serde_json::json!({"fail_writes_to": ["mover"]}));
-
-    rewrite(
-        dir.path(),
-        &CUSTOM.replace("project_key: alpha", "project_key: beta"),
-    );
     let output = apply(dir.path(), &emulator, &["--prune", "--project", "alpha"]);
     let text = failed(&output);
     assert!(text.contains("still held"), "{text}");
@@ -118,13 +115,7 @@ fn a_move_whose_deletion_fails_creates_nothing_and_keeps_the_old_build() {
 #[test]
 fn a_move_from_a_project_this_run_does_not_manage_says_how_to_finish_it() {
     let emulator = Emulator::start(&[]);
-    let dir = workspace(&[("mover.yaml", CUSTOM)]);
-    succeeded(&apply(dir.path(), &emulator, &[]));
-
-    rewrite(
-        dir.path(),
-        &CUSTOM.replace("project_key: alpha", "project_key: beta"),
-    );
+    let dir = applied_then_changed(&emulator, CUSTOM, &moved_to_beta());
     let text = failed(&apply(dir.path(), &emulator, &[]));
     assert!(text.contains("--project alpha --prune"), "{text}");
     assert_eq!(emulator.build_names("alpha"), ["mover"]);
