@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tokio::task::JoinSet;
 use tracing::{Instrument, info, info_span};
 
 use crate::desired::DesiredSet;
@@ -20,6 +19,7 @@ use crate::redact::Redactor;
 use crate::remote::wire::DetailResponse;
 use crate::remote::{RemoteError, ZadigClient};
 use crate::spec::BuildSpec;
+use crate::tasks::join_in_order;
 use crate::{diff, marker, normalize};
 
 /// Executes every step of `plan` that writes, and reports the steps that cannot be executed.
@@ -126,8 +126,7 @@ async fn run_concurrently(
     steps: &[&Step],
     files: &Files<'_>,
 ) -> Vec<StepOutcome> {
-    let mut tasks = JoinSet::new();
-    for (index, step) in steps.iter().enumerate() {
+    let slots = join_in_order(steps.iter().map(|step| {
         let client = client.clone();
         let step = (*step).clone();
         let wanted = files.specs.get(step.name.as_str()).map(|spec| Wanted {
@@ -136,21 +135,14 @@ async fn run_concurrently(
         });
         let span =
             info_span!("apply", project = %step.project, build = %step.name, op = ?step.action);
-        tasks.spawn(
-            async move {
-                let status = run_step(&client, &step, wanted.as_ref()).await;
-                info!(?status, "step finished");
-                (index, outcome(&step, status))
-            }
-            .instrument(span),
-        );
-    }
-    let mut slots: Vec<Option<StepOutcome>> = vec![None; steps.len()];
-    while let Some(joined) = tasks.join_next().await {
-        if let Ok((index, outcome)) = joined {
-            slots[index] = Some(outcome);
+        async move {
+            let status = run_step(&client, &step, wanted.as_ref()).await;
+            info!(?status, "step finished");
+            outcome(&step, status)
         }
-    }
+        .instrument(span)
+    }))
+    .await;
     steps
         .iter()
         .zip(slots)

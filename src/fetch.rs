@@ -5,22 +5,20 @@
 //! Failures become values in [`LiveProject`]/[`LiveBuild`], never an early return: one broken
 //! build is an error on that build, and a failed list makes the planner refuse deletions.
 
-use tokio::task::JoinSet;
-use tracing::{debug, warn};
+use tracing::debug;
 
 use crate::live::{LiveBuild, LiveDetail, LiveProject};
 use crate::remote::wire::ListedBuild;
 use crate::remote::{RemoteError, ZadigClient};
+use crate::tasks::join_in_order;
 
 /// Reads every managed project, in the order given.
 pub async fn fetch_live(client: &ZadigClient, projects: &[String]) -> Vec<LiveProject> {
-    let mut tasks = JoinSet::new();
-    for (index, project) in projects.iter().enumerate() {
-        let client = client.clone();
-        let project = project.clone();
-        tasks.spawn(async move { (index, fetch_project(&client, project).await) });
-    }
-    let results = collect_in_order(tasks, projects.len()).await;
+    let results = join_in_order(projects.iter().map(|project| {
+        let (client, project) = (client.clone(), project.clone());
+        async move { fetch_project(&client, project).await }
+    }))
+    .await;
     projects
         .iter()
         .zip(results)
@@ -49,17 +47,14 @@ async fn fetch_details(
     project: &str,
     listed: Vec<ListedBuild>,
 ) -> Vec<LiveBuild> {
-    let mut tasks = JoinSet::new();
-    for (index, build) in listed.iter().enumerate() {
-        let client = client.clone();
-        let project = project.to_string();
-        let name = build.name.clone();
-        tasks.spawn(async move {
+    let details = join_in_order(listed.iter().map(|build| {
+        let (client, project, name) = (client.clone(), project.to_string(), build.name.clone());
+        async move {
             let detail = read_build(&client, &project, &name).await;
-            (index, detail.map_err(|error| error.to_string()))
-        });
-    }
-    let details = collect_in_order(tasks, listed.len()).await;
+            detail.map_err(|error| error.to_string())
+        }
+    }))
+    .await;
     listed
         .into_iter()
         .zip(details)
@@ -90,20 +85,4 @@ pub async fn read_build(
     }
     debug!(project, build = name, targets = targets.len(), "read build");
     Ok(LiveDetail { base, targets })
-}
-
-/// Waits for indexed tasks and returns their values in index order; `None` where a task
-/// panicked (a bug), so the caller can turn that slot into an error instead of losing it.
-async fn collect_in_order<T: 'static>(
-    mut tasks: JoinSet<(usize, T)>,
-    count: usize,
-) -> Vec<Option<T>> {
-    let mut slots: Vec<Option<T>> = (0..count).map(|_| None).collect();
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((index, value)) => slots[index] = Some(value),
-            Err(error) => warn!(%error, "a fetch task failed"),
-        }
-    }
-    slots
 }

@@ -26,4 +26,5 @@ pub mod redact;
 pub mod remote;
 pub mod report;
 pub mod spec;
+pub mod tasks;
 pub mod unobservable;
