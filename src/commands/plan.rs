@@ -15,7 +15,7 @@ pub async fn run(args: PlanArgs) -> anyhow::Result<Exit> {
     let plan = planned.plan;
     print_plan(&plan, args.output);
     if let Some(path) = &args.out {
-        SavedPlan::new(server, plan.clone()).write(path)?;
+        SavedPlan::write(path, &server, &plan)?;
         eprintln!(
             "Saved the plan to {}; apply it with `zadig-sync apply --plan {}`.",
             path.display(),

@@ -5,14 +5,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::desired::DesiredSet;
 use crate::marker::fingerprint;
 use crate::plan::{PLAN_FORMAT_VERSION, Plan};
 
 /// The file `plan --out` writes. `plan` is the same document `plan --output json` prints.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Deserialize)]
 pub struct SavedPlan {
     /// The Zadig server the plan was made against (`emulator` for `--emulator`).
     pub server: String,
@@ -20,12 +20,12 @@ pub struct SavedPlan {
 }
 
 impl SavedPlan {
-    pub fn new(server: String, plan: Plan) -> Self {
-        SavedPlan { server, plan }
-    }
-
-    pub fn write(&self, path: &Path) -> anyhow::Result<()> {
-        let json = serde_json::to_string_pretty(self)?;
+    /// Saves `plan`, made against `server`, without copying it.
+    pub fn write(path: &Path, server: &str, plan: &Plan) -> anyhow::Result<()> {
+        let json = serde_json::to_string_pretty(&serde_json::json!({
+            "server": server,
+            "plan": plan,
+        }))?;
         crate::files::write_atomically(path, json.as_bytes())
             .with_context(|| format!("saving the plan to {}", path.display()))
     }
