@@ -14,3 +14,5 @@ mod resilience;
 mod routes;
 #[path = "remote/support.rs"]
 mod support;
+#[path = "support/tls.rs"]
+mod tls;

@@ -2,7 +2,6 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::Command;
 
 use tempfile::NamedTempFile;
 use zadig_sync::remote::{ClientConfig, ConfigError, ZadigClient, resolve_token};
@@ -79,38 +78,14 @@ fn with_ca(ca_file: PathBuf) -> Result<ZadigClient, ConfigError> {
     ZadigClient::new(config)
 }
 
-/// A throwaway self-signed CA made by `openssl`, so that no key sits in the repository.
-fn generated_ca(dir: &tempfile::TempDir) -> Option<PathBuf> {
-    let cert = dir.path().join("ca.pem");
-    let status = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=test-ca",
-        ])
-        .arg("-keyout")
-        .arg(dir.path().join("ca.key"))
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .ok()?;
-    status.status.success().then_some(cert)
-}
-
 #[test]
 fn a_pem_ca_bundle_is_accepted() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(cert) = generated_ca(&dir) else {
+    if !crate::tls::private_ca(dir.path()) {
         eprintln!("openssl not available: skipped");
         return;
-    };
-    with_ca(cert).unwrap();
+    }
+    with_ca(dir.path().join("ca.pem")).unwrap();
 }
 
 #[test]
