@@ -15,6 +15,7 @@ use crate::spec::BuildKind;
 
 /// Every rule of this module over one document.
 pub fn check_document(doc: &Node, kind: BuildKind, findings: &mut Vec<Finding>) {
+    check_identity_is_literal(doc, findings);
     check_build_name(doc, findings);
     check_non_empty(doc, kind, findings);
     match kind {
@@ -153,6 +154,21 @@ fn check_masked(item: &Node, value_field: &str, why: &str, findings: &mut Vec<Fi
 
 /// Zadig trims spaces on create but not on lookup, and a `/` makes the detail route
 /// unreachable (`zadig-openapi.md` §10.16): either would leave a build the tool cannot manage.
+/// `name` and `project_key` decide what is created, converted and deleted, and every rule on
+/// them (unique names, no `/`) reads the file as written: they must not come from a reference.
+fn check_identity_is_literal(doc: &Node, findings: &mut Vec<Finding>) {
+    for field in ["name", "project_key"] {
+        let Some(node) = doc.get(field) else { continue };
+        if node.text().is_some_and(has_reference) {
+            let message = format!(
+                "`{field}` cannot use `${{env:…}}` or `${{file:…}}`: it identifies the build \
+                 (what is created and deleted), so write it in the file"
+            );
+            findings.push(Finding::error("reference-in-identity", node.pos, message));
+        }
+    }
+}
+
 fn check_build_name(doc: &Node, findings: &mut Vec<Finding>) {
     let Some(node) = doc.get("name") else { return };
     let Some(name) = node.text() else { return };

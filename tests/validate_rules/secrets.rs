@@ -236,3 +236,18 @@ fn a_referenced_value_in_a_wrong_place_is_not_quoted_back() {
     b/a.yaml:5:14: error[invalid-value]: `script_type` must be one of shell, batch_file, powershell; found the value of a reference (not shown: it may be a secret)
     ");
 }
+
+#[test]
+fn name_and_project_key_cannot_come_from_references() {
+    // Rules on names (no `/`, unique across files) read the file as written: a name from a
+    // variable would slip past them, so it is refused where it is written.
+    let yaml = VALID
+        .replace("name: api", "name: ${env:BUILD}")
+        .replace("project_key: shop", "project_key: ${file:project.txt}");
+    insta::assert_snapshot!(diagnose(&yaml), @r"
+    b/a.yaml:1:7: error[reference-in-identity]: `name` cannot use `${env:…}` or `${file:…}`: it identifies the build (what is created and deleted), so write it in the file
+    b/a.yaml:1:7: warning[unresolved-reference]: environment variable `BUILD` is not set (`${env:BUILD}`); `validate` goes on, but plan and apply will need it
+    b/a.yaml:2:14: error[reference-in-identity]: `project_key` cannot use `${env:…}` or `${file:…}`: it identifies the build (what is created and deleted), so write it in the file
+    b/a.yaml:2:14: warning[unresolved-reference]: `${file:project.txt}`: cannot read `b/project.txt`: entity not found; `validate` goes on, but plan and apply will need it
+    ");
+}
