@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 mod system_paths;
@@ -273,7 +273,7 @@ fn line_and_column(prefix: &[u8]) -> (usize, usize) {
 }
 
 /// Writes `bytes` to `path` so that a reader sees the old content or the new, never half:
-/// a temporary file beside it, then a rename. For saved plans and exported builds.
+/// a temporary file beside it, readable by its owner only, then a rename.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -281,10 +281,22 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     };
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let temp = folder.join(format!(".{name}.tmp-{}", std::process::id()));
-    fs::write(&temp, bytes)?;
-    fs::rename(&temp, path).inspect_err(|_| {
-        let _ = fs::remove_file(&temp);
-    })
+    let written = owner_only_file(&temp).and_then(|mut file| file.write_all(bytes));
+    written
+        .and_then(|()| fs::rename(&temp, path))
+        .inspect_err(|_| {
+            let _ = fs::remove_file(&temp);
+        })
+}
+
+/// A new file readable by its owner only from the first byte (saved plans name builds and
+/// servers; the emulator's state holds credentials), replacing any leftover of that name.
+fn owner_only_file(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 #[cfg(test)]

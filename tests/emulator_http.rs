@@ -197,6 +197,49 @@ async fn builds_survive_a_restart_through_the_state_file() {
 }
 
 #[tokio::test]
+async fn the_state_file_is_private_and_a_write_it_cannot_keep_is_undone() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("state");
+    std::fs::create_dir(&folder).unwrap();
+    let config = EmulatorConfig {
+        state_path: Some(folder.join("state.json")),
+        ..EmulatorConfig::new(TOKEN)
+    };
+    let emulator = start(config).await;
+    let client = Client::new(&emulator);
+    let create = client
+        .replay(&fixture("minimal.json")["create_request"])
+        .await;
+    assert_eq!(create.status, 200);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(folder.join("state.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "credentials sit in it in plain text");
+    }
+
+    // The folder disappears: the next create cannot be saved, so it must not be kept either,
+    // or its retry would meet "same name" from its own failed attempt.
+    std::fs::remove_dir_all(&folder).unwrap();
+    let create = client.replay(&fixture("full.json")["create_request"]).await;
+    assert_eq!(create.status, 500);
+    assert_eq!(
+        client.detail("api-test", "yaml").await.status,
+        400,
+        "not kept"
+    );
+    assert_eq!(
+        client.detail("minimal", "yaml").await.status,
+        200,
+        "the rest is intact"
+    );
+    emulator.shutdown().await.ok();
+}
+
+#[tokio::test]
 async fn a_corrupt_state_file_stops_the_start_and_names_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("broken-state.json");

@@ -105,8 +105,8 @@ impl Api {
             return Err(duplicate(existing));
         }
         stamp(build, caller, now_seconds());
-        store.insert(build.clone());
-        self.persist(&store).await
+        let build = build.clone();
+        self.commit(&mut store, |store| store.insert(build)).await
     }
 
     /// POST `?source=template`, and PUT `?source=template` (Zadig's bug: it creates too).
@@ -161,8 +161,7 @@ impl Api {
         build.source = stored.source.clone();
         convert::keep_masked_values(&stored.pre_build.envs, &mut build.pre_build.envs);
         stamp(&mut build, caller, now_seconds());
-        store.replace(build);
-        self.persist(&store).await
+        self.commit(&mut store, |store| store.replace(build)).await
     }
 
     /// PUT `/openapi/build/:name/template`: `:name` and `?projectKey` are ignored.
@@ -189,8 +188,7 @@ impl Api {
             template::template_targets(&self.seeds, template, &request).map_err(internal)?;
         build.template_id = template.id.clone();
         stamp(&mut build, caller, now_seconds());
-        store.replace(build);
-        self.persist(&store).await
+        self.commit(&mut store, |store| store.replace(build)).await
     }
 
     /// DELETE `/openapi/build?name=&projectKey=`: idempotent.
@@ -205,8 +203,11 @@ impl Api {
         }
         // No services exist here, so the 6524 "referenced by services" refusal never happens.
         let mut store = self.store.lock().await;
-        store.delete(name, Some(project).filter(|key| !key.is_empty()));
-        into_reply(self.persist(&store).await)
+        let in_project = Some(project).filter(|key| !key.is_empty());
+        let deleted = self.commit(&mut store, |store| {
+            store.delete(name, in_project);
+        });
+        into_reply(deleted.await)
     }
 
     /// GET `/openapi/build?projectKey=&pageNum=&pageSize=`.
@@ -266,17 +267,24 @@ impl Api {
     /// Empties the store (for `POST /_emulator/reset`).
     pub async fn reset(&self) -> Reply {
         let mut store = self.store.lock().await;
-        store.clear();
-        into_reply(self.persist(&store).await)
+        into_reply(self.commit(&mut store, Store::clear).await)
     }
 
     /// Writes the state file, if any; called with the store still locked so writes stay ordered.
-    pub async fn persist(&self, store: &Store) -> Step<Reply> {
-        if let Some(path) = &self.state_path {
-            store.save(path).await.map_err(|error| {
-                tracing::error!(error = %error, "emulator state not saved");
-                Reply::Internal(error.to_string())
-            })?;
+    /// Applies `change`, then writes the state file. When the file cannot be written the
+    /// change is undone, so memory never holds what the file lost (a retry then behaves like
+    /// the first attempt instead of meeting its own half-done write).
+    pub async fn commit(&self, store: &mut Store, change: impl FnOnce(&mut Store)) -> Step<Reply> {
+        let Some(path) = &self.state_path else {
+            change(store);
+            return Ok(Reply::json(SUCCESS));
+        };
+        let before = store.clone();
+        change(store);
+        if let Err(error) = store.save(path).await {
+            *store = before;
+            tracing::error!(error = %error, "emulator state not saved; the change is undone");
+            return Err(Reply::Internal(error.to_string()));
         }
         Ok(Reply::json(SUCCESS))
     }

@@ -15,10 +15,17 @@ pub struct Store {
 }
 
 /// What the state file holds; `version` lets a later format refuse an older file clearly.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Deserialize)]
 struct StateFile {
     version: u32,
     builds: Vec<BuildDoc>,
+}
+
+/// [`StateFile`] for writing, borrowing the builds instead of copying them under the lock.
+#[derive(Serialize)]
+struct StateFileRef<'a> {
+    version: u32,
+    builds: &'a [BuildDoc],
 }
 
 const STATE_VERSION: u32 = 1;
@@ -128,37 +135,25 @@ impl Store {
         })
     }
 
-    /// Writes the state file atomically: a reader sees the old file or the new one, never half.
+    /// Writes the state file atomically (a reader sees the old file or the new one, never
+    /// half) and readable by its owner only: credentials sit in it in plain text, as in Zadig.
     pub async fn save(&self, path: &Path) -> Result<(), StateError> {
         let write_error = |source| StateError::Write {
             path: path.to_owned(),
             source,
         };
-        let state = StateFile {
+        let state = StateFileRef {
             version: STATE_VERSION,
-            builds: self.builds.clone(),
+            builds: &self.builds,
         };
         let bytes = serde_json::to_vec_pretty(&state)
             .map_err(|error| write_error(std::io::Error::other(error)))?;
-        let mut temp = path.as_os_str().to_owned();
-        temp.push(".tmp");
-        let temp = PathBuf::from(temp);
-        tokio::fs::write(&temp, bytes).await.map_err(write_error)?;
-        owner_only(&temp).await.map_err(write_error)?;
-        tokio::fs::rename(&temp, path).await.map_err(write_error)
+        let target = path.to_owned();
+        tokio::task::spawn_blocking(move || crate::files::write_atomically(&target, &bytes))
+            .await
+            .map_err(|error| write_error(std::io::Error::other(error)))?
+            .map_err(write_error)
     }
-}
-
-/// Credential parameters are stored in plain text, as Zadig does: keep them from other users.
-#[cfg(unix)]
-async fn owner_only(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    tokio::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).await
-}
-
-#[cfg(not(unix))]
-async fn owner_only(_path: &Path) -> std::io::Result<()> {
-    Ok(())
 }
 
 #[cfg(test)]
