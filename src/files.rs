@@ -162,7 +162,7 @@ impl Walker {
             }
         };
         for name in names {
-            self.visit(&dir.join(&name), &name);
+            self.visit(&dir.join(&name), &name.to_string_lossy());
         }
     }
 
@@ -206,11 +206,11 @@ impl Walker {
     }
 }
 
-/// Entry names in byte order, so every machine walks the tree the same way. Names that are not
-/// UTF-8 are kept (lossily) so that they are reported rather than silently skipped.
-fn sorted_entry_names(dir: &Path) -> io::Result<Vec<String>> {
+/// Entry names in byte order, so every machine walks the tree the same way. Names are kept as
+/// the OS gives them, so a name that is not UTF-8 is still opened (and shown lossily).
+fn sorted_entry_names(dir: &Path) -> io::Result<Vec<std::ffi::OsString>> {
     let mut names = fs::read_dir(dir)?
-        .map(|entry| entry.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .map(|entry| entry.map(|e| e.file_name()))
         .collect::<io::Result<Vec<_>>>()?;
     names.sort();
     Ok(names)

@@ -180,6 +180,17 @@ fn symlink_loops_end_with_an_error() {
 }
 
 #[test]
+fn a_file_whose_name_is_not_utf8_is_still_read() {
+    use std::os::unix::ffi::OsStrExt;
+    let root = tempfile::tempdir().expect("tempdir");
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.yaml");
+    fs::write(root.path().join(name), valid("cafe")).expect("write");
+    let outcome = load(root.path());
+    assert_eq!(outcome.diagnostics, vec![], "read, not reported missing");
+    assert_eq!(outcome.desired.builds.len(), 1);
+}
+
+#[test]
 fn the_walk_is_sorted_recursive_and_skips_hidden_files_and_leftovers() {
     let root = tempfile::tempdir().expect("tempdir");
     let dir = root.path();
