@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::remote::ClientConfig;
+
 /// Keep Zadig builds equal to YAML files in git: validate, plan, apply.
 #[derive(Debug, Parser)]
 #[command(name = "zadig-sync", version, about, long_about = None, propagate_version = true)]
@@ -90,10 +92,14 @@ pub struct ServerArgs {
     #[arg(long)]
     pub insecure_http: bool,
     /// Requests per second to Zadig at most (0 = no limit).
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = ClientConfig::DEFAULT_RATE_LIMIT)]
     pub rate_limit: u32,
     /// Requests in flight to Zadig at most.
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(
+        long,
+        default_value_t = ClientConfig::DEFAULT_CONCURRENCY,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
     pub concurrency: u32,
     /// Time allowed for one request, e.g. `30s`.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]

@@ -75,7 +75,7 @@ pub fn request_body(spec: &BuildSpec, secrets: &[String]) -> BuildSpec {
 }
 
 /// The marker line for a script of this type (`REM` for batch files, `#` otherwise).
-pub fn marker_line(script_type: ScriptType, owner: &MarkerOwner, fingerprint: &str) -> String {
+fn marker_line(script_type: ScriptType, owner: &MarkerOwner, fingerprint: &str) -> String {
     let comment = match script_type {
         ScriptType::BatchFile => "REM",
         ScriptType::Shell | ScriptType::Powershell => "#",

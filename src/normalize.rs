@@ -252,7 +252,7 @@ fn parameters_from_live(list: &[DetailParameter]) -> BTreeMap<String, CanonicalP
 }
 
 /// The name Zadig stores for a parameter type (the serde name in `spec`).
-pub fn parameter_type_name(kind: ParameterType) -> &'static str {
+fn parameter_type_name(kind: ParameterType) -> &'static str {
     match kind {
         ParameterType::String => "string",
         ParameterType::Choice => "choice",

@@ -199,9 +199,9 @@ fn compare_step(
         step.notes.push(format!(
             "the {} build is converted into a {} build in place (Zadig's update route for \
              the new kind); its {} settings stop applying",
-            kind_name(live.kind()),
-            kind_name(desired.kind()),
-            kind_name(live.kind())
+            live.kind().as_str(),
+            desired.kind().as_str(),
+            live.kind().as_str()
         ));
     } else if step.changes.is_empty() {
         step.action = Action::Unchanged;
@@ -338,12 +338,5 @@ fn guard_deletes(steps: &mut [Step], list_failed: bool, max_deletes: usize) {
     for step in steps.iter_mut().filter(|s| s.action == Action::Delete) {
         step.action = Action::Refused;
         step.notes.push(reason.clone());
-    }
-}
-
-fn kind_name(kind: BuildKind) -> &'static str {
-    match kind {
-        BuildKind::Custom => "custom",
-        BuildKind::Template => "template",
     }
 }

@@ -29,7 +29,7 @@ impl std::fmt::Debug for Redactor {
 
 /// Values shorter than this are not redacted: hiding `t` or `1` everywhere would garble every
 /// message, and so short a value cannot keep anything secret anyway.
-pub const MIN_REDACTED_LEN: usize = 4;
+const MIN_REDACTED_LEN: usize = 4;
 
 impl Redactor {
     pub fn new(secrets: &[String]) -> Self {

@@ -62,7 +62,7 @@ pub fn plan_markdown(plan: &Plan) -> String {
             code(symbol(step.action)),
             code(&format!("{}/{}", step.project, step.name)).replace('|', "\\|"),
             verb(step.action),
-            kind_name(step),
+            step.kind.as_str(),
             step.changes.len()
         );
     }
@@ -142,13 +142,6 @@ fn action_color(action: Action) -> &'static str {
     }
 }
 
-fn kind_name(step: &Step) -> &'static str {
-    match step.kind {
-        crate::spec::BuildKind::Custom => "custom",
-        crate::spec::BuildKind::Template => "template",
-    }
-}
-
 #[derive(Clone, Copy)]
 struct Painter {
     color: bool,
@@ -170,7 +163,7 @@ fn write_step_text(out: &mut String, step: &Step, paint: Painter) {
         symbol(step.action),
         step.project,
         step.name,
-        kind_name(step),
+        step.kind.as_str(),
         verb(step.action),
     );
     let _ = writeln!(out, "{}", paint.apply(action_color(step.action), &header));

@@ -54,6 +54,16 @@ pub enum BuildKind {
     Template,
 }
 
+impl BuildKind {
+    /// The name used in plans and messages, as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BuildKind::Custom => "custom",
+            BuildKind::Template => "template",
+        }
+    }
+}
+
 /// Body of `POST /openapi/build` and `PUT /openapi/build`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

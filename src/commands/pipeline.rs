@@ -41,7 +41,8 @@ pub fn load_for_server(dir: &Path, output: OutputFormat) -> Option<DesiredSet> {
     Some(outcome.desired)
 }
 
-fn print_diagnostics(diagnostics: &[Diagnostic], output: OutputFormat) {
+/// Diagnostics on stdout, as JSON or as text (Markdown has no form of its own for them).
+pub(super) fn print_diagnostics(diagnostics: &[Diagnostic], output: OutputFormat) {
     match output {
         OutputFormat::Json => println!("{}", diagnostic::render_json(diagnostics)),
         OutputFormat::Text | OutputFormat::Markdown => {

@@ -3,20 +3,18 @@
 //! Reads the files and the process environment.
 
 use super::Exit;
+use super::pipeline::print_diagnostics;
 use crate::cli::{OutputFormat, ValidateArgs};
 use crate::desired::DesiredSet;
-use crate::diagnostic::{Severity, render_json, render_text};
+use crate::diagnostic::Severity;
 use crate::load::{LoadOutcome, ReferenceMode, load_dir};
 
 pub async fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
     let env = |name: &str| std::env::var(name).ok();
     let outcome = load_dir(&args.dir.dir, ReferenceMode::Offline, &env);
-    match args.output {
-        OutputFormat::Json => println!("{}", render_json(&outcome.diagnostics)),
-        OutputFormat::Text | OutputFormat::Markdown => {
-            print!("{}", render_text(&outcome.diagnostics));
-            println!("{}", summary(&outcome));
-        }
+    print_diagnostics(&outcome.diagnostics, args.output);
+    if args.output != OutputFormat::Json {
+        println!("{}", summary(&outcome));
     }
     Ok(if outcome.has_errors() {
         Exit::Failure

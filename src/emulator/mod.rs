@@ -30,11 +30,8 @@ use tokio::sync::{Mutex, oneshot};
 use tokio::task::JoinHandle;
 
 pub use crate::cli::Edition;
-pub use seeds::{
-    BasicImage, BuildTemplate, Cluster, CodeHost, DockerfileTemplate, LIMITED_TOKEN, SeedError,
-    SeedUser, Seeds, Strategy, TemplateVariable,
-};
-pub use store::StateError;
+pub use seeds::{LIMITED_TOKEN, Seeds};
+use store::StateError;
 
 use faults::Faults;
 use handlers::Api;
@@ -168,10 +165,6 @@ pub async fn start(
 }
 
 impl RunningEmulator {
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)

@@ -60,16 +60,6 @@ impl Node {
             .map(|(_, v)| v)
     }
 
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
-        match &mut self.value {
-            Value::Map(entries) => entries
-                .iter_mut()
-                .find(|(k, _)| k.text() == Some(key))
-                .map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
     pub fn entries(&self) -> &[(Node, Node)] {
         match &self.value {
             Value::Map(entries) => entries,

@@ -239,23 +239,6 @@ pub enum RemoteError {
 }
 
 impl RemoteError {
-    /// The request this error is about (`None` for a list that was incomplete as a whole).
-    pub fn call(&self) -> Option<&Call> {
-        match self {
-            RemoteError::Unauthorized { call, .. }
-            | RemoteError::Forbidden { call, .. }
-            | RemoteError::NotFound { call, .. }
-            | RemoteError::NameTaken { call, .. }
-            | RemoteError::LicenceRequired { call, .. }
-            | RemoteError::UpdateUnsupported { call, .. }
-            | RemoteError::Rejected { call, .. }
-            | RemoteError::Status { call, .. }
-            | RemoteError::Transport { call, .. }
-            | RemoteError::Decode { call, .. } => Some(call),
-            RemoteError::IncompleteList { .. } | RemoteError::Encode { .. } => None,
-        }
-    }
-
     /// True when the build is gone (as opposed to unreadable for another reason).
     pub fn is_not_found(&self) -> bool {
         matches!(self, RemoteError::NotFound { .. })

@@ -59,8 +59,8 @@ impl ZadigClient {
     /// pages disagree with Zadig's `total`: such a list must not drive deletions.
     pub async fn list_builds(&self, project: &str) -> Result<BuildListing, RemoteError> {
         let mut collector = PageCollector::new(project, LIST_PAGE_SIZE);
-        let page_size = collector.page_size().to_string();
-        let mut page = collector.first();
+        let page_size = LIST_PAGE_SIZE.to_string();
+        let mut page = 1;
         loop {
             let page_number = page.to_string();
             let query = [

@@ -49,15 +49,6 @@ impl PageCollector {
         }
     }
 
-    /// The page to fetch first.
-    pub fn first(&self) -> u32 {
-        self.page
-    }
-
-    pub fn page_size(&self) -> u32 {
-        self.page_size
-    }
-
     /// Adds the page just fetched; says which page to fetch next, or that the list is complete.
     pub fn add(&mut self, page: ListResponse) -> Result<Next, RemoteError> {
         let expected = *self.expected.get_or_insert(page.total);
@@ -122,7 +113,7 @@ mod tests {
 
     fn collect(pages: Vec<ListResponse>) -> Result<BuildListing, RemoteError> {
         let mut collector = PageCollector::new("yaml", 2);
-        let mut expected_page = collector.first();
+        let mut expected_page = 1;
         for page in pages {
             match collector.add(page)? {
                 Next::Done => return Ok(collector.finish()),
