@@ -388,7 +388,9 @@ fn compare_advanced(found: &mut Collector, have: &CanonicalAdvanced, want: &Cano
     }
     if let Some(strategy) = &want.strategy_name {
         let live = have.strategy_name.clone().unwrap_or_default();
-        if live.is_empty() && !strategy.is_empty() {
+        // Zadig stored no strategy (`Some("")`) although the file names one: it matched
+        // none of the cluster's. A blank build (`None`, what a create starts from) is not that.
+        if have.strategy_name.as_deref() == Some("") && !strategy.is_empty() {
             let cluster = want.cluster_name.clone().unwrap_or_default();
             found.notes.push(format!(
                 "{PATH}.strategy_name: cluster {cluster:?} has no strategy {strategy:?}; \

@@ -28,18 +28,9 @@ pub fn unobservable_fields(spec: &BuildSpec) -> Vec<(String, String)> {
 }
 
 /// What a create writes that comparing with a blank build cannot list: the unobservable
-/// fields, and the scheduling strategy (a comparison reads a blank strategy as one the
-/// cluster lacks, a note rather than a change). As added fields, every secret redacted.
+/// fields, as added fields, every secret redacted.
 pub fn fields_a_create_also_writes(spec: &BuildSpec, redactor: &Redactor) -> Vec<FieldChange> {
-    let mut fields = Fields::default();
-    if let BuildSpec::Custom(custom) = spec
-        && let Some(advanced) = &custom.advanced_settings
-    {
-        fields.text("advanced_settings.strategy_name", &advanced.strategy_name);
-    }
-    fields.0.extend(unobservable_fields(spec));
-    fields
-        .0
+    unobservable_fields(spec)
         .into_iter()
         .map(|(path, value)| FieldChange {
             path,
@@ -286,7 +277,7 @@ mod tests {
     }
 
     #[test]
-    fn a_create_also_writes_the_strategy_and_redacts_secrets() {
+    fn a_create_also_writes_the_unobservable_fields_redacted() {
         let spec = custom(json!({"advanced_settings": {
             "cluster_name": "c", "strategy_name": "spread",
             "custom_labels": [{"key": "token", "value": "tok-1"}],
@@ -299,7 +290,6 @@ mod tests {
         assert_eq!(
             shown,
             [
-                "advanced_settings.strategy_name None Some(\"\\\"spread\\\"\")",
                 "infrastructure None Some(\"\\\"vm\\\"\")",
                 "script_type None Some(\"\\\"batch_file\\\"\")",
                 "advanced_settings.custom_labels None \

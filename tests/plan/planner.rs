@@ -273,3 +273,26 @@ fn a_failed_list_of_a_project_with_no_files_is_still_an_error() {
     );
     assert!(!zadig_sync::report::plan_text(&plan, false).contains("No changes"));
 }
+
+#[test]
+fn a_create_lists_its_scheduling_strategy_as_a_field_not_as_a_missing_strategy() {
+    // full.json asks for the strategy `优先调度`; nothing exists yet, so nothing is "missing".
+    let plan = make_plan(
+        &desired(vec![spec("full")]),
+        &[project("yaml", vec![])],
+        &NO_PRUNE,
+    );
+    let create = &plan.steps[0];
+    assert_eq!(create.action, Action::Create);
+    let strategy = create
+        .changes
+        .iter()
+        .find(|c| c.path == "advanced_settings.strategy_name")
+        .expect("the strategy is listed");
+    assert_eq!(strategy.new.as_deref(), Some("\"优先调度\""));
+    assert!(
+        create.notes.iter().all(|n| !n.contains("has no strategy")),
+        "{:?}",
+        create.notes
+    );
+}
