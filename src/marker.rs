@@ -39,7 +39,7 @@ pub fn fingerprint(spec: &BuildSpec, secrets: &[String]) -> String {
     let canonical = canonical_spec(spec);
     let text = match serde_json::to_value(&canonical) {
         Ok(mut value) => {
-            Redactor::new(secrets).redact_json(&mut value);
+            Redactor::for_hashing(secrets).redact_json(&mut value);
             canonical_json(&value)
         }
         // Unreachable for these plain data types (no maps with non-string keys). Hash a
@@ -441,5 +441,15 @@ mod tests {
         assert_eq!(fingerprint(&one, &secrets), fingerprint(&two, &two_secrets));
         assert_eq!(fingerprint(&one, &secrets), fingerprint(&plain, NO_SECRETS));
         assert_ne!(fingerprint(&one, &secrets), fingerprint(&one, NO_SECRETS));
+    }
+
+    #[test]
+    fn even_a_secret_too_short_to_redact_from_output_is_blanked_before_hashing() {
+        let one = custom("pin 123", ScriptType::Shell);
+        let two = custom("pin 456", ScriptType::Shell);
+        assert_eq!(
+            fingerprint(&one, &["123".to_string()]),
+            fingerprint(&two, &["456".to_string()])
+        );
     }
 }

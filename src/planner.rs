@@ -119,6 +119,7 @@ fn plan_desired(
     secrets: &Secrets<'_>,
 ) -> Step {
     let spec = &build.spec;
+    let desired = from_spec(spec, secrets.values);
     let mut step = Step {
         project: spec.project_key().to_string(),
         name: spec.name().to_string(),
@@ -126,7 +127,13 @@ fn plan_desired(
         kind: spec.kind(),
         changes: Vec::new(),
         live_update_time: None,
-        desired_fingerprint: Some(fingerprint(spec, secrets.values)),
+        // Computed once: the canonical custom build carries it already.
+        desired_fingerprint: Some(
+            desired
+                .fingerprint
+                .clone()
+                .unwrap_or_else(|| fingerprint(spec, secrets.values)),
+        ),
         origin: Some(build.origin.to_string()),
         notes: Vec::new(),
     };
@@ -142,14 +149,13 @@ fn plan_desired(
     };
     let Some(listed) = listed else {
         step.action = Action::Create;
-        step.changes = fields_to_create(spec, secrets);
+        step.changes = fields_to_create(spec, &desired, &secrets.redactor);
         return step;
     };
     step.live_update_time = Some(listed.update_time);
     match &listed.detail {
         Err(reason) => with_error(step, format!("its detail could not be read: {reason}")),
         Ok(detail) => {
-            let desired = from_spec(spec, secrets.values);
             let mut step = compare_step(step, &desired, &from_live(detail), &secrets.redactor);
             let note = fingerprint_only_note(spec, &step.changes, &secrets.redactor);
             step.notes.extend(note);
@@ -161,9 +167,12 @@ fn plan_desired(
 /// What a create will write, field by field (as `terraform plan` lists a new resource's
 /// attributes): the changes from a build with nothing set, with no old values, then the
 /// fields such a comparison cannot see (those Zadig does not return).
-fn fields_to_create(spec: &BuildSpec, secrets: &Secrets<'_>) -> Vec<FieldChange> {
-    let desired = from_spec(spec, secrets.values);
-    let comparison = compare(&desired, &desired.blank_like(), &secrets.redactor);
+fn fields_to_create(
+    spec: &BuildSpec,
+    desired: &CanonicalBuild,
+    redactor: &Redactor,
+) -> Vec<FieldChange> {
+    let comparison = compare(desired, &desired.blank_like(), redactor);
     let mut fields: Vec<FieldChange> = comparison
         .changes
         .into_iter()
@@ -173,7 +182,7 @@ fn fields_to_create(spec: &BuildSpec, secrets: &Secrets<'_>) -> Vec<FieldChange>
             ..change
         })
         .collect();
-    fields.extend(fields_a_create_also_writes(spec, &secrets.redactor));
+    fields.extend(fields_a_create_also_writes(spec, redactor));
     fields
 }
 

@@ -32,10 +32,21 @@ impl std::fmt::Debug for Redactor {
 const MIN_REDACTED_LEN: usize = 4;
 
 impl Redactor {
+    /// For what is shown: values shorter than [`MIN_REDACTED_LEN`] are left alone.
     pub fn new(secrets: &[String]) -> Self {
+        Self::with_min_len(secrets, MIN_REDACTED_LEN)
+    }
+
+    /// For what is hashed (fingerprints): every non-empty value is blanked, however short, so
+    /// no hash of a secret is ever published, and a garbled hash input harms nobody.
+    pub fn for_hashing(secrets: &[String]) -> Self {
+        Self::with_min_len(secrets, 1)
+    }
+
+    fn with_min_len(secrets: &[String], min_len: usize) -> Self {
         let mut patterns: Vec<String> = secrets
             .iter()
-            .filter(|s| s.chars().count() >= MIN_REDACTED_LEN)
+            .filter(|s| s.chars().count() >= min_len)
             .flat_map(|secret| [secret.clone(), json_escaped(secret), debug_escaped(secret)])
             .collect();
         patterns.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
