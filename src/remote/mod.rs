@@ -13,6 +13,7 @@ pub mod retry;
 mod transport;
 pub mod wire;
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
@@ -262,16 +263,19 @@ fn holds(detail: &wire::DetailResponse, spec: &BuildSpec) -> bool {
         BuildSpec::Custom(custom) => {
             detail.template_name.is_empty() && detail.build_script == custom.build_script
         }
+        // Services as a set: nothing promises Zadig keeps their order.
         BuildSpec::Template(template) => {
-            let sent = template
+            let sent: BTreeSet<(&String, &String)> = template
                 .target_services
                 .iter()
-                .map(|target| (&target.service_name, &target.service_module));
-            let stored = detail
+                .map(|target| (&target.service_name, &target.service_module))
+                .collect();
+            let stored: BTreeSet<(&String, &String)> = detail
                 .target_services
                 .iter()
-                .map(|service| (&service.service_name, &service.service_module));
-            detail.template_name == template.template_name && stored.eq(sent)
+                .map(|service| (&service.service_name, &service.service_module))
+                .collect();
+            detail.template_name == template.template_name && stored == sent
         }
     }
 }

@@ -9,6 +9,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
+use super::error::ZadigMessage;
+
 /// How often and how patiently to retry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -68,9 +70,9 @@ pub fn is_retryable(status: StatusCode, body: &[u8]) -> bool {
         && !(status == StatusCode::INTERNAL_SERVER_ERROR && is_zadig_error(body))
 }
 
+/// Zadig's non-HTTPError body (`zadig-openapi.md` §8), read with the same parser as errors.
 fn is_zadig_error(body: &[u8]) -> bool {
-    serde_json::from_slice::<serde_json::Value>(body)
-        .is_ok_and(|value| value.get("code").is_some() && value.get("description").is_some())
+    ZadigMessage::parse(body).is_some_and(|message| message.message.starts_with("Internal Error"))
 }
 
 /// `Retry-After` in seconds, on the statuses where it means "come back later". The HTTP-date
