@@ -52,7 +52,7 @@ async fn the_binary_prints_its_address_and_serves_the_build_api() {
 
 #[cfg(unix)]
 #[tokio::test]
-async fn sigterm_stops_it_with_exit_0_and_the_state_written() {
+async fn sigterm_stops_it_with_exit_0_and_the_state_kept() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
     let (mut emulator, url) = spawn_emulator(&["--state", state.to_str().unwrap()]);

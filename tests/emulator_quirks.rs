@@ -315,12 +315,25 @@ async fn update_stamps_the_caller_and_the_time_in_seconds() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let stamped = detail["update_time"].as_u64().unwrap();
+    let created_at = detail["update_time"].as_u64().unwrap();
     assert!(
-        now.abs_diff(stamped) < 60,
-        "update_time {stamped} is not seconds near {now}"
+        now.abs_diff(created_at) < 60,
+        "update_time {created_at} is not seconds near {now}"
     );
     assert_eq!(detail["update_by"], "admin");
+
+    // A second later, an update stamps the time again (whole seconds, so wait one).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let mut body = custom_body("b", "yaml");
+    body["build_script"] = "make again".into();
+    let update = client.send("PUT", "/openapi/build", Some(&body)).await;
+    assert_eq!(update.status, 200);
+    let updated = client.detail("b", "yaml").await.body;
+    assert!(
+        updated["update_time"].as_u64().unwrap() > created_at,
+        "{updated}"
+    );
+    assert_eq!(updated["update_by"], "admin");
 }
 
 #[tokio::test]

@@ -53,7 +53,8 @@ fn the_directory_can_come_from_the_environment() {
         .arg("validate")
         .env("ZADIG_SYNC_DIR", "tests/data/invalid")
         .assert()
-        .code(1);
+        .code(1)
+        .stdout(predicate::str::contains("tests/data/invalid/"));
 }
 
 #[test]

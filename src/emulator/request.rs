@@ -373,6 +373,8 @@ mod tests {
     fn template_bodies_need_a_non_null_target_services() {
         let base = r#"{"name":"t","project_key":"p","template_name":"java-template""#;
         assert!(TemplateBuildRequest::bind(format!("{base}}}").as_bytes()).is_err());
+        let null = format!(r#"{base},"target_services":null}}"#);
+        assert!(TemplateBuildRequest::bind(null.as_bytes()).is_err());
         let empty =
             TemplateBuildRequest::bind(format!(r#"{base},"target_services":[]}}"#).as_bytes());
         assert_eq!(empty.unwrap().target_services, vec![]);

@@ -58,6 +58,15 @@ fn a_marker_naming_the_same_build_in_another_project_is_foreign() {
     )];
     let plan = make_plan(&desired(vec![]), &live, &PRUNE);
     assert_eq!(plan.steps[0].action, Action::Kept, "{:?}", plan.steps[0]);
+    // Kept because the marker belongs to q/same-name, not merely because it is unmarked.
+    assert!(
+        plan.steps[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("build q/same-name")),
+        "{:?}",
+        plan.steps[0].notes
+    );
 }
 
 #[test]
