@@ -24,6 +24,10 @@ pub struct TargetedFaults {
 }
 
 impl TargetedFaults {
+    pub fn is_empty(&self) -> bool {
+        *self == TargetedFaults::default()
+    }
+
     /// Whether a request touching `build` (a write when `write`, else a detail read) fails.
     pub fn fails(&self, build: Option<&str>, write: bool) -> bool {
         let names = if write {

@@ -97,7 +97,14 @@ pub async fn serve(
     config: EmulatorConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), EmulatorError> {
-    let shared = Arc::new(shared_state(config)?);
+    serve_shared(listener, Arc::new(shared_state(config)?), shutdown).await
+}
+
+async fn serve_shared(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), EmulatorError> {
     let app = axum::Router::new()
         .fallback(router::handle)
         .with_state(Arc::clone(&shared));
@@ -151,16 +158,14 @@ pub async fn start(
         .await
         .map_err(|source| EmulatorError::Bind { addr, source })?;
     let addr = listener.local_addr().map_err(EmulatorError::LocalAddr)?;
-    // Fail here, not in the task, when the state file is unreadable.
-    if let Some(path) = &config.state_path {
-        Store::load(path)?;
-    }
+    // Loaded here, not in the task, so that an unreadable state file fails the start.
+    let shared = Arc::new(shared_state(config)?);
     let (stop, stopped) = oneshot::channel::<()>();
     let shutdown = async move {
         // A dropped handle stops the server too.
         let _ = stopped.await;
     };
-    let task = tokio::spawn(serve(listener, config, shutdown));
+    let task = tokio::spawn(serve_shared(listener, shared, shutdown));
     Ok(RunningEmulator { addr, stop, task })
 }
 

@@ -166,11 +166,12 @@ pub async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Resp
     if let Some(control) = control_route(&shared, &method, &path, bytes).await {
         return control;
     }
-    let touched = touched_build(&method, &path, raw_query.as_deref(), bytes);
-    let aimed = shared
-        .targeted()
-        .fails(touched.as_deref(), method != Method::GET)
-        .then_some(Injected::ServerError(StatusCode::SERVICE_UNAVAILABLE));
+    let targeted = shared.targeted();
+    // Finding the build a request names parses its body: only when a fault is aimed at one.
+    let aimed = (!targeted.is_empty())
+        .then(|| touched_build(&method, &path, raw_query.as_deref(), bytes))
+        .filter(|touched| targeted.fails(touched.as_deref(), method != Method::GET))
+        .map(|_| Injected::ServerError(StatusCode::SERVICE_UNAVAILABLE));
     let injected = match aimed {
         Some(injected) => Some(injected),
         None => shared.faults.before_request().await,
