@@ -104,7 +104,9 @@ impl fmt::Display for MarkerOwner {
     }
 }
 
-fn escape_controls(text: &str) -> String {
+/// Control characters as escapes (`\n` → `\\n`), so that a name from a file or from Zadig
+/// keeps a marker line, or a line on a terminal, whole.
+pub fn escape_controls(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_control() {

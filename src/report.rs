@@ -7,6 +7,7 @@
 
 use std::fmt::Write;
 
+use crate::marker::escape_controls;
 use crate::plan::{Action, FieldChange, Plan, Step};
 
 const SENSITIVE: &str = "(sensitive value changed)";
@@ -158,11 +159,12 @@ impl Painter {
 }
 
 fn write_step_text(out: &mut String, step: &Step, paint: Painter) {
+    // Names come from Zadig too: a control character must not drive the terminal.
     let header = format!(
         "{:>3} {}/{} ({}): {}",
         symbol(step.action),
-        step.project,
-        step.name,
+        escape_controls(&step.project),
+        escape_controls(&step.name),
         step.kind.as_str(),
         verb(step.action),
     );

@@ -155,6 +155,17 @@ fn a_dangling_symlink_is_named() {
 }
 
 #[test]
+fn diagnostics_come_in_file_order_whatever_stage_found_them() {
+    // The walk finds z.yaml's problem before a.yaml is even parsed; the user reads by file.
+    let root = tempfile::tempdir().expect("tempdir");
+    symlink(root.path().join("gone.yaml"), root.path().join("z.yaml")).expect("symlink");
+    fs::write(root.path().join("a.yaml"), "name: [unclosed\n").expect("write");
+    let outcome = load(root.path());
+    let files: Vec<String> = outcome.diagnostics.iter().map(|d| place(d).0).collect();
+    assert_eq!(files, ["a.yaml", "z.yaml"]);
+}
+
+#[test]
 fn symlink_loops_end_with_an_error() {
     let root = tempfile::tempdir().expect("tempdir");
     let sub = root.path().join("sub");

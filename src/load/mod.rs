@@ -82,6 +82,15 @@ pub fn load_dir(
     let read = |path: &Path| files::read_named_file(path, MAX_FILE_BYTES);
     let mut outcome = load_sources(&sources, mode, env, &read);
     diagnostics.append(&mut outcome.diagnostics);
+    // Walk, read and parse problems were collected stage by stage; a user reads them by file.
+    diagnostics.sort_by(|a, b| {
+        let place = |d: &Diagnostic| {
+            d.origin
+                .as_ref()
+                .map(|o| (o.path.clone(), o.line, o.column))
+        };
+        place(a).cmp(&place(b))
+    });
     outcome.diagnostics = diagnostics;
     outcome
 }

@@ -143,6 +143,23 @@ fn no_changes_says_so() {
 }
 
 #[test]
+fn a_build_name_from_zadig_cannot_drive_the_terminal() {
+    // A build made in Zadig's UI, not in the files: its name is printed in a "kept" step.
+    let hostile = minimal_named("yaml", "evil\u{1b}[2Jname");
+    let plan = make_plan(
+        &desired(vec![]),
+        &[project("yaml", vec![live_written(&hostile, 1)])],
+        &PlanOptions {
+            prune: false,
+            max_deletes: 5,
+        },
+    );
+    let text = plan_text(&plan, false);
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    assert!(text.contains("yaml/evil\\u{1b}[2Jname"), "{text}");
+}
+
+#[test]
 fn json_snapshot() {
     let json = plan_json(&every_action_plan());
     assert!(json.starts_with("{\n  \"format_version\": 1,"), "{json}");
