@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use assert_cmd::cargo::cargo_bin;
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
 /// Kills the child if a test fails before it is reaped.
@@ -81,6 +82,30 @@ async fn sigterm_stops_it_with_exit_0_and_the_state_kept() {
             .unwrap()
             .contains("\"yaml\"")
     );
+}
+
+#[test]
+fn a_seed_file_without_a_local_cluster_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("no-local.json");
+    std::fs::write(
+        &seed,
+        r#"{"clusters": [{"id": "c1", "name": "remote", "local": false}]}"#,
+    )
+    .unwrap();
+    assert_cmd::Command::new(cargo_bin("zadig-sync"))
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--token",
+            "t",
+            "--seed",
+        ])
+        .arg(&seed)
+        .assert()
+        .failure()
+        .stderr(contains("no-local.json").and(contains("\"local\": true")));
 }
 
 #[test]

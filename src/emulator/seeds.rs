@@ -136,6 +136,11 @@ pub enum SeedError {
         #[source]
         source: serde_json::Error,
     },
+    #[error(
+        "seed file {path} has no cluster with \"local\": true; Zadig always has one, and builds \
+         without advanced_settings are placed on it"
+    )]
+    NoLocalCluster { path: String },
 }
 
 /// The token of the default seeds' limited user `dev` (see `docs/emulator.md`).
@@ -149,10 +154,15 @@ impl Seeds {
             path: shown.clone(),
             source,
         })?;
-        serde_json::from_slice(&text).map_err(|source| SeedError::Parse {
-            path: shown,
+        let seeds: Seeds = serde_json::from_slice(&text).map_err(|source| SeedError::Parse {
+            path: shown.clone(),
             source,
-        })
+        })?;
+        // Checked now: otherwise creates succeed and every detail answers 500 later.
+        if seeds.local_cluster().is_none() {
+            return Err(SeedError::NoLocalCluster { path: shown });
+        }
+        Ok(seeds)
     }
 
     pub fn image_by_label(&self, label: &str) -> Option<&BasicImage> {
