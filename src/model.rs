@@ -12,7 +12,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::spec::BuildKind;
+use crate::spec::{BuildKind, ServiceRef};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CanonicalBuild {
@@ -75,7 +75,7 @@ pub struct CanonicalCustom {
     pub build_script: String,
     pub repos: BTreeMap<RepoKey, CanonicalRepo>,
     pub parameters: BTreeMap<String, CanonicalParameter>,
-    pub services: BTreeSet<ServiceKey>,
+    pub services: BTreeSet<ServiceRef>,
     pub docker_build: Option<CanonicalDockerBuild>,
     pub advanced: CanonicalAdvanced,
     /// `advanced_settings.outputs`, without the `IMAGE` and `PKG_FILE` Zadig puts in front.
@@ -86,7 +86,7 @@ pub struct CanonicalCustom {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CanonicalTemplate {
     pub template_name: String,
-    pub targets: BTreeMap<ServiceKey, CanonicalTarget>,
+    pub targets: BTreeMap<ServiceRef, CanonicalTarget>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -95,19 +95,6 @@ pub struct CanonicalTarget {
     /// Desired side: the file's inputs. Live side: the template-merged parameters, which hold
     /// only keys the template defines.
     pub inputs: BTreeMap<String, CanonicalParameter>,
-}
-
-/// A service binding, `service_name/service_module` in paths.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ServiceKey {
-    pub service_name: String,
-    pub service_module: String,
-}
-
-impl fmt::Display for ServiceKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.service_name, self.service_module)
-    }
 }
 
 /// A repository's identity, `namespace/name` in paths.

@@ -17,7 +17,7 @@ use crate::marker::{Marker, fingerprint, split_marker};
 use crate::model::{
     CanonicalAdvanced, CanonicalBody, CanonicalBuild, CanonicalCustom, CanonicalDockerBuild,
     CanonicalParameter, CanonicalRepo, CanonicalResourceSpec, CanonicalTarget, CanonicalTemplate,
-    DEFAULT_TIMEOUT, RepoKey, ServiceKey,
+    DEFAULT_TIMEOUT, RepoKey,
 };
 use crate::remote::wire::{
     DetailAdvancedSettings, DetailCacheSetting, DetailDockerBuild, DetailParameter, DetailRepo,
@@ -135,7 +135,10 @@ fn template_from_spec(build: &TemplateBuild) -> CanonicalTemplate {
             .iter()
             .map(|i| (i.key.clone(), parameter(i.kind, &i.value, i.is_credential)))
             .collect();
-        let key = service_key(&target.service_name, &target.service_module);
+        let key = ServiceRef {
+            service_name: target.service_name.clone(),
+            service_module: target.service_module.clone(),
+        };
         let repos = repos_from_spec(&target.repo_info);
         (key, CanonicalTarget { repos, inputs })
     });
@@ -158,10 +161,7 @@ fn template_from_live(detail: &LiveDetail) -> CanonicalTemplate {
                 inputs: parameters_from_live(&response.parameters),
             })
             .unwrap_or_default();
-        (
-            service_key(&service.service_name, &service.service_module),
-            target,
-        )
+        (service.clone(), target)
     });
     CanonicalTemplate {
         template_name: detail.base.template_name.clone(),
@@ -175,17 +175,8 @@ fn installs(list: &[crate::spec::Install]) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn services(list: &[ServiceRef]) -> BTreeSet<ServiceKey> {
-    list.iter()
-        .map(|s| service_key(&s.service_name, &s.service_module))
-        .collect()
-}
-
-fn service_key(name: &str, module: &str) -> ServiceKey {
-    ServiceKey {
-        service_name: name.to_string(),
-        service_module: module.to_string(),
-    }
+fn services(list: &[ServiceRef]) -> BTreeSet<ServiceRef> {
+    list.iter().cloned().collect()
 }
 
 /// The file's repos as Zadig returns them (`repo_namespace` becomes `repo_owner`; the code

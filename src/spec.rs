@@ -153,6 +153,13 @@ pub struct ServiceRef {
     pub service_module: String,
 }
 
+/// `service_name/service_module`, as in plan paths.
+impl std::fmt::Display for ServiceRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.service_name, self.service_module)
+    }
+}
+
 /// One repository of a build. `codehost_name` is the alias of a system-level code host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
