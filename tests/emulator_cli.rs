@@ -84,15 +84,11 @@ async fn sigterm_stops_it_with_exit_0_and_the_state_kept() {
     );
 }
 
-#[test]
-fn a_seed_file_without_a_local_cluster_is_refused_at_start() {
+/// Starts the emulator with a seed file named `file_name` holding `content`; it must refuse.
+fn refused_seed(file_name: &str, content: &str) -> assert_cmd::assert::Assert {
     let dir = tempfile::tempdir().unwrap();
-    let seed = dir.path().join("no-local.json");
-    std::fs::write(
-        &seed,
-        r#"{"clusters": [{"id": "c1", "name": "remote", "local": false}]}"#,
-    )
-    .unwrap();
+    let seed = dir.path().join(file_name);
+    std::fs::write(&seed, content).unwrap();
     assert_cmd::Command::new(cargo_bin("zadig-sync"))
         .args([
             "emulator",
@@ -105,25 +101,17 @@ fn a_seed_file_without_a_local_cluster_is_refused_at_start() {
         .arg(&seed)
         .assert()
         .failure()
+}
+
+#[test]
+fn a_seed_file_without_a_local_cluster_is_refused_at_start() {
+    let content = r#"{"clusters": [{"id": "c1", "name": "remote", "local": false}]}"#;
+    refused_seed("no-local.json", content)
         .stderr(contains("no-local.json").and(contains("\"local\": true")));
 }
 
 #[test]
 fn a_bad_seed_file_is_an_error_naming_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let seed = dir.path().join("my-seeds.json");
-    std::fs::write(&seed, r#"{"images": [{"label": "no id"}]}"#).unwrap();
-    assert_cmd::Command::new(cargo_bin("zadig-sync"))
-        .args([
-            "emulator",
-            "--listen",
-            "127.0.0.1:0",
-            "--token",
-            "t",
-            "--seed",
-        ])
-        .arg(&seed)
-        .assert()
-        .failure()
+    refused_seed("my-seeds.json", r#"{"images": [{"label": "no id"}]}"#)
         .stderr(contains("my-seeds.json"));
 }

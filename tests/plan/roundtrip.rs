@@ -87,14 +87,19 @@ fn template_round_trip_compares_equal_and_notes_the_dropped_input() {
     );
 }
 
+/// The changes from the template fixture's detail to the file made of `body`.
+fn changes_from_template_fixture(body: serde_json::Value) -> Vec<zadig_sync::plan::FieldChange> {
+    diff(
+        &from_spec(&spec_from(body), NONE),
+        &from_live(&template_detail()),
+    )
+}
+
 #[test]
 fn template_input_value_change_is_reported_on_its_path() {
     let mut body = create_body("template");
     body["target_services"][0]["inputs"][0]["value"] = "17".into();
-    let changes = diff(
-        &from_spec(&spec_from(body), NONE),
-        &from_live(&template_detail()),
-    );
+    let changes = changes_from_template_fixture(body);
     let paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
     assert_eq!(
         paths,
@@ -113,10 +118,7 @@ fn template_changes_on_name_service_and_repo() {
         .as_array_mut()
         .expect("list")
         .push(serde_json::json!({"service_name": "orders", "service_module": "orders"}));
-    let changes = diff(
-        &from_spec(&spec_from(body), NONE),
-        &from_live(&template_detail()),
-    );
+    let changes = changes_from_template_fixture(body);
     let paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
     assert_eq!(
         paths,
