@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark: how long plan and apply take, and how much memory they use, for N builds against
-# the bundled emulator with a fixed latency per request (design §6: a cold plan of N builds
+# the bundled emulator with a fixed latency per request (docs/architecture.md §6: a cold plan of N builds
 # should cost about RTT × (1 + N / concurrency)).
 #
 #   scripts/bench-plan.sh [BUILDS] [LATENCY_MS] [CONCURRENCY]      (defaults: 500 20 16)

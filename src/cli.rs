@@ -6,9 +6,11 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
+use crate::emulator::Edition;
 use crate::remote::ClientConfig;
+use crate::report::Format;
 
 /// Keep Zadig builds equal to YAML files in git: validate, plan, apply.
 #[derive(Debug, Parser)]
@@ -59,20 +61,13 @@ pub struct DirArgs {
     pub dir: PathBuf,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Text,
-    Json,
-    Markdown,
-}
-
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     #[command(flatten)]
     pub dir: DirArgs,
     /// How to print diagnostics (markdown prints as text).
     #[arg(long, value_enum, default_value = "text")]
-    pub output: OutputFormat,
+    pub output: Format,
 }
 
 /// How to reach Zadig. The token is never a flag value: it would show in `ps`.
@@ -139,7 +134,7 @@ pub struct PlanArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
-    pub output: OutputFormat,
+    pub output: Format,
 }
 
 #[derive(Debug, Args)]
@@ -159,15 +154,7 @@ pub struct ApplyArgs {
     #[arg(long, conflicts_with_all = ["prune", "max_deletes", "projects"])]
     pub plan: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
-    pub output: OutputFormat,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Edition {
-    /// Open-source Zadig: template routes answer 7050 (no licence).
-    Oss,
-    /// ZadigX with a licence: template routes work.
-    Enterprise,
+    pub output: Format,
 }
 
 #[derive(Debug, Args)]

@@ -1,30 +1,41 @@
 //! zadig-sync: keep the builds of a Zadig server equal to YAML files in git.
 //!
-//! A pipeline of stages, each one module:
-//! `load` (files → desired set, with every diagnostic) → `fetch` via `remote` (the only HTTP)
-//! → `normalize` → `diff` → `planner` → `apply` → `report`. The stages from `normalize` to
-//! `planner` are pure. `emulator` serves Zadig's build API on loopback for tests and trying.
+//! The whole program is one pipeline; each stage is a folder, and only the stages marked I/O
+//! touch files or the network:
+//!
+//! ```text
+//!                 ┌──────────┐  DesiredSet
+//!  builds.d/ ───▶ │  load/   │ ─────────────┐          (every Diagnostic, at file:line:col)
+//!                 └──────────┘              ▼
+//!                                    ┌────────────┐   Plan    ┌──────────┐  ApplyReport
+//!                                    │ reconcile/ │ ────────▶ │  apply/  │ ─────────────┐
+//!                                    │  (pure)    │           └──────────┘              │
+//!                 ┌──────────┐       └────────────┘                 │ writes            ▼
+//!  Zadig API ───▶ │ remote/  │ ─────────────┘ LiveProject           ▼            ┌──────────┐
+//!                 └──────────┘ ◀────────────────────────────── remote/           │ report/  │ ─▶ stdout
+//!                                                                                │  (pure)  │
+//!                                                                                └──────────┘
+//! ```
+//!
+//! | module | owns | I/O |
+//! |---|---|---|
+//! | [`cli`] | the command line as clap structs; its doc comments are `--help` | no |
+//! | [`commands`] | one file per subcommand; settings (flags > env > defaults), printing, exit codes; the only `anyhow` | yes |
+//! | [`load`] | the directory walk, YAML with positions, `${env:}`/`${file:}`, the rules: files → `DesiredSet` or every `Diagnostic` | reads files |
+//! | [`reconcile`] | the file format and Zadig's wire shapes as types, the canonical model, normalise, the marker and fingerprint, the field diff, the plan | **no** (checked by CI) |
+//! | [`remote`] | the typed client for Zadig's build routes: auth, retry, limits, paging, errors; fetching the live state | HTTP |
+//! | [`apply`] | executing a plan: stale checks, writes, read-back, one outcome per step | HTTP via `remote` |
+//! | [`report`] | plans, outcomes and diagnostics as text, JSON and Markdown | **no** (checked by CI) |
+//! | [`emulator`] | Zadig's build API on loopback, with its quirks, for tests and trying | yes |
+//!
+//! docs/architecture.md tells the same story at more length, with the safety rules; docs/zadig-api.md
+//! records what Zadig's build API really does, which `reconcile` and `remote` rely on.
 
 pub mod apply;
 pub mod cli;
 pub mod commands;
-pub mod desired;
-pub mod diagnostic;
-pub mod diff;
 pub mod emulator;
-pub mod fetch;
-pub mod files;
-pub mod live;
 pub mod load;
-pub mod marker;
-pub mod model;
-pub mod normalize;
-pub mod outcome;
-pub mod plan;
-pub mod planner;
-pub mod redact;
+pub mod reconcile;
 pub mod remote;
 pub mod report;
-pub mod spec;
-pub mod tasks;
-pub mod unobservable;

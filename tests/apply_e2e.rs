@@ -1,5 +1,5 @@
 //! End to end: the real `zadig-sync` binary applying build files to the real emulator, and
-//! the safety rules of design §5, each proven against what the emulator then holds.
+//! the safety rules of docs/architecture.md §5, each proven against what the emulator then holds.
 
 mod support;
 

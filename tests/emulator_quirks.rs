@@ -1,4 +1,4 @@
-//! The build-route quirks of `zadig-openapi.md` that the fixtures do not pin alone:
+//! The build-route quirks of `docs/zadig-api.md` that the fixtures do not pin alone:
 //! full-replace PUT, the `********` rule, `PUT ?source=template`, template conversion,
 //! paging, idempotent delete, check order, key matching and name trimming.
 

@@ -1,5 +1,5 @@
 //! Tests of the Zadig client (`zadig_sync::remote`) against loopback mock servers that answer
-//! what `zadig-openapi.md` and `tests/fixtures/zadig/` say Zadig answers. One test binary; the
+//! what `docs/zadig-api.md` and `tests/fixtures/zadig/` say Zadig answers. One test binary; the
 //! cases live in `tests/remote/`.
 
 #[path = "remote/config.rs"]

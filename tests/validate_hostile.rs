@@ -6,8 +6,8 @@ use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::Command;
 
-use zadig_sync::diagnostic::Diagnostic;
-use zadig_sync::files::MAX_FILE_BYTES;
+use zadig_sync::load::diagnostic::Diagnostic;
+use zadig_sync::load::files::MAX_FILE_BYTES;
 use zadig_sync::load::{LoadOutcome, ReferenceMode, load_dir};
 
 const VALID: &str =

@@ -16,10 +16,10 @@ use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use zadig_sync::diagnostic::render_text;
-use zadig_sync::files::FileError;
+use zadig_sync::load::files::FileError;
 use zadig_sync::load::{LoadOutcome, ReferenceMode, Source, load_sources};
-use zadig_sync::spec::BuildSpec;
+use zadig_sync::reconcile::spec::BuildSpec;
+use zadig_sync::report::diagnostic::render_text;
 
 /// Loads `files` (path, text); the same files serve `${file:…}` and `build_script_file`.
 fn load_with(files: &[(&str, &str)], mode: ReferenceMode, env: &[(&str, &str)]) -> LoadOutcome {

@@ -3,13 +3,15 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use super::Exit;
-use super::connect::connect;
-use super::pipeline::{load_for_server, plan_against_server, print_plan};
 use super::saved_plan::SavedPlan;
+use super::settings::connect;
+use super::settings::{load_for_server, plan_against_server, print_plan};
 use crate::apply::execute;
-use crate::cli::{ApplyArgs, OutputFormat};
-use crate::outcome::{ApplyReport, apply_json, outcomes_markdown, outcomes_text};
-use crate::plan::Plan;
+use crate::apply::outcome::ApplyReport;
+use crate::cli::ApplyArgs;
+use crate::reconcile::plan::Plan;
+use crate::report::Format;
+use crate::report::{self, Document};
 
 pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
     let Some(desired) = load_for_server(&args.dir.dir, args.output) else {
@@ -32,7 +34,7 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
         }
     };
     let ask = plan.has_changes() && !args.yes && std::io::stdin().is_terminal();
-    if args.output != OutputFormat::Json {
+    if args.output != Format::Json {
         print_plan(&plan, args.output);
     } else if ask {
         // stdout is for the JSON document; the person asked to confirm still sees the plan.
@@ -63,10 +65,9 @@ fn confirmed() -> anyhow::Result<bool> {
     Ok(answer.trim() == "yes")
 }
 
-fn print_report(plan: &Plan, report: &ApplyReport, output: OutputFormat) {
-    match output {
-        OutputFormat::Json => println!("{}", apply_json(plan, report)),
-        OutputFormat::Text => print!("{}", outcomes_text(report)),
-        OutputFormat::Markdown => print!("{}", outcomes_markdown(report)),
-    }
+fn print_report(plan: &Plan, outcomes: &ApplyReport, output: Format) {
+    print!(
+        "{}",
+        report::render(Document::Apply(plan, outcomes), output, false)
+    );
 }

@@ -2,12 +2,11 @@
 //! decided here and nowhere else.
 
 mod apply;
-mod connect;
 mod emulator;
-mod pipeline;
 mod plan;
 mod saved_plan;
 mod schema;
+mod settings;
 mod validate;
 
 use std::process::ExitCode;

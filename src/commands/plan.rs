@@ -1,8 +1,8 @@
 //! `zadig-sync plan`: load, read Zadig, print what would change; optionally save the plan.
 
 use super::Exit;
-use super::pipeline::{load_for_server, plan_against_server, print_plan};
 use super::saved_plan::SavedPlan;
+use super::settings::{load_for_server, plan_against_server, print_plan};
 use crate::cli::PlanArgs;
 
 pub async fn run(args: PlanArgs) -> anyhow::Result<Exit> {

@@ -7,9 +7,9 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
-use crate::desired::DesiredSet;
-use crate::marker::fingerprint;
-use crate::plan::{PLAN_FORMAT_VERSION, Plan};
+use crate::reconcile::desired::DesiredSet;
+use crate::reconcile::marker::fingerprint;
+use crate::reconcile::plan::{PLAN_FORMAT_VERSION, Plan};
 
 /// The file `plan --out` writes. `plan` is the same document `plan --output json` prints.
 #[derive(Debug, Deserialize)]
@@ -26,7 +26,7 @@ impl SavedPlan {
             "server": server,
             "plan": plan,
         }))?;
-        crate::files::write_atomically(path, json.as_bytes())
+        crate::load::files::write_atomically(path, json.as_bytes())
             .with_context(|| format!("saving the plan to {}", path.display()))
     }
 

@@ -3,17 +3,18 @@
 //! Reads the files and the process environment.
 
 use super::Exit;
-use super::pipeline::print_diagnostics;
-use crate::cli::{OutputFormat, ValidateArgs};
-use crate::desired::DesiredSet;
-use crate::diagnostic::Severity;
+use super::settings::print_diagnostics;
+use crate::cli::ValidateArgs;
+use crate::load::diagnostic::Severity;
 use crate::load::{LoadOutcome, ReferenceMode, load_dir};
+use crate::reconcile::desired::DesiredSet;
+use crate::report::Format;
 
 pub async fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
     let env = |name: &str| std::env::var(name).ok();
     let outcome = load_dir(&args.dir.dir, ReferenceMode::Offline, &env);
     print_diagnostics(&outcome.diagnostics, args.output);
-    if args.output != OutputFormat::Json {
+    if args.output != Format::Json {
         println!("{}", summary(&outcome));
     }
     Ok(if outcome.has_errors() {

@@ -1,6 +1,6 @@
 //! Who is calling and what they may do: the gateway's token check (`Authorization:
 //! <word> <token>` with exactly two space-separated parts, or `?token=`, which wins) and
-//! the handlers' per-project permission rules of `zadig-openapi.md` §1. No I/O.
+//! the handlers' per-project permission rules of `docs/zadig-api.md` §1. No I/O.
 
 use super::seeds::{SeedUser, Seeds};
 

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use axum::http::StatusCode;
 use tokio::sync::Mutex;
 
+use super::Edition;
 use super::access::{BUILD_CREATE, BUILD_DELETE, BUILD_VIEW, Caller, ENV_EDIT_CONFIG};
 use super::convert::{self, LookupError};
 use super::model::BuildDoc;
@@ -18,7 +19,6 @@ use super::router::Query;
 use super::seeds::Seeds;
 use super::store::Store;
 use super::template;
-use crate::cli::Edition;
 
 /// The emulated Zadig: seeds, edition and the build store behind one lock.
 #[derive(Debug)]

@@ -1,4 +1,4 @@
-//! Zadig's build API on loopback, with its quirks (`zadig-openapi.md` §11), for tests,
+//! Zadig's build API on loopback, with its quirks (`docs/zadig-api.md` §11), for tests,
 //! benchmarks and first-time users. Keeps its own store and wire types: it models Zadig,
 //! never the client's reading of Zadig (it imports nothing from `spec`, `remote` or the
 //! normalisation). Does network and file I/O: [`serve`] owns a listener and the state file.
@@ -29,7 +29,23 @@ use tokio::net::TcpListener;
 use tokio::sync::{Mutex, oneshot};
 use tokio::task::JoinHandle;
 
-pub use crate::cli::Edition;
+/// Which Zadig the emulator plays: the template routes need a licence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Edition {
+    /// Open-source Zadig: template routes answer 7050 (no licence).
+    Oss,
+    /// ZadigX with a licence: template routes work.
+    Enterprise,
+}
+
+impl Edition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Edition::Oss => "oss",
+            Edition::Enterprise => "enterprise",
+        }
+    }
+}
 pub use seeds::{LIMITED_TOKEN, Seeds};
 use store::StateError;
 

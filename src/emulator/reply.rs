@@ -1,5 +1,5 @@
 //! Every answer the emulator gives, as one value, and how it goes on the wire: the JSON
-//! envelopes of `zadig-openapi.md` §8, the empty-bodied 400/401/403, gin's plain-text
+//! envelopes of `docs/zadig-api.md` §8, the empty-bodied 400/401/403, gin's plain-text
 //! 404/405 and trailing-slash redirects, and the injected faults. No I/O.
 
 use axum::http::{HeaderValue, StatusCode, header};

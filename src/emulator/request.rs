@@ -1,4 +1,4 @@
-//! The emulator's own request types for the build routes, written from `zadig-openapi.md`
+//! The emulator's own request types for the build routes, written from `docs/zadig-api.md`
 //! §2 (Go's `OpenAPIBuildCreationReq` and `OpenAPIBuildCreationFromTemplateReq`), and their
 //! binding: wrong types and missing top-level required strings fail as gin's `BindJSON`
 //! does; `required` inside slices is not enforced, as in Zadig. No I/O.

@@ -149,7 +149,7 @@ impl Store {
         let bytes = serde_json::to_vec_pretty(&state)
             .map_err(|error| write_error(std::io::Error::other(error)))?;
         let target = path.to_owned();
-        tokio::task::spawn_blocking(move || crate::files::write_atomically(&target, &bytes))
+        tokio::task::spawn_blocking(move || crate::load::files::write_atomically(&target, &bytes))
             .await
             .map_err(|error| write_error(std::io::Error::other(error)))?
             .map_err(write_error)

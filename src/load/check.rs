@@ -216,7 +216,7 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// Where Zadig's docs mislead, say so: the code takes other shapes (`zadig-openapi.md` §2.3).
+/// Where Zadig's docs mislead, say so: the code takes other shapes (`docs/zadig-api.md` §2.3).
 fn shape_hint(field: &str, node: &Node) -> Option<&'static str> {
     match (field, &node.value) {
         ("docker_build_step" | "advanced_settings", Value::Seq(_)) => {

@@ -9,7 +9,7 @@ use crate::load::refs::{Resolver, forbidden_path, resolve_tree};
 use crate::load::rules::{check_document, check_masked_values};
 use crate::load::schema::{BUILD_SCRIPT_FILE, CUSTOM_DEFINITION, TEMPLATE_DEFINITION};
 use crate::load::yaml::{Node, Pos, Value};
-use crate::spec::{BuildKind, BuildSpec, CustomBuild, TemplateBuild};
+use crate::reconcile::spec::{BuildKind, BuildSpec, CustomBuild, TemplateBuild};
 
 /// What one document gave.
 #[derive(Debug)]

@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use crate::desired::Origin;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::load::diagnostic::{Diagnostic, Severity};
 use crate::load::yaml::Pos;
+use crate::reconcile::desired::Origin;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {

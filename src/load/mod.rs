@@ -6,20 +6,23 @@
 //! the rules across files (build names are global in Zadig).
 
 pub mod check;
+pub mod diagnostic;
 pub mod document;
+pub mod files;
 pub mod finding;
 pub mod refs;
 pub mod rules;
 pub mod schema;
+mod system_paths;
 pub mod yaml;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::desired::{DesiredBuild, DesiredSet, Origin};
-use crate::diagnostic::Diagnostic;
-use crate::files::{self, FileError, MAX_FILE_BYTES};
+use crate::load::diagnostic::Diagnostic;
+use crate::reconcile::desired::{DesiredBuild, DesiredSet, Origin};
 use document::{LoadedDocument, load_document};
+use files::{FileError, MAX_FILE_BYTES};
 use finding::{Finding, origin};
 use refs::Resolver;
 use yaml::Pos;

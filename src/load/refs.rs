@@ -16,12 +16,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::files::FileError;
 use crate::load::ReferenceMode;
+use crate::load::files::FileError;
 use crate::load::finding::Finding;
 use crate::load::rules::{CredentialValue, credential_values};
 use crate::load::yaml::{Node, Pos, Scalar, Value};
-use crate::spec::BuildKind;
+use crate::reconcile::spec::BuildKind;
 
 /// What substitution needs from outside.
 pub struct Resolver<'a> {

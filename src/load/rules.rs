@@ -11,7 +11,7 @@ use crate::load::finding::Finding;
 use crate::load::refs::has_reference;
 use crate::load::schema::BUILD_SCRIPT_FILE;
 use crate::load::yaml::{Node, Pos, Value};
-use crate::spec::BuildKind;
+use crate::reconcile::spec::BuildKind;
 
 /// Every rule of this module over one document.
 pub fn check_document(doc: &Node, kind: BuildKind, findings: &mut Vec<Finding>) {
@@ -115,7 +115,7 @@ pub fn check_masked_values(doc: &Node, kind: BuildKind, findings: &mut Vec<Findi
     match kind {
         BuildKind::Custom => {
             // On update `EnsureSecretEnvs` swaps a masked `default_value` (of any parameter)
-            // for the stored one (`zadig-openapi.md` §4): the file's value never arrives.
+            // for the stored one (`docs/zadig-api.md` §4): the file's value never arrives.
             let why = "on update Zadig reads it as \"keep the stored value\" (for every \
                 parameter, not only credentials), so the build would never match this file and \
                 every apply would write it again";
@@ -153,7 +153,7 @@ fn check_masked(item: &Node, value_field: &str, why: &str, findings: &mut Vec<Fi
 }
 
 /// Zadig trims spaces on create but not on lookup, and a `/` makes the detail route
-/// unreachable (`zadig-openapi.md` §10.16): either would leave a build the tool cannot manage.
+/// unreachable (`docs/zadig-api.md` §10.16): either would leave a build the tool cannot manage.
 /// `name` and `project_key` decide what is created, converted and deleted, and every rule on
 /// them (unique names, no `/`) reads the file as written: they must not come from a reference.
 fn check_identity_is_literal(doc: &Node, findings: &mut Vec<Finding>) {

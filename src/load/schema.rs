@@ -7,7 +7,7 @@
 use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
-use crate::spec::{CustomBuild, TemplateBuild};
+use crate::reconcile::spec::{CustomBuild, TemplateBuild};
 
 /// Definition names of the two document kinds in the schema's `definitions`.
 pub const CUSTOM_DEFINITION: &str = "CustomBuild";

@@ -13,7 +13,6 @@ use std::time::Duration;
 use url::{Host, Url};
 
 use super::retry::RetryPolicy;
-use crate::cli::ServerArgs;
 
 /// The Zadig API token. Never printed: `Debug` and `Display` show `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -197,19 +196,6 @@ impl ClientConfig {
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             retry: RetryPolicy::default(),
-        }
-    }
-
-    /// The configuration the server flags describe; `base_url` is `--url`/`ZADIG_URL`
-    /// (the caller decides what to do when it is absent, e.g. with `--emulator`).
-    pub fn from_server_args(args: &ServerArgs, base_url: String, token: Token) -> Self {
-        ClientConfig {
-            ca_file: args.ca_file.clone(),
-            insecure_http: args.insecure_http,
-            rate_limit: args.rate_limit,
-            concurrency: args.concurrency,
-            request_timeout: args.request_timeout,
-            ..ClientConfig::new(base_url, token)
         }
     }
 }

@@ -1,6 +1,6 @@
 //! What went wrong talking to Zadig, in words a user can act on. Zadig answers 400/401/403
 //! often with an empty body, and business errors as `{type, message, code, description,
-//! extra}` with Chinese messages (`zadig-openapi.md` §8); this module turns each known answer
+//! extra}` with Chinese messages (`docs/zadig-api.md` §8); this module turns each known answer
 //! into its own variant with an explanation, and keeps method, path, status and Zadig's own
 //! text in every one. Pure: classifies answers already received.
 

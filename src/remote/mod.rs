@@ -1,6 +1,6 @@
 //! The typed client for Zadig's build routes: the only module that talks HTTP to Zadig.
 //!
-//! `ZadigClient` offers the six routes of `zadig-openapi.md` (list with paging, detail, detail
+//! `ZadigClient` offers the six routes of `docs/zadig-api.md` (list with paging, detail, detail
 //! per target service, create, update, delete) and hides Zadig's quirks behind them: template
 //! builds are updated through `PUT /openapi/build/{name}/template`, never the buggy
 //! `PUT ?source=template`; a list that disagrees with its `total` is an error; a create that was
@@ -8,10 +8,11 @@
 
 pub mod config;
 pub mod error;
+pub mod fetch;
 pub mod paging;
 pub mod retry;
+pub mod tasks;
 mod transport;
-pub mod wire;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -25,7 +26,8 @@ pub use error::{Call, RemoteError, Subject, ZadigMessage, ZadigText};
 pub use paging::BuildListing;
 pub use retry::RetryPolicy;
 
-use crate::spec::{BuildSpec, ServiceRef};
+use crate::reconcile::spec::{BuildSpec, ServiceRef};
+use crate::reconcile::wire;
 use paging::{Next, PageCollector};
 use transport::{Answer, Outgoing, Transport};
 

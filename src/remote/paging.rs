@@ -1,13 +1,13 @@
 //! Collecting the pages of `GET /openapi/build` into one listing, and refusing a listing that
 //! cannot be trusted: Zadig's pages come in Mongo's natural order with no sort, so builds
-//! written between two page reads can shift, repeat or vanish (`zadig-openapi.md` §6). A
+//! written between two page reads can shift, repeat or vanish (`docs/zadig-api.md` §6). A
 //! caller that deletes what is not listed must never act on such a list. Pure: pages in,
 //! verdict out.
 
 use std::collections::HashSet;
 
 use super::error::RemoteError;
-use super::wire::{ListResponse, ListedBuild};
+use crate::reconcile::wire::{ListResponse, ListedBuild};
 
 /// All builds of one project, as listed; `builds.len() == total` always holds.
 #[derive(Debug, Clone, PartialEq)]

@@ -70,7 +70,7 @@ pub fn is_retryable(status: StatusCode, body: &[u8]) -> bool {
         && !(status == StatusCode::INTERNAL_SERVER_ERROR && is_zadig_error(body))
 }
 
-/// Zadig's non-HTTPError body (`zadig-openapi.md` §8), read with the same parser as errors.
+/// Zadig's non-HTTPError body (`docs/zadig-api.md` §8), read with the same parser as errors.
 fn is_zadig_error(body: &[u8]) -> bool {
     ZadigMessage::parse(body).is_some_and(|message| message.message.starts_with("Internal Error"))
 }

@@ -1,12 +1,12 @@
-//! One case per field of the mapping table (`zadig-openapi.md` §3): change only that field of
+//! One case per field of the mapping table (`docs/zadig-api.md` §3): change only that field of
 //! full.json's create body, compare with what Zadig holds after the original was written, and
 //! expect exactly the change on that field's path. Fields Zadig does not return must show as
 //! exactly the fingerprint change.
 
 use serde_json::{Value, json};
-use zadig_sync::diff::{UNOBSERVABLE_PATH, diff};
-use zadig_sync::marker::fingerprint;
-use zadig_sync::normalize::{from_live, from_spec};
+use zadig_sync::reconcile::diff::{UNOBSERVABLE_PATH, diff};
+use zadig_sync::reconcile::marker::fingerprint;
+use zadig_sync::reconcile::normalize::{from_live, from_spec};
 
 use crate::fixtures::{NONE, create_body, spec, spec_from, written_detail};
 

@@ -3,11 +3,11 @@
 use std::path::PathBuf;
 
 use serde_json::Value;
-use zadig_sync::desired::{DesiredBuild, DesiredSet, Origin};
-use zadig_sync::live::{LiveBuild, LiveDetail, LiveProject};
-use zadig_sync::marker::request_body;
-use zadig_sync::remote::wire::DetailResponse;
-use zadig_sync::spec::{BuildSpec, ServiceRef};
+use zadig_sync::reconcile::desired::{DesiredBuild, DesiredSet, Origin};
+use zadig_sync::reconcile::live::{LiveBuild, LiveDetail, LiveProject};
+use zadig_sync::reconcile::marker::request_body;
+use zadig_sync::reconcile::spec::{BuildSpec, ServiceRef};
+use zadig_sync::reconcile::wire::DetailResponse;
 
 /// No `${env:…}` values: the secrets of a desired set without references.
 pub const NONE: &[String] = &[];

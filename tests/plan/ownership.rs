@@ -1,10 +1,10 @@
 //! Ownership is tied to the build the marker names: a script copied from a managed build into a
 //! hand-made one does not make the hand-made build ours.
 
-use zadig_sync::live::LiveBuild;
-use zadig_sync::plan::Action;
-use zadig_sync::planner::{PlanOptions, make_plan};
-use zadig_sync::spec::BuildSpec;
+use zadig_sync::reconcile::live::LiveBuild;
+use zadig_sync::reconcile::plan::Action;
+use zadig_sync::reconcile::plan::make::{PlanOptions, make_plan};
+use zadig_sync::reconcile::spec::BuildSpec;
 
 use crate::fixtures::{desired, live_written, minimal_named, project};
 

@@ -1,10 +1,10 @@
-//! `make_plan`: the actions, and the safety rules of design §5.
+//! `make_plan`: the actions, and the safety rules of docs/architecture.md §5.
 
-use zadig_sync::live::{LiveBuild, LiveProject};
-use zadig_sync::marker::fingerprint;
-use zadig_sync::plan::{Action, Plan};
-use zadig_sync::planner::{PlanOptions, make_plan, managed_projects};
-use zadig_sync::spec::BuildKind;
+use zadig_sync::reconcile::live::{LiveBuild, LiveProject};
+use zadig_sync::reconcile::marker::fingerprint;
+use zadig_sync::reconcile::plan::make::{PlanOptions, make_plan, managed_projects};
+use zadig_sync::reconcile::plan::{Action, Plan};
+use zadig_sync::reconcile::spec::BuildKind;
 
 use crate::fixtures::{
     NONE, desired, live_unmarked, live_written, minimal_named, project, spec, template_detail,

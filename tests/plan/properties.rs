@@ -8,13 +8,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use zadig_sync::diff::diff;
 use zadig_sync::emulator::{self, EmulatorConfig};
-use zadig_sync::fetch::read_build;
-use zadig_sync::marker::{fingerprint, request_body, split_marker};
-use zadig_sync::normalize::{from_live, from_spec};
+use zadig_sync::reconcile::diff::diff;
+use zadig_sync::reconcile::marker::{fingerprint, request_body, split_marker};
+use zadig_sync::reconcile::normalize::{from_live, from_spec};
+use zadig_sync::reconcile::spec::BuildSpec;
+use zadig_sync::remote::fetch::read_build;
 use zadig_sync::remote::{ClientConfig, Token, ZadigClient};
-use zadig_sync::spec::BuildSpec;
 
 use crate::fixtures::{NONE, create_body, spec_from};
 use crate::generated::custom_body;

@@ -1,12 +1,12 @@
 //! Snapshots of the three outputs for plans holding every action, and the promise that a
 //! credential's value never appears in any of them.
 
-use zadig_sync::live::{LiveBuild, LiveProject};
-use zadig_sync::marker::request_body;
-use zadig_sync::plan::{Action, Plan};
-use zadig_sync::planner::{PlanOptions, make_plan};
+use zadig_sync::reconcile::live::{LiveBuild, LiveProject};
+use zadig_sync::reconcile::marker::request_body;
+use zadig_sync::reconcile::plan::make::{PlanOptions, make_plan};
+use zadig_sync::reconcile::plan::{Action, Plan};
+use zadig_sync::reconcile::spec::BuildSpec;
 use zadig_sync::report::{plan_json, plan_markdown, plan_text};
-use zadig_sync::spec::BuildSpec;
 
 use crate::fixtures::{
     NONE, create_body, desired, live_unmarked, live_written, minimal_named, project, spec,
@@ -228,7 +228,7 @@ fn an_unchanged_build_with_a_note_is_shown() {
 
 #[test]
 fn debug_of_a_canonical_build_redacts_credentials() {
-    let canonical = zadig_sync::normalize::from_spec(&full_with_secrets(), NONE);
+    let canonical = zadig_sync::reconcile::normalize::from_spec(&full_with_secrets(), NONE);
     let debug = format!("{canonical:?}");
     assert!(!debug.contains("s3cr3t"), "{debug}");
     assert!(debug.contains("(sensitive)"));

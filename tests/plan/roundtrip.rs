@@ -1,10 +1,10 @@
 //! A build created from a file and read back compares equal to that file; an edit made in
 //! Zadig's UI shows as a change back to the file's value.
 
-use zadig_sync::diff::{UNOBSERVABLE_PATH, compare, diff};
-use zadig_sync::marker::fingerprint;
-use zadig_sync::normalize::{from_live, from_spec};
-use zadig_sync::redact::Redactor;
+use zadig_sync::reconcile::diff::{UNOBSERVABLE_PATH, compare, diff};
+use zadig_sync::reconcile::marker::fingerprint;
+use zadig_sync::reconcile::normalize::{from_live, from_spec};
+use zadig_sync::reconcile::redact::Redactor;
 
 use crate::fixtures::{
     NONE, create_body, custom_detail, spec, spec_from, template_detail, written_detail,
@@ -88,7 +88,9 @@ fn template_round_trip_compares_equal_and_notes_the_dropped_input() {
 }
 
 /// The changes from the template fixture's detail to the file made of `body`.
-fn changes_from_template_fixture(body: serde_json::Value) -> Vec<zadig_sync::plan::FieldChange> {
+fn changes_from_template_fixture(
+    body: serde_json::Value,
+) -> Vec<zadig_sync::reconcile::plan::FieldChange> {
     diff(
         &from_spec(&spec_from(body), NONE),
         &from_live(&template_detail()),

@@ -1,12 +1,12 @@
 //! Values that `${env:…}` references resolved to may be secrets wherever they sit: the plan
 //! shows them as `(sensitive)`, and a change hidden by that still shows as a change.
 
-use zadig_sync::desired::DesiredSet;
-use zadig_sync::live::LiveBuild;
-use zadig_sync::plan::{Action, Plan, Step};
-use zadig_sync::planner::{PlanOptions, make_plan};
+use zadig_sync::reconcile::desired::DesiredSet;
+use zadig_sync::reconcile::live::LiveBuild;
+use zadig_sync::reconcile::plan::make::{PlanOptions, make_plan};
+use zadig_sync::reconcile::plan::{Action, Plan, Step};
+use zadig_sync::reconcile::spec::BuildSpec;
 use zadig_sync::report::{plan_json, plan_markdown, plan_text};
-use zadig_sync::spec::BuildSpec;
 
 use crate::fixtures::{create_body, desired, project, spec_from, written_detail};
 

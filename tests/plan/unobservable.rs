@@ -2,11 +2,11 @@
 //! values behind an update whose only change is the fingerprint. Secrets stay hidden in both.
 
 use serde_json::{Value, json};
-use zadig_sync::desired::DesiredSet;
-use zadig_sync::diff::UNOBSERVABLE_PATH;
-use zadig_sync::live::LiveBuild;
-use zadig_sync::plan::{Action, Plan, Step};
-use zadig_sync::planner::{PlanOptions, make_plan};
+use zadig_sync::reconcile::desired::DesiredSet;
+use zadig_sync::reconcile::diff::UNOBSERVABLE_PATH;
+use zadig_sync::reconcile::live::LiveBuild;
+use zadig_sync::reconcile::plan::make::{PlanOptions, make_plan};
+use zadig_sync::reconcile::plan::{Action, Plan, Step};
 use zadig_sync::report::plan_text;
 
 use crate::fixtures::{

@@ -3,8 +3,8 @@
 //! client's wire types, extra keys like `address` included.
 
 use serde_json::Value;
+use zadig_sync::reconcile::wire::{DetailResponse, ListResponse};
 use zadig_sync::remote::ZadigMessage;
-use zadig_sync::remote::wire::{DetailResponse, ListResponse};
 
 use crate::support::fixture;
 

@@ -6,9 +6,9 @@ use wiremock::matchers::{
     bearer_token, body_json, method, path, query_param, query_param_is_missing,
 };
 use wiremock::{Mock, MockServer, ResponseTemplate};
-use zadig_sync::remote::wire::DetailResponse;
+use zadig_sync::reconcile::spec::{BuildSpec, ServiceRef};
+use zadig_sync::reconcile::wire::DetailResponse;
 use zadig_sync::remote::{LIST_PAGE_SIZE, RemoteError};
-use zadig_sync::spec::{BuildSpec, ServiceRef};
 
 use crate::support::{TOKEN, answer_always, client, custom_spec, fixture, success, template_spec};
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::Value;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
+use zadig_sync::reconcile::spec::BuildSpec;
 use zadig_sync::remote::{ClientConfig, RetryPolicy, Token, ZadigClient, resolve_token};
-use zadig_sync::spec::BuildSpec;
 
 /// Looks like a Zadig API token (a JWT) so that a leak would be easy to spot.
 pub const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2Vu.S1GnAtUr3-n0t-t0-b3-l0gg3d";

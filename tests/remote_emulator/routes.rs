@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
+use zadig_sync::reconcile::spec::BuildSpec;
 use zadig_sync::remote::LIST_PAGE_SIZE;
-use zadig_sync::spec::BuildSpec;
 
 use crate::support::{answered, billing, custom, full_spec, spec, started, template_body};
 

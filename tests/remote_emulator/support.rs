@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 use zadig_sync::emulator::{EmulatorConfig, RunningEmulator};
+use zadig_sync::reconcile::spec::{BuildSpec, ServiceRef};
 use zadig_sync::remote::{ClientConfig, RetryPolicy, Token, ZadigClient};
-use zadig_sync::spec::{BuildSpec, ServiceRef};
 
 use crate::emulator_support::{self, Client, TOKEN, custom_body, fixture};
 

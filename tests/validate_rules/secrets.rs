@@ -4,8 +4,9 @@
 use std::fs;
 
 use super::{TEMPLATE_TOP, VALID, diagnose, load_with};
-use zadig_sync::diagnostic::{Severity, render_text};
+use zadig_sync::load::diagnostic::Severity;
 use zadig_sync::load::{ReferenceMode, load_dir};
+use zadig_sync::report::diagnostic::render_text;
 
 #[test]
 fn a_masked_default_value_is_an_error_that_explains_zadigs_rule() {

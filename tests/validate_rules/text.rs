@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 use super::{VALID, load_with};
 use zadig_sync::load::ReferenceMode;
 use zadig_sync::load::schema::file_schema;
-use zadig_sync::spec::BuildSpec;
+use zadig_sync::reconcile::spec::BuildSpec;
 
 fn with_install_version(version: &str) -> String {
     format!("{VALID}installs:\n  - name: go\n    version: {version}\n")

@@ -1,4 +1,4 @@
-//! The fields Zadig stores but never returns (`zadig-openapi.md` §3 and §10 item 12:
+//! The fields Zadig stores but never returns (`docs/zadig-api.md` §3 and §10 item 12:
 //! `infrastructure`, `script_type`, a repo's code host name, commit and PRs, a custom build's
 //! parameter descriptions and choices, `storages`, `privileged_mode`, custom annotations and
 //! labels), listed as the build file sets them. The plan compares them only through the
@@ -9,10 +9,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::diff::{UNOBSERVABLE_PATH, render};
-use crate::plan::FieldChange;
-use crate::redact::Redactor;
-use crate::spec::{AdvancedSettings, BuildSpec, CustomBuild, Parameter, RepoInfo, TemplateBuild};
+use crate::reconcile::diff::{UNOBSERVABLE_PATH, render};
+use crate::reconcile::plan::FieldChange;
+use crate::reconcile::redact::Redactor;
+use crate::reconcile::spec::{
+    AdvancedSettings, BuildSpec, CustomBuild, Parameter, RepoInfo, TemplateBuild,
+};
 
 /// Every field Zadig does not return that `spec` sets, as `(path, value)`: the path in the
 /// build file's terms (as `diff` writes them), the value as compact JSON. Unset and default

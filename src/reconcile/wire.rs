@@ -1,12 +1,12 @@
 //! What Zadig sends back on the read routes (list and detail), field for field as
-//! `zadig-openapi.md` §6–7 describes them. Pure data, no I/O.
+//! `docs/zadig-api.md` §6–7 describes them. Pure data, no I/O.
 //!
 //! Every field has a default so that an older or newer Zadig that omits one still parses; a
 //! missing field then reads as empty, which `normalize` treats like Zadig's own zero value.
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::ServiceRef;
+use crate::reconcile::spec::ServiceRef;
 
 /// `GET /openapi/build?projectKey=…` (one page).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -73,7 +73,7 @@ pub struct BuildEnv {
     pub basic_image_id: String,
     /// The create body's `build_os`.
     pub basic_image_label: String,
-    pub installs: Vec<crate::spec::Install>,
+    pub installs: Vec<crate::reconcile::spec::Install>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -7,8 +7,8 @@
 
 use std::fmt::Write;
 
-use crate::marker::escape_controls;
-use crate::plan::{Action, FieldChange, Plan, Step};
+use crate::reconcile::marker::escape_controls;
+use crate::reconcile::plan::{Action, FieldChange, Plan, Step};
 
 const SENSITIVE: &str = "(sensitive value changed)";
 const NO_CHANGES: &str = "No changes. Zadig matches the files.";

@@ -12,10 +12,8 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-mod system_paths;
-
-use system_paths::MAX_SYMLINK_HOPS;
-pub use system_paths::check_outside_system_roots;
+use super::system_paths::MAX_SYMLINK_HOPS;
+pub use super::system_paths::check_outside_system_roots;
 
 /// Build files larger than this are refused: no real build needs it, and it bounds memory.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;

@@ -14,12 +14,12 @@ use std::fmt::Display;
 use serde::Serialize;
 use similar::TextDiff;
 
-use crate::model::{
+use crate::reconcile::model::{
     CanonicalAdvanced, CanonicalBody, CanonicalBuild, CanonicalCustom, CanonicalDockerBuild,
     CanonicalParameter, CanonicalRepo, CanonicalTarget, CanonicalTemplate,
 };
-use crate::plan::FieldChange;
-use crate::redact::Redactor;
+use crate::reconcile::plan::FieldChange;
+use crate::reconcile::redact::Redactor;
 
 /// The path of the one change that stands for every field Zadig does not return: the
 /// fingerprint in the marker differs from the file's.
@@ -247,8 +247,8 @@ fn compare_template(found: &mut Collector, want: &CanonicalTemplate, have: &Cano
 fn compare_repos(
     found: &mut Collector,
     prefix: &str,
-    live: &BTreeMap<crate::model::RepoKey, CanonicalRepo>,
-    desired: &BTreeMap<crate::model::RepoKey, CanonicalRepo>,
+    live: &BTreeMap<crate::reconcile::model::RepoKey, CanonicalRepo>,
+    desired: &BTreeMap<crate::reconcile::model::RepoKey, CanonicalRepo>,
 ) {
     found.keyed(prefix, live, desired, render, |f, path, old, new| {
         f.value(&format!("{path}.branch"), &old.branch, &new.branch);

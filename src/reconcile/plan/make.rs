@@ -6,16 +6,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::desired::{DesiredBuild, DesiredSet};
-use crate::diff::compare;
-use crate::live::{LiveBuild, LiveProject};
-use crate::marker::fingerprint;
-use crate::model::CanonicalBuild;
-use crate::normalize::{from_live, from_spec};
-use crate::plan::{Action, FieldChange, PLAN_FORMAT_VERSION, Plan, Step};
-use crate::redact::Redactor;
-use crate::spec::{BuildKind, BuildSpec};
-use crate::unobservable::{fields_a_create_also_writes, fingerprint_only_note};
+use crate::reconcile::desired::{DesiredBuild, DesiredSet};
+use crate::reconcile::diff::compare;
+use crate::reconcile::live::{LiveBuild, LiveProject};
+use crate::reconcile::marker::fingerprint;
+use crate::reconcile::model::CanonicalBuild;
+use crate::reconcile::normalize::{from_live, from_spec};
+use crate::reconcile::plan::{Action, FieldChange, PLAN_FORMAT_VERSION, Plan, Step};
+use crate::reconcile::redact::Redactor;
+use crate::reconcile::spec::{BuildKind, BuildSpec};
+use crate::reconcile::unobservable::{fields_a_create_also_writes, fingerprint_only_note};
 
 /// The choices of the user that change the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

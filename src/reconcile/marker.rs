@@ -1,4 +1,4 @@
-//! The ownership marker of design §4: the last line of every custom build script zadig-sync
+//! The ownership marker of docs/architecture.md §4: the last line of every custom build script zadig-sync
 //! writes, naming the build it was written for and carrying the fingerprint of the whole
 //! desired spec. Pure, no I/O.
 //!
@@ -17,8 +17,8 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
-use crate::redact::Redactor;
-use crate::spec::{BuildSpec, CustomBuild, ScriptType, TemplateBuild};
+use crate::reconcile::redact::Redactor;
+use crate::reconcile::spec::{BuildSpec, CustomBuild, ScriptType, TemplateBuild};
 
 /// How every marker line starts, after its comment prefix.
 pub const MARKER_START: &str = "managed by zadig-sync";
@@ -240,7 +240,7 @@ fn canonical_template(template: &TemplateBuild) -> TemplateBuild {
     build
 }
 
-fn sort_repos(repos: &mut [crate::spec::RepoInfo]) {
+fn sort_repos(repos: &mut [crate::reconcile::spec::RepoInfo]) {
     repos.sort_by(|a, b| (&a.repo_namespace, &a.repo_name).cmp(&(&b.repo_namespace, &b.repo_name)));
 }
 
@@ -270,7 +270,7 @@ fn canonical_json(value: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::{BuildSpec, CustomBuild, Infrastructure};
+    use crate::reconcile::spec::{BuildSpec, CustomBuild, Infrastructure};
 
     const NO_SECRETS: &[String] = &[];
 

@@ -4,7 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::BuildKind;
+use crate::reconcile::spec::BuildKind;
+
+pub mod make;
+
+pub use make::{PlanOptions, make_plan, managed_projects};
 
 /// Bumped whenever the JSON shape of [`Plan`] changes incompatibly.
 pub const PLAN_FORMAT_VERSION: u32 = 1;
@@ -47,7 +51,7 @@ pub enum Action {
     Create,
     Update,
     /// Custom ⇄ template. Zadig converts a build in place through the update route of the
-    /// kind it becomes (`zadig-openapi.md` §4), so nothing is deleted and a failed conversion
+    /// kind it becomes (`docs/zadig-api.md` §4), so nothing is deleted and a failed conversion
     /// leaves the old build as it was; but the old kind's settings stop applying.
     Replace,
     /// Only with `--prune`, only for marked builds absent from the files. Destructive.

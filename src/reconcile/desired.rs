@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::spec::BuildSpec;
+use crate::reconcile::spec::BuildSpec;
 
 /// A place in a build file, 1-based, for messages a user can jump to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -2,8 +2,8 @@
 //! (list, then detail per build). Pure data, no I/O; failures are kept as values so the
 //! planner can plan the rest and refuse what a failure makes unsafe.
 
-use crate::remote::wire::DetailResponse;
-use crate::spec::ServiceRef;
+use crate::reconcile::spec::ServiceRef;
+use crate::reconcile::wire::DetailResponse;
 
 /// One managed project as read from Zadig.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,10 +7,10 @@
 
 use tracing::debug;
 
-use crate::live::{LiveBuild, LiveDetail, LiveProject};
-use crate::remote::wire::ListedBuild;
+use crate::reconcile::live::{LiveBuild, LiveDetail, LiveProject};
+use crate::reconcile::wire::ListedBuild;
+use crate::remote::tasks::join_in_order;
 use crate::remote::{RemoteError, ZadigClient};
-use crate::tasks::join_in_order;
 
 /// Reads every managed project, in the order given.
 pub async fn fetch_live(client: &ZadigClient, projects: &[String]) -> Vec<LiveProject> {

@@ -6,21 +6,23 @@
 //! write the build is read back and compared, so a normalisation bug surfaces once as an
 //! error instead of as a write on every run.
 
+pub mod outcome;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use tracing::{Instrument, info, info_span};
 
-use crate::desired::DesiredSet;
-use crate::fetch::read_build;
-use crate::outcome::{ApplyReport, OutcomeStatus, StepOutcome};
-use crate::plan::{Action, Plan, Step};
-use crate::redact::Redactor;
-use crate::remote::wire::DetailResponse;
+use crate::apply::outcome::{ApplyReport, OutcomeStatus, StepOutcome};
+use crate::reconcile::desired::DesiredSet;
+use crate::reconcile::plan::{Action, Plan, Step};
+use crate::reconcile::redact::Redactor;
+use crate::reconcile::spec::BuildSpec;
+use crate::reconcile::wire::DetailResponse;
+use crate::reconcile::{diff, marker, normalize};
+use crate::remote::fetch::read_build;
+use crate::remote::tasks::join_in_order;
 use crate::remote::{RemoteError, ZadigClient};
-use crate::spec::BuildSpec;
-use crate::tasks::join_in_order;
-use crate::{diff, marker, normalize};
 
 /// Executes every step of `plan` that writes, and reports the steps that cannot be executed.
 /// `desired` supplies the bodies to send (the plan carries only fingerprints, never secrets).

@@ -12,7 +12,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::spec::{BuildKind, ServiceRef};
+use crate::reconcile::spec::{BuildKind, ServiceRef};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CanonicalBuild {
@@ -184,7 +184,7 @@ pub struct CanonicalResourceSpec {
 }
 
 impl CanonicalResourceSpec {
-    /// What Zadig stores when `advanced_settings` is omitted (`zadig-openapi.md` §3).
+    /// What Zadig stores when `advanced_settings` is omitted (`docs/zadig-api.md` §3).
     pub fn zadig_default() -> Self {
         CanonicalResourceSpec {
             cpu_limit: 1000,

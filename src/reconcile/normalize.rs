@@ -1,5 +1,5 @@
 //! Desired and live into one canonical model: the renames, defaults and omissions of
-//! `zadig-openapi.md` §3, applied so that a build created from a file and read back compares
+//! `docs/zadig-api.md` §3, applied so that a build created from a file and read back compares
 //! equal to that file. Pure, no I/O.
 //!
 //! Choices made here, each because the alternative would never converge or would be noise:
@@ -12,20 +12,20 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::live::LiveDetail;
-use crate::marker::{Marker, fingerprint, split_marker};
-use crate::model::{
+use crate::reconcile::live::LiveDetail;
+use crate::reconcile::marker::{Marker, fingerprint, split_marker};
+use crate::reconcile::model::{
     CanonicalAdvanced, CanonicalBody, CanonicalBuild, CanonicalCustom, CanonicalDockerBuild,
     CanonicalParameter, CanonicalRepo, CanonicalResourceSpec, CanonicalTarget, CanonicalTemplate,
     DEFAULT_TIMEOUT, RepoKey,
 };
-use crate::remote::wire::{
-    DetailAdvancedSettings, DetailCacheSetting, DetailDockerBuild, DetailParameter, DetailRepo,
-    DetailResourceSpec, DetailResponse,
-};
-use crate::spec::{
+use crate::reconcile::spec::{
     AdvancedSettings, BuildSpec, CustomBuild, DockerBuildStep, DockerfileSource, ParameterType,
     RepoInfo, ServiceRef, TemplateBuild,
+};
+use crate::reconcile::wire::{
+    DetailAdvancedSettings, DetailCacheSetting, DetailDockerBuild, DetailParameter, DetailRepo,
+    DetailResourceSpec, DetailResponse,
 };
 
 /// The outputs Zadig puts in front of the file's own `advanced_settings.outputs`.
@@ -169,7 +169,7 @@ fn template_from_live(detail: &LiveDetail) -> CanonicalTemplate {
     }
 }
 
-fn installs(list: &[crate::spec::Install]) -> BTreeMap<String, String> {
+fn installs(list: &[crate::reconcile::spec::Install]) -> BTreeMap<String, String> {
     list.iter()
         .map(|i| (i.name.clone(), i.version.clone()))
         .collect()

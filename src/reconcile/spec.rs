@@ -4,7 +4,7 @@
 //!
 //! These types serialise to the request bodies the client sends (field names as in Zadig's
 //! docs), and are what `normalize` turns into the canonical model. Shapes follow Zadig's code,
-//! not its docs (`zadig-openapi.md` §2): `installs` is a list of objects, `docker_build_step`
+//! not its docs (`docs/zadig-api.md` §2): `installs` is a list of objects, `docker_build_step`
 //! and `advanced_settings` are objects.
 
 use schemars::JsonSchema;
@@ -115,7 +115,7 @@ pub enum ScriptType {
     Powershell,
 }
 
-/// The parameter types Zadig's model knows (`zadig-openapi.md` §2.3).
+/// The parameter types Zadig's model knows (`docs/zadig-api.md` §2.3).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
