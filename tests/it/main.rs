@@ -1,0 +1,25 @@
+//! The integration tests: one binary (one link, one process per `cargo test`), one module per
+//! area. End-to-end modules run the real `zadig-sync` binary against the emulator on an
+//! ephemeral port; `util` has the helpers. Tests that need a process of their own (global
+//! tracing state) live in `tests/tracing/`.
+
+mod util;
+
+mod apply_confirm;
+mod apply_e2e;
+mod apply_moves;
+mod cli_contract;
+mod emulator_cli;
+mod emulator_fixtures;
+mod emulator_http;
+mod emulator_quirks;
+mod examples_e2e;
+mod plan;
+mod remote;
+mod remote_emulator;
+mod saved_plan_e2e;
+mod secrets_e2e;
+mod tls_e2e;
+mod validate_cli;
+mod validate_hostile;
+mod validate_rules;

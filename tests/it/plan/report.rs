@@ -1,0 +1,235 @@
+//! Snapshots of the three outputs for plans holding every action, and the promise that a
+//! credential's value never appears in any of them.
+
+use zadig_sync::reconcile::live::{LiveBuild, LiveProject};
+use zadig_sync::reconcile::marker::request_body;
+use zadig_sync::reconcile::plan::make::{PlanOptions, make_plan};
+use zadig_sync::reconcile::plan::{Action, Plan};
+use zadig_sync::reconcile::spec::BuildSpec;
+use zadig_sync::report::{plan_json, plan_markdown, plan_text};
+
+use crate::plan::fixtures::{
+    NONE, create_body, desired, live_unmarked, live_written, minimal_named, project, spec,
+    spec_from, written_detail,
+};
+
+const SECRET: &str = "s3cr3t-value";
+
+/// full.json with a credential that differs from Zadig's and a new credential parameter.
+fn full_with_secrets() -> BuildSpec {
+    let mut body = create_body("full");
+    body["parameters"][1]["default_value"] = SECRET.into();
+    body["parameters"]
+        .as_array_mut()
+        .expect("list")
+        .push(serde_json::json!({"key": "TOKEN", "default_value": SECRET, "is_credential": true}));
+    body["advanced_settings"]["timeout"] = 45.into();
+    body["build_script"] =
+        "#!/bin/bash\nset -e\necho 'hello from files'\ncd $REPONAME_0\nmake build-$SERVICE".into();
+    spec_from(body)
+}
+
+/// Zadig's side of full.json: written by zadig-sync, then its credential edited in the UI.
+fn full_live() -> LiveBuild {
+    let mut detail = written_detail("full", &spec("full"));
+    detail.base.parameters[1].value = format!("old-{SECRET}");
+    LiveBuild {
+        name: "api-test".into(),
+        update_time: 1_764_115_200,
+        detail: Ok(detail),
+    }
+}
+
+/// create, update (with a script diff and credentials), replace, delete, unchanged, kept.
+fn every_action_plan() -> Plan {
+    let same = minimal_named("yaml", "same");
+    let gone = minimal_named("yaml", "gone");
+    let mut custom_java = live_written(&minimal_named("yaml", "java-svc"), 5);
+    custom_java.name = "java-svc".into();
+    let live = [project(
+        "yaml",
+        vec![
+            full_live(),
+            live_written(&same, 7),
+            live_written(&gone, 8),
+            live_unmarked("yaml", "hand-made"),
+            custom_java,
+        ],
+    )];
+    let files = vec![
+        full_with_secrets(),
+        minimal_named("yaml", "new"),
+        same,
+        spec("template"),
+    ];
+    let options = PlanOptions {
+        prune: true,
+        max_deletes: 5,
+    };
+    make_plan(&desired(files), &live, &options)
+}
+
+/// error, refused, and a project-level warning.
+fn failing_plan() -> Plan {
+    let gone = minimal_named("yaml", "gone");
+    let broken = LiveBuild {
+        name: "broken".into(),
+        update_time: 9,
+        detail: Err("GET /openapi/build/broken/detail: 500".into()),
+    };
+    let live = [
+        project("yaml", vec![live_written(&gone, 8), broken]),
+        LiveProject {
+            project: "web".into(),
+            listing: Err("total 12, read 10".into()),
+        },
+    ];
+    let options = PlanOptions {
+        prune: true,
+        max_deletes: 5,
+    };
+    make_plan(
+        &desired(vec![minimal_named("yaml", "broken")]),
+        &live,
+        &options,
+    )
+}
+
+#[test]
+fn every_action_is_present() {
+    let plan = every_action_plan();
+    let mut seen: Vec<Action> = plan.steps.iter().map(|s| s.action).collect();
+    seen.sort();
+    seen.dedup();
+    use Action::*;
+    assert_eq!(seen, [Create, Update, Replace, Delete, Unchanged, Kept]);
+    let failing: Vec<Action> = failing_plan().steps.iter().map(|s| s.action).collect();
+    assert_eq!(failing, [Error, Refused]);
+}
+
+#[test]
+fn text_snapshot() {
+    insta::assert_snapshot!("text", plan_text(&every_action_plan(), false));
+    insta::assert_snapshot!("text_failing", plan_text(&failing_plan(), false));
+}
+
+#[test]
+fn text_colour_snapshot() {
+    let text = plan_text(&every_action_plan(), true);
+    assert!(text.contains("\u{1b}[35m  ~ yaml/java-svc"));
+    insta::assert_snapshot!("text_colour", text);
+}
+
+#[test]
+fn text_without_colour_has_no_escape_codes() {
+    assert!(!plan_text(&every_action_plan(), false).contains('\u{1b}'));
+}
+
+#[test]
+fn no_changes_says_so() {
+    let same = minimal_named("yaml", "same");
+    let plan = make_plan(
+        &desired(vec![same.clone()]),
+        &[project("yaml", vec![live_written(&same, 1)])],
+        &PlanOptions {
+            prune: false,
+            max_deletes: 5,
+        },
+    );
+    assert_eq!(
+        plan_text(&plan, false),
+        "No changes. Zadig matches the files.\n"
+    );
+}
+
+#[test]
+fn a_build_name_from_zadig_cannot_drive_the_terminal() {
+    // A build made in Zadig's UI, not in the files: its name is printed in a "kept" step.
+    let hostile = minimal_named("yaml", "evil\u{1b}[2Jname");
+    let plan = make_plan(
+        &desired(vec![]),
+        &[project("yaml", vec![live_written(&hostile, 1)])],
+        &PlanOptions {
+            prune: false,
+            max_deletes: 5,
+        },
+    );
+    let text = plan_text(&plan, false);
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    assert!(text.contains("yaml/evil\\u{1b}[2Jname"), "{text}");
+}
+
+#[test]
+fn json_snapshot() {
+    let json = plan_json(&every_action_plan());
+    assert!(json.starts_with("{\n  \"format_version\": 1,"), "{json}");
+    let parsed: Plan = serde_json::from_str(&json).expect("the JSON plan reads back");
+    assert_eq!(parsed, every_action_plan());
+    insta::assert_snapshot!("json", json);
+}
+
+#[test]
+fn markdown_snapshot() {
+    insta::assert_snapshot!("markdown", plan_markdown(&every_action_plan()));
+    insta::assert_snapshot!("markdown_failing", plan_markdown(&failing_plan()));
+}
+
+#[test]
+fn a_credential_value_never_appears_in_any_output() {
+    for plan in [every_action_plan(), failing_plan()] {
+        for output in [
+            plan_text(&plan, false),
+            plan_text(&plan, true),
+            plan_json(&plan),
+            plan_markdown(&plan),
+        ] {
+            assert!(!output.contains("s3cr3t"), "{output}");
+        }
+    }
+    let BuildSpec::Custom(sent) = request_body(&full_with_secrets(), NONE) else {
+        panic!("full.json is a custom build");
+    };
+    let marker = sent.build_script.lines().last().expect("a marker line");
+    assert!(
+        marker.contains("spec=sha256:") && !marker.contains("s3cr3t"),
+        "{marker}"
+    );
+}
+
+#[test]
+fn an_unchanged_build_with_a_note_is_shown() {
+    let template = spec("template");
+    let live = LiveBuild {
+        name: "java-svc".into(),
+        update_time: 1,
+        detail: Ok(crate::plan::fixtures::template_detail()),
+    };
+    let options = PlanOptions {
+        prune: false,
+        max_deletes: 5,
+    };
+    let plan = make_plan(
+        &desired(vec![template]),
+        &[project("yaml", vec![live])],
+        &options,
+    );
+    assert_eq!(plan.steps[0].action, Action::Unchanged);
+    let text = plan_text(&plan, false);
+    assert!(
+        text.contains("yaml/java-svc (template): unchanged"),
+        "{text}"
+    );
+    assert!(text.contains("NOT_IN_TEMPLATE"), "{text}");
+    assert!(
+        text.ends_with("No changes. Zadig matches the files.\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn debug_of_a_canonical_build_redacts_credentials() {
+    let canonical = zadig_sync::reconcile::normalize::from_spec(&full_with_secrets(), NONE);
+    let debug = format!("{canonical:?}");
+    assert!(!debug.contains("s3cr3t"), "{debug}");
+    assert!(debug.contains("(sensitive)"));
+}

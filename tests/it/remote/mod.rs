@@ -1,0 +1,9 @@
+//! Tests of the Zadig client (`zadig_sync::remote`) against loopback mock servers that answer
+//! what `docs/zadig-api.md` and `tests/fixtures/zadig/` say Zadig answers. One test binary; the
+//! cases live in `tests/remote/`.
+
+mod config;
+mod docs_fixtures;
+mod errors;
+mod resilience;
+mod routes;

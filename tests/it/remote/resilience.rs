@@ -1,0 +1,271 @@
+//! Network failures a live server cannot be made to produce on demand: resets, refused
+//! connections, timeouts, 5xx and 429 with `Retry-After`; the retry limit; the check after a
+//! retried create; the rate and concurrency limits.
+
+use std::io;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use zadig_sync::remote::{ClientConfig, RemoteError, RetryPolicy, ZadigClient};
+
+use crate::util::client::{
+    answer_always, answer_once_then, client, client_with, custom_spec, success, token, zadig_error,
+};
+
+fn reset(_: &Request) -> io::Error {
+    io::Error::new(io::ErrorKind::ConnectionReset, "connection reset by peer")
+}
+
+fn empty_detail() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({"name": "x", "project_key": "yaml"}))
+}
+
+async fn requests_received(server: &MockServer) -> usize {
+    server.received_requests().await.unwrap().len()
+}
+
+#[tokio::test]
+async fn retries_stop_at_their_limit() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(3)
+        .mount(&server)
+        .await;
+
+    let error = client(&server).get_build("yaml", "x").await.unwrap_err();
+
+    match &error {
+        RemoteError::Status {
+            status, attempts, ..
+        } => assert_eq!((status.as_u16(), *attempts), (503, 3)),
+        other => panic!("expected Status, got {other:?}"),
+    }
+    assert!(error.to_string().contains("after 3 attempts"), "{error}");
+}
+
+#[tokio::test]
+async fn a_rejected_request_is_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .respond_with(zadig_error("update_missing"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let error = client(&server)
+        .update_build(&custom_spec())
+        .await
+        .unwrap_err();
+    assert!(error.is_not_found());
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_up_to_max_backoff() {
+    let server = MockServer::start().await;
+    let throttled = ResponseTemplate::new(429).insert_header("retry-after", "1");
+    answer_once_then(&server, "GET", throttled, empty_detail()).await;
+    let client = client_with(&server, |config| {
+        config.retry = RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(300),
+        }
+    });
+
+    let started = Instant::now();
+    client.get_build("yaml", "x").await.unwrap();
+    let waited = started.elapsed();
+
+    // The backoff alone would wait about 1 ms; Retry-After (1 s) capped at 300 ms decides.
+    assert!(waited >= Duration::from_millis(300), "{waited:?}");
+    assert!(waited < Duration::from_millis(900), "{waited:?}");
+    assert_eq!(requests_received(&server).await, 2);
+}
+
+#[tokio::test]
+async fn a_reset_connection_is_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .respond_with_err(reset)
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    answer_always(&server, "DELETE", success()).await;
+
+    client(&server).delete_build("yaml", "x").await.unwrap();
+
+    assert_eq!(requests_received(&server).await, 3);
+}
+
+#[tokio::test]
+async fn resets_beyond_the_limit_are_a_transport_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with_err(reset)
+        .mount(&server)
+        .await;
+    let error = client(&server).get_build("yaml", "x").await.unwrap_err();
+    assert!(
+        matches!(error, RemoteError::Transport { attempts: 3, .. }),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("GET /openapi/build/x/detail?projectKey=yaml")
+    );
+}
+
+#[tokio::test]
+async fn a_refused_connection_says_it_cannot_connect() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    drop(listener);
+    let mut config = ClientConfig::new(format!("http://{address}"), token());
+    config.retry = crate::util::client::fast_retry();
+    let client = ZadigClient::new(config).unwrap();
+
+    let error = client.list_builds("yaml").await.unwrap_err();
+
+    assert!(
+        matches!(error, RemoteError::Transport { attempts: 3, .. }),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("cannot connect to Zadig"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_answer_times_out_and_is_retried() {
+    let slow = || empty_detail().set_delay(Duration::from_millis(500));
+    let short_timeout =
+        |config: &mut ClientConfig| config.request_timeout = Duration::from_millis(100);
+    let server = MockServer::start().await;
+    answer_once_then(&server, "GET", slow(), empty_detail()).await;
+
+    let started = Instant::now();
+    let client = client_with(&server, short_timeout);
+    client.get_build("yaml", "x").await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(450),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let server = MockServer::start().await;
+    answer_always(&server, "GET", slow()).await;
+    let client = client_with(&server, |config| {
+        short_timeout(config);
+        config.retry.max_retries = 0;
+    });
+    let error = client.get_build("yaml", "x").await.unwrap_err();
+    assert!(error.to_string().contains("no answer in time"), "{error}");
+}
+
+/// A create whose first attempt got lost (503 here) and whose retry finds the name taken.
+async fn create_retried_into_same_name(
+    read_back: serde_json::Value,
+) -> (MockServer, Result<(), RemoteError>) {
+    let server = MockServer::start().await;
+    let taken = zadig_error("duplicate_name_other_project");
+    answer_once_then(&server, "POST", ResponseTemplate::new(503), taken).await;
+    Mock::given(method("GET"))
+        .and(path("/openapi/build/api-test/detail"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(read_back))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let result = client(&server).create_build(&custom_spec()).await;
+    (server, result)
+}
+
+#[tokio::test]
+async fn a_retried_create_answered_same_name_checks_the_build_and_succeeds() {
+    let ours = crate::util::client::fixture("zadig/full.json")["detail_response"]["body"].clone();
+    let (_server, result) = create_retried_into_same_name(ours).await;
+    result.unwrap();
+}
+
+#[tokio::test]
+async fn a_retried_create_that_finds_someone_elses_build_fails() {
+    let mut theirs =
+        crate::util::client::fixture("zadig/full.json")["detail_response"]["body"].clone();
+    theirs["build_script"] = json!("echo written by hand in the UI");
+    let (_server, result) = create_retried_into_same_name(theirs).await;
+    assert!(
+        matches!(result, Err(RemoteError::NameTaken { .. })),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_first_time_create_answered_same_name_is_not_read_back() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(zadig_error("duplicate_name_other_project"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(empty_detail())
+        .expect(0)
+        .mount(&server)
+        .await;
+    let error = client(&server)
+        .create_build(&custom_spec())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, RemoteError::NameTaken { .. }));
+}
+
+#[tokio::test]
+async fn the_rate_limit_spaces_requests() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(empty_detail())
+        .mount(&server)
+        .await;
+    let client = client_with(&server, |config| config.rate_limit = 50);
+
+    // 50 pass at once (the burst), the next 10 come 20 ms apart.
+    let started = Instant::now();
+    for _ in 0..60 {
+        client.get_build("yaml", "x").await.unwrap();
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(180),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn the_concurrency_limit_bounds_requests_in_flight() {
+    let server = MockServer::start().await;
+    let slow = empty_detail().set_delay(Duration::from_millis(100));
+    Mock::given(method("GET"))
+        .respond_with(slow)
+        .mount(&server)
+        .await;
+    let client = client_with(&server, |config| config.concurrency = 2);
+
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..6 {
+        let client = client.clone();
+        tasks.spawn(async move { client.get_build("yaml", "x").await });
+    }
+    while let Some(result) = tasks.join_next().await {
+        result.unwrap().unwrap();
+    }
+    // 6 requests of 100 ms, 2 at a time: three rounds.
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
+}

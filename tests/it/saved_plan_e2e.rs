@@ -1,0 +1,102 @@
+//! `plan --out` then `apply --plan`: a saved plan is executed only against the server it was
+//! made for, and it is the same document `plan --output json` prints, plus that server.
+
+use crate::util::cli::{Emulator, describe, failed, succeeded, workspace, zadig_sync};
+
+const BUILD: &str = "\
+name: saved
+project_key: shop
+infrastructure: vm
+build_os: ubuntu 22.04
+script_type: shell
+build_script: make
+";
+
+#[test]
+fn a_saved_plan_is_refused_against_another_server() {
+    let made_against = Emulator::start(&[]);
+    let other = Emulator::start(&[]);
+    let dir = workspace(&[("saved.yaml", BUILD)]);
+    let output = zadig_sync(dir.path(), &made_against, &["plan", "--out", "plan.json"]);
+    succeeded(&output);
+
+    let output = zadig_sync(
+        dir.path(),
+        &other,
+        &["apply", "--yes", "--plan", "plan.json"],
+    );
+    failed(&output);
+    assert!(
+        describe(&output).contains(&format!("was made against {}", made_against.url())),
+        "{}",
+        describe(&output)
+    );
+    assert!(other.build_names("shop").is_empty());
+
+    let output = zadig_sync(
+        dir.path(),
+        &made_against,
+        &["apply", "--yes", "--plan", "plan.json"],
+    );
+    succeeded(&output);
+    assert_eq!(made_against.build_names("shop"), ["saved"]);
+}
+
+#[test]
+fn the_saved_plan_holds_the_json_plan_and_its_server() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("saved.yaml", BUILD)]);
+    let output = zadig_sync(
+        dir.path(),
+        &emulator,
+        &["plan", "--out", "plan.json", "--output", "json"],
+    );
+    succeeded(&output);
+    let printed: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("plan.json")).expect("read"))
+            .expect("JSON file");
+    assert_eq!(saved["plan"], printed);
+    assert_eq!(saved["server"], emulator.url());
+    assert_eq!(printed["steps"][0]["action"], "create");
+}
+
+#[test]
+fn a_hand_edited_plan_cannot_delete_a_build_zadig_sync_did_not_write() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("saved.yaml", BUILD)]);
+    let hand_made = serde_json::json!({
+        "name": "by-hand", "project_key": "shop", "infrastructure": "vm",
+        "build_os": "ubuntu 22.04", "script_type": "shell", "build_script": "make",
+    });
+    let (status, text) = emulator.request("POST", "/openapi/build", Some(&hand_made));
+    assert_eq!(status, 200, "{text}");
+    let output = zadig_sync(dir.path(), &emulator, &["plan", "--out", "plan.json"]);
+    succeeded(&output);
+
+    // Turn the plan's "kept" step for the hand-made build into a deletion.
+    let path = dir.path().join("plan.json");
+    let mut saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
+    let steps = saved["plan"]["steps"].as_array_mut().expect("steps");
+    let kept = steps
+        .iter_mut()
+        .find(|s| s["name"] == "by-hand")
+        .expect("a step for by-hand");
+    assert_eq!(kept["action"], "kept");
+    kept["action"] = "delete".into();
+    std::fs::write(&path, saved.to_string()).expect("write");
+
+    let output = zadig_sync(
+        dir.path(),
+        &emulator,
+        &["apply", "--yes", "--plan", "plan.json"],
+    );
+    let text = failed(&output);
+    assert!(
+        text.contains("does not carry zadig-sync's marker"),
+        "{text}"
+    );
+    assert_eq!(emulator.build_names("shop"), ["by-hand", "saved"]);
+}

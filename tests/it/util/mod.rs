@@ -1,0 +1,14 @@
+//! Test helpers, one module per concern, so that tests read like specs.
+//! Each test uses a subset of them, hence `dead_code` is allowed here only.
+#![allow(dead_code)]
+
+/// Running the real `zadig-sync` binary (and an emulator for it) in a scratch workspace.
+pub mod cli;
+/// A `ZadigClient` with fast retries, wiremock answers and fixture specs.
+pub mod client;
+/// Starting the emulator in-process and talking to it with raw HTTP.
+pub mod emulator;
+/// A client pointed at a running emulator.
+pub mod emulator_client;
+/// A private CA and server certificates for TLS tests.
+pub mod tls;
