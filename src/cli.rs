@@ -5,14 +5,16 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::daemon::{DriftMode, LogFormat, parse_positive_duration};
 use crate::emulator::Edition;
 use crate::remote::ClientConfig;
 use crate::report::Format;
 
-/// Keep Zadig builds equal to YAML files in git: validate, plan, apply.
+/// Keep Zadig builds equal to YAML files in git: validate, plan, apply, daemon.
 #[derive(Debug, Parser)]
 #[command(name = "zadig-sync", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
@@ -20,14 +22,10 @@ pub struct Cli {
     pub command: Command,
 
     /// Log filter for stderr (tracing's env-filter syntax), e.g. `zadig_sync=debug`, or
-    /// `debug` to include the libraries'.
-    #[arg(
-        long,
-        global = true,
-        env = "ZADIG_SYNC_LOG",
-        default_value = "zadig_sync=warn"
-    )]
-    pub log: String,
+    /// `debug` to include the libraries'. Default: `zadig_sync=warn`, and
+    /// `zadig_sync=info` for `daemon` (one line per change applied and per drift found).
+    #[arg(long, global = true, env = "ZADIG_SYNC_LOG")]
+    pub log: Option<String>,
 
     /// Write logs to stderr as JSON lines instead of text.
     #[arg(long, global = true)]
@@ -49,6 +47,11 @@ pub enum Command {
     Plan(PlanArgs),
     /// Make Zadig match the files: create, update and (with --prune) delete builds.
     Apply(ApplyArgs),
+    /// Keep Zadig equal to the files for ever: watch the folder, resync on a timer, correct drift.
+    ///
+    /// Each pass is `apply` with all its safety rules. Serves `/healthz`, `/readyz` and
+    /// `/metrics` on `--listen`. Stops on SIGTERM or Ctrl-C (exit 0) once writes in flight end.
+    Daemon(DaemonArgs),
     /// Serve Zadig's build API on loopback, with its quirks, for tests and for trying things out.
     Emulator(EmulatorArgs),
 }
@@ -155,6 +158,35 @@ pub struct ApplyArgs {
     pub plan: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub output: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct DaemonArgs {
+    #[command(flatten)]
+    pub dir: DirArgs,
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Resync with Zadig this often even when no file changed (catches edits made in Zadig).
+    #[arg(long, default_value = "5m", value_parser = parse_positive_duration)]
+    pub interval: Duration,
+    /// Wait until the folder has been quiet this long before a pass (a checkout writes many files).
+    #[arg(long, default_value = "500ms", value_parser = parse_positive_duration)]
+    pub debounce: Duration,
+    /// Read every build's detail again this often; between, settled details are remembered.
+    #[arg(long, default_value = "1h", value_parser = parse_positive_duration)]
+    pub full_resync: Duration,
+    /// Address for `/healthz`, `/readyz` and `/metrics` (any address: no secret is served).
+    #[arg(long, default_value = "127.0.0.1:9464")]
+    pub listen: SocketAddr,
+    /// A build changed in Zadig while its file did not: write the file's version back
+    /// (`correct`), or only log and count it (`report`).
+    #[arg(long, value_enum, default_value = "correct")]
+    pub drift: DriftMode,
+    /// Log lines as text, or as JSON objects for log collectors.
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
 }
 
 #[derive(Debug, Args)]

@@ -34,6 +34,7 @@
 pub mod apply;
 pub mod cli;
 pub mod commands;
+pub mod daemon;
 pub mod emulator;
 pub mod load;
 pub mod reconcile;

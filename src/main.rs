@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
-use zadig_sync::cli::Cli;
+use zadig_sync::cli::{Cli, Command};
 use zadig_sync::commands::{self, Exit};
+use zadig_sync::daemon::LogFormat;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -14,7 +15,16 @@ async fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return usage(&error),
     };
-    init_logging(&cli.log, cli.log_json);
+    let daemon = match &cli.command {
+        Command::Daemon(args) => Some(args.log_format),
+        _ => None,
+    };
+    let filter = cli.log.clone().unwrap_or_else(|| match daemon {
+        Some(_) => "zadig_sync=info".to_string(),
+        None => "zadig_sync=warn".to_string(),
+    });
+    let json = cli.log_json || daemon == Some(LogFormat::Json);
+    init_logging(&filter, json);
     match commands::run(cli).await {
         Ok(exit) => exit.into(),
         Err(error) => {

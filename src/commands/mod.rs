@@ -2,11 +2,12 @@
 //! decided here and nowhere else.
 
 mod apply;
+mod daemon;
 mod emulator;
 mod plan;
 mod saved_plan;
 mod schema;
-mod settings;
+pub(crate) mod settings;
 mod validate;
 
 use std::process::ExitCode;
@@ -37,6 +38,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Schema => schema::run(),
         Command::Plan(args) => plan::run(args).await,
         Command::Apply(args) => apply::run(args).await,
+        Command::Daemon(args) => daemon::run(args).await,
         Command::Emulator(args) => emulator::run(args).await,
     }
 }

@@ -6,7 +6,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
 
@@ -19,10 +19,13 @@ use std::path::Path;
 
 use crate::cli::ScopeArgs;
 use crate::load::diagnostic::{Diagnostic, Severity};
-use crate::load::{ReferenceMode, load_dir};
+use crate::load::{LoadOutcome, ReferenceMode, load_dir};
+use crate::reconcile::live::LiveProject;
 use crate::reconcile::plan::{Plan, PlanOptions, make_plan, managed_projects};
-use crate::remote::fetch::fetch_live;
+use crate::remote::RequestObserver;
+use crate::remote::fetch::{KnownDetails, NothingKnown, fetch_live_reusing};
 use crate::report::{self, Document, Format};
+use std::sync::Arc;
 
 /// Where `--emulator` keeps its builds, so that a second run sees what the first one applied.
 pub const EMULATOR_STATE: &str = ".zadig-sync/emulator-state.json";
@@ -57,8 +60,14 @@ impl Connection {
 }
 
 /// The client configuration the server flags describe, for the server at `base_url`.
-fn client_config(args: &ServerArgs, base_url: String, token: Token) -> ClientConfig {
+fn client_config(
+    args: &ServerArgs,
+    base_url: String,
+    token: Token,
+    observer: Option<RequestObserver>,
+) -> ClientConfig {
     ClientConfig {
+        observer,
         ca_file: args.ca_file.clone(),
         insecure_http: args.insecure_http,
         rate_limit: args.rate_limit,
@@ -69,8 +78,16 @@ fn client_config(args: &ServerArgs, base_url: String, token: Token) -> ClientCon
 }
 
 pub async fn connect(args: &ServerArgs) -> anyhow::Result<Connection> {
+    connect_observed(args, None).await
+}
+
+/// [`connect`], with `observer` told about every request (the daemon's metrics).
+pub async fn connect_observed(
+    args: &ServerArgs,
+    observer: Option<RequestObserver>,
+) -> anyhow::Result<Connection> {
     if args.emulator {
-        return connect_to_emulator(args).await;
+        return connect_to_emulator(args, observer).await;
     }
     let url = args
         .url
@@ -81,7 +98,7 @@ pub async fn connect(args: &ServerArgs) -> anyhow::Result<Connection> {
         std::env::var("ZADIG_TOKEN").ok(),
         std::env::var_os("ZADIG_TOKEN_FILE").map(PathBuf::from),
     )?;
-    let client = ZadigClient::new(client_config(args, url.clone(), token.clone()))?;
+    let client = ZadigClient::new(client_config(args, url.clone(), token.clone(), observer))?;
     Ok(Connection {
         client,
         token,
@@ -90,7 +107,10 @@ pub async fn connect(args: &ServerArgs) -> anyhow::Result<Connection> {
     })
 }
 
-async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
+async fn connect_to_emulator(
+    args: &ServerArgs,
+    observer: Option<RequestObserver>,
+) -> anyhow::Result<Connection> {
     if let Some(url) = &args.url {
         eprintln!("Ignoring the server {url} (--url or ZADIG_URL): --emulator was given.");
     }
@@ -127,7 +147,7 @@ async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
         emulator.url()
     );
     let token = Token::generated(secret);
-    let client = ZadigClient::new(client_config(args, emulator.url(), token.clone()))?;
+    let client = ZadigClient::new(client_config(args, emulator.url(), token.clone(), observer))?;
     Ok(Connection {
         client,
         server: "emulator".to_string(),
@@ -147,8 +167,7 @@ pub struct Planned {
 /// Diagnostics are printed (errors on stdout in the chosen format, warnings on stderr);
 /// `None` means the files have errors and the command must stop.
 pub fn load_for_server(dir: &Path, output: Format) -> Option<DesiredSet> {
-    let env = |name: &str| std::env::var(name).ok();
-    let outcome = load_dir(dir, ReferenceMode::Online, &env);
+    let outcome = load_online(dir);
     if outcome.has_errors() {
         print_diagnostics(&outcome.diagnostics, output);
         return None;
@@ -167,6 +186,13 @@ pub fn load_for_server(dir: &Path, output: Format) -> Option<DesiredSet> {
     Some(outcome.desired)
 }
 
+/// Loads the files with every `${env:…}` resolved from the environment, printing nothing:
+/// for a caller that reports the diagnostics its own way (the daemon logs them).
+pub fn load_online(dir: &Path) -> LoadOutcome {
+    let env = |name: &str| std::env::var(name).ok();
+    load_dir(dir, ReferenceMode::Online, &env)
+}
+
 /// Diagnostics on stdout, as JSON or as text (Markdown has no form of its own for them).
 pub fn print_diagnostics(diagnostics: &[Diagnostic], output: Format) {
     print!(
@@ -183,18 +209,46 @@ pub async fn plan_against_server(
 ) -> anyhow::Result<Planned> {
     let connection = connect(server).await?;
     connection.redact_token_in(&mut desired);
-    let projects = managed_projects(&desired, &scope.projects);
-    let live = fetch_live(&connection.client, &projects).await;
-    let options = PlanOptions {
-        prune: scope.prune,
-        max_deletes: scope.max_deletes,
-    };
-    let plan = make_plan(&desired, &live, &options);
+    let LivePlan { plan, .. } = plan_on(&connection, &desired, scope, Arc::new(NothingKnown)).await;
     Ok(Planned {
         desired,
         plan,
         connection,
     })
+}
+
+/// The one way a plan is made (by `plan`, `apply` and every daemon pass): list the managed
+/// projects, read the details `known` does not supply, plan with the scope's options.
+/// `desired` must already carry the token among its secrets ([`Connection::redact_token_in`]).
+pub async fn plan_on(
+    connection: &Connection,
+    desired: &DesiredSet,
+    scope: &ScopeArgs,
+    known: Arc<dyn KnownDetails>,
+) -> LivePlan {
+    let projects = managed_projects(desired, &scope.projects);
+    let fetched = fetch_live_reusing(&connection.client, &projects, known).await;
+    let (live, listed_at): (Vec<LiveProject>, Vec<Option<SystemTime>>) = fetched
+        .into_iter()
+        .map(|project| (project.live, project.listed_at))
+        .unzip();
+    let options = PlanOptions {
+        prune: scope.prune,
+        max_deletes: scope.max_deletes,
+    };
+    LivePlan {
+        plan: make_plan(desired, &live, &options),
+        live,
+        listed_at,
+    }
+}
+
+/// A plan with the live state it was made from.
+pub struct LivePlan {
+    pub plan: Plan,
+    pub live: Vec<LiveProject>,
+    /// Per project of `live`: the server's time of its list (its `Date` header).
+    pub listed_at: Vec<Option<SystemTime>>,
 }
 
 /// Colour only for a person at a terminal, and never when `NO_COLOR` is set.

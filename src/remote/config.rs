@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use url::{Host, Url};
 
+use super::observe::RequestObserver;
 use super::retry::RetryPolicy;
 
 /// The Zadig API token. Never printed: `Debug` and `Display` show `***`.
@@ -176,6 +177,8 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     pub connect_timeout: Duration,
     pub retry: RetryPolicy,
+    /// Called after every request attempt (the daemon's metrics); `None` for the CLI.
+    pub observer: Option<RequestObserver>,
 }
 
 impl ClientConfig {
@@ -196,6 +199,7 @@ impl ClientConfig {
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             retry: RetryPolicy::default(),
+            observer: None,
         }
     }
 }

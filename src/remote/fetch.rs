@@ -2,8 +2,15 @@
 //! project, then one detail per build, and one more per target of a template build), all
 //! concurrently within the client's limits. I/O through `remote` only.
 //!
+//! A caller that remembers details from an earlier read (the daemon) passes them in as
+//! [`KnownDetails`]: a build it vouches for is not read again. What may be trusted is the
+//! caller's decision, not this module's.
+//!
 //! Failures become values in [`LiveProject`]/[`LiveBuild`], never an early return: one broken
 //! build is an error on that build, and a failed list makes the planner refuse deletions.
+
+use std::sync::Arc;
+use std::time::SystemTime;
 
 use tracing::debug;
 
@@ -12,44 +19,96 @@ use crate::reconcile::wire::ListedBuild;
 use crate::remote::tasks::join_in_order;
 use crate::remote::{RemoteError, ZadigClient};
 
+/// Details already held by the caller, offered before each detail read.
+pub trait KnownDetails: Send + Sync {
+    /// The detail of this listed build, if the caller vouches that it is still current.
+    fn known(&self, project: &str, listed: &ListedBuild) -> Option<LiveDetail>;
+}
+
+/// Knows nothing: every detail is read (what `plan` and `apply` do).
+pub struct NothingKnown;
+
+impl KnownDetails for NothingKnown {
+    fn known(&self, _: &str, _: &ListedBuild) -> Option<LiveDetail> {
+        None
+    }
+}
+
+/// One project as read, with the server's time of its list.
+#[derive(Debug, Clone)]
+pub struct FetchedProject {
+    pub live: LiveProject,
+    /// The `Date` header of the list's (first) answer.
+    pub listed_at: Option<SystemTime>,
+}
+
 /// Reads every managed project, in the order given.
 pub async fn fetch_live(client: &ZadigClient, projects: &[String]) -> Vec<LiveProject> {
+    let known: Arc<dyn KnownDetails> = Arc::new(NothingKnown);
+    let fetched = fetch_live_reusing(client, projects, known).await;
+    fetched.into_iter().map(|project| project.live).collect()
+}
+
+/// [`fetch_live`], reading no detail that `known` supplies.
+pub async fn fetch_live_reusing(
+    client: &ZadigClient,
+    projects: &[String],
+    known: Arc<dyn KnownDetails>,
+) -> Vec<FetchedProject> {
     let results = join_in_order(projects.iter().map(|project| {
-        let (client, project) = (client.clone(), project.clone());
-        async move { fetch_project(&client, project).await }
+        let (client, project, known) = (client.clone(), project.clone(), known.clone());
+        async move { fetch_project(&client, project, known.as_ref()).await }
     }))
     .await;
     projects
         .iter()
         .zip(results)
         .map(|(project, result)| {
-            result.unwrap_or_else(|| LiveProject {
-                project: project.clone(),
-                listing: Err("internal error: the task reading this project failed".into()),
+            result.unwrap_or_else(|| FetchedProject {
+                live: LiveProject {
+                    project: project.clone(),
+                    listing: Err("internal error: the task reading this project failed".into()),
+                },
+                listed_at: None,
             })
         })
         .collect()
 }
 
-async fn fetch_project(client: &ZadigClient, project: String) -> LiveProject {
-    let listing = match client.list_builds(&project).await {
-        Ok(listing) => Ok(fetch_details(client, &project, listing.builds).await),
+async fn fetch_project(
+    client: &ZadigClient,
+    project: String,
+    known: &dyn KnownDetails,
+) -> FetchedProject {
+    let (listing, listed_at) = match client.list_builds_dated(&project).await {
+        Ok((listing, date)) => (
+            Ok(fetch_details(client, &project, listing.builds, known).await),
+            date,
+        ),
         Err(error) => {
             debug!(project = %project, %error, "listing builds failed");
-            Err(error.to_string())
+            (Err(error.to_string()), None)
         }
     };
-    LiveProject { project, listing }
+    FetchedProject {
+        live: LiveProject { project, listing },
+        listed_at,
+    }
 }
 
 async fn fetch_details(
     client: &ZadigClient,
     project: &str,
     listed: Vec<ListedBuild>,
+    known: &dyn KnownDetails,
 ) -> Vec<LiveBuild> {
     let details = join_in_order(listed.iter().map(|build| {
+        let remembered = known.known(project, build);
         let (client, project, name) = (client.clone(), project.to_string(), build.name.clone());
         async move {
+            if let Some(detail) = remembered {
+                return Ok(detail);
+            }
             let detail = read_build(&client, &project, &name).await;
             detail.map_err(|error| error.to_string())
         }

@@ -9,6 +9,7 @@
 pub mod config;
 pub mod error;
 pub mod fetch;
+pub mod observe;
 pub mod paging;
 pub mod retry;
 pub mod tasks;
@@ -17,12 +18,14 @@ mod transport;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 pub use config::{ClientConfig, ConfigError, Token, TokenOrigin, resolve_token};
 pub use error::{Call, RemoteError, Subject, ZadigMessage, ZadigText};
+pub use observe::{RequestObserver, RequestRecord};
 pub use paging::BuildListing;
 pub use retry::RetryPolicy;
 
@@ -61,6 +64,17 @@ impl ZadigClient {
     /// Every build of `project`, all pages. Fails with `RemoteError::IncompleteList` when the
     /// pages disagree with Zadig's `total`: such a list must not drive deletions.
     pub async fn list_builds(&self, project: &str) -> Result<BuildListing, RemoteError> {
+        Ok(self.list_builds_dated(project).await?.0)
+    }
+
+    /// [`Self::list_builds`], with the `Date` header of the first page's answer: the server's
+    /// time when the list was read (the daemon trusts a remembered detail only once the build's
+    /// `update_time` is old enough next to it).
+    pub async fn list_builds_dated(
+        &self,
+        project: &str,
+    ) -> Result<(BuildListing, Option<SystemTime>), RemoteError> {
+        let mut first_date = None;
         let mut collector = PageCollector::new(project, LIST_PAGE_SIZE);
         let page_size = LIST_PAGE_SIZE.to_string();
         let mut page = 1;
@@ -75,9 +89,10 @@ impl ZadigClient {
             let subject = Subject::Project {
                 project: project.to_owned(),
             };
-            let response: wire::ListResponse = self.read(url, subject).await?;
+            let (response, date): (wire::ListResponse, _) = self.read_dated(url, subject).await?;
+            first_date = first_date.or(date);
             match collector.add(response)? {
-                Next::Done => return Ok(collector.finish()),
+                Next::Done => return Ok((collector.finish(), first_date)),
                 Next::Page(next) => page = next,
             }
         }
@@ -165,6 +180,14 @@ impl ZadigClient {
         url: url::Url,
         subject: Subject,
     ) -> Result<T, RemoteError> {
+        Ok(self.read_dated(url, subject).await?.0)
+    }
+
+    async fn read_dated<T: DeserializeOwned>(
+        &self,
+        url: url::Url,
+        subject: Subject,
+    ) -> Result<(T, Option<SystemTime>), RemoteError> {
         let answer = self
             .transport
             .send(Outgoing {
@@ -182,11 +205,13 @@ impl ZadigClient {
                 answer.attempts,
             ));
         }
-        serde_json::from_slice(&answer.body).map_err(|source| RemoteError::Decode {
+        let date = answer.date;
+        let value = serde_json::from_slice(&answer.body).map_err(|source| RemoteError::Decode {
             call: Box::new(answer.call),
             status: answer.status,
             source,
-        })
+        })?;
+        Ok((value, date))
     }
 
     /// Sends a create or update body. Both may be repeated: PUT is idempotent, and a repeated

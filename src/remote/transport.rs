@@ -15,6 +15,7 @@ use url::Url;
 
 use super::config::{self, ClientConfig, ConfigError};
 use super::error::{Call, RemoteError, Subject};
+use super::observe::{RequestObserver, RequestRecord, route_of};
 use super::retry::{self, RetryPolicy};
 
 /// A request ready to send.
@@ -34,6 +35,8 @@ pub(super) struct Answer {
     pub body: Vec<u8>,
     /// How many times the request was sent.
     pub attempts: u32,
+    /// The answer's `Date` header, when it had a valid one (the server's clock).
+    pub date: Option<std::time::SystemTime>,
 }
 
 /// What one attempt produced: an answer, or a failure before an answer was read.
@@ -48,6 +51,7 @@ pub(super) struct Transport {
     rate: Option<DefaultDirectRateLimiter>,
     in_flight: Semaphore,
     retry: RetryPolicy,
+    observer: Option<RequestObserver>,
 }
 
 impl Transport {
@@ -85,6 +89,7 @@ impl Transport {
             rate,
             in_flight: Semaphore::new(config.concurrency as usize),
             retry: config.retry,
+            observer: config.observer.clone(),
         })
     }
 
@@ -161,7 +166,30 @@ impl Transport {
             Err(error) => tracing::debug!(method = %call.method, path = %call.path, attempt,
                 elapsed_ms, error = %error, "Zadig request failed"),
         }
+        self.observe(request, &outcome);
         outcome
+    }
+
+    /// Tells the observer (metrics) about one attempt: method, route pattern, status.
+    fn observe(&self, request: &Outgoing<'_>, outcome: &Attempt) {
+        let Some(observer) = &self.observer else {
+            return;
+        };
+        let base = self
+            .base
+            .path_segments()
+            .map_or(0, |s| s.filter(|p| !p.is_empty()).count());
+        let segments: Vec<&str> = request
+            .url
+            .path_segments()
+            .map_or(Vec::new(), |s| s.collect());
+        // Past the base path and `openapi/build`.
+        let after = segments.len().saturating_sub(base + 2);
+        observer.observe(&RequestRecord {
+            method: request.method.as_str(),
+            route: route_of(after, segments.last().copied().unwrap_or_default()),
+            status: outcome.as_ref().ok().map(|(status, _, _)| status.as_u16()),
+        });
     }
 }
 
@@ -175,11 +203,15 @@ async fn read_answer(builder: reqwest::RequestBuilder) -> Attempt {
 
 fn finish(call: Call, outcome: Attempt, attempts: u32) -> Result<Answer, RemoteError> {
     match outcome {
-        Ok((status, _, body)) => Ok(Answer {
+        Ok((status, headers, body)) => Ok(Answer {
             call,
             status,
             body,
             attempts,
+            date: headers
+                .get(reqwest::header::DATE)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|text| httpdate::parse_http_date(text).ok()),
         }),
         Err(source) => Err(RemoteError::Transport {
             call: Box::new(call),

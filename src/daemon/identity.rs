@@ -1,0 +1,134 @@
+//! The identity of the desired state, for the `zadig_sync_desired_state` info metric and to
+//! tell whether an event changed anything: a hash of every build's fingerprint (secrets are
+//! already out of fingerprints), and the git commit when the directory is a checkout (read
+//! from `.git` directly: git-sync's worktrees have a `.git` file pointing at the repository).
+//! Reads files; never runs git.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::daemon::memory::BuildKey;
+
+/// `sha256:…` over the sorted builds and the managed projects.
+pub fn tree_hash(fingerprints: &BTreeMap<BuildKey, String>, projects: &[String]) -> String {
+    let mut hasher = Sha256::new();
+    for ((project, name), fingerprint) in fingerprints {
+        hasher.update(format!("{project}\0{name}\0{fingerprint}\n"));
+    }
+    for project in projects {
+        hasher.update(format!("project\0{project}\n"));
+    }
+    format!("sha256:{}", hex::encode(hasher.finalize()))
+}
+
+/// The commit checked out at `dir` or the closest folder above it, if any.
+pub fn git_commit(dir: &Path) -> Option<String> {
+    let start = std::fs::canonicalize(dir).ok()?;
+    let git_dir = start.ancestors().find_map(git_dir_of)?;
+    let head = read_trimmed(&git_dir.join("HEAD"))?;
+    let Some(reference) = head.strip_prefix("ref: ") else {
+        return is_commit(&head).then_some(head);
+    };
+    let common = common_dir(&git_dir);
+    read_trimmed(&git_dir.join(reference))
+        .or_else(|| read_trimmed(&common.join(reference)))
+        .or_else(|| packed_ref(&common, reference))
+        .filter(|commit| is_commit(commit))
+}
+
+/// `.git` as a folder, or a `.git` file saying `gitdir: PATH` (worktrees).
+fn git_dir_of(folder: &Path) -> Option<PathBuf> {
+    let dot_git = folder.join(".git");
+    if dot_git.is_dir() {
+        return Some(dot_git);
+    }
+    let text = read_trimmed(&dot_git)?;
+    let target = PathBuf::from(text.strip_prefix("gitdir: ")?);
+    Some(if target.is_absolute() {
+        target
+    } else {
+        folder.join(target)
+    })
+}
+
+/// A worktree's `commondir` file names the repository holding the refs.
+fn common_dir(git_dir: &Path) -> PathBuf {
+    match read_trimmed(&git_dir.join("commondir")) {
+        Some(common) if Path::new(&common).is_absolute() => PathBuf::from(common),
+        Some(common) => git_dir.join(common),
+        None => git_dir.to_path_buf(),
+    }
+}
+
+fn packed_ref(common: &Path, reference: &str) -> Option<String> {
+    let text = std::fs::read_to_string(common.join("packed-refs")).ok()?;
+    text.lines().find_map(|line| {
+        let (commit, name) = line.split_once(' ')?;
+        (name == reference).then(|| commit.to_string())
+    })
+}
+
+fn read_trimmed(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    Some(text.trim().to_string())
+}
+
+fn is_commit(text: &str) -> bool {
+    matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
+
+    #[test]
+    fn a_branch_checkout_a_detached_worktree_and_no_checkout() {
+        let root = tempfile::tempdir().unwrap();
+        let repo = root.path().join("repo");
+        std::fs::create_dir_all(repo.join(".git/refs/heads")).unwrap();
+        std::fs::create_dir_all(repo.join("builds.d")).unwrap();
+        std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+        std::fs::write(repo.join(".git/refs/heads/main"), format!("{COMMIT}\n")).unwrap();
+        assert_eq!(git_commit(&repo.join("builds.d")).as_deref(), Some(COMMIT));
+
+        let worktree = root.path().join("wt");
+        let git_dir = repo.join(".git/worktrees/wt");
+        std::fs::create_dir_all(&worktree).unwrap();
+        std::fs::create_dir_all(&git_dir).unwrap();
+        std::fs::write(
+            worktree.join(".git"),
+            format!("gitdir: {}\n", git_dir.display()),
+        )
+        .unwrap();
+        let detached = "fedcba9876543210fedcba9876543210fedcba98";
+        std::fs::write(git_dir.join("HEAD"), detached).unwrap();
+        assert_eq!(git_commit(&worktree).as_deref(), Some(detached));
+
+        let plain = tempfile::tempdir().unwrap();
+        assert_eq!(git_commit(plain.path()), None);
+    }
+
+    #[test]
+    fn packed_refs_are_read() {
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(repo.path().join(".git")).unwrap();
+        std::fs::write(repo.path().join(".git/HEAD"), "ref: refs/heads/main").unwrap();
+        let packed = format!("# pack-refs with: peeled\n{COMMIT} refs/heads/main\n");
+        std::fs::write(repo.path().join(".git/packed-refs"), packed).unwrap();
+        assert_eq!(git_commit(repo.path()).as_deref(), Some(COMMIT));
+    }
+
+    #[test]
+    fn the_tree_hash_follows_the_fingerprints() {
+        let key = |n: &str| ("p".to_string(), n.to_string());
+        let one = BTreeMap::from([(key("a"), "f1".to_string())]);
+        let two = BTreeMap::from([(key("a"), "f2".to_string())]);
+        assert_eq!(tree_hash(&one, &[]), tree_hash(&one, &[]));
+        assert_ne!(tree_hash(&one, &[]), tree_hash(&two, &[]));
+        assert_ne!(tree_hash(&one, &[]), tree_hash(&one, &["q".into()]));
+    }
+}

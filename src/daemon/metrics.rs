@@ -1,0 +1,200 @@
+//! The daemon's Prometheus metrics (prometheus-client), every name starting `zadig_sync_`.
+//! docs/daemon.md lists them with their meaning. Label values are fixed words, route
+//! patterns, project-free states, a commit or a hash: never a build name, a value from a
+//! file, or the token. No I/O (http.rs serves the text).
+
+use std::sync::atomic::AtomicU64;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::remote::{RequestObserver, RequestRecord};
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResultLabel {
+    /// `success`, `partial`, `failed` or `invalid`.
+    pub result: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StateLabel {
+    /// `in_sync`, `drifted`, `failed` or `refused`.
+    pub state: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub method: String,
+    pub route: &'static str,
+    /// The HTTP status, or `error` when no answer came.
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ActionLabel {
+    /// `create`, `update`, `replace` or `delete`.
+    pub action: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct IdentityLabels {
+    /// The git commit checked out in the directory, or empty when it is not a checkout.
+    pub commit: String,
+    /// `sha256:…` of the desired state (every build's fingerprint), never empty.
+    pub tree: String,
+}
+
+/// Every metric, and the registry that renders them.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    pub passes: Family<ResultLabel, Counter>,
+    pub pass_duration: Histogram,
+    pub builds: Family<StateLabel, Gauge>,
+    pub requests: Family<RequestLabels, Counter>,
+    pub last_success: Gauge<f64, AtomicU64>,
+    pub desired_state: Family<IdentityLabels, Gauge>,
+    pub changes: Family<ActionLabel, Counter>,
+    pub drift: Counter,
+    pub details_reused: Counter,
+}
+
+/// The results `zadig_sync_passes_total` always reports, zero included.
+pub const PASS_RESULTS: [&str; 4] = ["success", "partial", "failed", "invalid"];
+
+/// The states `zadig_sync_builds` always reports, zero included.
+pub const BUILD_STATES: [&str; 4] = ["in_sync", "drifted", "failed", "refused"];
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut metrics = Metrics {
+            registry: Registry::default(),
+            passes: Family::default(),
+            pass_duration: Histogram::new(exponential_buckets(0.05, 2.0, 14)),
+            builds: Family::default(),
+            requests: Family::default(),
+            last_success: Gauge::default(),
+            desired_state: Family::default(),
+            changes: Family::default(),
+            drift: Counter::default(),
+            details_reused: Counter::default(),
+        };
+        metrics.register();
+        for result in PASS_RESULTS {
+            let _ = metrics.passes.get_or_create(&ResultLabel { result });
+        }
+        for state in BUILD_STATES {
+            metrics.builds.get_or_create(&StateLabel { state }).set(0);
+        }
+        metrics
+    }
+
+    fn register(&mut self) {
+        let r = &mut self.registry;
+        r.register("zadig_sync_passes", "Passes run, by result: success (every build converged), partial (some builds failed or were refused), failed (Zadig could not be read), invalid (the files have errors; nothing written)", self.passes.clone());
+        r.register(
+            "zadig_sync_pass_duration_seconds",
+            "Duration of passes that read Zadig",
+            self.pass_duration.clone(),
+        );
+        r.register("zadig_sync_builds", "Builds by state after the last pass that read Zadig: in_sync, drifted (changed in Zadig; with --drift report they stay so), failed, refused", self.builds.clone());
+        r.register("zadig_sync_api_requests", "Requests sent to Zadig (every attempt, retries included), by method, route pattern and status (error: no answer)", self.requests.clone());
+        r.register(
+            "zadig_sync_last_success_timestamp_seconds",
+            "Unix time at which the last successful pass ended",
+            self.last_success.clone(),
+        );
+        r.register("zadig_sync_desired_state", "Identity of the desired state last loaded: the git commit (when the directory is a checkout) and a hash of the builds (value always 1)", self.desired_state.clone());
+        r.register(
+            "zadig_sync_changes_applied",
+            "Writes made to Zadig that succeeded, by action",
+            self.changes.clone(),
+        );
+        r.register("zadig_sync_drift_detected", "Builds found changed in Zadig while their file had not changed (each time one is found)", self.drift.clone());
+        r.register("zadig_sync_detail_reads_saved", "Build details taken from memory (settled and unchanged) instead of being read from Zadig", self.details_reused.clone());
+    }
+
+    /// The OpenMetrics text of every metric.
+    pub fn render(&self) -> Result<String, std::fmt::Error> {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
+        Ok(text)
+    }
+
+    /// The hook that counts every request the client sends.
+    pub fn request_observer(&self) -> RequestObserver {
+        let requests = self.requests.clone();
+        RequestObserver::new(move |record: &RequestRecord<'_>| {
+            let labels = RequestLabels {
+                method: record.method.to_string(),
+                route: record.route,
+                status: record.status.map_or("error".to_string(), |s| s.to_string()),
+            };
+            requests.get_or_create(&labels).inc();
+        })
+    }
+
+    /// Sets the info metric to the identity of the desired state just loaded.
+    pub fn set_desired_state(&self, commit: Option<&str>, tree: &str) {
+        self.desired_state.clear();
+        let labels = IdentityLabels {
+            commit: commit.unwrap_or_default().to_string(),
+            tree: tree.to_string(),
+        };
+        self.desired_state.get_or_create(&labels).set(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_start_with_zadig_sync_and_requests_are_counted_by_route() {
+        let metrics = Metrics::new();
+        let observer = metrics.request_observer();
+        let record = RequestRecord {
+            method: "GET",
+            route: "/openapi/build",
+            status: Some(200),
+        };
+        observer.observe(&record);
+        observer.observe(&record);
+        observer.observe(&RequestRecord {
+            status: None,
+            ..record
+        });
+        metrics.set_desired_state(None, "sha256:ab");
+        metrics.set_desired_state(Some("0123abc"), "sha256:cd");
+        let text = metrics.render().unwrap();
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            assert!(line.starts_with("zadig_sync_"), "{line}");
+        }
+        assert!(text.contains(
+            r#"zadig_sync_api_requests_total{method="GET",route="/openapi/build",status="200"} 2"#
+        ), "{text}");
+        assert!(text.contains(r#"status="error"} 1"#), "{text}");
+        assert!(
+            text.contains(r#"zadig_sync_desired_state{commit="0123abc",tree="sha256:cd"} 1"#),
+            "{text}"
+        );
+        assert!(
+            !text.contains("sha256:ab"),
+            "the old identity is gone: {text}"
+        );
+        assert!(
+            text.contains(r#"zadig_sync_builds{state="drifted"} 0"#),
+            "{text}"
+        );
+    }
+}

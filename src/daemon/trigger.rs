@@ -1,0 +1,271 @@
+//! Why a pass runs: file events, the `--interval` resync, a retry after a failure. They are
+//! merged into one stream of [`Trigger`]s, and everything that arrived while a pass was
+//! running is collapsed into exactly one follow-up. Only tokio timers: tests run them on a
+//! paused clock.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::{Instant, sleep_until, timeout};
+
+/// What asked for a pass; several causes can be merged into one trigger.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Trigger {
+    /// The first pass after start.
+    pub start: bool,
+    /// Something changed in the watched directory.
+    pub changed: bool,
+    /// `--interval` elapsed since the last pass that read Zadig.
+    pub resync: bool,
+    /// A failed pass asked to be retried.
+    pub retry: bool,
+}
+
+impl Trigger {
+    /// Whether the pass must read Zadig even if the files did not change.
+    pub fn must_read_zadig(&self) -> bool {
+        self.start || self.resync || self.retry
+    }
+}
+
+/// How a pass ended, as far as scheduling the next one is concerned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PassEnd {
+    /// The pass read Zadig, so the resync clock starts again.
+    pub read_zadig: bool,
+    /// Retry after this long (a failure), unless something else triggers a pass first.
+    pub retry_in: Option<Duration>,
+}
+
+/// The merged trigger stream. File events arrive as `()` on a channel (the watcher's
+/// debouncer already coalesced them); here they are debounced again on tokio's clock.
+#[derive(Debug)]
+pub struct Triggers {
+    events: UnboundedReceiver<()>,
+    interval: Duration,
+    debounce: Duration,
+    next_resync: Instant,
+    retry_at: Option<Instant>,
+    started: bool,
+}
+
+impl Triggers {
+    pub fn new(events: UnboundedReceiver<()>, interval: Duration, debounce: Duration) -> Self {
+        Triggers {
+            events,
+            interval,
+            debounce,
+            next_resync: Instant::now() + interval,
+            retry_at: None,
+            started: false,
+        }
+    }
+
+    /// Waits for the next trigger: the start, a change (once the directory has been quiet for
+    /// `debounce`), the resync or a retry; whatever else is due by then is merged into it.
+    pub async fn next(&mut self) -> Trigger {
+        let mut trigger = Trigger::default();
+        if !self.started {
+            self.started = true;
+            trigger.start = true;
+            self.drain(&mut trigger);
+            return trigger;
+        }
+        let deadline = self
+            .retry_at
+            .map_or(self.next_resync, |retry| retry.min(self.next_resync));
+        tokio::select! {
+            biased;
+            Some(()) = self.events.recv() => {
+                trigger.changed = true;
+                self.settle().await;
+            }
+            () = sleep_until(deadline) => {}
+        }
+        self.drain(&mut trigger);
+        trigger
+    }
+
+    /// Schedules what follows a pass. A pass that did not read Zadig (the files were invalid,
+    /// or did not change what they describe) leaves the resync and any retry as they were.
+    pub fn after(&mut self, end: PassEnd) {
+        if end.read_zadig {
+            let now = Instant::now();
+            self.next_resync = now + self.interval;
+            self.retry_at = end.retry_in.map(|wait| now + wait);
+        }
+    }
+
+    /// Waits until no event came for `debounce` (or the watcher is gone).
+    async fn settle(&mut self) {
+        while let Ok(Some(())) = timeout(self.debounce, self.events.recv()).await {}
+    }
+
+    /// Merges into `trigger` every event already queued and every timer already due.
+    fn drain(&mut self, trigger: &mut Trigger) {
+        while self.events.try_recv().is_ok() {
+            trigger.changed = true;
+        }
+        let now = Instant::now();
+        if now >= self.next_resync {
+            trigger.resync = true;
+        }
+        if self.retry_at.is_some_and(|retry| now >= retry) {
+            trigger.retry = true;
+            self.retry_at = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+    use tokio::time::sleep;
+
+    use super::*;
+    use crate::daemon::{Runner, Stopping, run_loop};
+
+    const MS: fn(u64) -> Duration = Duration::from_millis;
+    const S: fn(u64) -> Duration = Duration::from_secs;
+
+    fn triggers(interval: Duration) -> (UnboundedSender<()>, Triggers) {
+        let (tx, rx) = unbounded_channel();
+        (tx, Triggers::new(rx, interval, MS(500)))
+    }
+
+    fn send_at(tx: &UnboundedSender<()>, delays_ms: &[u64]) {
+        for &delay in delays_ms {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                sleep(MS(delay)).await;
+                let _ = tx.send(());
+            });
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_first_trigger_is_the_start() {
+        let (_tx, mut triggers) = triggers(S(60));
+        let first = triggers.next().await;
+        assert!(first.start && first.must_read_zadig());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_of_events_gives_one_trigger_after_the_quiet_period() {
+        let (tx, mut triggers) = triggers(S(60));
+        triggers.next().await;
+        let began = Instant::now();
+        send_at(&tx, &[0, 100, 200, 300, 400, 700]);
+        let trigger = triggers.next().await;
+        assert_eq!(
+            trigger,
+            Trigger {
+                changed: true,
+                ..Trigger::default()
+            }
+        );
+        assert!(!trigger.must_read_zadig());
+        // The last event came at 700 ms; the quiet period is 500 ms.
+        assert!(began.elapsed() >= MS(1200), "{:?}", began.elapsed());
+        let nothing_more = timeout(S(30), triggers.next()).await;
+        assert!(nothing_more.is_err(), "a second trigger: {nothing_more:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_resync_comes_every_interval_after_the_last_pass_that_read_zadig() {
+        let (_tx, mut triggers) = triggers(S(60));
+        triggers.next().await;
+        triggers.after(PassEnd {
+            read_zadig: true,
+            retry_in: None,
+        });
+        let began = Instant::now();
+        let trigger = triggers.next().await;
+        assert!(trigger.resync && !trigger.changed);
+        assert_eq!(began.elapsed(), S(60));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_comes_after_its_wait_before_the_resync() {
+        let (_tx, mut triggers) = triggers(S(60));
+        triggers.next().await;
+        triggers.after(PassEnd {
+            read_zadig: true,
+            retry_in: Some(S(4)),
+        });
+        let began = Instant::now();
+        let trigger = triggers.next().await;
+        assert_eq!(
+            trigger,
+            Trigger {
+                retry: true,
+                ..Trigger::default()
+            }
+        );
+        assert_eq!(began.elapsed(), S(4));
+    }
+
+    /// Counts passes; the first one takes `first_pass` of (paused) time.
+    struct Counting {
+        count: Arc<AtomicUsize>,
+        first_pass: Duration,
+    }
+
+    impl Runner for Counting {
+        async fn pass(&mut self, _trigger: Trigger) -> PassEnd {
+            if self.count.fetch_add(1, Ordering::SeqCst) == 0 {
+                sleep(self.first_pass).await;
+            }
+            PassEnd {
+                read_zadig: true,
+                retry_in: None,
+            }
+        }
+    }
+
+    fn counting_pass(count: &Arc<AtomicUsize>, first_pass: Duration) -> Counting {
+        Counting {
+            count: count.clone(),
+            first_pass,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn triggers_during_a_pass_give_exactly_one_follow_up() {
+        let (tx, triggers) = triggers(S(600));
+        // Three events and a due resync, all while the first (10 s) pass runs.
+        send_at(&tx, &[1_000, 2_000, 9_000]);
+        let count = Arc::new(AtomicUsize::new(0));
+        let mut pass = counting_pass(&count, S(10));
+        run_loop(
+            triggers,
+            &mut pass,
+            sleep(S(300)),
+            S(1),
+            &Stopping::default(),
+        )
+        .await;
+        assert_eq!(count.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn shutdown_waits_for_the_running_pass_and_starts_no_other() {
+        let (tx, triggers) = triggers(S(600));
+        send_at(&tx, &[1_000]);
+        let count = Arc::new(AtomicUsize::new(0));
+        let mut pass = counting_pass(&count, S(10));
+        let began = Instant::now();
+        let stopping = Stopping::default();
+        run_loop(triggers, &mut pass, sleep(S(2)), S(30), &stopping).await;
+        assert!(stopping.is_set());
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            began.elapsed(),
+            S(10),
+            "the running pass was allowed to finish"
+        );
+    }
+}
