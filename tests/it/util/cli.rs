@@ -23,8 +23,13 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start(extra: &[&str]) -> Emulator {
+        Emulator::start_at("127.0.0.1:0", extra)
+    }
+
+    /// An emulator listening on `listen` (e.g. the address of one that was stopped).
+    pub fn start_at(listen: &str, extra: &[&str]) -> Emulator {
         let mut child = Command::new(binary())
-            .args(["emulator", "--listen", "127.0.0.1:0", "--token", TOKEN])
+            .args(["emulator", "--listen", listen, "--token", TOKEN])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -6,6 +6,8 @@
 pub mod cli;
 /// A `ZadigClient` with fast retries, wiremock answers and fixture specs.
 pub mod client;
+/// The real `zadig-sync daemon` as a child process: its logs, endpoints, SIGTERM.
+pub mod daemon;
 /// Starting the emulator in-process and talking to it with raw HTTP.
 pub mod emulator;
 /// A client pointed at a running emulator.
