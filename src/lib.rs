@@ -26,6 +26,7 @@
 //! | [`remote`] | the typed client for Zadig's build routes: auth, retry, limits, paging, errors; fetching the live state | HTTP |
 //! | [`apply`] | executing a plan: stale checks, writes, read-back, one outcome per step | HTTP via `remote` |
 //! | [`report`] | plans, outcomes and diagnostics as text, JSON and Markdown | **no** (checked by CI) |
+//! | [`daemon`] | `apply` for ever: file watch, resync and retries as one trigger stream, drift, the memory of settled details, `/healthz` `/readyz` `/metrics` | yes |
 //! | [`emulator`] | Zadig's build API on loopback, with its quirks, for tests and trying | yes |
 //!
 //! docs/architecture.md tells the same story at more length, with the safety rules; docs/zadig-api.md

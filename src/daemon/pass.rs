@@ -191,6 +191,7 @@ impl Passes {
         }
         let report = execute(&self.connection.client, &runnable, &loaded.desired).await;
         log_outcomes(&plan, &report);
+        count_changes(&self.status, &report);
         let written = self.record_writes(&report);
         self.memory
             .remember(live, &listed_at, &loaded.fingerprints, &written);
@@ -373,6 +374,27 @@ fn log_outcomes(plan: &Plan, report: &ApplyReport) {
             }
             OutcomeStatus::Refused(reason) => warn!(%project, %build, ?action, %reason, "refused"),
             OutcomeStatus::Failed(reason) => warn!(%project, %build, ?action, %reason, "failed"),
+        }
+    }
+}
+
+/// `zadig_sync_changes_applied_total`: the writes that succeeded, by action.
+fn count_changes(status: &Status, report: &ApplyReport) {
+    use crate::daemon::metrics::ActionLabel;
+    for outcome in &report.outcomes {
+        let action = match outcome.action {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+            _ => continue,
+        };
+        if outcome.status == OutcomeStatus::Done {
+            status
+                .metrics
+                .changes
+                .get_or_create(&ActionLabel { action })
+                .inc();
         }
     }
 }

@@ -123,6 +123,10 @@ fn applies_at_start_then_a_new_file_within_seconds_and_exits_0_on_sigterm() {
         "{metrics}"
     );
     assert!(metrics.contains("zadig_sync_desired_state{"), "{metrics}");
+    assert!(
+        metrics.contains(r#"zadig_sync_changes_applied_total{action="create"} 2"#),
+        "{metrics}"
+    );
 
     let logs = daemon.logs();
     let status = daemon.terminate();
