@@ -195,8 +195,9 @@ pub async fn run(
         .await;
     }
     info!("stopped");
-    // The endpoints stop with the loop (the shutdown signal reached both).
-    let _ = server.await;
+    // The endpoints stop with the loop (the shutdown signal reached both); a scraper holding
+    // a connection open must not keep the process alive.
+    let _ = timeout(Duration::from_secs(5), server).await;
     Ok(passes.connection)
 }
 

@@ -134,6 +134,45 @@ fn applies_at_start_then_a_new_file_within_seconds_and_exits_0_on_sigterm() {
 }
 
 #[test]
+fn daemon_emulator_works_like_every_other_command() {
+    let dir = workspace(&[("api.yaml", API)]);
+    let daemon = Daemon::spawn(dir.path(), &with(&["--emulator", "--interval", "1h"]), &[]);
+    daemon.wait_ready();
+    assert!(daemon.metric(r#"zadig_sync_changes_applied_total{action="create"}"#) == 1.0);
+    let logs = daemon.logs();
+    assert_eq!(daemon.terminate().code(), Some(0), "{logs}");
+    let state = std::fs::read_to_string(dir.path().join(".zadig-sync/emulator-state.json"))
+        .expect("the emulator's state was saved");
+    assert!(state.contains("shop-api"), "{state}");
+}
+
+#[test]
+fn a_build_whose_writes_fail_backs_off_alone() {
+    let emulator = Emulator::start(&[]);
+    emulator.set_faults(serde_json::json!({"fail_writes_to": ["shop-worker"]}));
+    let dir = workspace(&[("api.yaml", API), ("worker.yaml", WORKER)]);
+    let daemon = Daemon::start(dir.path(), &emulator, &with(&["--interval", "1s"]), &[]);
+    daemon.wait("the other build is written", || {
+        has_build(&emulator, "shop-api")
+    });
+    daemon.wait("the failure is counted", || {
+        daemon.metric(r#"zadig_sync_builds{state="failed"}"#) == 1.0
+            && daemon.metric(r#"zadig_sync_builds{state="in_sync"}"#) == 1.0
+    });
+    assert!(passes(&daemon, "partial") >= 1.0);
+    assert_eq!(
+        daemon.get("/readyz").0,
+        200,
+        "a failing build does not make the daemon unready"
+    );
+
+    emulator.set_faults(serde_json::json!({}));
+    daemon.wait("the failing build is written once Zadig accepts it", || {
+        has_build(&emulator, "shop-worker")
+    });
+}
+
+#[test]
 fn an_edit_made_in_zadig_is_corrected_at_the_next_resync() {
     let emulator = Emulator::start(&[]);
     let dir = workspace(&[("api.yaml", API)]);

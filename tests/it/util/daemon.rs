@@ -24,11 +24,18 @@ impl Daemon {
     /// Starts `daemon --listen 127.0.0.1:0 <args>` in `workdir` against `emulator`, with the
     /// token and `env` in its environment; waits until it serves its endpoints.
     pub fn start(workdir: &Path, emulator: &Emulator, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let url = emulator.url();
+        let mut env = env.to_vec();
+        env.extend([("ZADIG_URL", url.as_str()), ("ZADIG_TOKEN", TOKEN)]);
+        Daemon::spawn(workdir, args, &env)
+    }
+
+    /// Starts `daemon --listen 127.0.0.1:0 <args>` in `workdir` with only `env` added to a
+    /// clean environment (for `--emulator`, no server at all).
+    pub fn spawn(workdir: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut cmd = command(workdir);
         cmd.args(["daemon", "--listen", "127.0.0.1:0"])
             .args(args)
-            .env("ZADIG_URL", emulator.url())
-            .env("ZADIG_TOKEN", TOKEN)
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
