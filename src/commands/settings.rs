@@ -22,6 +22,7 @@ use crate::load::diagnostic::{Diagnostic, Severity};
 use crate::load::{LoadOutcome, ReferenceMode, load_dir};
 use crate::reconcile::live::LiveProject;
 use crate::reconcile::plan::{Plan, PlanOptions, make_plan, managed_projects};
+use crate::reconcile::redact::Secrets;
 use crate::remote::RequestObserver;
 use crate::remote::fetch::{KnownDetails, NothingKnown, fetch_live_reusing};
 use crate::report::{self, Document, Format};
@@ -42,9 +43,12 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Adds the API token to the values the plan and the report redact.
-    pub fn redact_token_in(&self, desired: &mut DesiredSet) {
-        desired.secrets.push(self.token.expose().to_string());
+    /// What this run must never show: the values `${env:…}` references resolved to, and the
+    /// API token (a build file could quote it).
+    pub fn secrets(&self, desired: &DesiredSet) -> Secrets {
+        let mut values = desired.secrets.clone();
+        values.push(self.token.expose().to_string());
+        Secrets::new(&values)
     }
 
     /// Stops the in-process emulator (flushing its state), if there is one.
@@ -160,6 +164,8 @@ async fn connect_to_emulator(
 pub struct Planned {
     pub desired: DesiredSet,
     pub plan: Plan,
+    /// What must never be shown, for everything printed after the plan.
+    pub secrets: Secrets,
     pub connection: Connection,
 }
 
@@ -203,26 +209,28 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], output: Format) {
 
 /// Connects, reads the live state of the managed projects, and plans.
 pub async fn plan_against_server(
-    mut desired: DesiredSet,
+    desired: DesiredSet,
     server: &ServerArgs,
     scope: &ScopeArgs,
 ) -> anyhow::Result<Planned> {
     let connection = connect(server).await?;
-    connection.redact_token_in(&mut desired);
-    let LivePlan { plan, .. } = plan_on(&connection, &desired, scope, Arc::new(NothingKnown)).await;
+    let secrets = connection.secrets(&desired);
+    let known = Arc::new(NothingKnown);
+    let LivePlan { plan, .. } = plan_on(&connection, &desired, &secrets, scope, known).await;
     Ok(Planned {
         desired,
         plan,
+        secrets,
         connection,
     })
 }
 
 /// The one way a plan is made (by `plan`, `apply` and every daemon pass): list the managed
 /// projects, read the details `known` does not supply, plan with the scope's options.
-/// `desired` must already carry the token among its secrets ([`Connection::redact_token_in`]).
 pub async fn plan_on(
     connection: &Connection,
     desired: &DesiredSet,
+    secrets: &Secrets,
     scope: &ScopeArgs,
     known: Arc<dyn KnownDetails>,
 ) -> LivePlan {
@@ -237,7 +245,7 @@ pub async fn plan_on(
         max_deletes: scope.max_deletes,
     };
     LivePlan {
-        plan: make_plan(desired, &live, &options),
+        plan: make_plan(desired, &live, &options, secrets),
         live,
         listed_at,
     }

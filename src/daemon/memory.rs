@@ -110,7 +110,7 @@ impl Memory {
             for build in builds {
                 let key = (project.project.clone(), build.name);
                 let Ok(detail) = build.detail else { continue };
-                let settled = is_settled(build.update_time, detail.base.update_time, now);
+                let settled = is_settled(build.update_time, detail.base().update_time, now);
                 if settled && !written.contains(&key) {
                     let desired = desired.get(&key).cloned();
                     let update_time = build.update_time;
@@ -197,14 +197,11 @@ mod tests {
     const NOW: i64 = 1_700_000_000;
 
     fn project(name: &str, update_time: i64) -> LiveProject {
-        let detail = LiveDetail {
-            base: DetailResponse {
-                name: name.into(),
-                update_time,
-                ..DetailResponse::default()
-            },
-            targets: Vec::new(),
-        };
+        let detail = LiveDetail::Custom(DetailResponse {
+            name: name.into(),
+            update_time,
+            ..DetailResponse::default()
+        });
         LiveProject {
             project: "p".into(),
             listing: Ok(vec![LiveBuild {

@@ -27,6 +27,7 @@ use crate::reconcile::live::{LiveDetail, LiveProject};
 use crate::reconcile::marker::fingerprint;
 use crate::reconcile::normalize::from_live;
 use crate::reconcile::plan::{Action, Plan, Step, managed_projects};
+use crate::reconcile::redact::Secrets;
 
 /// Everything that lives from one pass to the next.
 pub struct Passes {
@@ -46,6 +47,8 @@ pub struct Passes {
 /// The desired state as loaded for one pass.
 struct Loaded {
     desired: DesiredSet,
+    /// What must never be shown: `${env:…}` values and the token.
+    secrets: Secrets,
     fingerprints: HashMap<BuildKey, String>,
     tree: String,
 }
@@ -136,15 +139,15 @@ impl Passes {
                 "the files have errors: nothing is written or deleted until they are fixed");
             return None;
         }
-        let mut desired = outcome.desired;
-        self.connection.redact_token_in(&mut desired);
+        let desired = outcome.desired;
+        let secrets = self.connection.secrets(&desired);
         let sorted: BTreeMap<BuildKey, String> = desired
             .builds
             .iter()
             .map(|b| {
                 (
                     key(b.spec.project_key(), b.spec.name()),
-                    fingerprint(&b.spec, &desired.secrets),
+                    fingerprint(&b.spec),
                 )
             })
             .collect();
@@ -155,6 +158,7 @@ impl Passes {
             .set_desired_state(commit.as_deref(), &tree);
         Some(Loaded {
             desired,
+            secrets,
             fingerprints: sorted.into_iter().collect(),
             tree,
         })
@@ -174,6 +178,7 @@ impl Passes {
         } = plan_on(
             &self.connection,
             &loaded.desired,
+            &loaded.secrets,
             &self.scope,
             recall.clone(),
         )
@@ -189,7 +194,13 @@ impl Passes {
             info!("shutting down: this pass writes nothing");
             return "failed";
         }
-        let report = execute(&self.connection.client, &runnable, &loaded.desired).await;
+        let report = execute(
+            &self.connection.client,
+            &runnable,
+            &loaded.desired,
+            &loaded.secrets,
+        )
+        .await;
         log_outcomes(&plan, &report);
         count_changes(&self.status, &report);
         let written = self.record_writes(&report);
@@ -222,10 +233,10 @@ impl Passes {
                 continue;
             };
             let is_drift = match details.get(&key) {
-                Some(detail) if !detail.is_template() => {
-                    from_live(detail).fingerprint.as_deref() == Some(wanted)
+                Some(detail @ LiveDetail::Custom(_)) => {
+                    from_live(detail).ownership.fingerprint() == Some(wanted)
                 }
-                Some(_) => self.memory.in_sync_with(&key) == Some(wanted),
+                Some(LiveDetail::Template { .. }) => self.memory.in_sync_with(&key) == Some(wanted),
                 None => false,
             };
             if is_drift {
