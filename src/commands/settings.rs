@@ -68,7 +68,7 @@ fn client_config(
     args: &ServerArgs,
     base_url: String,
     token: Token,
-    observer: Option<RequestObserver>,
+    observer: Option<Arc<dyn RequestObserver>>,
 ) -> ClientConfig {
     ClientConfig {
         observer,
@@ -88,7 +88,7 @@ pub async fn connect(args: &ServerArgs) -> anyhow::Result<Connection> {
 /// [`connect`], with `observer` told about every request (the daemon's metrics).
 pub async fn connect_observed(
     args: &ServerArgs,
-    observer: Option<RequestObserver>,
+    observer: Option<Arc<dyn RequestObserver>>,
 ) -> anyhow::Result<Connection> {
     if args.emulator {
         return connect_to_emulator(args, observer).await;
@@ -113,7 +113,7 @@ pub async fn connect_observed(
 
 async fn connect_to_emulator(
     args: &ServerArgs,
-    observer: Option<RequestObserver>,
+    observer: Option<Arc<dyn RequestObserver>>,
 ) -> anyhow::Result<Connection> {
     if let Some(url) = &args.url {
         eprintln!("Ignoring the server {url} (--url or ZADIG_URL): --emulator was given.");

@@ -1,8 +1,9 @@
 //! The daemon's Prometheus metrics (prometheus-client), every name starting `zadig_sync_`.
-//! docs/daemon.md lists them with their meaning. Label values are fixed words, route
-//! patterns, project-free states, a commit or a hash: never a build name, a value from a
-//! file, or the token. No I/O (http.rs serves the text).
+//! docs/daemon.md lists them with their meaning. Label values are fixed words (results,
+//! states, routes, actions), HTTP methods and statuses, a commit or a hash: never a build
+//! name, a value from a file, or the token. No I/O (http.rs serves the text).
 
+use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -12,7 +13,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::remote::{RequestObserver, RequestRecord};
+use crate::remote::{Observation, RequestObserver};
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ResultLabel {
@@ -29,6 +30,7 @@ pub struct StateLabel {
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
     pub method: String,
+    /// `list`, `detail`, `create`, `update`, `update_template` or `delete`.
     pub route: &'static str,
     /// The HTTP status, or `error` when no answer came.
     pub status: String,
@@ -108,7 +110,7 @@ impl Metrics {
             self.pass_duration.clone(),
         );
         r.register("zadig_sync_builds", "Builds by state after the last pass that read Zadig: in_sync, drifted (changed in Zadig; with --drift report they stay so), failed, refused", self.builds.clone());
-        r.register("zadig_sync_api_requests", "Requests sent to Zadig (every attempt, retries included), by method, route pattern and status (error: no answer)", self.requests.clone());
+        r.register("zadig_sync_api_requests", "Requests sent to Zadig (every attempt, retries included), by method, route and status (error: no answer)", self.requests.clone());
         r.register(
             "zadig_sync_last_success_timestamp_seconds",
             "Unix time at which the last successful pass ended",
@@ -132,15 +134,9 @@ impl Metrics {
     }
 
     /// The hook that counts every request the client sends.
-    pub fn request_observer(&self) -> RequestObserver {
-        let requests = self.requests.clone();
-        RequestObserver::new(move |record: &RequestRecord<'_>| {
-            let labels = RequestLabels {
-                method: record.method.to_string(),
-                route: record.route,
-                status: record.status.map_or("error".to_string(), |s| s.to_string()),
-            };
-            requests.get_or_create(&labels).inc();
+    pub fn request_observer(&self) -> Arc<dyn RequestObserver> {
+        Arc::new(RequestCounter {
+            requests: self.requests.clone(),
         })
     }
 
@@ -155,22 +151,44 @@ impl Metrics {
     }
 }
 
+/// Counts each attempt under `zadig_sync_api_requests_total`.
+#[derive(Debug)]
+struct RequestCounter {
+    requests: Family<RequestLabels, Counter>,
+}
+
+impl RequestObserver for RequestCounter {
+    fn observe(&self, observation: &Observation) {
+        let labels = RequestLabels {
+            method: observation.method.as_str().to_string(),
+            route: observation.route.as_str(),
+            status: observation
+                .status
+                .map_or("error".to_string(), |s| s.as_u16().to_string()),
+        };
+        self.requests.get_or_create(&labels).inc();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::remote::Route;
 
     #[test]
     fn names_start_with_zadig_sync_and_requests_are_counted_by_route() {
         let metrics = Metrics::new();
         let observer = metrics.request_observer();
-        let record = RequestRecord {
-            method: "GET",
-            route: "/openapi/build",
-            status: Some(200),
+        let record = Observation {
+            route: Route::List,
+            method: reqwest::Method::GET,
+            status: Some(reqwest::StatusCode::OK),
+            attempt: 1,
+            elapsed: std::time::Duration::from_millis(3),
         };
         observer.observe(&record);
         observer.observe(&record);
-        observer.observe(&RequestRecord {
+        observer.observe(&Observation {
             status: None,
             ..record
         });
@@ -180,9 +198,12 @@ mod tests {
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             assert!(line.starts_with("zadig_sync_"), "{line}");
         }
-        assert!(text.contains(
-            r#"zadig_sync_api_requests_total{method="GET",route="/openapi/build",status="200"} 2"#
-        ), "{text}");
+        assert!(
+            text.contains(
+                r#"zadig_sync_api_requests_total{method="GET",route="list",status="200"} 2"#
+            ),
+            "{text}"
+        );
         assert!(text.contains(r#"status="error"} 1"#), "{text}");
         assert!(
             text.contains(r#"zadig_sync_desired_state{commit="0123abc",tree="sha256:cd"} 1"#),

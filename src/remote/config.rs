@@ -8,6 +8,7 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use url::{Host, Url};
@@ -177,8 +178,8 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     pub connect_timeout: Duration,
     pub retry: RetryPolicy,
-    /// Called after every request attempt (the daemon's metrics); `None` for the CLI.
-    pub observer: Option<RequestObserver>,
+    /// Told about every attempt (the daemon's request counters).
+    pub observer: Option<Arc<dyn RequestObserver>>,
 }
 
 impl ClientConfig {

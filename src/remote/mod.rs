@@ -25,7 +25,7 @@ use serde::de::DeserializeOwned;
 
 pub use config::{ClientConfig, ConfigError, Token, TokenOrigin, resolve_token};
 pub use error::{Call, RemoteError, Subject, ZadigMessage, ZadigText};
-pub use observe::{RequestObserver, RequestRecord};
+pub use observe::{Observation, RequestObserver, Route};
 pub use paging::BuildListing;
 pub use retry::RetryPolicy;
 

@@ -1,60 +1,57 @@
-//! A hook called once per request attempt sent to Zadig, for metrics: the method, the route
-//! pattern (never a build name or a query, so label values stay few) and the status. It sees
-//! no header, no body and no token. No I/O of its own.
+//! The one place every attempt of every request to Zadig passes, for whoever counts them (the
+//! daemon's `/metrics`, tests): [`RequestObserver`], set on [`ClientConfig`](super::ClientConfig),
+//! is told the route, method, status (or that no answer came) and elapsed time of each
+//! attempt, retries included. Never a URL, a body or a header: nothing secret can reach it.
 
 use std::fmt;
-use std::sync::Arc;
+use std::time::Duration;
 
-/// One attempt as the observer sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RequestRecord<'a> {
-    pub method: &'a str,
-    /// `/openapi/build`, `/openapi/build/:name/detail` or `/openapi/build/:name/template`.
-    pub route: &'static str,
-    /// The HTTP status, or `None` when no answer came (connection failure, timeout).
-    pub status: Option<u16>,
+use reqwest::{Method, StatusCode};
+
+/// Which of Zadig's six build routes a request is for (`docs/zadig-api.md` §2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Route {
+    List,
+    Detail,
+    Create,
+    Update,
+    UpdateTemplate,
+    Delete,
 }
 
-/// Called after every attempt, retries included.
-#[derive(Clone)]
-pub struct RequestObserver(Arc<dyn Fn(&RequestRecord<'_>) + Send + Sync>);
-
-impl RequestObserver {
-    pub fn new(observe: impl Fn(&RequestRecord<'_>) + Send + Sync + 'static) -> Self {
-        RequestObserver(Arc::new(observe))
-    }
-
-    pub fn observe(&self, record: &RequestRecord<'_>) {
-        (self.0)(record)
+impl Route {
+    /// A stable label, e.g. for a metric.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Route::List => "list",
+            Route::Detail => "detail",
+            Route::Create => "create",
+            Route::Update => "update",
+            Route::UpdateTemplate => "update_template",
+            Route::Delete => "delete",
+        }
     }
 }
 
-impl fmt::Debug for RequestObserver {
+impl fmt::Display for Route {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RequestObserver")
+        f.write_str(self.as_str())
     }
 }
 
-/// The route pattern of a request, from the path segments that follow `/openapi/build`
-/// (each build name is one percent-encoded segment, so counting them is enough).
-pub fn route_of(segments_after_base: usize, last_segment: &str) -> &'static str {
-    match (segments_after_base, last_segment) {
-        (0, _) => "/openapi/build",
-        (2, "detail") => "/openapi/build/:name/detail",
-        (2, "template") => "/openapi/build/:name/template",
-        _ => "other",
-    }
+/// One attempt, as an observer sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    pub route: Route,
+    pub method: Method,
+    /// `None` when no answer came (connection failure, timeout, body over the limit).
+    pub status: Option<StatusCode>,
+    /// 1 for the first attempt of a request.
+    pub attempt: u32,
+    pub elapsed: Duration,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::route_of;
-
-    #[test]
-    fn routes_never_carry_a_build_name() {
-        assert_eq!(route_of(0, "build"), "/openapi/build");
-        assert_eq!(route_of(2, "detail"), "/openapi/build/:name/detail");
-        assert_eq!(route_of(2, "template"), "/openapi/build/:name/template");
-        assert_eq!(route_of(1, "secret-name"), "other");
-    }
+/// Told about every attempt. Called on the task that sent the request: keep it quick.
+pub trait RequestObserver: Send + Sync + fmt::Debug {
+    fn observe(&self, observation: &Observation);
 }

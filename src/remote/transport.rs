@@ -5,7 +5,8 @@
 //! value is marked sensitive) and never a request body (it can hold credential parameters).
 
 use std::num::NonZeroU32;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
@@ -15,7 +16,7 @@ use url::Url;
 
 use super::config::{self, ClientConfig, ConfigError};
 use super::error::{Call, RemoteError, Subject};
-use super::observe::{RequestObserver, RequestRecord, route_of};
+use super::observe::{Observation, RequestObserver, Route};
 use super::retry::{self, RetryPolicy};
 
 /// A request ready to send.
@@ -51,7 +52,7 @@ pub(super) struct Transport {
     rate: Option<DefaultDirectRateLimiter>,
     in_flight: Semaphore,
     retry: RetryPolicy,
-    observer: Option<RequestObserver>,
+    observer: Option<Arc<dyn RequestObserver>>,
 }
 
 impl Transport {
@@ -166,12 +167,12 @@ impl Transport {
             Err(error) => tracing::debug!(method = %call.method, path = %call.path, attempt,
                 elapsed_ms, error = %error, "Zadig request failed"),
         }
-        self.observe(request, &outcome);
+        self.observe(request, &outcome, attempt, started.elapsed());
         outcome
     }
 
-    /// Tells the observer (metrics) about one attempt: method, route pattern, status.
-    fn observe(&self, request: &Outgoing<'_>, outcome: &Attempt) {
+    /// Tells the observer (metrics) about one attempt: route, method, status, time.
+    fn observe(&self, request: &Outgoing<'_>, outcome: &Attempt, attempt: u32, elapsed: Duration) {
         let Some(observer) = &self.observer else {
             return;
         };
@@ -179,17 +180,31 @@ impl Transport {
             .base
             .path_segments()
             .map_or(0, |s| s.filter(|p| !p.is_empty()).count());
-        let segments: Vec<&str> = request
+        // Path segments past the base path and `openapi/build` (a build name is one segment).
+        let after = request
             .url
             .path_segments()
-            .map_or(Vec::new(), |s| s.collect());
-        // Past the base path and `openapi/build`.
-        let after = segments.len().saturating_sub(base + 2);
-        observer.observe(&RequestRecord {
-            method: request.method.as_str(),
-            route: route_of(after, segments.last().copied().unwrap_or_default()),
-            status: outcome.as_ref().ok().map(|(status, _, _)| status.as_u16()),
+            .map_or(0, |s| s.count())
+            .saturating_sub(base + 2);
+        observer.observe(&Observation {
+            route: route_of(&request.method, after),
+            method: request.method.clone(),
+            status: outcome.as_ref().ok().map(|(status, _, _)| *status),
+            attempt,
+            elapsed,
         });
+    }
+}
+
+/// Which route a request is for, from its method and the segments after `/openapi/build`.
+fn route_of(method: &Method, segments_after_base: usize) -> Route {
+    match (method.as_str(), segments_after_base) {
+        ("GET", 0) => Route::List,
+        ("GET", _) => Route::Detail,
+        ("POST", _) => Route::Create,
+        ("PUT", 0) => Route::Update,
+        ("PUT", _) => Route::UpdateTemplate,
+        _ => Route::Delete,
     }
 }
 
@@ -233,4 +248,19 @@ fn is_certificate_error(error: &reqwest::Error) -> bool {
         cause = current.source();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_route_comes_from_the_method_and_the_segments_after_the_base() {
+        assert_eq!(route_of(&Method::GET, 0), Route::List);
+        assert_eq!(route_of(&Method::GET, 2), Route::Detail);
+        assert_eq!(route_of(&Method::POST, 0), Route::Create);
+        assert_eq!(route_of(&Method::PUT, 0), Route::Update);
+        assert_eq!(route_of(&Method::PUT, 2), Route::UpdateTemplate);
+        assert_eq!(route_of(&Method::DELETE, 0), Route::Delete);
+    }
 }
