@@ -6,8 +6,8 @@
 //! what Zadig listed last time: it does not grow with the number of passes.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::time::Instant;
@@ -47,10 +47,11 @@ pub struct Memory {
     failing: HashMap<BuildKey, Failing>,
 }
 
-/// The details one pass may take from memory instead of reading them.
+/// The details one pass may take from memory instead of reading them. Each is handed over
+/// (moved, not copied), so that a pass never holds two copies of every detail.
 #[derive(Debug, Default)]
 pub struct Recall {
-    entries: HashMap<BuildKey, Entry>,
+    entries: Mutex<HashMap<BuildKey, Entry>>,
     used: AtomicU64,
 }
 
@@ -64,14 +65,14 @@ impl Recall {
 impl KnownDetails for Recall {
     /// Only when the list shows the same `update_time` as the remembered detail.
     fn known(&self, project: &str, listed: &ListedBuild) -> Option<LiveDetail> {
-        let entry = self
-            .entries
-            .get(&(project.to_string(), listed.name.clone()))?;
-        if entry.update_time != listed.update_time {
+        let key = (project.to_string(), listed.name.clone());
+        let mut entries = self.entries.lock().ok()?;
+        if entries.get(&key)?.update_time != listed.update_time {
             return None;
         }
+        let entry = entries.remove(&key)?;
         self.used.fetch_add(1, Ordering::Relaxed);
-        Some(entry.detail.clone())
+        Some(entry.detail)
     }
 }
 
@@ -85,7 +86,7 @@ impl Memory {
         }
         entries.retain(|key, entry| entry.desired.as_ref() == desired.get(key));
         Arc::new(Recall {
-            entries,
+            entries: Mutex::new(entries),
             used: AtomicU64::new(0),
         })
     }
@@ -254,11 +255,11 @@ mod tests {
             &HashSet::new(),
         );
         let recall = memory.recall(&fp, false);
-        assert!(recall.known("p", &listed("a", NOW - 10)).is_some());
         assert!(
             recall.known("p", &listed("a", NOW - 9)).is_none(),
             "edited in Zadig"
         );
+        assert!(recall.known("p", &listed("a", NOW - 10)).is_some());
         assert_eq!(recall.used(), 1);
     }
 

@@ -253,23 +253,31 @@ impl Passes {
         drifted
     }
 
-    /// The plan to execute: without drift in report mode, and without writes to builds that
-    /// are backing off after failures.
+    /// The plan to execute: only the steps `execute` acts on (writes, errors, refusals),
+    /// without drift in report mode, and without writes to builds that are backing off.
     fn runnable(&self, plan: &Plan, drifted: &HashSet<BuildKey>) -> Plan {
         let now = Instant::now();
-        let mut runnable = plan.clone();
-        runnable.steps.retain(|step| {
+        let steps = plan.steps.iter().filter(|step| {
+            if matches!(step.action, Action::Unchanged | Action::Kept) {
+                return false;
+            }
             let key = key(&step.project, &step.name);
             if self.settings.drift == DriftMode::Report && drifted.contains(&key) {
                 return false;
             }
             if step.action.is_write() && !self.memory.may_write(&key, now) {
-                debug!(project = %step.project, build = %step.name, "backing off: not written in this pass");
+                debug!(project = %step.project, build = %step.name,
+                    "backing off: not written in this pass");
                 return false;
             }
             true
         });
-        runnable
+        Plan {
+            format_version: plan.format_version,
+            projects: plan.projects.clone(),
+            steps: steps.cloned().collect(),
+            errors: plan.errors.clone(),
+        }
     }
 
     /// Backs failing builds off; returns every build a write was attempted on.

@@ -102,9 +102,13 @@ async fn fetch_details(
     listed: Vec<ListedBuild>,
     known: &dyn KnownDetails,
 ) -> Vec<LiveBuild> {
-    let details = join_in_order(listed.iter().map(|build| {
-        let remembered = known.known(project, build);
-        let (client, project, name) = (client.clone(), project.to_string(), build.name.clone());
+    // Owned, so that the tasks can be created one by one as they start.
+    let wanted: Vec<(String, Option<LiveDetail>)> = listed
+        .iter()
+        .map(|build| (build.name.clone(), known.known(project, build)))
+        .collect();
+    let details = join_in_order(wanted.into_iter().map(|(name, remembered)| {
+        let (client, project) = (client.clone(), project.to_string());
         async move {
             if let Some(detail) = remembered {
                 return Ok(detail);

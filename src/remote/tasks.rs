@@ -7,27 +7,36 @@ use std::future::Future;
 use tokio::task::JoinSet;
 use tracing::warn;
 
-/// Spawns every future and returns their outputs in the order given; `None` where a task
+/// Tasks alive at once per call: well above any useful `--concurrency` (the client's limits
+/// decide how many requests are in flight), yet 5,000 builds never mean 5,000 live tasks
+/// each holding a request's state, which is what a long-running daemon's memory peak is.
+pub const MAX_TASKS: usize = 64;
+
+/// Runs every future on the runtime, at most [`MAX_TASKS`] at a time, creating each one only
+/// when it is started, and returns their outputs in the order given; `None` where a task
 /// panicked (a bug), so the caller can turn that slot into an error instead of losing it.
 pub async fn join_in_order<F>(futures: impl IntoIterator<Item = F>) -> Vec<Option<F::Output>>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    let mut pending = futures.into_iter().enumerate();
     let mut tasks = JoinSet::new();
-    let mut count = 0;
-    for (index, future) in futures.into_iter().enumerate() {
-        tasks.spawn(async move { (index, future.await) });
-        count += 1;
-    }
-    let mut slots: Vec<Option<F::Output>> = (0..count).map(|_| None).collect();
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((index, value)) => slots[index] = Some(value),
-            Err(error) => warn!(%error, "a concurrent task failed"),
+    let mut slots: Vec<Option<F::Output>> = Vec::new();
+    loop {
+        while tasks.len() < MAX_TASKS {
+            let Some((index, future)) = pending.next() else {
+                break;
+            };
+            slots.push(None);
+            tasks.spawn(async move { (index, future.await) });
+        }
+        match tasks.join_next().await {
+            Some(Ok((index, value))) => slots[index] = Some(value),
+            Some(Err(error)) => warn!(%error, "a concurrent task failed"),
+            None => return slots,
         }
     }
-    slots
 }
 
 #[cfg(test)]
@@ -43,6 +52,27 @@ mod tests {
             delay
         });
         assert_eq!(join_in_order(futures).await, [Some(30), Some(0), Some(10)]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn at_most_max_tasks_run_at_once_and_all_finish() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let futures = (0..5 * MAX_TASKS).map(|i| {
+            let (running, most) = (running.clone(), most.clone());
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                i
+            }
+        });
+        let results = join_in_order(futures).await;
+        let expected: Vec<Option<usize>> = (0..5 * MAX_TASKS).map(Some).collect();
+        assert_eq!(results, expected);
+        assert_eq!(most.load(Ordering::SeqCst), MAX_TASKS);
     }
 
     #[tokio::test]
