@@ -87,11 +87,14 @@ impl Triggers {
     }
 
     /// Schedules what follows a pass. A pass that did not read Zadig (the files were invalid,
-    /// or did not change what they describe) leaves the resync and any retry as they were.
+    /// or did not change what they describe) leaves a pending retry as it was, and moves the
+    /// resync only if it was due (else an invalid tree would be re-read without pause).
     pub fn after(&mut self, end: PassEnd) {
-        if end.read_zadig {
-            let now = Instant::now();
+        let now = Instant::now();
+        if end.read_zadig || now >= self.next_resync {
             self.next_resync = now + self.interval;
+        }
+        if end.read_zadig {
             self.retry_at = end.retry_in.map(|wait| now + wait);
         }
     }
@@ -186,6 +189,33 @@ mod tests {
         let trigger = triggers.next().await;
         assert!(trigger.resync && !trigger.changed);
         assert_eq!(began.elapsed(), S(60));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_resync_that_could_not_read_zadig_waits_a_full_interval_again() {
+        let (_tx, mut triggers) = triggers(S(60));
+        triggers.next().await;
+        triggers.after(PassEnd::default());
+        assert!(triggers.next().await.resync);
+        // The files were invalid: no API call, and the next resync is an interval away.
+        triggers.after(PassEnd::default());
+        let began = Instant::now();
+        assert!(triggers.next().await.resync);
+        assert_eq!(began.elapsed(), S(60));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pending_retry_survives_a_pass_that_did_not_read_zadig() {
+        let (tx, mut triggers) = triggers(S(600));
+        triggers.next().await;
+        triggers.after(PassEnd {
+            read_zadig: true,
+            retry_in: Some(S(5)),
+        });
+        send_at(&tx, &[1_000]);
+        assert!(triggers.next().await.changed);
+        triggers.after(PassEnd::default());
+        assert!(triggers.next().await.retry);
     }
 
     #[tokio::test(start_paused = true)]

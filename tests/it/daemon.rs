@@ -117,16 +117,12 @@ fn applies_at_start_then_a_new_file_within_seconds_and_exits_0_on_sigterm() {
             .lines()
             .any(|l| l.contains("applied") && l.contains("build=shop-worker"))
     });
-    let metrics = daemon.metrics();
-    assert!(
-        metrics.contains(r#"zadig_sync_builds{state="in_sync"} 2"#),
-        "{metrics}"
-    );
-    assert!(metrics.contains("zadig_sync_desired_state{"), "{metrics}");
-    assert!(
-        metrics.contains(r#"zadig_sync_changes_applied_total{action="create"} 2"#),
-        "{metrics}"
-    );
+    // The metrics are updated when the pass ends, just after its log lines.
+    daemon.wait("the metrics count both builds", || {
+        daemon.metric(r#"zadig_sync_builds{state="in_sync"}"#) == 2.0
+            && daemon.metric(r#"zadig_sync_changes_applied_total{action="create"}"#) == 2.0
+    });
+    assert!(daemon.metrics().contains("zadig_sync_desired_state{"));
 
     let logs = daemon.logs();
     let status = daemon.terminate();
@@ -159,7 +155,9 @@ fn a_build_whose_writes_fail_backs_off_alone() {
         daemon.metric(r#"zadig_sync_builds{state="failed"}"#) == 1.0
             && daemon.metric(r#"zadig_sync_builds{state="in_sync"}"#) == 1.0
     });
-    assert!(passes(&daemon, "partial") >= 1.0);
+    daemon.wait("a partial pass is counted", || {
+        passes(&daemon, "partial") >= 1.0
+    });
     assert_eq!(
         daemon.get("/readyz").0,
         200,
