@@ -151,10 +151,10 @@ async fn a_slow_answer_times_out_and_is_retried() {
     let client = client_with(&server, short_timeout);
     client.get_build("yaml", "x").await.unwrap();
     // Had the client waited for the slow answer, that first request would have been the only one.
-    assert_eq!(
-        requests_received(&server).await,
-        2,
-        "the slow attempt was given up and sent again"
+    let sent = requests_received(&server).await;
+    assert!(
+        sent >= 2,
+        "the slow attempt was given up and sent again: {sent}"
     );
 
     let server = MockServer::start().await;
