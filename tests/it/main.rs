@@ -8,6 +8,7 @@ mod util;
 mod apply_confirm;
 mod apply_e2e;
 mod apply_moves;
+mod apply_order;
 mod cli_contract;
 mod emulator_cli;
 mod emulator_fixtures;
