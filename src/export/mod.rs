@@ -1,0 +1,232 @@
+//! `zadig-sync export` without the printing: read the projects' builds from Zadig (list, then
+//! detail per build, through the same fetch stage as `plan`), turn each into a build file with
+//! the pure [`crate::reconcile::export`], write the files under the output directory, and add
+//! the projects to its scope file. I/O: HTTP through `remote`, files.
+//!
+//! Layout: `<out>/<project>/<build>.yaml`, and with script files
+//! `<out>/<project>/scripts/<build>.sh`. Names that the build-file walk would skip or that
+//! are not plain file names are adjusted ([`file_stem`]); two builds whose names adjust to the
+//! same file get `-2`, `-3`, …
+//!
+//! Nothing is overwritten without `overwrite`: a build whose file (or script file) exists is
+//! reported and skipped whole, so a YAML file never points at a script from another export.
+
+pub mod scope_file;
+
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::reconcile::export::{
+    EnvNames, ExportOptions, Inferred, ScriptPlacement, export_build, file_stem, to_yaml,
+};
+use crate::reconcile::live::{LiveBuild, LiveProject};
+use crate::reconcile::spec::BuildSpec;
+use crate::remote::ZadigClient;
+use crate::remote::fetch::fetch_live;
+use scope_file::{ScopeChange, ScopeFileError};
+
+/// What to export, and how.
+#[derive(Debug, Clone)]
+pub struct ExportRequest {
+    pub projects: Vec<String>,
+    pub out: PathBuf,
+    pub overwrite: bool,
+    pub script_files: bool,
+    pub options: ExportOptions,
+}
+
+/// Everything an export did, build by build.
+#[derive(Debug)]
+pub struct ExportReport {
+    pub builds: Vec<BuildOutcome>,
+    /// Projects whose builds could not be listed, with why.
+    pub failed_projects: Vec<(String, String)>,
+    pub scope: Result<ScopeChange, ScopeFileError>,
+}
+
+impl ExportReport {
+    /// Whether anything asked for was not done.
+    pub fn has_failures(&self) -> bool {
+        !self.failed_projects.is_empty()
+            || self.scope.is_err()
+            || self
+                .builds
+                .iter()
+                .any(|b| !matches!(b.result, BuildResult::Written { .. }))
+    }
+}
+
+#[derive(Debug)]
+pub struct BuildOutcome {
+    pub project: String,
+    pub name: String,
+    pub result: BuildResult,
+}
+
+#[derive(Debug)]
+pub enum BuildResult {
+    Written {
+        files: Vec<PathBuf>,
+        inferred: Vec<Inferred>,
+        env_vars: Vec<String>,
+    },
+    /// These files exist and `overwrite` was not given.
+    NotOverwritten(Vec<PathBuf>),
+    /// Zadig's detail failed (it answers 500 for some builds made in its UI).
+    DetailFailed(String),
+    WriteFailed(String),
+}
+
+/// Reads, converts and writes every build of the requested projects.
+pub async fn export(client: &ZadigClient, request: &ExportRequest) -> ExportReport {
+    let live = fetch_live(client, &request.projects).await;
+    let mut writer = Writer {
+        request,
+        names: EnvNames::default(),
+        taken: BTreeSet::new(),
+    };
+    let mut report = ExportReport {
+        builds: Vec::new(),
+        failed_projects: Vec::new(),
+        scope: Ok(ScopeChange::Unchanged),
+    };
+    let mut listed = Vec::new();
+    for project in live {
+        let LiveProject { project, listing } = project;
+        match listing {
+            Ok(builds) => {
+                listed.push(project.clone());
+                for build in builds {
+                    report.builds.push(writer.build(&project, build));
+                }
+            }
+            Err(error) => report.failed_projects.push((project, error)),
+        }
+    }
+    report.scope = scope(&request.out, &listed);
+    report
+}
+
+fn scope(out: &Path, projects: &[String]) -> Result<ScopeChange, ScopeFileError> {
+    if projects.is_empty() {
+        return Ok(ScopeChange::Unchanged);
+    }
+    std::fs::create_dir_all(out).map_err(|source| ScopeFileError::Write {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    scope_file::update(out, projects)
+}
+
+struct Writer<'a> {
+    request: &'a ExportRequest,
+    names: EnvNames,
+    /// The YAML files of this run, so that two names never share one.
+    taken: BTreeSet<PathBuf>,
+}
+
+impl Writer<'_> {
+    fn build(&mut self, project: &str, build: LiveBuild) -> BuildOutcome {
+        let outcome = |result| BuildOutcome {
+            project: project.to_string(),
+            name: build.name.clone(),
+            result,
+        };
+        let detail = match &build.detail {
+            Ok(detail) => detail,
+            Err(error) => return outcome(BuildResult::DetailFailed(error.clone())),
+        };
+        let exported = export_build(detail, &self.request.options, &mut self.names);
+        let (yaml_path, script_name) = self.paths(project, &build.name);
+        let script = match &exported.spec {
+            BuildSpec::Custom(custom)
+                if self.request.script_files && !custom.build_script.is_empty() =>
+            {
+                Some(custom.build_script.clone())
+            }
+            _ => None,
+        };
+        let folder = yaml_path.parent().unwrap_or(Path::new("."));
+        let script_path = folder.join("scripts").join(&script_name);
+        let mut files = vec![(yaml_path.clone(), String::new())];
+        let yaml = match &script {
+            Some(text) => {
+                files.push((script_path, text.clone()));
+                to_yaml(
+                    &exported,
+                    ScriptPlacement::File(&format!("scripts/{script_name}")),
+                )
+            }
+            None => to_yaml(&exported, ScriptPlacement::Inline),
+        };
+        files[0].1 = yaml;
+        outcome(match write_all(&files, self.request.overwrite) {
+            Ok(()) => BuildResult::Written {
+                files: files.into_iter().map(|(path, _)| path).collect(),
+                inferred: exported.inferred,
+                env_vars: exported.env_vars,
+            },
+            Err(WriteError::Exists(paths)) => BuildResult::NotOverwritten(paths),
+            Err(WriteError::Io(message)) => BuildResult::WriteFailed(message),
+        })
+    }
+
+    /// The YAML file for a build and its script's file name, unique in this run.
+    fn paths(&mut self, project: &str, name: &str) -> (PathBuf, String) {
+        let folder = self.request.out.join(file_stem(project));
+        let stem = file_stem(name);
+        let mut candidate = stem.clone();
+        let mut n = 1;
+        while !self.taken.insert(folder.join(format!("{candidate}.yaml"))) {
+            n += 1;
+            candidate = format!("{stem}-{n}");
+        }
+        (
+            folder.join(format!("{candidate}.yaml")),
+            format!("{candidate}.sh"),
+        )
+    }
+}
+
+enum WriteError {
+    Exists(Vec<PathBuf>),
+    Io(String),
+}
+
+/// Writes every file, or none when one exists and `overwrite` is off.
+fn write_all(files: &[(PathBuf, String)], overwrite: bool) -> Result<(), WriteError> {
+    if !overwrite {
+        let existing: Vec<PathBuf> = files
+            .iter()
+            .map(|(path, _)| path.clone())
+            .filter(|path| path.symlink_metadata().is_ok())
+            .collect();
+        if !existing.is_empty() {
+            return Err(WriteError::Exists(existing));
+        }
+    }
+    for (path, text) in files {
+        write_file(path, text, overwrite).map_err(|error| match error.kind() {
+            io::ErrorKind::AlreadyExists => WriteError::Exists(vec![path.clone()]),
+            _ => WriteError::Io(format!("cannot write {}: {error}", path.display())),
+        })?;
+    }
+    Ok(())
+}
+
+/// Creates the file (and its folders); without `overwrite`, only if nothing is there, even
+/// when something appeared since it was checked.
+fn write_file(path: &Path, text: &str, overwrite: bool) -> io::Result<()> {
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if overwrite {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    options.open(path)?.write_all(text.as_bytes())
+}
