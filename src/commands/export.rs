@@ -116,6 +116,17 @@ fn summary(report: &ExportReport, request: &ExportRequest) -> String {
         .map(|(project, error)| format!("{}: {}", escape_controls(project), escape_controls(error)))
         .collect();
     section(&mut text, "Projects that could not be listed:", &failed);
+    let empty: Vec<String> = report
+        .listed
+        .iter()
+        .filter(|project| !report.builds.iter().any(|b| &b.project == *project))
+        .map(|project| escape_controls(project))
+        .collect();
+    section(
+        &mut text,
+        "Projects with no builds in Zadig (check the project keys):",
+        &empty,
+    );
     scope_line(&mut text, report, &out);
     text
 }

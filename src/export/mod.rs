@@ -39,6 +39,8 @@ pub struct ExportRequest {
 /// Everything an export did, build by build.
 #[derive(Debug)]
 pub struct ExportReport {
+    /// The projects whose builds were listed, in the order asked.
+    pub listed: Vec<String>,
     pub builds: Vec<BuildOutcome>,
     /// Projects whose builds could not be listed, with why.
     pub failed_projects: Vec<(String, String)>,
@@ -87,16 +89,16 @@ pub async fn export(client: &ZadigClient, request: &ExportRequest) -> ExportRepo
         taken: BTreeSet::new(),
     };
     let mut report = ExportReport {
+        listed: Vec::new(),
         builds: Vec::new(),
         failed_projects: Vec::new(),
         scope: Ok(ScopeChange::Unchanged),
     };
-    let mut listed = Vec::new();
     for project in live {
         let LiveProject { project, listing } = project;
         match listing {
             Ok(builds) => {
-                listed.push(project.clone());
+                report.listed.push(project.clone());
                 for build in builds {
                     report.builds.push(writer.build(&project, build));
                 }
@@ -104,7 +106,7 @@ pub async fn export(client: &ZadigClient, request: &ExportRequest) -> ExportRepo
             Err(error) => report.failed_projects.push((project, error)),
         }
     }
-    report.scope = scope(&request.out, &listed);
+    report.scope = scope(&request.out, &report.listed);
     report
 }
 
