@@ -5,6 +5,7 @@
 //! printed with its control characters escaped.
 
 use std::fmt::Write;
+use std::path::Path;
 
 use super::Exit;
 use super::settings::connect;
@@ -15,8 +16,14 @@ use crate::reconcile::export::ExportOptions;
 use crate::reconcile::marker::escape_controls;
 
 pub async fn run(args: ExportArgs) -> anyhow::Result<Exit> {
+    let mut projects: Vec<String> = Vec::new();
+    for project in &args.projects {
+        if !projects.contains(project) {
+            projects.push(project.clone());
+        }
+    }
     let request = ExportRequest {
-        projects: args.projects.clone(),
+        projects,
         out: args.out.clone().unwrap_or_else(|| args.dir.dir.clone()),
         overwrite: args.overwrite,
         script_files: args.script_files,
@@ -35,100 +42,133 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<Exit> {
     })
 }
 
-/// The summary, section by section; a section with nothing to say is left out.
-fn summary(report: &ExportReport, request: &ExportRequest) -> String {
-    let mut text = String::new();
-    let mut files = Vec::new();
-    let mut inferred = Vec::new();
-    let mut env_vars = Vec::new();
-    let mut not_overwritten = Vec::new();
-    let mut skipped = Vec::new();
-    for build in &report.builds {
-        let who = format!(
-            "{}/{}",
-            escape_controls(&build.project),
-            escape_controls(&build.name)
-        );
-        match &build.result {
+/// The summary's lists, gathered from the report build by build.
+#[derive(Default)]
+struct Sections {
+    files: Vec<String>,
+    inferred: Vec<String>,
+    env_vars: Vec<String>,
+    described: Vec<String>,
+    not_overwritten: Vec<String>,
+    skipped: Vec<String>,
+}
+
+impl Sections {
+    fn of(report: &ExportReport) -> Self {
+        let mut sections = Sections::default();
+        for build in &report.builds {
+            let who = format!(
+                "{}/{}",
+                escape_controls(&build.project),
+                escape_controls(&build.name)
+            );
+            sections.add(&who, &build.result);
+        }
+        sections
+    }
+
+    fn add(&mut self, who: &str, result: &BuildResult) {
+        match result {
             BuildResult::Written {
-                files: written,
-                inferred: fields,
-                env_vars: vars,
+                files,
+                inferred,
+                env_vars,
             } => {
-                files.extend(
-                    written
-                        .iter()
-                        .map(|f| escape_controls(&f.display().to_string())),
-                );
-                let fields: Vec<String> = fields
+                self.files.extend(files.iter().map(|f| shown(f)));
+                let fields: Vec<String> = inferred
                     .iter()
                     .map(|f| escape_controls(&format!("{} = {}", f.path, f.value)))
                     .collect();
                 if !fields.is_empty() {
-                    inferred.push(format!("{who}: {}", fields.join(", ")));
+                    self.inferred.push(format!("{who}: {}", fields.join(", ")));
                 }
-                env_vars.extend(vars.iter().cloned());
+                self.env_vars.extend(env_vars.iter().cloned());
+            }
+            BuildResult::AlreadyDescribed(path) => {
+                self.described.push(format!("{who}: {}", shown(path)));
             }
             BuildResult::NotOverwritten(paths) => {
-                let paths: Vec<String> = paths
-                    .iter()
-                    .map(|p| escape_controls(&p.display().to_string()))
-                    .collect();
-                not_overwritten.push(format!("{who}: {}", paths.join(", ")));
+                let paths: Vec<String> = paths.iter().map(|p| shown(p)).collect();
+                self.not_overwritten
+                    .push(format!("{who}: {}", paths.join(", ")));
             }
             BuildResult::DetailFailed(error) | BuildResult::WriteFailed(error) => {
-                skipped.push(format!("{who}: {}", escape_controls(error)));
+                self.skipped
+                    .push(format!("{who}: {}", escape_controls(error)));
             }
         }
     }
+}
+
+fn shown(path: &Path) -> String {
+    escape_controls(&path.display().to_string())
+}
+
+/// The summary, section by section; a section with nothing to say is left out.
+fn summary(report: &ExportReport, request: &ExportRequest) -> String {
+    let sections = Sections::of(report);
+    let mut text = String::new();
+    let out = shown(&request.out);
     let written = report
         .builds
         .iter()
         .filter(|b| matches!(b.result, BuildResult::Written { .. }))
         .count();
-    let out = escape_controls(&request.out.display().to_string());
     let _ = writeln!(
         text,
         "Exported {written} of {} builds: {} files written under {out}.",
         report.builds.len(),
-        files.len()
+        sections.files.len()
     );
-    section(&mut text, "Files written:", &files);
-    section(
-        &mut text,
-        "Inferred fields (Zadig does not return them; check each one, marked \"inferred\" in the files):",
-        &inferred,
-    );
-    section(
-        &mut text,
-        "Environment variables to set to the credentials' values (plan and apply read them):",
-        &env_vars,
-    );
-    section(
-        &mut text,
-        "Not overwritten (the files exist; --overwrite replaces them):",
-        &not_overwritten,
-    );
-    section(&mut text, "Skipped (not exported):", &skipped);
-    let failed: Vec<String> = report
+    for (title, lines) in [
+        ("Files written:", &sections.files),
+        (
+            "Inferred fields (Zadig does not return them; check each one, marked \"inferred\" in the files):",
+            &sections.inferred,
+        ),
+        (
+            "Environment variables to set to the credentials' values (plan and apply read them):",
+            &sections.env_vars,
+        ),
+        (
+            "Already described by a file (not exported):",
+            &sections.described,
+        ),
+        (
+            "Not overwritten (the files exist; --overwrite replaces them):",
+            &sections.not_overwritten,
+        ),
+        ("Skipped (not exported):", &sections.skipped),
+        (
+            "Projects that could not be listed:",
+            &failed_projects(report),
+        ),
+        (
+            "Projects with no builds in Zadig (check the project keys):",
+            &empty_projects(report),
+        ),
+    ] {
+        section(&mut text, title, lines);
+    }
+    scope_line(&mut text, report, &out);
+    text
+}
+
+fn failed_projects(report: &ExportReport) -> Vec<String> {
+    report
         .failed_projects
         .iter()
         .map(|(project, error)| format!("{}: {}", escape_controls(project), escape_controls(error)))
-        .collect();
-    section(&mut text, "Projects that could not be listed:", &failed);
-    let empty: Vec<String> = report
+        .collect()
+}
+
+fn empty_projects(report: &ExportReport) -> Vec<String> {
+    report
         .listed
         .iter()
         .filter(|project| !report.builds.iter().any(|b| &b.project == *project))
         .map(|project| escape_controls(project))
-        .collect();
-    section(
-        &mut text,
-        "Projects with no builds in Zadig (check the project keys):",
-        &empty,
-    );
-    scope_line(&mut text, report, &out);
-    text
+        .collect()
 }
 
 fn section(text: &mut String, title: &str, lines: &[String]) {

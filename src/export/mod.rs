@@ -10,13 +10,16 @@
 //!
 //! Nothing is overwritten without `overwrite`: a build whose file (or script file) exists is
 //! reported and skipped whole, so a YAML file never points at a script from another export.
+//! A build that a file elsewhere under the output directory already describes is skipped
+//! too (writing it again would make two files claim one name, which `validate` refuses).
 
 pub mod scope_file;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use crate::load::{ReferenceMode, load_dir};
 use crate::reconcile::export::{
     EnvNames, ExportOptions, Inferred, ScriptPlacement, export_build, file_stem, to_yaml,
 };
@@ -52,10 +55,12 @@ impl ExportReport {
     pub fn has_failures(&self) -> bool {
         !self.failed_projects.is_empty()
             || self.scope.is_err()
-            || self
-                .builds
-                .iter()
-                .any(|b| !matches!(b.result, BuildResult::Written { .. }))
+            || self.builds.iter().any(|b| {
+                !matches!(
+                    b.result,
+                    BuildResult::Written { .. } | BuildResult::AlreadyDescribed(_)
+                )
+            })
     }
 }
 
@@ -75,6 +80,8 @@ pub enum BuildResult {
     },
     /// These files exist and `overwrite` was not given.
     NotOverwritten(Vec<PathBuf>),
+    /// A build file at this place already describes the build; not a failure.
+    AlreadyDescribed(PathBuf),
     /// Zadig's detail failed (it answers 500 for some builds made in its UI).
     DetailFailed(String),
     WriteFailed(String),
@@ -87,6 +94,7 @@ pub async fn export(client: &ZadigClient, request: &ExportRequest) -> ExportRepo
         request,
         names: EnvNames::default(),
         taken: BTreeSet::new(),
+        described: described_builds(&request.out),
     };
     let mut report = ExportReport {
         listed: Vec::new(),
@@ -121,11 +129,28 @@ fn scope(out: &Path, projects: &[String]) -> Result<ScopeChange, ScopeFileError>
     scope_file::update(out, projects)
 }
 
+/// The builds the files under `out` describe already, by name (Zadig's names are global),
+/// with the file of each. Files that do not load are left to `validate` to report.
+fn described_builds(out: &Path) -> BTreeMap<String, PathBuf> {
+    if !out.is_dir() {
+        return BTreeMap::new();
+    }
+    let outcome = load_dir(out, ReferenceMode::Offline, &|_| None);
+    outcome
+        .desired
+        .builds
+        .into_iter()
+        .map(|build| (build.spec.name().to_string(), build.origin.path))
+        .collect()
+}
+
 struct Writer<'a> {
     request: &'a ExportRequest,
     names: EnvNames,
     /// The YAML files of this run, so that two names never share one.
     taken: BTreeSet<PathBuf>,
+    /// What the output directory described before this run.
+    described: BTreeMap<String, PathBuf>,
 }
 
 impl Writer<'_> {
@@ -139,8 +164,13 @@ impl Writer<'_> {
             Ok(detail) => detail,
             Err(error) => return outcome(BuildResult::DetailFailed(error.clone())),
         };
-        let exported = export_build(detail, &self.request.options, &mut self.names);
         let (yaml_path, script_name) = self.paths(project, &build.name);
+        if let Some(path) = self.described.get(&build.name)
+            && *path != yaml_path
+        {
+            return outcome(BuildResult::AlreadyDescribed(path.clone()));
+        }
+        let exported = export_build(detail, &self.request.options, &mut self.names);
         let script = match &exported.spec {
             BuildSpec::Custom(custom)
                 if self.request.script_files && !custom.build_script.is_empty() =>

@@ -333,3 +333,26 @@ fn a_project_without_builds_is_named_in_the_summary() {
         "{summary}"
     );
 }
+
+#[test]
+fn a_build_a_file_already_describes_is_not_exported_again() {
+    let emulator = Emulator::start(&[]);
+    seed(&emulator);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hand_written = dir.path().join("builds.d/by-hand.yaml");
+    std::fs::create_dir_all(hand_written.parent().expect("parent")).expect("mkdir");
+    let worker = "name: worker\nproject_key: shop\ninfrastructure: vm\nbuild_os: ubuntu 20.04\n\
+                  script_type: shell\nbuild_script: echo work\n";
+    std::fs::write(&hand_written, worker).expect("write");
+    let output = run(dir.path(), &emulator, &["export", "--project", "shop"]);
+    let summary = succeeded(&output);
+    assert!(summary.contains("Exported 2 of 3 builds"), "{summary}");
+    assert!(
+        summary.contains(
+            "Already described by a file (not exported):\n  shop/worker: builds.d/by-hand.yaml"
+        ),
+        "{summary}"
+    );
+    assert!(!dir.path().join("builds.d/shop/worker.yaml").exists());
+    succeeded(&run(dir.path(), &emulator, &["validate"]));
+}
