@@ -21,6 +21,7 @@ use crate::cli::ScopeArgs;
 use crate::load::diagnostic::{Diagnostic, Severity};
 use crate::load::{ReferenceMode, load_dir};
 use crate::reconcile::plan::{Plan, PlanOptions, make_plan, managed_projects};
+use crate::reconcile::redact::Secrets;
 use crate::remote::fetch::fetch_live;
 use crate::report::{self, Document, Format};
 
@@ -39,9 +40,12 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Adds the API token to the values the plan and the report redact.
-    pub fn redact_token_in(&self, desired: &mut DesiredSet) {
-        desired.secrets.push(self.token.expose().to_string());
+    /// What this run must never show: the values `${env:…}` references resolved to, and the
+    /// API token (a build file could quote it).
+    pub fn secrets(&self, desired: &DesiredSet) -> Secrets {
+        let mut values = desired.secrets.clone();
+        values.push(self.token.expose().to_string());
+        Secrets::new(&values)
     }
 
     /// Stops the in-process emulator (flushing its state), if there is one.
@@ -140,6 +144,8 @@ async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
 pub struct Planned {
     pub desired: DesiredSet,
     pub plan: Plan,
+    /// What must never be shown, for everything printed after the plan.
+    pub secrets: Secrets,
     pub connection: Connection,
 }
 
@@ -177,22 +183,23 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], output: Format) {
 
 /// Connects, reads the live state of the managed projects, and plans.
 pub async fn plan_against_server(
-    mut desired: DesiredSet,
+    desired: DesiredSet,
     server: &ServerArgs,
     scope: &ScopeArgs,
 ) -> anyhow::Result<Planned> {
     let connection = connect(server).await?;
-    connection.redact_token_in(&mut desired);
+    let secrets = connection.secrets(&desired);
     let projects = managed_projects(&desired, &scope.projects);
     let live = fetch_live(&connection.client, &projects).await;
     let options = PlanOptions {
         prune: scope.prune,
         max_deletes: scope.max_deletes,
     };
-    let plan = make_plan(&desired, &live, &options);
+    let plan = make_plan(&desired, &live, &options, &secrets);
     Ok(Planned {
         desired,
         plan,
+        secrets,
         connection,
     })
 }
