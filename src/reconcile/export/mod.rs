@@ -35,7 +35,7 @@ use crate::reconcile::spec::{
     Infrastructure, Install, Parameter, ParameterType, RepoInfo, ResourceSpec, ScriptType,
     ServiceRef, TargetService, TemplateBuild, TemplateInput,
 };
-use crate::reconcile::wire::{DetailParameter, DetailRepo};
+use crate::reconcile::wire::{DetailParameter, DetailRepo, DetailResponse};
 
 /// What the user told export about their Zadig.
 #[derive(Debug, Clone, Default)]
@@ -73,7 +73,7 @@ pub fn export_build(
     options: &ExportOptions,
     names: &mut EnvNames,
 ) -> ExportedBuild {
-    let canonical = from_live(detail);
+    let canonical = from_live(detail).build;
     let mut out = Collected {
         options,
         names,
@@ -83,7 +83,7 @@ pub fn export_build(
         env_vars: Vec::new(),
     };
     let spec = match &canonical.body {
-        CanonicalBody::Custom(custom) => BuildSpec::Custom(out.custom(detail, custom)),
+        CanonicalBody::Custom(custom) => BuildSpec::Custom(out.custom(detail.base(), custom)),
         CanonicalBody::Template(template) => BuildSpec::Template(out.template(detail, template)),
     };
     ExportedBuild {
@@ -112,8 +112,7 @@ impl Collected<'_> {
         });
     }
 
-    fn custom(&mut self, detail: &LiveDetail, canonical: &CanonicalCustom) -> CustomBuild {
-        let base = &detail.base;
+    fn custom(&mut self, base: &DetailResponse, canonical: &CanonicalCustom) -> CustomBuild {
         self.infer(
             "infrastructure",
             "kubernetes",
@@ -156,7 +155,7 @@ impl Collected<'_> {
     }
 
     fn template(&mut self, detail: &LiveDetail, canonical: &CanonicalTemplate) -> TemplateBuild {
-        let order = detail.base.target_services.iter();
+        let order = detail.base().target_services.iter();
         let target_services = in_order(order, &canonical.targets)
             .map(|(service, target)| self.target(detail, service, target))
             .collect();
@@ -174,8 +173,11 @@ impl Collected<'_> {
         service: &ServiceRef,
         canonical: &CanonicalTarget,
     ) -> TargetService {
-        let response = detail
-            .targets
+        let targets = match detail {
+            LiveDetail::Template { targets, .. } => targets.as_slice(),
+            LiveDetail::Custom(_) => &[],
+        };
+        let response = targets
             .iter()
             .find(|(reference, _)| reference == service)
             .map(|(_, response)| response);

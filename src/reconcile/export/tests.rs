@@ -8,7 +8,6 @@ use super::*;
 use crate::load::files::FileError;
 use crate::load::{LoadOutcome, ReferenceMode, Source, load_sources};
 use crate::reconcile::live::LiveDetail;
-use crate::reconcile::model::CanonicalBuild;
 use crate::reconcile::wire::DetailResponse;
 
 const SECRET: &str = "abc123-very-secret";
@@ -38,10 +37,7 @@ fn full_detail() -> LiveDetail {
             parameter.value = SECRET.to_string();
         }
     }
-    LiveDetail {
-        base,
-        targets: Vec::new(),
-    }
+    LiveDetail::Custom(base)
 }
 
 fn template_detail() -> LiveDetail {
@@ -51,7 +47,7 @@ fn template_detail() -> LiveDetail {
     target.parameters[2].is_credential = true;
     target.parameters[2].value = SECRET.to_string();
     let service = base.target_services[0].clone();
-    LiveDetail {
+    LiveDetail::Template {
         base,
         targets: vec![(service, target)],
     }
@@ -84,12 +80,6 @@ fn load(yaml: &str, scripts: &[(&str, &str)]) -> LoadOutcome {
     load_sources(&sources, ReferenceMode::Online, &env, &read)
 }
 
-/// The canonical form with the fingerprint set aside: the live side has none (no marker).
-fn unmarked(mut build: CanonicalBuild) -> CanonicalBuild {
-    build.fingerprint = None;
-    build
-}
-
 fn round_trip(detail: &LiveDetail, placement: ScriptPlacement<'_>, scripts: &[(&str, &str)]) {
     let exported = export(detail);
     let yaml = to_yaml(&exported, placement);
@@ -103,8 +93,8 @@ fn round_trip(detail: &LiveDetail, placement: ScriptPlacement<'_>, scripts: &[(&
         panic!("one build expected:\n{yaml}");
     };
     assert_eq!(loaded.spec, resolved(&exported), "{yaml}");
-    let from_file = crate::reconcile::normalize::from_spec(&loaded.spec, &[]);
-    assert_eq!(unmarked(from_file), unmarked(from_live(detail)), "{yaml}");
+    let from_file = crate::reconcile::normalize::from_spec(&loaded.spec).build;
+    assert_eq!(from_file, from_live(detail).build, "{yaml}");
     assert!(!yaml.contains(SECRET), "{yaml}");
 }
 
@@ -142,10 +132,7 @@ fn a_script_file_round_trips_through_the_loader() {
 fn the_minimal_and_advanced_fixtures_round_trip() {
     for name in ["minimal", "advanced-without-spec"] {
         let base = response(&fixture(name)["detail_response"]["body"]);
-        let detail = LiveDetail {
-            base,
-            targets: Vec::new(),
-        };
+        let detail = LiveDetail::Custom(base);
         round_trip(&detail, ScriptPlacement::Inline, &[]);
     }
 }
@@ -153,8 +140,8 @@ fn the_minimal_and_advanced_fixtures_round_trip() {
 #[test]
 fn text_that_looks_like_a_reference_is_exported_as_text() {
     let mut detail = full_detail();
-    detail.base.build_script = "echo ${env:HOME} $${x} ${SERVICE}\n".into();
-    detail.base.parameters[0].value = "${file:/etc/passwd}".into();
+    detail.base_mut().build_script = "echo ${env:HOME} $${x} ${SERVICE}\n".into();
+    detail.base_mut().parameters[0].value = "${file:/etc/passwd}".into();
     round_trip(&detail, ScriptPlacement::Inline, &[]);
 }
 
@@ -162,7 +149,7 @@ fn text_that_looks_like_a_reference_is_exported_as_text() {
 fn the_marker_line_is_not_exported_and_rem_means_a_batch_file() {
     let mut detail = full_detail();
     let hash = "0".repeat(64);
-    detail.base.build_script = format!(
+    detail.base_mut().build_script = format!(
         "make\r\nREM managed by zadig-sync (build yaml/api-test); edits made in Zadig are \
          overwritten. spec=sha256:{hash}"
     );
