@@ -356,3 +356,33 @@ fn a_build_a_file_already_describes_is_not_exported_again() {
     assert!(!dir.path().join("builds.d/shop/worker.yaml").exists());
     succeeded(&run(dir.path(), &emulator, &["validate"]));
 }
+
+#[test]
+fn export_takes_the_bundled_emulator_like_the_other_server_commands() {
+    let build = "name: hello\nproject_key: demo\ninfrastructure: kubernetes\n\
+                 build_os: ubuntu 20.04\nscript_type: shell\nbuild_script: echo hi\n";
+    let dir = crate::util::cli::workspace(&[("hello.yaml", build)]);
+    let apply = command(dir.path())
+        .args(["apply", "--emulator", "--yes"])
+        .output()
+        .expect("run");
+    succeeded(&apply);
+    let export = command(dir.path())
+        .args([
+            "export",
+            "--emulator",
+            "--project",
+            "demo",
+            "--out",
+            "exported",
+        ])
+        .output()
+        .expect("run");
+    let summary = succeeded(&export);
+    assert!(summary.contains("exported/demo/hello.yaml"), "{summary}");
+    let text = std::fs::read_to_string(dir.path().join("exported/demo/hello.yaml")).expect("file");
+    assert!(
+        text.contains("build_script: echo hi\n"),
+        "the marker is not exported: {text}"
+    );
+}

@@ -37,6 +37,9 @@ use crate::reconcile::spec::{
 };
 use crate::reconcile::wire::{DetailParameter, DetailRepo, DetailResponse};
 
+/// What Zadig shows instead of a hidden value.
+const MASK: &str = "********";
+
 /// What the user told export about their Zadig.
 #[derive(Debug, Clone, Default)]
 pub struct ExportOptions {
@@ -129,6 +132,14 @@ impl Collected<'_> {
             type_name,
             "Zadig does not return it; batch_file or powershell for Windows scripts",
         );
+        if canonical.build_os.is_empty() {
+            self.infer(
+                "build_os",
+                "",
+                "Zadig returned no image label (was the basic image deleted?); write the label \
+                 of a basic image",
+            );
+        }
         let installs = base.build_env.installs.iter().map(|i| &i.name);
         CustomBuild {
             name: self.name.clone(),
@@ -193,7 +204,7 @@ impl Collected<'_> {
                 let kind = self.parameter_type(&input_path, &input.kind);
                 TemplateInput {
                     key: key.clone(),
-                    value: self.value(key, input),
+                    value: self.value(&format!("{input_path}.value"), key, input),
                     kind,
                     is_credential: input.is_credential,
                 }
@@ -290,7 +301,7 @@ impl Collected<'_> {
                 Parameter {
                     key: key.clone(),
                     kind,
-                    default_value: self.value(key, parameter),
+                    default_value: self.value(&format!("{path}.default_value"), key, parameter),
                     description: String::new(),
                     is_credential: parameter.is_credential,
                     choice_option: Vec::new(),
@@ -302,7 +313,14 @@ impl Collected<'_> {
 
     /// A credential's value becomes a reference to a generated variable; an empty one stays
     /// empty (a reference would have to be set to "", which plan refuses for credentials).
-    fn value(&mut self, key: &str, parameter: &CanonicalParameter) -> String {
+    /// Zadig's mask as a value (stored by a client that sent it) is kept, and flagged: the
+    /// loader refuses it, and only the user knows the value meant.
+    fn value(&mut self, path: &str, key: &str, parameter: &CanonicalParameter) -> String {
+        if !parameter.is_credential && parameter.value == MASK {
+            let reason = "Zadig holds its mask ******** as the value, which zadig-sync refuses: \
+                          write the value meant";
+            self.infer(path, MASK, reason);
+        }
         if !parameter.is_credential || parameter.value.is_empty() {
             return parameter.value.clone();
         }

@@ -212,3 +212,30 @@ fn an_exported_template_build_reads_like_the_docs() {
     let exported = export(&template_detail());
     insta::assert_snapshot!(to_yaml(&exported, ScriptPlacement::Inline));
 }
+
+#[test]
+fn values_zadig_cannot_give_back_are_flagged_where_they_are_written() {
+    let mut detail = full_detail();
+    detail.base_mut().build_env.basic_image_label = String::new();
+    detail.base_mut().parameters[0].value = "********".into();
+    let exported = export(&detail);
+    let yaml = to_yaml(&exported, ScriptPlacement::Inline);
+    assert!(
+        yaml.contains("build_os: \"\"  # inferred: Zadig returned no image label"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("default_value: \"********\"  # inferred: Zadig holds its mask"),
+        "{yaml}"
+    );
+    let codes: Vec<&str> = load(&yaml, &[])
+        .diagnostics
+        .iter()
+        .map(|d| d.code)
+        .collect();
+    assert_eq!(
+        codes,
+        ["empty-value", "masked-value"],
+        "validate says what to fix"
+    );
+}

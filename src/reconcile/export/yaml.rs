@@ -229,11 +229,14 @@ impl Writer {
             self.item();
             self.text(4, "key", &parameter.key, "");
             self.kind(4, parameter.kind, &path);
+            let value_path = format!("{path}.default_value");
+            let value = &parameter.default_value;
             self.value(
                 4,
                 "default_value",
-                &parameter.default_value,
+                value,
                 parameter.is_credential,
+                &value_path,
             );
             self.flag(4, "is_credential", parameter.is_credential);
         }
@@ -261,14 +264,14 @@ impl Writer {
     }
 
     /// A credential's value is a reference to a variable and stays one; any other is text.
-    fn value(&mut self, indent: usize, key: &str, value: &str, is_credential: bool) {
+    fn value(&mut self, indent: usize, key: &str, value: &str, is_credential: bool, path: &str) {
         if value.is_empty() {
             return;
         }
         if is_credential {
-            self.raw(indent, key, value, "");
+            self.raw(indent, key, value, path);
         } else {
-            self.text(indent, key, value, "");
+            self.text(indent, key, value, path);
         }
     }
 
@@ -362,7 +365,8 @@ impl Writer {
             let input_path = format!("{path}.inputs[{}]", input.key);
             self.item();
             self.text(8, "key", &input.key, "");
-            self.value(8, "value", &input.value, input.is_credential);
+            let value_path = format!("{input_path}.value");
+            self.value(8, "value", &input.value, input.is_credential, &value_path);
             self.kind(8, input.kind, &input_path);
             self.flag(8, "is_credential", input.is_credential);
         }
