@@ -21,7 +21,8 @@ use std::path::{Path, PathBuf};
 
 use crate::load::{ReferenceMode, load_dir};
 use crate::reconcile::export::{
-    EnvNames, ExportOptions, Inferred, ScriptPlacement, export_build, file_stem, to_yaml,
+    EnvNames, ExportOptions, ExportedBuild, Inferred, ScriptPlacement, export_build, file_stem,
+    to_yaml,
 };
 use crate::reconcile::live::{LiveBuild, LiveProject};
 use crate::reconcile::spec::BuildSpec;
@@ -171,28 +172,7 @@ impl Writer<'_> {
             return outcome(BuildResult::AlreadyDescribed(path.clone()));
         }
         let exported = export_build(detail, &self.request.options, &mut self.names);
-        let script = match &exported.spec {
-            BuildSpec::Custom(custom)
-                if self.request.script_files && !custom.build_script.is_empty() =>
-            {
-                Some(custom.build_script.clone())
-            }
-            _ => None,
-        };
-        let folder = yaml_path.parent().unwrap_or(Path::new("."));
-        let script_path = folder.join("scripts").join(&script_name);
-        let mut files = vec![(yaml_path.clone(), String::new())];
-        let yaml = match &script {
-            Some(text) => {
-                files.push((script_path, text.clone()));
-                to_yaml(
-                    &exported,
-                    ScriptPlacement::File(&format!("scripts/{script_name}")),
-                )
-            }
-            None => to_yaml(&exported, ScriptPlacement::Inline),
-        };
-        files[0].1 = yaml;
+        let files = self.files(&exported, yaml_path, &script_name);
         outcome(match write_all(&files, self.request.overwrite) {
             Ok(()) => BuildResult::Written {
                 files: files.into_iter().map(|(path, _)| path).collect(),
@@ -202,6 +182,32 @@ impl Writer<'_> {
             Err(WriteError::Exists(paths)) => BuildResult::NotOverwritten(paths),
             Err(WriteError::Io(message)) => BuildResult::WriteFailed(message),
         })
+    }
+
+    /// The files of one build, with their text: the YAML, and the script when it goes to a
+    /// file of its own.
+    fn files(
+        &self,
+        exported: &ExportedBuild,
+        yaml_path: PathBuf,
+        script_name: &str,
+    ) -> Vec<(PathBuf, String)> {
+        let script = match &exported.spec {
+            BuildSpec::Custom(custom)
+                if self.request.script_files && !custom.build_script.is_empty() =>
+            {
+                Some(custom.build_script.clone())
+            }
+            _ => None,
+        };
+        let Some(script) = script else {
+            let yaml = to_yaml(exported, ScriptPlacement::Inline);
+            return vec![(yaml_path, yaml)];
+        };
+        let reference = format!("scripts/{script_name}");
+        let yaml = to_yaml(exported, ScriptPlacement::File(&reference));
+        let folder = yaml_path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        vec![(yaml_path, yaml), (folder.join(reference), script)]
     }
 
     /// The YAML file for a build and its script's file name, unique in this run.

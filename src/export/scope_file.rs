@@ -225,52 +225,67 @@ fn insert(text: &str, node: &Node, missing: &[String]) -> Result<String, String>
     } else {
         after_key
     };
-    let new_items = |prefix: &str| -> String {
-        missing
-            .iter()
-            .map(|p| format!("{prefix}{}\n", item(p)))
-            .collect()
-    };
     let mut edited: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
     match (&node.value, after_key) {
         (Value::Seq(items), "") if !items.is_empty() => {
-            let first = items[0].pos;
-            let last = items[items.len() - 1].pos;
-            let first_line = lines
-                .get(first.line - 1)
-                .ok_or("a list item out of place")?;
-            let prefix = first_line
-                .get(..first.column - 1)
-                .filter(|p| p.trim() == "-")
-                .ok_or("its list items do not each start a line with `- `")?;
-            let at = last.line - 1;
-            if !edited[at].ends_with('\n') {
-                edited[at].push('\n');
-            }
-            edited[at].push_str(&new_items(prefix));
+            let (at, prefix) = last_item(&lines, items)?;
+            append_line(&mut edited[at], &new_items(prefix, missing));
         }
-        (Value::Null, "") => {
-            if !edited[key_line].ends_with('\n') {
-                edited[key_line].push('\n');
-            }
-            edited[key_line].push_str(&new_items("  - "));
-        }
+        (Value::Null, "") => append_line(&mut edited[key_line], &new_items("  - ", missing)),
         (Value::Null, "~" | "null") => {
-            edited[key_line] = format!("projects:\n{}", new_items("  - "));
+            edited[key_line] = format!("projects:\n{}", new_items("  - ", missing));
         }
         (Value::Seq(_), flow) if flow.starts_with('[') && flow.ends_with(']') => {
             let inner = flow[1..flow.len() - 1].trim().trim_end_matches(',');
-            let added: Vec<String> = missing.iter().map(|p| item(p)).collect();
-            let joined = if inner.is_empty() {
-                added.join(", ")
-            } else {
-                format!("{inner}, {}", added.join(", "))
-            };
-            edited[key_line] = format!("projects: [{joined}]\n");
+            let mut all: Vec<String> = Vec::new();
+            if !inner.is_empty() {
+                all.push(inner.to_string());
+            }
+            all.extend(missing.iter().map(|p| item(p)));
+            edited[key_line] = format!("projects: [{}]\n", all.join(", "));
         }
         _ => return Err("its `projects:` list is not a block list or a one-line flow list".into()),
     }
     Ok(edited.concat())
+}
+
+/// The index of the line of a block list's last item, and the indentation and `- ` of its
+/// first, which new items copy.
+fn last_item<'t>(lines: &[&'t str], items: &[Node]) -> Result<(usize, &'t str), String> {
+    let out_of_place = || "a list item is not where the parser says".to_string();
+    let (first, last) = match items {
+        [first, .., last] => (first.pos, last.pos),
+        [only] => (only.pos, only.pos),
+        [] => return Err(out_of_place()),
+    };
+    let first_line = first
+        .line
+        .checked_sub(1)
+        .and_then(|index| lines.get(index))
+        .ok_or_else(out_of_place)?;
+    let prefix = first
+        .column
+        .checked_sub(1)
+        .and_then(|end| first_line.get(..end))
+        .filter(|prefix| prefix.trim() == "-")
+        .ok_or("its list items do not each start a line with `- `")?;
+    let at = last.line.checked_sub(1).filter(|at| *at < lines.len());
+    Ok((at.ok_or_else(out_of_place)?, prefix))
+}
+
+fn new_items(prefix: &str, missing: &[String]) -> String {
+    missing
+        .iter()
+        .map(|p| format!("{prefix}{}\n", item(p)))
+        .collect()
+}
+
+/// `added` after `line`, which gets the line break a last line may lack.
+fn append_line(line: &mut String, added: &str) {
+    if !line.ends_with('\n') {
+        line.push('\n');
+    }
+    line.push_str(added);
 }
 
 /// The line of the top-level `projects:` key.

@@ -45,6 +45,10 @@ projects:
 prune: true
 "
     );
+    assert_eq!(
+        edited("projects:\n  - a", &["b"]),
+        "projects:\n  - a\n  - b\n"
+    );
     let indented = edited("projects:\n    - a\n    - b\nmax_deletes: 3\n", &["c"]);
     assert_eq!(
         indented,

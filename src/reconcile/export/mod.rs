@@ -116,6 +116,35 @@ impl Collected<'_> {
     }
 
     fn custom(&mut self, base: &DetailResponse, canonical: &CanonicalCustom) -> CustomBuild {
+        let script_type = self.unreturned(base, canonical);
+        let installs = base.build_env.installs.iter().map(|i| &i.name);
+        CustomBuild {
+            name: self.name.clone(),
+            project_key: self.project.clone(),
+            infrastructure: Infrastructure::Kubernetes,
+            build_os: canonical.build_os.clone(),
+            installs: in_order(installs, &canonical.installs)
+                .map(|(name, version)| Install {
+                    name: name.clone(),
+                    version: version.clone(),
+                })
+                .collect(),
+            script_type,
+            build_script: canonical.build_script.clone(),
+            repo_info: self.repos("repo_info", &base.repos, &canonical.repos),
+            parameters: self.parameters(&base.parameters, &canonical.parameters),
+            services: services(&base.target_services, &canonical.services),
+            docker_build_step: canonical
+                .docker_build
+                .as_ref()
+                .map(|docker| self.docker(docker)),
+            advanced_settings: Some(advanced(&canonical.advanced, &canonical.outputs)),
+        }
+    }
+
+    /// Infers what a custom build needs and Zadig does not return (or returned empty), and
+    /// the script type to write.
+    fn unreturned(&mut self, base: &DetailResponse, canonical: &CanonicalCustom) -> ScriptType {
         self.infer(
             "infrastructure",
             "kubernetes",
@@ -140,29 +169,7 @@ impl Collected<'_> {
                  of a basic image",
             );
         }
-        let installs = base.build_env.installs.iter().map(|i| &i.name);
-        CustomBuild {
-            name: self.name.clone(),
-            project_key: self.project.clone(),
-            infrastructure: Infrastructure::Kubernetes,
-            build_os: canonical.build_os.clone(),
-            installs: in_order(installs, &canonical.installs)
-                .map(|(name, version)| Install {
-                    name: name.clone(),
-                    version: version.clone(),
-                })
-                .collect(),
-            script_type,
-            build_script: canonical.build_script.clone(),
-            repo_info: self.repos("repo_info", &base.repos, &canonical.repos),
-            parameters: self.parameters(&base.parameters, &canonical.parameters),
-            services: services(&base.target_services, &canonical.services),
-            docker_build_step: canonical
-                .docker_build
-                .as_ref()
-                .map(|docker| self.docker(docker)),
-            advanced_settings: Some(advanced(&canonical.advanced, &canonical.outputs)),
-        }
+        script_type
     }
 
     fn template(&mut self, detail: &LiveDetail, canonical: &CanonicalTemplate) -> TemplateBuild {
