@@ -112,7 +112,15 @@ fn exported_builds_validate_plan_only_their_adoption_and_apply_to_no_changes() {
     let export = run(
         dir.path(),
         &emulator,
-        &["export", "--project", "shop", "--codehost", "github=github"],
+        &[
+            "export",
+            "--project",
+            "shop",
+            "--codehost",
+            "github=github",
+            "--log",
+            "zadig_sync=trace",
+        ],
     );
     let summary = succeeded(&export);
     assert_no_secret("export's output", &describe(&export));
