@@ -54,8 +54,9 @@ pub enum Command {
     /// Write the builds a project already has in Zadig as build files, to adopt them.
     ///
     /// One file per build under OUT/<project>/<build>.yaml; fields Zadig does not return are
-    /// inferred and commented; credentials become `${env:…}` references. Exit 1 when any build
-    /// or project could not be exported (the others are), or a file exists (see --overwrite).
+    /// inferred and commented; credentials become `${env:…}` references. The projects are added
+    /// to the scope file OUT/zadig-sync.yaml (created if missing). Exit 1 when any build or
+    /// project could not be exported (the others are), or a file exists (see --overwrite).
     Export(ExportArgs),
 }
 
