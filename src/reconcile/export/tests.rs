@@ -239,3 +239,106 @@ fn values_zadig_cannot_give_back_are_flagged_where_they_are_written() {
         "validate says what to fix"
     );
 }
+
+mod properties {
+    use super::*;
+    use crate::reconcile::spec::Install;
+    use crate::reconcile::wire::{BuildEnv, DetailDockerBuild, DetailParameter, DetailRepo};
+    use proptest::prelude::*;
+
+    /// Any text, with what YAML and the reference syntax make special.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[ -~]{0,12}",
+            "[a-z \n\t#:\"'$\\{}\\-|>é中]{0,16}",
+            Just("${env:HOME}".to_string()),
+            Just("yes".to_string()),
+            Just("1.20".to_string()),
+        ]
+    }
+
+    fn parameter() -> impl Strategy<Value = DetailParameter> {
+        (text(), text(), any::<bool>(), 0usize..3).prop_map(|(key, value, secret, kind)| {
+            DetailParameter {
+                key,
+                value: if secret { SECRET.to_string() } else { value },
+                kind: ["", "string", "choice"][kind].to_string(),
+                is_credential: secret,
+                ..DetailParameter::default()
+            }
+        })
+    }
+
+    fn repo() -> impl Strategy<Value = DetailRepo> {
+        (text(), text(), text(), text(), any::<bool>()).prop_map(
+            |(owner, name, branch, checkout, submodules)| DetailRepo {
+                source: "gitlab".into(),
+                repo_owner: owner,
+                repo_name: name,
+                branch,
+                checkout_path: checkout,
+                submodules,
+                ..DetailRepo::default()
+            },
+        )
+    }
+
+    prop_compose! {
+        fn custom_detail()(
+            script in text(),
+            os in "[a-z][a-z0-9 .]{0,10}",
+            installs in prop::collection::vec((text(), text()), 0..3),
+            parameters in prop::collection::vec(parameter(), 0..4),
+            repos in prop::collection::vec(repo(), 0..3),
+            docker in prop::option::of((text(), text(), text(), any::<bool>())),
+            cluster in "[a-z][a-z0-9-]{0,10}",
+            strategy in text(),
+            timeout in 0i64..100,
+        ) -> LiveDetail {
+            let mut base = response(&fixture("minimal")["detail_response"]["body"]);
+            base.build_script = script;
+            base.build_env = BuildEnv {
+                basic_image_label: os,
+                installs: installs
+                    .into_iter()
+                    .map(|(name, version)| Install { name, version })
+                    .collect(),
+                ..BuildEnv::default()
+            };
+            base.parameters = parameters;
+            base.repos = repos;
+            base.post_build.docker_build = docker.map(|(dir, file, args, buildkit)| {
+                DetailDockerBuild {
+                    source: "local".into(),
+                    work_dir: dir.trim().to_string(),
+                    docker_file: file.trim().to_string(),
+                    build_args: args,
+                    enable_buildkit: buildkit,
+                    ..DetailDockerBuild::default()
+                }
+            });
+            base.advanced_settings.cluster_name = cluster;
+            base.advanced_settings.strategy_name = strategy;
+            base.advanced_settings.timeout = timeout;
+            LiveDetail::Custom(base)
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn any_custom_build_normalises_the_same_after_export(detail in custom_detail()) {
+            let exported = export(&detail);
+            let yaml = to_yaml(&exported, ScriptPlacement::Inline);
+            let outcome = load(&yaml, &[]);
+            let errors: Vec<_> = outcome.diagnostics.iter().filter(|d| d.is_error()).collect();
+            prop_assert!(errors.is_empty(), "{}\n{:#?}", yaml, errors);
+            let [loaded] = outcome.desired.builds.as_slice() else {
+                return Err(TestCaseError::fail(format!("one build expected:\n{yaml}")));
+            };
+            let from_file = crate::reconcile::normalize::from_spec(&loaded.spec).build;
+            prop_assert_eq!(from_file, from_live(&detail).build, "{}", yaml);
+            prop_assert!(!yaml.contains(SECRET));
+        }
+    }
+}
