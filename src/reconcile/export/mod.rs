@@ -15,25 +15,26 @@
 //! Lists keep Zadig's order (the canonical model holds them as sets, keyed by identity), so a
 //! first `apply` does not reorder what people see in Zadig's UI.
 
+mod fields;
 mod names;
 pub mod scalar;
 mod yaml;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
+use fields::{advanced, in_order, script_type_of, services};
 pub use names::{EnvNames, file_stem};
 pub use yaml::{ScriptPlacement, to_yaml};
 
 use crate::reconcile::live::LiveDetail;
 use crate::reconcile::model::{
-    CanonicalAdvanced, CanonicalBody, CanonicalCustom, CanonicalDockerBuild, CanonicalParameter,
-    CanonicalRepo, CanonicalTarget, CanonicalTemplate, RepoKey,
+    CanonicalBody, CanonicalCustom, CanonicalDockerBuild, CanonicalParameter, CanonicalRepo,
+    CanonicalTarget, CanonicalTemplate, RepoKey,
 };
 use crate::reconcile::normalize::from_live;
 use crate::reconcile::spec::{
-    AdvancedSettings, BuildSpec, CacheSetting, CustomBuild, DockerBuildStep, DockerfileSource,
-    Infrastructure, Install, Parameter, ParameterType, RepoInfo, ResourceSpec, ScriptType,
-    ServiceRef, TargetService, TemplateBuild, TemplateInput,
+    BuildSpec, CustomBuild, DockerBuildStep, DockerfileSource, Infrastructure, Install, Parameter,
+    ParameterType, RepoInfo, ScriptType, ServiceRef, TargetService, TemplateBuild, TemplateInput,
 };
 use crate::reconcile::wire::{DetailParameter, DetailRepo, DetailResponse};
 
@@ -369,68 +370,6 @@ impl Collected<'_> {
             platforms: docker.platforms.clone(),
         }
     }
-}
-
-/// A marker written for a batch file starts with `REM`; nothing else tells the script type.
-fn script_type_of(live_script: &str) -> ScriptType {
-    let last = live_script.trim_end_matches(['\r', '\n']).lines().last();
-    match last {
-        Some(line) if line.starts_with("REM managed by zadig-sync") => ScriptType::BatchFile,
-        _ => ScriptType::Shell,
-    }
-}
-
-fn services(wire: &[ServiceRef], canonical: &BTreeSet<ServiceRef>) -> Vec<ServiceRef> {
-    let mut seen = BTreeSet::new();
-    wire.iter()
-        .filter(|s| canonical.contains(*s) && seen.insert(*s))
-        .cloned()
-        .collect()
-}
-
-/// The settings as the file writes them; values equal to what Zadig stores for an absent
-/// field (zeros, `false`, `""`) are left out.
-fn advanced(canonical: &CanonicalAdvanced, outputs: &[String]) -> AdvancedSettings {
-    let spec = &canonical.resource_spec;
-    let resource_spec = ResourceSpec {
-        cpu_limit: spec.cpu_limit,
-        memory_limit: spec.memory_limit,
-        cpu_req: spec.cpu_req,
-        memory_req: spec.memory_req,
-        gpu_limit: spec.gpu_limit.clone(),
-    };
-    let cache_setting = CacheSetting {
-        enabled: canonical.cache_enabled,
-        cache_dir: canonical.cache_dir.clone(),
-    };
-    AdvancedSettings {
-        cluster_name: canonical.cluster_name.clone().unwrap_or_default(),
-        strategy_name: canonical.strategy_name.clone().unwrap_or_default(),
-        timeout: canonical.timeout,
-        resource_spec: (resource_spec != ResourceSpec::default()).then_some(resource_spec),
-        cache_setting: (cache_setting != CacheSetting::default()).then_some(cache_setting),
-        storages: None,
-        use_host_docker_daemon: canonical.use_host_docker_daemon,
-        privileged_mode: false,
-        custom_annotations: Vec::new(),
-        custom_labels: Vec::new(),
-        outputs: outputs.to_vec(),
-    }
-}
-
-/// The entries of `map` in the order their keys first appear in `order` (Zadig's order),
-/// then any the order did not name, each once.
-fn in_order<'m, 'k, K: Ord + 'k, V>(
-    order: impl Iterator<Item = &'k K>,
-    map: &'m BTreeMap<K, V>,
-) -> impl Iterator<Item = (&'m K, &'m V)> {
-    let mut seen = BTreeSet::new();
-    let mut ordered: Vec<(&'m K, &'m V)> = order
-        .filter_map(|key| map.get_key_value(key))
-        .filter(|(key, _)| seen.insert(*key))
-        .collect();
-    ordered.extend(map.iter().filter(|(key, _)| !seen.contains(key)));
-    ordered.into_iter()
 }
 
 #[cfg(test)]
