@@ -15,6 +15,7 @@ mod emulator_fixtures;
 mod emulator_http;
 mod emulator_quirks;
 mod examples_e2e;
+mod export;
 mod plan;
 mod remote;
 mod remote_emulator;
