@@ -28,6 +28,7 @@
 //! | [`report`] | plans, outcomes and diagnostics as text, JSON and Markdown | **no** (checked by CI) |
 //! | [`daemon`] | `apply` for ever: file watch, resync and retries as one trigger stream, drift, the memory of settled details, `/healthz` `/readyz` `/metrics` | yes |
 //! | [`emulator`] | Zadig's build API on loopback, with its quirks, for tests and trying | yes |
+//! | [`export`] | `export`: Zadig's builds → build files (through `reconcile::export`) and the scope file | HTTP via `remote`, writes files |
 //!
 //! docs/architecture.md tells the same story at more length, with the safety rules; docs/zadig-api.md
 //! records what Zadig's build API really does, which `reconcile` and `remote` rely on.
@@ -37,6 +38,7 @@ pub mod cli;
 pub mod commands;
 pub mod daemon;
 pub mod emulator;
+pub mod export;
 pub mod load;
 pub mod reconcile;
 pub mod remote;

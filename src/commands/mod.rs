@@ -4,6 +4,7 @@
 mod apply;
 mod daemon;
 mod emulator;
+mod export;
 mod plan;
 mod saved_plan;
 mod schema;
@@ -40,5 +41,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Apply(args) => apply::run(args).await,
         Command::Daemon(args) => daemon::run(args).await,
         Command::Emulator(args) => emulator::run(args).await,
+        Command::Export(args) => export::run(args).await,
     }
 }
