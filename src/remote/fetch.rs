@@ -162,9 +162,9 @@ async fn read_targets(
     name: &str,
     services: &[ServiceRef],
 ) -> Result<Vec<(ServiceRef, DetailResponse)>, RemoteError> {
-    // Owned items: `join_in_order` creates each task as it starts it, so its iterator lives
-    // across awaits, and an iterator of borrows would tie this future to their lifetime.
-    let details = join_in_order(services.to_vec().into_iter().map(|service| {
+    // Owned items for the closure: `join_in_order` creates each task as it starts it, so the
+    // iterator lives across awaits, where a closure over borrowed items would not compile.
+    let details = join_in_order(services.iter().cloned().map(|service| {
         let client = client.clone();
         let (project, name) = (project.to_string(), name.to_string());
         async move { client.get_build_target(&project, &name, &service).await }
