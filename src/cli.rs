@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::emulator::Edition;
 use crate::remote::ClientConfig;
 use crate::report::Format;
+use crate::report::paint::ColorChoice;
 
 /// Keep Zadig builds equal to YAML files in git: validate, plan, apply.
 #[derive(Debug, Parser)]
@@ -32,6 +33,11 @@ pub struct Cli {
     /// Write logs to stderr as JSON lines instead of text.
     #[arg(long, global = true)]
     pub log_json: bool,
+
+    /// Colour the text output: `auto` (on a terminal, unless `NO_COLOR` is set; `CLICOLOR_FORCE`
+    /// forces it), `always` or `never`.
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -65,7 +71,7 @@ pub struct DirArgs {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub dir: DirArgs,
-    /// How to print diagnostics (markdown prints as text).
+    /// How to print diagnostics: `text`, `json` (one versioned document) or `markdown`.
     #[arg(long, value_enum, default_value = "text")]
     pub output: Format,
 }
@@ -119,6 +125,18 @@ pub struct ScopeArgs {
     pub max_deletes: usize,
 }
 
+/// How a plan is shown.
+#[derive(Debug, Clone, Args)]
+pub struct ShowArgs {
+    /// Output format: `text` for people, `json` (one versioned document, see
+    /// docs/plan-output.md) for scripts, `markdown` for a pull-request comment.
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: Format,
+    /// List the builds in Zadig that no file describes (kept), instead of only counting them.
+    #[arg(long)]
+    pub show_kept: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     #[command(flatten)]
@@ -133,8 +151,8 @@ pub struct PlanArgs {
     /// Save the plan to this file, for `apply --plan`.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "text")]
-    pub output: Format,
+    #[command(flatten)]
+    pub show: ShowArgs,
 }
 
 #[derive(Debug, Args)]
@@ -153,8 +171,8 @@ pub struct ApplyArgs {
     /// --max-deletes or --project.
     #[arg(long, conflicts_with_all = ["prune", "max_deletes", "projects"])]
     pub plan: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "text")]
-    pub output: Format,
+    #[command(flatten)]
+    pub show: ShowArgs,
 }
 
 #[derive(Debug, Args)]

@@ -3,21 +3,22 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use super::Exit;
+use super::output::Output;
 use super::saved_plan::SavedPlan;
 use super::settings::connect;
-use super::settings::{load_for_server, plan_against_server, print_plan};
+use super::settings::{load_for_server, plan_against_server};
 use crate::apply::execute;
-use crate::apply::outcome::ApplyReport;
 use crate::cli::ApplyArgs;
-use crate::reconcile::plan::Plan;
-use crate::report::Format;
-use crate::report::{self, Document};
+use crate::report::paint::ColorChoice;
+use crate::report::{self, Document, Format, Stage, Style};
 
-pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
-    let Some(desired) = load_for_server(&args.dir.dir, args.output) else {
+pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
+    let output = Output::for_plans(&args.show, color);
+    let Some(loaded) = load_for_server(&args.dir.dir, Stage::Apply, &output) else {
         eprintln!("Nothing was written: fix the files first.");
         return Ok(Exit::Failure);
     };
+    let desired = loaded.desired;
     let (plan, desired, connection) = match &args.plan {
         Some(path) => {
             let saved = SavedPlan::read(path)?;
@@ -34,11 +35,18 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
         }
     };
     let ask = plan.has_changes() && !args.yes && std::io::stdin().is_terminal();
-    if args.output != Format::Json {
-        print_plan(&plan, args.output);
+    if output.format != Format::Json {
+        output.print(Document::Plan(&plan), &loaded.warnings);
     } else if ask {
         // stdout is for the JSON document; the person asked to confirm still sees the plan.
-        eprint!("{}", crate::report::plan_text(&plan, false));
+        let style = Style {
+            color: output.color_stderr,
+            ..output.style(&[])
+        };
+        eprint!(
+            "{}",
+            report::render_styled(Document::Plan(&plan), Format::Text, &style)
+        );
     }
     if ask && !confirmed()? {
         connection.close().await?;
@@ -47,7 +55,7 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
     }
     let report = execute(&connection.client, &plan, &desired).await;
     connection.close().await?;
-    print_report(&plan, &report, args.output);
+    output.print(Document::Apply(&plan, &report), &loaded.warnings);
     // A project whose list failed was not converged either, though it has no step to fail.
     Ok(if report.has_failures() || plan.has_errors() {
         Exit::Failure
@@ -63,11 +71,4 @@ fn confirmed() -> anyhow::Result<bool> {
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(answer.trim() == "yes")
-}
-
-fn print_report(plan: &Plan, outcomes: &ApplyReport, output: Format) {
-    print!(
-        "{}",
-        report::render(Document::Apply(plan, outcomes), output, false)
-    );
 }

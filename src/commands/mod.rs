@@ -3,6 +3,7 @@
 
 mod apply;
 mod emulator;
+mod output;
 mod plan;
 mod saved_plan;
 mod schema;
@@ -33,10 +34,10 @@ impl From<Exit> for ExitCode {
 /// Runs the chosen subcommand. Errors come back to `main`, which prints them and exits 1.
 pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
-        Command::Validate(args) => validate::run(args).await,
+        Command::Validate(args) => validate::run(args, cli.color).await,
         Command::Schema => schema::run(),
-        Command::Plan(args) => plan::run(args).await,
-        Command::Apply(args) => apply::run(args).await,
+        Command::Plan(args) => plan::run(args, cli.color).await,
+        Command::Apply(args) => apply::run(args, cli.color).await,
         Command::Emulator(args) => emulator::run(args).await,
     }
 }

@@ -1,19 +1,23 @@
 //! `zadig-sync plan`: load, read Zadig, print what would change; optionally save the plan.
 
 use super::Exit;
+use super::output::Output;
 use super::saved_plan::SavedPlan;
-use super::settings::{load_for_server, plan_against_server, print_plan};
+use super::settings::{load_for_server, plan_against_server};
 use crate::cli::PlanArgs;
+use crate::report::paint::ColorChoice;
+use crate::report::{Document, Stage};
 
-pub async fn run(args: PlanArgs) -> anyhow::Result<Exit> {
-    let Some(desired) = load_for_server(&args.dir.dir, args.output) else {
+pub async fn run(args: PlanArgs, color: ColorChoice) -> anyhow::Result<Exit> {
+    let output = Output::for_plans(&args.show, color);
+    let Some(loaded) = load_for_server(&args.dir.dir, Stage::Plan, &output) else {
         return Ok(Exit::Failure);
     };
-    let planned = plan_against_server(desired, &args.server, &args.scope).await?;
+    let planned = plan_against_server(loaded.desired, &args.server, &args.scope).await?;
     let server = planned.connection.server.clone();
     planned.connection.close().await?;
     let plan = planned.plan;
-    print_plan(&plan, args.output);
+    output.print(Document::Plan(&plan), &loaded.warnings);
     if let Some(path) = &args.out {
         SavedPlan::write(path, &server, &plan)?;
         eprintln!(

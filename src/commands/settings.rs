@@ -14,7 +14,6 @@ use crate::cli::ServerArgs;
 use crate::emulator::{self, Edition, EmulatorConfig, RunningEmulator, Seeds};
 use crate::reconcile::desired::DesiredSet;
 use crate::remote::{ClientConfig, Token, ZadigClient, resolve_token};
-use std::io::IsTerminal;
 use std::path::Path;
 
 use crate::cli::ScopeArgs;
@@ -22,7 +21,9 @@ use crate::load::diagnostic::{Diagnostic, Severity};
 use crate::load::{ReferenceMode, load_dir};
 use crate::reconcile::plan::{Plan, PlanOptions, make_plan, managed_projects};
 use crate::remote::fetch::fetch_live;
-use crate::report::{self, Document, Format};
+use crate::report::{Document, Stage};
+
+use super::output::Output;
 
 /// Where `--emulator` keeps its builds, so that a second run sees what the first one applied.
 pub const EMULATOR_STATE: &str = ".zadig-sync/emulator-state.json";
@@ -143,14 +144,21 @@ pub struct Planned {
     pub connection: Connection,
 }
 
+/// The files, loaded for a command that talks to Zadig, and their warnings.
+pub struct Loaded {
+    pub desired: DesiredSet,
+    pub warnings: Vec<Diagnostic>,
+}
+
 /// Loads the files for a command that talks to Zadig: every `${env:…}` must resolve.
-/// Diagnostics are printed (errors on stdout in the chosen format, warnings on stderr);
-/// `None` means the files have errors and the command must stop.
-pub fn load_for_server(dir: &Path, output: Format) -> Option<DesiredSet> {
+/// Warnings go to stderr (text and Markdown; JSON documents carry them); when the files have
+/// errors, the command's document carrying every diagnostic is printed on stdout and `None`
+/// means the command must stop.
+pub fn load_for_server(dir: &Path, stage: Stage, output: &Output) -> Option<Loaded> {
     let env = |name: &str| std::env::var(name).ok();
     let outcome = load_dir(dir, ReferenceMode::Online, &env);
     if outcome.has_errors() {
-        print_diagnostics(&outcome.diagnostics, output);
+        output.print(Document::Stopped(stage, &outcome.diagnostics), &[]);
         return None;
     }
     let warnings: Vec<Diagnostic> = outcome
@@ -158,21 +166,11 @@ pub fn load_for_server(dir: &Path, output: Format) -> Option<DesiredSet> {
         .into_iter()
         .filter(|d| d.severity == Severity::Warning)
         .collect();
-    if !warnings.is_empty() {
-        eprint!(
-            "{}",
-            report::render(Document::Diagnostics(&warnings), Format::Text, false)
-        );
-    }
-    Some(outcome.desired)
-}
-
-/// Diagnostics on stdout, as JSON or as text (Markdown has no form of its own for them).
-pub fn print_diagnostics(diagnostics: &[Diagnostic], output: Format) {
-    print!(
-        "{}",
-        report::render(Document::Diagnostics(diagnostics), output, false)
-    );
+    output.warn(&warnings);
+    Some(Loaded {
+        desired: outcome.desired,
+        warnings,
+    })
 }
 
 /// Connects, reads the live state of the managed projects, and plans.
@@ -195,17 +193,4 @@ pub async fn plan_against_server(
         plan,
         connection,
     })
-}
-
-/// Colour only for a person at a terminal, and never when `NO_COLOR` is set.
-pub fn use_color() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
-
-/// Prints a plan in the chosen format.
-pub fn print_plan(plan: &Plan, output: Format) {
-    print!(
-        "{}",
-        report::render(Document::Plan(plan), output, use_color())
-    );
 }

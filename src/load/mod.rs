@@ -75,6 +75,9 @@ pub fn load_dir(
         }
     };
     let mut diagnostics: Vec<Diagnostic> = walk.problems.iter().map(file_diagnostic).collect();
+    if walk.files.is_empty() && walk.problems.is_empty() {
+        diagnostics.push(empty_dir(dir));
+    }
     let mut sources = Vec::with_capacity(walk.files.len());
     for path in walk.files {
         match files::read_text(&path, MAX_FILE_BYTES) {
@@ -96,6 +99,16 @@ pub fn load_dir(
     });
     outcome.diagnostics = diagnostics;
     outcome
+}
+
+/// A build directory with no build file in it: valid, but most likely the wrong `--dir`.
+fn empty_dir(dir: &Path) -> Diagnostic {
+    let message = format!(
+        "directory `{}` holds no build file (`*.yaml`, `*.yml`): no build is managed \
+         (set --dir or ZADIG_SYNC_DIR if the files are elsewhere)",
+        dir.display()
+    );
+    Diagnostic::warning("empty-dir", None, message)
 }
 
 /// A file that could not be read, placed at its first line (or at its bad byte).

@@ -8,6 +8,8 @@
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Location, Options, Spanned};
 
+use crate::load::refs::reference_offsets;
+
 /// A 1-based place in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Pos {
@@ -39,6 +41,9 @@ pub struct Node {
     /// Set when `${env:…}`/`${file:…}` substitution wrote this value: messages must not show
     /// it, since it may be a secret (a token in an enum field would be quoted back).
     pub from_reference: bool,
+    /// For a string holding `${env:…}`/`${file:…}` references: where each one starts in the
+    /// file, in order (empty when they could not be placed; then the value's place is used).
+    pub reference_places: Vec<Pos>,
 }
 
 impl Node {
@@ -161,9 +166,15 @@ fn pos_of(location: Location) -> Option<Pos> {
 fn into_node(raw: Spanned<RawValue>, text: &str) -> Node {
     let pos = pos_of(raw.referenced).unwrap_or(Pos { line: 1, column: 1 });
     let source = source_text(raw.defined, text);
+    let mut reference_places = Vec::new();
     let value = match raw.value {
         RawValue::Null => Value::Null,
-        RawValue::Str(s) => Value::Scalar(Scalar::Str(s)),
+        RawValue::Str(s) => {
+            if s.contains("${") {
+                reference_places = places_of_references(raw.defined, text, &s);
+            }
+            Value::Scalar(Scalar::Str(s))
+        }
         RawValue::Bool(b) => {
             Value::Scalar(Scalar::Bool(b, source.unwrap_or_else(|| b.to_string())))
         }
@@ -181,6 +192,43 @@ fn into_node(raw: Spanned<RawValue>, text: &str) -> Node {
         value,
         pos,
         from_reference: false,
+        reference_places,
+    }
+}
+
+/// The line and column of each reference in the source of a string scalar. A block scalar's
+/// value starts lines below its key, and a second reference sits further along: each gets its
+/// own place. Empty when the source and the value do not hold the same number of references
+/// (a comment in a block header, escapes in a quoted string): the caller falls back to the
+/// value's place rather than guess.
+fn places_of_references(location: Location, text: &str, value: &str) -> Vec<Pos> {
+    let span = location.span();
+    let (Some(start), Some(len)) = (span.byte_offset(), span.byte_len()) else {
+        return Vec::new();
+    };
+    let (Ok(start), Ok(len)) = (usize::try_from(start), usize::try_from(len)) else {
+        return Vec::new();
+    };
+    let Some(source) = start.checked_add(len).and_then(|end| text.get(start..end)) else {
+        return Vec::new();
+    };
+    let offsets = reference_offsets(source);
+    if offsets.len() != reference_offsets(value).len() {
+        return Vec::new();
+    }
+    offsets
+        .into_iter()
+        .map(|offset| pos_at(text, start + offset))
+        .collect()
+}
+
+/// The 1-based line and column (in characters) of a byte offset.
+fn pos_at(text: &str, offset: usize) -> Pos {
+    let before = text.get(..offset).unwrap_or(text);
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Pos {
+        line: before.matches('\n').count() + 1,
+        column: before[line_start..].chars().count() + 1,
     }
 }
 

@@ -7,21 +7,41 @@
 
 use std::fmt::Write;
 
+use crate::load::diagnostic::Diagnostic;
 use crate::reconcile::marker::escape_controls;
+use crate::reconcile::model::{CanonicalResourceSpec, DEFAULT_TIMEOUT};
 use crate::reconcile::plan::{Action, FieldChange, Plan, Step};
+use crate::report::Style;
+use serde::Serialize;
+
+use crate::report::diagnostic::{JsonDiagnostic, json_diagnostics};
+use crate::report::paint::Painter;
+use crate::report::words::{count, is_are};
 
 const SENSITIVE: &str = "(sensitive value changed)";
 const NO_CHANGES: &str = "No changes. Zadig matches the files.";
 
-/// The plan as terminal text: project-level errors, one block per step (unchanged builds only counted),
-/// destructive steps first, then a summary line.
+/// The plan as terminal text, kept builds counted (see [`plan_text_styled`]).
 pub fn plan_text(plan: &Plan, color: bool) -> String {
-    let paint = Painter { color };
+    plan_text_styled(
+        plan,
+        &Style {
+            color,
+            ..Style::default()
+        },
+    )
+}
+
+/// The plan as terminal text: project-level errors, one block per step (unchanged builds
+/// only counted, kept builds too unless `show_kept`), destructive steps first, then the
+/// summary.
+pub fn plan_text_styled(plan: &Plan, style: &Style<'_>) -> String {
+    let paint = Painter { color: style.color };
     let mut out = String::new();
     for error in &plan.errors {
         let _ = writeln!(out, "{}: {error}", paint.apply("1;31", "Error"));
     }
-    let shown: Vec<&Step> = plan.steps.iter().filter(|s| worth_showing(s)).collect();
+    let shown = shown_steps(plan, style);
     if !plan.errors.is_empty() && !shown.is_empty() {
         out.push('\n');
     }
@@ -31,27 +51,64 @@ pub fn plan_text(plan: &Plan, color: bool) -> String {
     }
     out.push_str(&summary(plan));
     out.push('\n');
+    if let Some(kept) = kept_line(plan, style) {
+        out.push_str(&kept);
+        out.push('\n');
+    }
     out
 }
 
-/// The plan as pretty JSON, `format_version` first. The schema is in `docs/plan-output.md`.
+/// The plan as pretty JSON, `format_version` first, with no diagnostics.
 pub fn plan_json(plan: &Plan) -> String {
-    serde_json::to_string_pretty(plan).unwrap_or_else(|error| {
+    plan_json_with(plan, &[])
+}
+
+/// The plan as pretty JSON, `format_version` first, and `diagnostics` last: the warnings the
+/// files produced (or, for a run stopped by them, every diagnostic). The schema is in
+/// `docs/plan-output.md`.
+pub fn plan_json_with(plan: &Plan, diagnostics: &[Diagnostic]) -> String {
+    let document = PlanDocument {
+        plan,
+        diagnostics: json_diagnostics(diagnostics),
+    };
+    serde_json::to_string_pretty(&document).unwrap_or_else(|error| {
         // Unreachable for this plain data type; still valid JSON for a consumer.
         serde_json::json!({ "format_version": plan.format_version, "error": error.to_string() })
             .to_string()
     })
 }
 
+/// The plan's own fields, in order, then `diagnostics`.
+#[derive(Serialize)]
+struct PlanDocument<'a> {
+    #[serde(flatten)]
+    plan: &'a Plan,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+/// `plan --output json` when the files have errors: the plan document with no step, carrying
+/// every diagnostic.
+pub fn stopped_plan_json(diagnostics: &[Diagnostic]) -> String {
+    plan_json_with(&Plan::empty(), diagnostics)
+}
+
+/// The plan as a pull-request comment, kept builds counted (see [`plan_markdown_styled`]).
+pub fn plan_markdown(plan: &Plan) -> String {
+    plan_markdown_styled(plan, &Style::default())
+}
+
 /// The plan as a pull-request comment: summary, a table of the steps, then per step with
 /// changes or notes a `<details>` block (script diffs in ```diff blocks).
-pub fn plan_markdown(plan: &Plan) -> String {
+pub fn plan_markdown_styled(plan: &Plan, style: &Style<'_>) -> String {
     let mut out = String::from("### zadig-sync plan\n\n");
     let _ = writeln!(out, "**{}**\n", summary(plan));
+    if let Some(kept) = kept_line(plan, style) {
+        let _ = writeln!(out, "{}\n", escape_markdown(&kept));
+    }
     for error in &plan.errors {
         let _ = writeln!(out, "> **Error:** {}\n", escape_markdown(error));
     }
-    let shown: Vec<&Step> = plan.steps.iter().filter(|s| worth_showing(s)).collect();
+    let shown = shown_steps(plan, style);
     if shown.is_empty() {
         return out;
     }
@@ -77,31 +134,70 @@ pub fn plan_markdown(plan: &Plan) -> String {
     out
 }
 
-/// Unchanged builds are only counted, unless they carry a note (a template input Zadig drops,
-/// a strategy the cluster lacks) that the user should read.
-fn worth_showing(step: &Step) -> bool {
-    step.action != Action::Unchanged || !step.notes.is_empty()
+/// The steps worth a block of their own.
+fn shown_steps<'p>(plan: &'p Plan, style: &Style<'_>) -> Vec<&'p Step> {
+    plan.steps
+        .iter()
+        .filter(|s| worth_showing(s, style.show_kept))
+        .collect()
 }
 
-/// `Plan: 1 to create, …` or, when nothing would be written and nothing failed, `No changes.`
+/// Unchanged builds are only counted, unless they carry a note (a template input Zadig drops,
+/// a strategy the cluster lacks) that the user should read; kept builds are only counted
+/// unless the user asked to see them.
+fn worth_showing(step: &Step, show_kept: bool) -> bool {
+    match step.action {
+        Action::Unchanged => !step.notes.is_empty(),
+        Action::Kept => show_kept,
+        _ => true,
+    }
+}
+
+fn count_of(plan: &Plan, action: Action) -> usize {
+    plan.steps.iter().filter(|s| s.action == action).count()
+}
+
+/// `Plan: 1 to create, …` or, when nothing would be written, nothing failed and Zadig holds
+/// no build the files leave out, `No changes. Zadig matches the files.`
 fn summary(plan: &Plan) -> String {
-    let count = |action: Action| plan.steps.iter().filter(|s| s.action == action).count();
-    let refused = count(Action::Refused);
-    let errors = count(Action::Error) + plan.errors.len();
+    let counted = |action: Action| count_of(plan, action);
+    let refused = counted(Action::Refused);
+    let errors = counted(Action::Error) + plan.errors.len();
     if !plan.has_changes() && refused == 0 && errors == 0 {
-        return NO_CHANGES.to_string();
+        return if counted(Action::Kept) == 0 {
+            NO_CHANGES.to_string()
+        } else {
+            "No changes to the builds these files describe.".to_string()
+        };
     }
     format!(
-        "Plan: {} to create, {} to update, {} to replace, {} to delete, {} unchanged, {} kept, \
-         {refused} refused, {errors} {}.",
-        count(Action::Create),
-        count(Action::Update),
-        count(Action::Replace),
-        count(Action::Delete),
-        count(Action::Unchanged),
-        count(Action::Kept),
-        if errors == 1 { "error" } else { "errors" },
+        "Plan: {} to create, {} to update, {} to replace, {} to delete, {} unchanged, \
+         {refused} refused, {}.",
+        counted(Action::Create),
+        counted(Action::Update),
+        counted(Action::Replace),
+        counted(Action::Delete),
+        counted(Action::Unchanged),
+        count(errors, "error"),
     )
+}
+
+/// `3 builds in Zadig are not managed by these files (--show-kept lists them).`, or nothing
+/// when there are none.
+fn kept_line(plan: &Plan, style: &Style<'_>) -> Option<String> {
+    let kept = count_of(plan, Action::Kept);
+    (kept > 0).then(|| {
+        let hint = if style.show_kept {
+            ""
+        } else {
+            " (--show-kept lists them)"
+        };
+        format!(
+            "{} in Zadig {} not managed by these files{hint}.",
+            count(kept, "build"),
+            is_are(kept)
+        )
+    })
 }
 
 fn symbol(action: Action) -> &'static str {
@@ -143,21 +239,6 @@ fn action_color(action: Action) -> &'static str {
     }
 }
 
-#[derive(Clone, Copy)]
-struct Painter {
-    color: bool,
-}
-
-impl Painter {
-    fn apply(self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\u{1b}[{code}m{text}\u{1b}[0m")
-        } else {
-            text.to_string()
-        }
-    }
-}
-
 fn write_step_text(out: &mut String, step: &Step, paint: Painter) {
     // Names come from Zadig too: a control character must not drive the terminal.
     let header = format!(
@@ -190,7 +271,7 @@ fn write_change_text(out: &mut String, change: &FieldChange, paint: Painter) {
         _ if change.sensitive => ("~", "33", SENSITIVE.to_string()),
         _ if change.diff.as_deref().is_some_and(only_additions) => ("+", "32", String::new()),
         _ if change.diff.is_some() => ("~", "33", String::new()),
-        (None, Some(new)) => ("+", "32", new.clone()),
+        (None, Some(new)) => ("+", "32", with_default_mark(&change.path, new)),
         (Some(old), None) => ("-", "31", old.clone()),
         (old, new) => ("~", "33", format!("{} → {}", or_none(old), or_none(new))),
     };
@@ -212,6 +293,26 @@ fn write_change_text(out: &mut String, change: &FieldChange, paint: Painter) {
             };
             let _ = writeln!(out, "          {painted}");
         }
+    }
+}
+
+/// The values Zadig fills in when a file leaves `advanced_settings` out, by path.
+fn zadig_default(path: &str) -> Option<i64> {
+    let resources = CanonicalResourceSpec::zadig_default();
+    match path {
+        "advanced_settings.timeout" => Some(DEFAULT_TIMEOUT),
+        "advanced_settings.resource_spec.cpu_limit" => Some(resources.cpu_limit),
+        "advanced_settings.resource_spec.memory_limit" => Some(resources.memory_limit),
+        _ => None,
+    }
+}
+
+/// An added value, followed by ` (default)` when it is the one Zadig would choose anyway, so
+/// that a create shows at a glance what the file itself sets.
+fn with_default_mark(path: &str, value: &str) -> String {
+    match zadig_default(path) {
+        Some(default) if value == default.to_string() => format!("{value} (default)"),
+        _ => value.to_string(),
     }
 }
 
@@ -251,7 +352,11 @@ fn write_change_markdown(out: &mut String, change: &FieldChange) {
                 ensure_newline(diff)
             )
         }
-        (None, Some(new), _) => writeln!(out, "- {path}: added {}", code(new)),
+        (None, Some(new), _) => {
+            let mark = with_default_mark(&change.path, new);
+            let mark = mark.strip_prefix(new.as_str()).unwrap_or_default();
+            writeln!(out, "- {path}: added {}{mark}", code(new))
+        }
         (Some(old), None, _) => writeln!(out, "- {path}: removed {}", code(old)),
         (old, new, _) => writeln!(
             out,
@@ -271,7 +376,7 @@ fn ensure_newline(text: &str) -> String {
 }
 
 /// A Markdown code span that survives backticks inside the text.
-fn code(text: &str) -> String {
+pub(crate) fn code(text: &str) -> String {
     let ticks = "`".repeat(longest_run(text, '`') + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') {
         " "
@@ -302,6 +407,6 @@ fn escape_html(text: &str) -> String {
 }
 
 /// Notes and errors are prose: keep them from opening HTML tags or tables.
-fn escape_markdown(text: &str) -> String {
+pub(crate) fn escape_markdown(text: &str) -> String {
     escape_html(text).replace('|', "\\|")
 }

@@ -185,7 +185,17 @@ fn builds_made_by_hand_in_zadig_are_never_deleted() {
 
     let output = apply(dir.path(), &emulator, &["--prune"]);
     let text = succeeded(&output);
-    assert!(text.contains("by-hand"), "the kept build is listed: {text}");
+    assert!(
+        text.contains("1 build in Zadig is not managed by these files (--show-kept lists them)."),
+        "the kept build is counted: {text}"
+    );
+    assert!(!text.contains("by-hand"), "and not listed: {text}");
+    let output = apply(dir.path(), &emulator, &["--prune", "--show-kept"]);
+    let text = succeeded(&output);
+    assert!(
+        text.contains("= shop/by-hand (custom): kept"),
+        "--show-kept lists it: {text}"
+    );
     assert_eq!(emulator.build_names("shop"), ["by-hand", "shop-api"]);
 }
 

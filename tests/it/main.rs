@@ -9,6 +9,7 @@ mod apply_confirm;
 mod apply_e2e;
 mod apply_moves;
 mod cli_contract;
+mod cli_output;
 mod emulator_cli;
 mod emulator_fixtures;
 mod emulator_http;

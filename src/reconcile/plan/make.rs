@@ -142,7 +142,8 @@ fn plan_desired(
         // The reason is in the plan's errors once; repeating it on every build of a large
         // project (a wrong token: hundreds of times) would bury it.
         Some(Err(_)) => {
-            let note = "the list of its project failed to read (the error is shown above)";
+            let note =
+                "the list of its project failed to read (the reason is in the plan's errors)";
             return with_error(step, note.into());
         }
         Some(Ok(builds)) => builds.iter().find(|b| b.name == step.name),
@@ -337,8 +338,13 @@ fn guard_deletes(steps: &mut [Step], list_failed: bool, max_deletes: usize) {
     let reason = if list_failed || detail_failed {
         "refused: a list or a detail failed to read in this run, so nothing is deleted".to_string()
     } else if deletes > max_deletes {
+        let counted = if deletes == 1 {
+            "1 deletion exceeds".to_string()
+        } else {
+            format!("{deletes} deletions exceed")
+        };
         format!(
-            "refused: {deletes} deletions exceed --max-deletes {max_deletes}; \
+            "refused: {counted} --max-deletes {max_deletes}; \
              run with --max-deletes {deletes} to allow them"
         )
     } else {

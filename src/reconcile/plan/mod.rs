@@ -98,6 +98,16 @@ pub struct FieldChange {
 }
 
 impl Plan {
+    /// A plan with no project and no step (for a run stopped before planning).
+    pub fn empty() -> Self {
+        Plan {
+            format_version: PLAN_FORMAT_VERSION,
+            projects: Vec::new(),
+            steps: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
     pub fn has_changes(&self) -> bool {
         self.steps.iter().any(|s| s.action.is_write())
     }

@@ -6,7 +6,8 @@ use zadig_sync::reconcile::marker::request_body;
 use zadig_sync::reconcile::plan::make::{PlanOptions, make_plan};
 use zadig_sync::reconcile::plan::{Action, Plan};
 use zadig_sync::reconcile::spec::BuildSpec;
-use zadig_sync::report::{plan_json, plan_markdown, plan_text};
+use zadig_sync::report::plan::plan_text_styled;
+use zadig_sync::report::{Style, plan_json, plan_markdown, plan_text};
 
 use crate::plan::fixtures::{
     NONE, create_body, desired, live_unmarked, live_written, minimal_named, project, spec,
@@ -142,6 +143,61 @@ fn no_changes_says_so() {
     );
 }
 
+/// Builds in Zadig that no file describes are counted in one sentence, not one block each,
+/// and then Zadig does not "match the files"; `--show-kept` lists them.
+#[test]
+fn kept_builds_are_counted_and_listed_on_request() {
+    let same = minimal_named("yaml", "same");
+    let live = [project(
+        "yaml",
+        vec![
+            live_written(&same, 1),
+            live_unmarked("yaml", "hand-made"),
+            live_unmarked("yaml", "other"),
+        ],
+    )];
+    let options = PlanOptions {
+        prune: false,
+        max_deletes: 5,
+    };
+    let plan = make_plan(&desired(vec![same]), &live, &options);
+    insta::assert_snapshot!(plan_text(&plan, false), @r"
+    No changes to the builds these files describe.
+    2 builds in Zadig are not managed by these files (--show-kept lists them).
+    ");
+    let shown = Style {
+        show_kept: true,
+        ..Style::default()
+    };
+    let listed = plan_text_styled(&plan, &shown);
+    assert!(
+        listed.contains("= yaml/hand-made (custom): kept"),
+        "{listed}"
+    );
+    assert!(listed.contains("= yaml/other (custom): kept"), "{listed}");
+    assert!(
+        listed.ends_with("2 builds in Zadig are not managed by these files.\n"),
+        "{listed}"
+    );
+    let markdown = plan_markdown(&plan);
+    assert!(!markdown.contains("hand-made"), "{markdown}");
+    assert!(
+        markdown.contains("2 builds in Zadig are not managed"),
+        "{markdown}"
+    );
+
+    let one = make_plan(
+        &desired(vec![]),
+        &[project("yaml", vec![live_unmarked("yaml", "hand-made")])],
+        &options,
+    );
+    assert!(
+        plan_text(&one, false).contains("1 build in Zadig is not managed by these files"),
+        "{}",
+        plan_text(&one, false)
+    );
+}
+
 #[test]
 fn a_build_name_from_zadig_cannot_drive_the_terminal() {
     // A build made in Zadig's UI, not in the files: its name is printed in a "kept" step.
@@ -154,7 +210,11 @@ fn a_build_name_from_zadig_cannot_drive_the_terminal() {
             max_deletes: 5,
         },
     );
-    let text = plan_text(&plan, false);
+    let shown = Style {
+        show_kept: true,
+        ..Style::default()
+    };
+    let text = plan_text_styled(&plan, &shown);
     assert!(!text.contains('\u{1b}'), "{text:?}");
     assert!(text.contains("yaml/evil\\u{1b}[2Jname"), "{text}");
 }
