@@ -287,13 +287,21 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 fn transport_hint(source: &reqwest::Error) -> &'static str {
-    if source.is_timeout() {
+    if speaks_plain_http(source) {
+        "the server answers in plain HTTP: use http:// on loopback, or check the port"
+    } else if source.is_timeout() {
         "no answer in time"
     } else if source.is_connect() {
         "cannot connect to Zadig"
     } else {
         "the connection failed"
     }
+}
+
+/// An https:// URL whose server answered in plain HTTP: rustls reads the HTTP reply as a TLS
+/// record of an unknown content type (its only words for it).
+fn speaks_plain_http(source: &reqwest::Error) -> bool {
+    root_cause(source).contains("InvalidContentType")
 }
 
 /// Turns a non-success answer into the error that explains it. `attempts` is how many times

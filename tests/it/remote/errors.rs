@@ -246,3 +246,28 @@ async fn plain_http_to_a_remote_host_is_refused_before_sending() {
     config.insecure_http = true;
     assert!(ZadigClient::new(config).is_ok());
 }
+
+/// https:// spoken to a server that answers in plain HTTP says so and what to do, instead of
+/// rustls's "received corrupt message of type InvalidContentType" alone.
+#[tokio::test]
+async fn https_to_a_plain_http_server_says_to_use_http() {
+    let server = MockServer::start().await;
+    let https = server.uri().replacen("http://", "https://", 1);
+    let config = zadig_sync::remote::ClientConfig {
+        retry: crate::util::client::fast_retry(),
+        rate_limit: 0,
+        ..zadig_sync::remote::ClientConfig::new(https, crate::util::client::token())
+    };
+    let error = ZadigClient::new(config)
+        .unwrap()
+        .get_build("yaml", "api")
+        .await
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains(
+            "the server answers in plain HTTP: use http:// on loopback, or check the port"
+        ),
+        "{text}"
+    );
+}
