@@ -13,30 +13,51 @@ use crate::remote::ClientConfig;
 use crate::report::Format;
 use crate::report::paint::ColorChoice;
 
+/// `--version`: the package version, and the git commit and date it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("ZADIG_SYNC_BUILD_COMMIT"),
+    ")"
+);
+
 /// Keep Zadig builds equal to YAML files in git: validate, plan, apply.
 #[derive(Debug, Parser)]
-#[command(name = "zadig-sync", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "zadig-sync",
+    version = VERSION,
+    about,
+    long_about = None,
+    propagate_version = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 
     /// Log filter for stderr (tracing's env-filter syntax), e.g. `zadig_sync=debug`, or
-    /// `debug` to include the libraries'.
+    /// `debug` to include the libraries'. An invalid filter is refused.
     #[arg(
         long,
         global = true,
+        help_heading = "Logging",
         env = "ZADIG_SYNC_LOG",
         default_value = "zadig_sync=warn"
     )]
     pub log: String,
 
     /// Write logs to stderr as JSON lines instead of text.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Logging")]
     pub log_json: bool,
 
     /// Colour the text output: `auto` (on a terminal, unless `NO_COLOR` is set; `CLICOLOR_FORCE`
     /// forces it), `always` or `never`.
-    #[arg(long, global = true, value_enum, default_value = "auto")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        help_heading = "Output"
+    )]
     pub color: ColorChoice,
 }
 
@@ -54,7 +75,18 @@ pub enum Command {
     /// Exit 0 when the plan was made (with --detailed-exitcode: 0 no changes, 2 changes), 1 on error.
     Plan(PlanArgs),
     /// Make Zadig match the files: create, update and (with --prune) delete builds.
+    ///
+    /// Exit 0 when every step was done, 1 when any step failed, was refused or could not be
+    /// verified, when a project could not be read, or on error.
     Apply(ApplyArgs),
+    /// Print a plan saved by `plan --out`, without applying it.
+    ///
+    /// Exit 0 when the plan was printed, 1 when the file is not a saved plan of this version.
+    Show(ShowPlanArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell) on stdout.
+    ///
+    /// For example `zadig-sync completions bash > ~/.local/share/bash-completion/completions/zadig-sync`.
+    Completions(CompletionsArgs),
     /// Serve Zadig's build API on loopback, with its quirks, for tests and for trying things out.
     Emulator(EmulatorArgs),
 }
@@ -78,6 +110,7 @@ pub struct ValidateArgs {
 
 /// How to reach Zadig. The token is never a flag value: it would show in `ps`.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Connection")]
 pub struct ServerArgs {
     /// Zadig's address, e.g. `https://zadig.example.com`.
     #[arg(long, env = "ZADIG_URL", required_unless_present = "emulator")]
@@ -115,7 +148,11 @@ pub struct ServerArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ScopeArgs {
     /// Also manage this project even if no file names it (repeatable).
-    #[arg(long = "project", value_name = "PROJECT")]
+    #[arg(
+        long = "project",
+        value_name = "PROJECT",
+        value_parser = clap::builder::NonEmptyStringValueParser::new()
+    )]
     pub projects: Vec<String>,
     /// Delete managed builds written by zadig-sync that no file describes any more.
     #[arg(long)]
@@ -127,6 +164,7 @@ pub struct ScopeArgs {
 
 /// How a plan is shown.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Output")]
 pub struct ShowArgs {
     /// Output format: `text` for people, `json` (one versioned document, see
     /// docs/plan-output.md) for scripts, `markdown` for a pull-request comment.
@@ -142,8 +180,6 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub dir: DirArgs,
     #[command(flatten)]
-    pub server: ServerArgs,
-    #[command(flatten)]
     pub scope: ScopeArgs,
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
@@ -151,6 +187,9 @@ pub struct PlanArgs {
     /// Save the plan to this file, for `apply --plan`.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    // Flattened last: each starts a help heading of its own, which later flags would join.
+    #[command(flatten)]
+    pub server: ServerArgs,
     #[command(flatten)]
     pub show: ShowArgs,
 }
@@ -159,8 +198,6 @@ pub struct PlanArgs {
 pub struct ApplyArgs {
     #[command(flatten)]
     pub dir: DirArgs,
-    #[command(flatten)]
-    pub server: ServerArgs,
     #[command(flatten)]
     pub scope: ScopeArgs,
     /// Do not ask for confirmation.
@@ -171,6 +208,9 @@ pub struct ApplyArgs {
     /// --max-deletes or --project.
     #[arg(long, conflicts_with_all = ["prune", "max_deletes", "projects"])]
     pub plan: Option<PathBuf>,
+    // Flattened last: each starts a help heading of its own, which later flags would join.
+    #[command(flatten)]
+    pub server: ServerArgs,
     #[command(flatten)]
     pub show: ShowArgs,
 }
@@ -180,8 +220,12 @@ pub struct EmulatorArgs {
     /// Address to listen on; port 0 picks a free one. The address is printed on stdout.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// The API token clients must send (`Authorization: Bearer <token>`).
-    #[arg(long, env = "ZADIG_EMULATOR_TOKEN")]
+    /// The API token clients must send (`Authorization: Bearer <token>`); not empty.
+    #[arg(
+        long,
+        env = "ZADIG_EMULATOR_TOKEN",
+        value_parser = clap::builder::NonEmptyStringValueParser::new()
+    )]
     pub token: String,
     /// Keep builds in this JSON file, so they survive a restart (written atomically).
     #[arg(long)]
@@ -198,6 +242,24 @@ pub struct EmulatorArgs {
     /// Share of requests (0.0–1.0) answered with 429 and `Retry-After`.
     #[arg(long, default_value_t = 0.0)]
     pub throttle_rate: f64,
+    /// Which Zadig to play: `enterprise` serves the template routes, `oss` refuses them as a
+    /// server without a licence does.
     #[arg(long, value_enum, default_value = "enterprise")]
     pub edition: Edition,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowPlanArgs {
+    /// A plan saved by `zadig-sync plan --out FILE`.
+    #[arg(value_name = "PLAN_FILE")]
+    pub plan_file: PathBuf,
+    #[command(flatten)]
+    pub show: ShowArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }

@@ -14,7 +14,18 @@ async fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return usage(&error),
     };
-    init_logging(&cli.log, cli.log_json);
+    let filter = match EnvFilter::try_new(&cli.log) {
+        Ok(filter) => filter,
+        Err(error) => {
+            eprintln!(
+                "error: invalid log filter {:?} (--log or ZADIG_SYNC_LOG): {error}; \
+                 write e.g. `zadig_sync=debug` or `warn`",
+                cli.log
+            );
+            return Exit::Failure.into();
+        }
+    };
+    init_logging(filter, cli.log_json);
     match commands::run(cli).await {
         Ok(exit) => exit.into(),
         Err(error) => {
@@ -36,8 +47,7 @@ fn usage(error: &clap::Error) -> ExitCode {
 }
 
 /// Logs go to stderr; stdout is for what the user asked to see.
-fn init_logging(filter: &str, json: bool) {
-    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("warn"));
+fn init_logging(filter: EnvFilter, json: bool) {
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

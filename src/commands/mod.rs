@@ -2,12 +2,14 @@
 //! decided here and nowhere else.
 
 mod apply;
+mod completions;
 mod emulator;
 mod output;
 mod plan;
 mod saved_plan;
 mod schema;
 mod settings;
+mod show;
 mod validate;
 
 use std::process::ExitCode;
@@ -39,5 +41,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Plan(args) => plan::run(args, cli.color).await,
         Command::Apply(args) => apply::run(args, cli.color).await,
         Command::Emulator(args) => emulator::run(args).await,
+        Command::Show(args) => show::run(args, cli.color),
+        Command::Completions(args) => completions::run(&args),
     }
 }

@@ -8,6 +8,7 @@ mod util;
 mod apply_confirm;
 mod apply_e2e;
 mod apply_moves;
+mod cli_commands;
 mod cli_contract;
 mod cli_output;
 mod emulator_cli;
