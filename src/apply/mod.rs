@@ -21,12 +21,23 @@ use crate::reconcile::spec::BuildSpec;
 use crate::reconcile::wire::DetailResponse;
 use crate::reconcile::{diff, marker, normalize};
 use crate::remote::fetch::read_build;
+use crate::remote::progress::{SharedProgress, no_progress};
 use crate::remote::tasks::join_in_order;
 use crate::remote::{RemoteError, ZadigClient};
 
 /// Executes every step of `plan` that writes, and reports the steps that cannot be executed.
 /// `desired` supplies the bodies to send (the plan carries only fingerprints, never secrets).
 pub async fn execute(client: &ZadigClient, plan: &Plan, desired: &DesiredSet) -> ApplyReport {
+    execute_with(client, plan, desired, &no_progress()).await
+}
+
+/// [`execute`], telling `progress` how many steps will be executed and each one finished.
+pub async fn execute_with(
+    client: &ZadigClient,
+    plan: &Plan,
+    desired: &DesiredSet,
+    progress: &SharedProgress,
+) -> ApplyReport {
     let specs: HashMap<&str, &BuildSpec> = desired
         .builds
         .iter()
@@ -35,8 +46,11 @@ pub async fn execute(client: &ZadigClient, plan: &Plan, desired: &DesiredSet) ->
     let files = Files {
         specs,
         secrets: desired.secrets.clone().into(),
+        progress: progress.clone(),
     };
     let phases = Phases::of(plan);
+    progress
+        .add_total(phases.writes.len() + phases.deletes.len() + phases.creates_after_deletes.len());
     let mut outcomes = run_concurrently(client, &phases.writes, &files).await;
     outcomes.extend(run_concurrently(client, &phases.deletes, &files).await);
     let (ready, blocked): (Vec<&Step>, Vec<&Step>) = phases
@@ -115,6 +129,7 @@ fn unexecutable_outcome(step: &Step) -> Option<StepOutcome> {
 struct Files<'a> {
     specs: HashMap<&'a str, &'a BuildSpec>,
     secrets: Arc<[String]>,
+    progress: SharedProgress,
 }
 
 /// One build as the files want it, owned by the task that writes it.
@@ -137,8 +152,10 @@ async fn run_concurrently(
         });
         let span =
             info_span!("apply", project = %step.project, build = %step.name, op = ?step.action);
+        let progress = files.progress.clone();
         async move {
             let status = run_step(&client, &step, wanted.as_ref()).await;
+            progress.advance();
             info!(?status, "step finished");
             outcome(&step, status)
         }

@@ -4,10 +4,11 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use super::Exit;
 use super::output::Output;
+use super::progress::Bar;
 use super::saved_plan::SavedPlan;
 use super::settings::connect;
 use super::settings::{load_for_server, plan_against_server};
-use crate::apply::execute;
+use crate::apply::execute_with;
 use crate::cli::ApplyArgs;
 use crate::report::paint::ColorChoice;
 use crate::report::{self, Document, Format, Stage, Style};
@@ -30,7 +31,7 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
             (saved.plan, desired, connection)
         }
         None => {
-            let planned = plan_against_server(desired, &args.server, &args.scope).await?;
+            let planned = plan_against_server(desired, &args.server, &args.scope, &output).await?;
             (planned.plan, planned.desired, planned.connection)
         }
     };
@@ -53,7 +54,9 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
         eprintln!("Apply cancelled; nothing was changed.");
         return Ok(Exit::Failure);
     }
-    let report = execute(&connection.client, &plan, &desired).await;
+    let bar = Bar::new(output.progress, "Applying", "steps");
+    let report = execute_with(&connection.client, &plan, &desired, &bar.shared()).await;
+    drop(bar);
     connection.close().await?;
     output.print(Document::Apply(&plan, &report), &loaded.warnings);
     // A project whose list failed was not converged either, though it has no step to fail.

@@ -6,6 +6,7 @@ mod completions;
 mod emulator;
 mod output;
 mod plan;
+mod progress;
 mod saved_plan;
 mod schema;
 mod settings;

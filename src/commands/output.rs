@@ -18,6 +18,8 @@ pub struct Output {
     /// Colour on stderr, decided apart: one of the two may be a pipe.
     pub color_stderr: bool,
     pub show_kept: bool,
+    /// Progress bars on stderr (text output, stderr a terminal).
+    pub progress: bool,
 }
 
 impl Output {
@@ -27,6 +29,7 @@ impl Output {
             color: format == Format::Text && resolve(choice, std::io::stdout().is_terminal()),
             color_stderr: resolve(choice, std::io::stderr().is_terminal()),
             show_kept: false,
+            progress: super::progress::wanted(format, std::io::stderr().is_terminal()),
         }
     }
 

@@ -13,7 +13,7 @@ pub async fn run(args: PlanArgs, color: ColorChoice) -> anyhow::Result<Exit> {
     let Some(loaded) = load_for_server(&args.dir.dir, Stage::Plan, &output) else {
         return Ok(Exit::Failure);
     };
-    let planned = plan_against_server(loaded.desired, &args.server, &args.scope).await?;
+    let planned = plan_against_server(loaded.desired, &args.server, &args.scope, &output).await?;
     let server = planned.connection.server.clone();
     planned.connection.close().await?;
     let plan = planned.plan;

@@ -20,10 +20,11 @@ use crate::cli::ScopeArgs;
 use crate::load::diagnostic::{Diagnostic, Severity};
 use crate::load::{ReferenceMode, load_dir};
 use crate::reconcile::plan::{Plan, PlanOptions, make_plan, managed_projects};
-use crate::remote::fetch::fetch_live;
+use crate::remote::fetch::fetch_live_with;
 use crate::report::{Document, Stage};
 
 use super::output::Output;
+use super::progress::Bar;
 
 /// Where `--emulator` keeps its builds, so that a second run sees what the first one applied.
 pub const EMULATOR_STATE: &str = ".zadig-sync/emulator-state.json";
@@ -178,11 +179,14 @@ pub async fn plan_against_server(
     mut desired: DesiredSet,
     server: &ServerArgs,
     scope: &ScopeArgs,
+    output: &Output,
 ) -> anyhow::Result<Planned> {
     let connection = connect(server).await?;
     connection.redact_token_in(&mut desired);
     let projects = managed_projects(&desired, &scope.projects);
-    let live = fetch_live(&connection.client, &projects).await;
+    let bar = Bar::new(output.progress, "Reading", "builds");
+    let live = fetch_live_with(&connection.client, &projects, &bar.shared()).await;
+    drop(bar);
     let options = PlanOptions {
         prune: scope.prune,
         max_deletes: scope.max_deletes,

@@ -9,14 +9,25 @@ use tracing::debug;
 
 use crate::reconcile::live::{LiveBuild, LiveDetail, LiveProject};
 use crate::reconcile::wire::ListedBuild;
+use crate::remote::progress::{SharedProgress, no_progress};
 use crate::remote::tasks::join_in_order;
 use crate::remote::{RemoteError, ZadigClient};
 
 /// Reads every managed project, in the order given.
 pub async fn fetch_live(client: &ZadigClient, projects: &[String]) -> Vec<LiveProject> {
+    fetch_live_with(client, projects, &no_progress()).await
+}
+
+/// [`fetch_live`], telling `progress` how many builds there are to read (as each list comes
+/// in) and each one read.
+pub async fn fetch_live_with(
+    client: &ZadigClient,
+    projects: &[String],
+    progress: &SharedProgress,
+) -> Vec<LiveProject> {
     let results = join_in_order(projects.iter().map(|project| {
-        let (client, project) = (client.clone(), project.clone());
-        async move { fetch_project(&client, project).await }
+        let (client, project, progress) = (client.clone(), project.clone(), progress.clone());
+        async move { fetch_project(&client, project, &progress).await }
     }))
     .await;
     projects
@@ -31,9 +42,13 @@ pub async fn fetch_live(client: &ZadigClient, projects: &[String]) -> Vec<LivePr
         .collect()
 }
 
-async fn fetch_project(client: &ZadigClient, project: String) -> LiveProject {
+async fn fetch_project(
+    client: &ZadigClient,
+    project: String,
+    progress: &SharedProgress,
+) -> LiveProject {
     let listing = match client.list_builds(&project).await {
-        Ok(listing) => Ok(fetch_details(client, &project, listing.builds).await),
+        Ok(listing) => Ok(fetch_details(client, &project, listing.builds, progress).await),
         Err(error) => {
             debug!(project = %project, %error, "listing builds failed");
             Err(error.to_string())
@@ -46,11 +61,15 @@ async fn fetch_details(
     client: &ZadigClient,
     project: &str,
     listed: Vec<ListedBuild>,
+    progress: &SharedProgress,
 ) -> Vec<LiveBuild> {
+    progress.add_total(listed.len());
     let details = join_in_order(listed.iter().map(|build| {
         let (client, project, name) = (client.clone(), project.to_string(), build.name.clone());
+        let progress = progress.clone();
         async move {
             let detail = read_build(&client, &project, &name).await;
+            progress.advance();
             detail.map_err(|error| error.to_string())
         }
     }))

@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod fetch;
 pub mod paging;
+pub mod progress;
 pub mod retry;
 pub mod tasks;
 mod transport;
