@@ -11,6 +11,7 @@ mod apply_moves;
 mod cli_commands;
 mod cli_contract;
 mod cli_output;
+mod docs_contract;
 mod emulator_cli;
 mod emulator_fixtures;
 mod emulator_http;
