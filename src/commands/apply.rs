@@ -7,7 +7,7 @@ use super::output::Output;
 use super::progress::Bar;
 use super::saved_plan::SavedPlan;
 use super::settings::connect;
-use super::settings::{load_for_server, plan_against_server};
+use super::settings::{Planned, load_for_server, plan_against_server};
 use crate::apply::execute_with;
 use crate::cli::ApplyArgs;
 use crate::report::paint::ColorChoice;
@@ -20,19 +20,23 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
         return Ok(Exit::Failure);
     };
     let desired = loaded.desired;
-    let (plan, desired, connection) = match &args.plan {
+    let (plan, desired, secrets, connection) = match &args.plan {
         Some(path) => {
             let saved = SavedPlan::read(path)?;
             let connection = connect(&args.server).await?;
-            // The same secrets the plan was made with, so the fingerprints compare alike.
-            let mut desired = desired;
-            connection.redact_token_in(&mut desired);
             saved.ensure_still_valid(&desired, &connection.server, path)?;
-            (saved.plan, desired, connection)
+            let secrets = connection.secrets(&desired);
+            (saved.plan, desired, secrets, connection)
         }
         None => {
             let planned = plan_against_server(desired, &args.server, &args.scope, &output).await?;
-            (planned.plan, planned.desired, planned.connection)
+            let Planned {
+                plan,
+                desired,
+                secrets,
+                connection,
+            } = planned;
+            (plan, desired, secrets, connection)
         }
     };
     let ask = plan.has_changes() && !args.yes && std::io::stdin().is_terminal();
@@ -55,7 +59,7 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
         return Ok(Exit::Failure);
     }
     let bar = Bar::new(output.progress, "Applying", "steps");
-    let report = execute_with(&connection.client, &plan, &desired, &bar.shared()).await;
+    let report = execute_with(&connection.client, &plan, &desired, &secrets, &bar.shared()).await;
     drop(bar);
     connection.close().await?;
     output.print(Document::Apply(&plan, &report), &loaded.warnings);

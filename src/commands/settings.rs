@@ -20,6 +20,7 @@ use crate::cli::ScopeArgs;
 use crate::load::diagnostic::{Diagnostic, Severity};
 use crate::load::{ReferenceMode, load_dir};
 use crate::reconcile::plan::{Plan, PlanOptions, make_plan, managed_projects};
+use crate::reconcile::redact::Secrets;
 use crate::remote::fetch::fetch_live_with;
 use crate::report::{Document, Stage};
 
@@ -41,9 +42,12 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Adds the API token to the values the plan and the report redact.
-    pub fn redact_token_in(&self, desired: &mut DesiredSet) {
-        desired.secrets.push(self.token.expose().to_string());
+    /// What this run must never show: the values `${env:…}` references resolved to, and the
+    /// API token (a build file could quote it).
+    pub fn secrets(&self, desired: &DesiredSet) -> Secrets {
+        let mut values = desired.secrets.clone();
+        values.push(self.token.expose().to_string());
+        Secrets::new(&values)
     }
 
     /// Stops the in-process emulator (flushing its state), if there is one.
@@ -142,6 +146,8 @@ async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
 pub struct Planned {
     pub desired: DesiredSet,
     pub plan: Plan,
+    /// What must never be shown, for everything printed after the plan.
+    pub secrets: Secrets,
     pub connection: Connection,
 }
 
@@ -176,13 +182,13 @@ pub fn load_for_server(dir: &Path, stage: Stage, output: &Output) -> Option<Load
 
 /// Connects, reads the live state of the managed projects, and plans.
 pub async fn plan_against_server(
-    mut desired: DesiredSet,
+    desired: DesiredSet,
     server: &ServerArgs,
     scope: &ScopeArgs,
     output: &Output,
 ) -> anyhow::Result<Planned> {
     let connection = connect(server).await?;
-    connection.redact_token_in(&mut desired);
+    let secrets = connection.secrets(&desired);
     let projects = managed_projects(&desired, &scope.projects);
     let bar = Bar::new(output.progress, "Reading", "builds");
     let live = fetch_live_with(&connection.client, &projects, &bar.shared()).await;
@@ -191,10 +197,11 @@ pub async fn plan_against_server(
         prune: scope.prune,
         max_deletes: scope.max_deletes,
     };
-    let plan = make_plan(&desired, &live, &options);
+    let plan = make_plan(&desired, &live, &options, &secrets);
     Ok(Planned {
         desired,
         plan,
+        secrets,
         connection,
     })
 }

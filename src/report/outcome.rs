@@ -16,7 +16,7 @@ pub fn outcomes_text(plan: &Plan, report: &ApplyReport) -> String {
     }
     for outcome in &report.outcomes {
         let target = format!("{}/{}", outcome.project, outcome.name);
-        let action = format!("{:?}", outcome.action).to_lowercase();
+        let action = outcome.action.as_str();
         let from = from_file(plan, outcome);
         let _ = match &outcome.status {
             OutcomeStatus::Done => writeln!(out, "  ok      {action:<8} {target}"),
@@ -52,7 +52,7 @@ pub fn outcomes_markdown(plan: &Plan, report: &ApplyReport) -> String {
             outcome.name,
             from_file(plan, outcome)
         );
-        let action = format!("{:?}", outcome.action).to_lowercase();
+        let action = outcome.action.as_str();
         let line = match &outcome.status {
             OutcomeStatus::Done => format!("- ok: {action} {target}"),
             OutcomeStatus::Unverified(reason) => {
@@ -87,7 +87,7 @@ mod tests {
     use super::*;
     use crate::apply::outcome::StepOutcome;
     use crate::reconcile::plan::Action;
-    use crate::reconcile::redact::Redactor;
+    use crate::reconcile::redact::Secrets;
 
     fn outcome(name: &str, action: Action, status: OutcomeStatus) -> StepOutcome {
         StepOutcome {
@@ -141,7 +141,7 @@ mod tests {
     #[test]
     fn reasons_are_redacted_in_every_rendering() {
         let mut report = report();
-        report.redact(&Redactor::new(&["s3cr3t-v".to_string()]));
+        report.redact(&Secrets::new(&["s3cr3t-v".to_string()]));
         let plan = Plan {
             format_version: 1,
             projects: vec!["shop".into()],

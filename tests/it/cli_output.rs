@@ -113,7 +113,12 @@ fn invalid_files_give_each_command_its_own_json_document() {
         let text = failed(&output);
         let json: serde_json::Value =
             serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {text}"));
-        assert_eq!(json["format_version"], 1, "{text}");
+        let version = if command == "plan" {
+            zadig_sync::reconcile::plan::PLAN_FORMAT_VERSION
+        } else {
+            zadig_sync::apply::outcome::APPLY_FORMAT_VERSION
+        };
+        assert_eq!(json["format_version"], version, "{text}");
         insta::assert_snapshot!(format!("invalid_{command}_json"), transcript(&output, None));
     }
     assert_eq!(emulator.write_count(), 0);
