@@ -35,12 +35,16 @@ target_services:
     inputs:
       - key: JAVA_VERSION
         value: \"21\"
+      - key: MAVEN_MIRROR
+        value: ${env:MIRROR_URL}
       - key: DEPLOY_TOKEN
         value: ${env:DEPLOY_TOKEN}
         is_credential: true
 ";
 
 const SECRET: &str = "tok-0f9e8d7c";
+/// Not a credential, but from `${env:…}`: hidden all the same.
+const MIRROR: &str = "https://mirror.internal.example";
 
 /// The CLI against `emulator` with the template's credential in the environment.
 fn run(dir: &std::path::Path, emulator: &Emulator, args: &[&str]) -> Output {
@@ -49,6 +53,7 @@ fn run(dir: &std::path::Path, emulator: &Emulator, args: &[&str]) -> Output {
         .env("ZADIG_URL", emulator.url())
         .env("ZADIG_TOKEN", TOKEN)
         .env("DEPLOY_TOKEN", SECRET)
+        .env("MIRROR_URL", MIRROR)
         .output()
         .expect("run zadig-sync")
 }
@@ -58,7 +63,8 @@ fn a_create_shows_what_the_file_sets_with_defaults_marked_and_inputs_masked() {
     let emulator = Emulator::start(&[]);
     let dir = workspace(&[("api.yaml", CUSTOM), ("billing.yaml", TEMPLATE)]);
     let output = run(dir.path(), &emulator, &["plan"]);
-    assert!(!transcript(&output, None).contains(SECRET));
+    let text = transcript(&output, None);
+    assert!(!text.contains(SECRET) && !text.contains(MIRROR), "{text}");
     insta::assert_snapshot!(transcript(&output, Some(&emulator)));
 }
 
