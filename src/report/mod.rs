@@ -3,6 +3,7 @@
 //! comments), with the escaping each format needs. Pure: callers pass in whatever a rendering
 //! depends on (colour, for one) and print the string themselves.
 
+pub mod added;
 pub mod diagnostic;
 pub mod outcome;
 pub mod paint;

@@ -9,9 +9,8 @@ use std::fmt::Write;
 
 use crate::load::diagnostic::Diagnostic;
 use crate::reconcile::marker::escape_controls;
-use crate::reconcile::model::{CanonicalResourceSpec, DEFAULT_TIMEOUT};
 use crate::reconcile::plan::{Action, Change, FieldChange, Plan, Step};
-use crate::report::Style;
+use crate::report::{Style, added};
 use serde::Serialize;
 
 use crate::report::diagnostic::{JsonDiagnostic, json_diagnostics};
@@ -274,7 +273,7 @@ fn write_change_text(out: &mut String, change: &FieldChange, paint: Painter) {
         Change::Set {
             old: None,
             new: Some(new),
-        } => ("+", "32", with_default_mark(&change.path, new)),
+        } => ("+", "32", added(&change.path, new)),
         Change::Set {
             old: Some(old),
             new: None,
@@ -302,24 +301,10 @@ fn write_change_text(out: &mut String, change: &FieldChange, paint: Painter) {
     }
 }
 
-/// The values Zadig fills in when a file leaves `advanced_settings` out, by path.
-fn zadig_default(path: &str) -> Option<i64> {
-    let resources = CanonicalResourceSpec::zadig_default();
-    match path {
-        "advanced_settings.timeout" => Some(DEFAULT_TIMEOUT),
-        "advanced_settings.resource_spec.cpu_limit" => Some(resources.cpu_limit),
-        "advanced_settings.resource_spec.memory_limit" => Some(resources.memory_limit),
-        _ => None,
-    }
-}
-
-/// An added value, followed by ` (default)` when it is the one Zadig would choose anyway, so
-/// that a create shows at a glance what the file itself sets.
-fn with_default_mark(path: &str, value: &str) -> String {
-    match zadig_default(path) {
-        Some(default) if value == default.to_string() => format!("{value} (default)"),
-        _ => value.to_string(),
-    }
+/// An added value with its mark, as one string.
+fn added(path: &str, value: &str) -> String {
+    let (value, mark) = added::shown(path, value);
+    format!("{value}{mark}")
 }
 
 fn or_none(value: &Option<String>) -> &str {
@@ -362,9 +347,8 @@ fn write_change_markdown(out: &mut String, change: &FieldChange) {
             old: None,
             new: Some(new),
         } => {
-            let marked = with_default_mark(&change.path, new);
-            let mark = marked.strip_prefix(new.as_str()).unwrap_or_default();
-            writeln!(out, "- {path}: added {}{mark}", code(new))
+            let (value, mark) = added::shown(&change.path, new);
+            writeln!(out, "- {path}: added {}{mark}", code(&value))
         }
         Change::Set {
             old: Some(old),

@@ -20,6 +20,25 @@ services:
     service_module: api-server
 ";
 
+/// A create with objects whose unset fields stay out of the plan text.
+const CUSTOM_WITH_OBJECTS: &str = "\
+name: shop-web
+project_key: shop
+infrastructure: kubernetes
+build_os: ubuntu 20.04
+script_type: shell
+build_script: make web
+repo_info:
+  - codehost_name: github
+    repo_namespace: shop
+    repo_name: web
+    branch: main
+parameters:
+  - key: LEVEL
+    type: string
+    default_value: info
+";
+
 const TEMPLATE: &str = "\
 name: billing-build
 project_key: shop
@@ -61,8 +80,13 @@ fn run(dir: &std::path::Path, emulator: &Emulator, args: &[&str]) -> Output {
 #[test]
 fn a_create_shows_what_the_file_sets_with_defaults_marked_and_inputs_masked() {
     let emulator = Emulator::start(&[]);
-    let dir = workspace(&[("api.yaml", CUSTOM), ("billing.yaml", TEMPLATE)]);
+    let dir = workspace(&[
+        ("api.yaml", CUSTOM),
+        ("billing.yaml", TEMPLATE),
+        ("web.yaml", CUSTOM_WITH_OBJECTS),
+    ]);
     let output = run(dir.path(), &emulator, &["plan"]);
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output, None));
     let text = transcript(&output, None);
     assert!(!text.contains(SECRET) && !text.contains(MIRROR), "{text}");
     insta::assert_snapshot!(transcript(&output, Some(&emulator)));
