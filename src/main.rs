@@ -25,7 +25,12 @@ async fn main() -> ExitCode {
             return Exit::Failure.into();
         }
     };
-    init_logging(filter, cli.log_json);
+    let colour = cli.color.resolve(
+        std::io::stderr().is_terminal(),
+        std::env::var("NO_COLOR").ok().as_deref(),
+        std::env::var("CLICOLOR_FORCE").ok().as_deref(),
+    );
+    init_logging(filter, cli.log_json, colour);
     match commands::run(cli).await {
         Ok(exit) => exit.into(),
         Err(error) => {
@@ -46,9 +51,9 @@ fn usage(error: &clap::Error) -> ExitCode {
     }
 }
 
-/// Logs go to stderr; stdout is for what the user asked to see.
-fn init_logging(filter: EnvFilter, json: bool) {
-    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+/// Logs go to stderr (coloured as `--color` says for stderr); stdout is for what the user
+/// asked to see.
+fn init_logging(filter: EnvFilter, json: bool, colour: bool) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(colour)

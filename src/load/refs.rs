@@ -80,17 +80,22 @@ impl Resolver<'_> {
             let Some(text) = credential.value.text() else {
                 continue;
             };
-            for piece in pieces(text) {
+            let references = pieces(text)
+                .into_iter()
+                .filter(|p| !matches!(p, Piece::Text(_)));
+            for (index, piece) in references.enumerate() {
                 if let Piece::Env(name) = piece
                     && (self.env)(name).is_some_and(|value| value.is_empty())
                 {
-                    findings.push(self.empty_credential(name, &credential));
+                    let places = &credential.value.reference_places;
+                    let pos = places.get(index).copied().unwrap_or(credential.value.pos);
+                    findings.push(self.empty_credential(name, &credential, pos));
                 }
             }
         }
     }
 
-    fn empty_credential(&self, name: &str, credential: &CredentialValue<'_>) -> Finding {
+    fn empty_credential(&self, name: &str, credential: &CredentialValue<'_>, pos: Pos) -> Finding {
         let problem = format!(
             "environment variable `{name}` is set but empty, and `${{env:{name}}}` is the \
              `{}` of credential `{}`: writing it would wipe the secret stored in Zadig \
@@ -101,7 +106,7 @@ impl Resolver<'_> {
             "plan and apply will refuse it",
             "give it a value, or run plan only where the secrets are",
         ];
-        self.by_mode("empty-credential", credential.value.pos, &problem, advice)
+        self.by_mode("empty-credential", pos, &problem, advice)
     }
 
     /// The text with its references replaced, or `None` when one could not be resolved

@@ -86,7 +86,12 @@ fn a_create_shows_what_the_file_sets_with_defaults_marked_and_inputs_masked() {
         ("web.yaml", CUSTOM_WITH_OBJECTS),
     ]);
     let output = run(dir.path(), &emulator, &["plan"]);
-    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output, None));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        transcript(&output, None)
+    );
     let text = transcript(&output, None);
     assert!(!text.contains(SECRET) && !text.contains(MIRROR), "{text}");
     insta::assert_snapshot!(transcript(&output, Some(&emulator)));
