@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod outcome;
 pub mod paint;
 pub mod plan;
+pub mod plan_markdown;
 pub mod words;
 
 pub use plan::{plan_json, plan_markdown, plan_text};

@@ -1,6 +1,6 @@
 //! A plan for people and programs: text like `terraform plan` (ANSI colour only when the caller
-//! asks), JSON (the serialised [`Plan`], versioned by `format_version`), and Markdown for a
-//! pull-request comment. Pure, no I/O: the caller decides colour from the TTY and `NO_COLOR`.
+//! asks) and JSON (the serialised [`Plan`], versioned by `format_version`); the Markdown for a
+//! pull-request comment is in `plan_markdown`, sharing the summary and step choice from here. Pure, no I/O: the caller decides colour from the TTY and `NO_COLOR`.
 //!
 //! Sensitive values never reach these functions: `diff` withholds credentials and the planner
 //! redacts `${env:…}` values, and a sensitive change is printed as `(sensitive value changed)`.
@@ -17,7 +17,9 @@ use crate::report::diagnostic::{JsonDiagnostic, json_diagnostics};
 use crate::report::paint::Painter;
 use crate::report::words::{count, is_are};
 
-const SENSITIVE: &str = "(sensitive value changed)";
+pub use super::plan_markdown::{plan_markdown, plan_markdown_styled};
+
+pub(super) const SENSITIVE: &str = "(sensitive value changed)";
 const NO_CHANGES: &str = "No changes. Zadig matches the files.";
 
 /// The plan as terminal text, kept builds counted (see [`plan_text_styled`]).
@@ -91,50 +93,8 @@ pub fn stopped_plan_json(diagnostics: &[Diagnostic]) -> String {
     plan_json_with(&Plan::empty(), diagnostics)
 }
 
-/// The plan as a pull-request comment, kept builds counted (see [`plan_markdown_styled`]).
-pub fn plan_markdown(plan: &Plan) -> String {
-    plan_markdown_styled(plan, &Style::default())
-}
-
-/// The plan as a pull-request comment: summary, a table of the steps, then per step with
-/// changes or notes a `<details>` block (script diffs in ```diff blocks).
-pub fn plan_markdown_styled(plan: &Plan, style: &Style<'_>) -> String {
-    let mut out = String::from("### zadig-sync plan\n\n");
-    let _ = writeln!(out, "**{}**\n", summary(plan));
-    if let Some(kept) = kept_line(plan, style) {
-        let _ = writeln!(out, "{}\n", escape_markdown(&kept));
-    }
-    for error in &plan.errors {
-        let _ = writeln!(out, "> **Error:** {}\n", escape_markdown(error));
-    }
-    let shown = shown_steps(plan, style);
-    if shown.is_empty() {
-        return out;
-    }
-    out.push_str("| | build | action | kind | changes |\n|---|---|---|---|---|\n");
-    for step in &shown {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            code(symbol(step.action)),
-            code(&format!("{}/{}", step.project, step.name)).replace('|', "\\|"),
-            verb(step.action),
-            step.kind.as_str(),
-            step.changes.len()
-        );
-    }
-    for step in shown
-        .into_iter()
-        .filter(|s| !s.changes.is_empty() || !s.notes.is_empty())
-    {
-        out.push('\n');
-        write_step_markdown(&mut out, step);
-    }
-    out
-}
-
 /// The steps worth a block of their own.
-fn shown_steps<'p>(plan: &'p Plan, style: &Style<'_>) -> Vec<&'p Step> {
+pub(super) fn shown_steps<'p>(plan: &'p Plan, style: &Style<'_>) -> Vec<&'p Step> {
     plan.steps
         .iter()
         .filter(|s| worth_showing(s, style.show_kept))
@@ -158,7 +118,7 @@ fn count_of(plan: &Plan, action: Action) -> usize {
 
 /// `Plan: 1 to create, …` or, when nothing would be written, nothing failed and Zadig holds
 /// no build the files leave out, `No changes. Zadig matches the files.`
-fn summary(plan: &Plan) -> String {
+pub(super) fn summary(plan: &Plan) -> String {
     let counted = |action: Action| count_of(plan, action);
     let refused = counted(Action::Refused);
     let errors = counted(Action::Error) + plan.errors.len();
@@ -183,7 +143,7 @@ fn summary(plan: &Plan) -> String {
 
 /// `3 builds in Zadig are not managed by these files (--show-kept lists them).`, or nothing
 /// when there are none.
-fn kept_line(plan: &Plan, style: &Style<'_>) -> Option<String> {
+pub(super) fn kept_line(plan: &Plan, style: &Style<'_>) -> Option<String> {
     let kept = count_of(plan, Action::Kept);
     (kept > 0).then(|| {
         let hint = if style.show_kept {
@@ -199,7 +159,7 @@ fn kept_line(plan: &Plan, style: &Style<'_>) -> Option<String> {
     })
 }
 
-fn symbol(action: Action) -> &'static str {
+pub(super) fn symbol(action: Action) -> &'static str {
     match action {
         Action::Create => "+",
         Action::Update => "~",
@@ -212,7 +172,7 @@ fn symbol(action: Action) -> &'static str {
     }
 }
 
-fn verb(action: Action) -> &'static str {
+pub(super) fn verb(action: Action) -> &'static str {
     match action {
         Action::Create => "create",
         Action::Update => "update",
@@ -307,102 +267,6 @@ fn added(path: &str, value: &str) -> String {
     format!("{value}{mark}")
 }
 
-fn or_none(value: &Option<String>) -> &str {
+pub(super) fn or_none(value: &Option<String>) -> &str {
     value.as_deref().unwrap_or("(none)")
-}
-
-fn write_step_markdown(out: &mut String, step: &Step) {
-    let name = format!("{}/{}", step.project, step.name);
-    let _ = writeln!(
-        out,
-        "<details><summary><code>{}</code>: {}</summary>\n",
-        escape_html(&name),
-        verb(step.action)
-    );
-    if let Some(origin) = &step.origin {
-        let _ = writeln!(out, "From {}\n", code(origin));
-    }
-    for change in &step.changes {
-        write_change_markdown(out, change);
-    }
-    for note in &step.notes {
-        let _ = writeln!(out, "- _note:_ {}", escape_markdown(note));
-    }
-    out.push_str("\n</details>\n");
-}
-
-fn write_change_markdown(out: &mut String, change: &FieldChange) {
-    let path = code(&change.path);
-    let _ = match &change.change {
-        Change::Sensitive => writeln!(out, "- {path}: {SENSITIVE}"),
-        Change::Text { diff } => {
-            let fence = fence_for(diff);
-            writeln!(
-                out,
-                "- {path}:\n\n{fence}diff\n{}{fence}\n",
-                ensure_newline(diff)
-            )
-        }
-        Change::Set {
-            old: None,
-            new: Some(new),
-        } => {
-            let (value, mark) = added::shown(&change.path, new);
-            writeln!(out, "- {path}: added {}{mark}", code(&value))
-        }
-        Change::Set {
-            old: Some(old),
-            new: None,
-        } => writeln!(out, "- {path}: removed {}", code(old)),
-        Change::Set { old, new } => writeln!(
-            out,
-            "- {path}: {} → {}",
-            code(or_none(old)),
-            code(or_none(new))
-        ),
-    };
-}
-
-fn ensure_newline(text: &str) -> String {
-    if text.ends_with('\n') {
-        text.to_string()
-    } else {
-        format!("{text}\n")
-    }
-}
-
-/// A Markdown code span that survives backticks inside the text.
-pub(crate) fn code(text: &str) -> String {
-    let ticks = "`".repeat(longest_run(text, '`') + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
-    format!("{ticks}{pad}{text}{pad}{ticks}")
-}
-
-/// A code fence longer than any run of backticks in the text.
-fn fence_for(text: &str) -> String {
-    "`".repeat(longest_run(text, '`').max(2) + 1)
-}
-
-fn longest_run(text: &str, wanted: char) -> usize {
-    let (mut longest, mut current) = (0, 0);
-    for c in text.chars() {
-        current = if c == wanted { current + 1 } else { 0 };
-        longest = longest.max(current);
-    }
-    longest
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-/// Notes and errors are prose: keep them from opening HTML tags or tables.
-pub(crate) fn escape_markdown(text: &str) -> String {
-    escape_html(text).replace('|', "\\|")
 }
