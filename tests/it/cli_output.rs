@@ -227,3 +227,18 @@ fn color_follows_the_flag_no_color_and_clicolor_force() {
         "JSON is never coloured"
     );
 }
+
+#[test]
+fn warnings_ride_in_the_json_document_not_on_stderr() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("api.yaml", CUSTOM), ("empty.yaml", "# nothing yet\n")]);
+    let output = zadig_sync(dir.path(), &emulator, &["plan", "--output", "json"]);
+    let text = succeeded(&output);
+    let json: serde_json::Value = serde_json::from_str(&text).expect("one JSON document");
+    assert_eq!(json["diagnostics"][0]["code"], "empty-file", "{text}");
+    assert_eq!(json["diagnostics"][0]["severity"], "warning", "{text}");
+    assert!(output.stderr.is_empty(), "{}", transcript(&output, None));
+    let as_text = zadig_sync(dir.path(), &emulator, &["plan"]);
+    let stderr = String::from_utf8_lossy(&as_text.stderr);
+    assert!(stderr.contains("warning[empty-file]"), "{stderr}");
+}
