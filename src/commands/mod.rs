@@ -4,6 +4,7 @@
 mod apply;
 mod completions;
 mod emulator;
+mod export;
 mod output;
 mod plan;
 mod progress;
@@ -44,5 +45,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Emulator(args) => emulator::run(args).await,
         Command::Show(args) => show::run(args, cli.color),
         Command::Completions(args) => completions::run(&args),
+        Command::Export(args) => export::run(args).await,
     }
 }
