@@ -119,7 +119,10 @@ fn a_renamed_build_is_deleted_and_created_with_prune() {
     let output = apply(dir.path(), &emulator, &["--show-kept"]);
     let text = succeeded(&output);
     assert_eq!(emulator.build_names("shop"), ["shop-api", "shop-api-v2"]);
-    assert!(text.contains("1 build in Zadig is not managed by these files."), "{text}");
+    assert!(
+        text.contains("1 build in Zadig is not managed by these files."),
+        "{text}"
+    );
     assert!(text.contains("shop/shop-api (custom): kept"), "{text}");
     assert!(
         text.contains("not in the files; would be deleted with --prune"),
