@@ -31,6 +31,8 @@
 //! docs/architecture.md tells the same story at more length, with the safety rules; docs/zadig-api.md
 //! records what Zadig's build API really does, which `reconcile` and `remote` rely on.
 
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod apply;
 pub mod cli;
 pub mod commands;

@@ -1,8 +1,9 @@
 //! `zadig-sync apply`: plan (or take a saved plan), show it, confirm, execute, report.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 
 use super::Exit;
+use super::output::{err, errln, out};
 use super::saved_plan::SavedPlan;
 use super::settings::connect;
 use super::settings::{load_for_server, plan_against_server, print_plan};
@@ -14,8 +15,17 @@ use crate::report::Format;
 use crate::report::{self, Document};
 
 pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
+    let terminal = std::io::stdin().is_terminal();
+    if !terminal && !args.yes && args.plan.is_none() {
+        // Nobody can be asked: writing anyway would surprise a Terraform user, and a script
+        // that means to write says so.
+        errln(
+            "error: add --yes to apply without a terminal (or --plan FILE, a plan you reviewed); nothing was written.",
+        );
+        return Ok(Exit::Failure);
+    }
     let Some(desired) = load_for_server(&args.dir.dir, args.output) else {
-        eprintln!("Nothing was written: fix the files first.");
+        errln("Nothing was written: fix the files first.");
         return Ok(Exit::Failure);
     };
     let (plan, desired, connection) = match &args.plan {
@@ -33,16 +43,16 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
             (planned.plan, planned.desired, planned.connection)
         }
     };
-    let ask = plan.has_changes() && !args.yes && std::io::stdin().is_terminal();
+    let ask = plan.has_changes() && !args.yes && terminal;
     if args.output != Format::Json {
         print_plan(&plan, args.output);
     } else if ask {
         // stdout is for the JSON document; the person asked to confirm still sees the plan.
-        eprint!("{}", crate::report::plan_text(&plan, false));
+        err(crate::report::plan_text(&plan, false));
     }
     if ask && !confirmed()? {
         connection.close().await?;
-        eprintln!("Apply cancelled; nothing was changed.");
+        errln("Apply cancelled; nothing was changed.");
         return Ok(Exit::Failure);
     }
     let report = execute(&connection.client, &plan, &desired).await;
@@ -58,16 +68,16 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
 
 fn confirmed() -> anyhow::Result<bool> {
     // On stderr, so that stdout holds only the plan and the report (JSON stays parseable).
-    eprint!("\nDo you want to perform these actions? Only 'yes' will be accepted: ");
-    std::io::stderr().flush()?;
+    err("\nDo you want to perform these actions? Only 'yes' will be accepted: ");
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(answer.trim() == "yes")
 }
 
 fn print_report(plan: &Plan, outcomes: &ApplyReport, output: Format) {
-    print!(
-        "{}",
-        report::render(Document::Apply(plan, outcomes), output, false)
-    );
+    out(report::render(
+        Document::Apply(plan, outcomes),
+        output,
+        false,
+    ));
 }

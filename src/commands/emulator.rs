@@ -1,12 +1,12 @@
 //! `zadig-sync emulator`: start the bundled emulator, print where it listens, serve until
 //! Ctrl-C or SIGTERM, then write its state and exit 0.
 
-use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Context;
 
 use super::Exit;
+use super::output::outln;
 use crate::cli::EmulatorArgs;
 use crate::emulator::{self, EmulatorConfig, Seeds};
 
@@ -18,11 +18,8 @@ pub async fn run(args: EmulatorArgs) -> anyhow::Result<Exit> {
     let addr = listener
         .local_addr()
         .context("cannot read the listening address")?;
-    // Tests and scripts read this line to learn the port; it must not sit in a buffer.
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "listening on http://{addr}")?;
-    stdout.flush()?;
-    drop(stdout);
+    // Tests and scripts read this line to learn the port; `outln` flushes it.
+    outln(format_args!("listening on http://{addr}"));
     emulator::serve(listener, config, shutdown_signal()).await?;
     Ok(Exit::Success)
 }

@@ -3,6 +3,7 @@
 
 mod apply;
 mod emulator;
+pub mod output;
 mod plan;
 mod saved_plan;
 mod schema;

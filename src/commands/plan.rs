@@ -1,6 +1,7 @@
 //! `zadig-sync plan`: load, read Zadig, print what would change; optionally save the plan.
 
 use super::Exit;
+use super::output::errln;
 use super::saved_plan::SavedPlan;
 use super::settings::{load_for_server, plan_against_server, print_plan};
 use crate::cli::PlanArgs;
@@ -16,11 +17,11 @@ pub async fn run(args: PlanArgs) -> anyhow::Result<Exit> {
     print_plan(&plan, args.output);
     if let Some(path) = &args.out {
         SavedPlan::write(path, &server, &plan)?;
-        eprintln!(
+        errln(format_args!(
             "Saved the plan to {}; apply it with `zadig-sync apply --plan {}`.",
             path.display(),
             path.display()
-        );
+        ));
     }
     Ok(if plan.has_errors() {
         Exit::Failure

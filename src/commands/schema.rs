@@ -2,9 +2,10 @@
 //! editors (yaml-language-server) and CI. No I/O besides stdout.
 
 use super::Exit;
+use super::output::outln;
 use crate::load::schema::file_schema;
 
 pub fn run() -> anyhow::Result<Exit> {
-    println!("{}", serde_json::to_string_pretty(&file_schema())?);
+    outln(serde_json::to_string_pretty(&file_schema())?);
     Ok(Exit::Success)
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use super::output::{err, errln, out};
 use crate::cli::ServerArgs;
 use crate::emulator::{self, Edition, EmulatorConfig, RunningEmulator, Seeds};
 use crate::reconcile::desired::DesiredSet;
@@ -92,7 +93,9 @@ pub async fn connect(args: &ServerArgs) -> anyhow::Result<Connection> {
 
 async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
     if let Some(url) = &args.url {
-        eprintln!("Ignoring the server {url} (--url or ZADIG_URL): --emulator was given.");
+        errln(format_args!(
+            "Ignoring the server {url} (--url or ZADIG_URL): --emulator was given."
+        ));
     }
     let state_path = PathBuf::from(EMULATOR_STATE);
     if let Some(folder) = state_path.parent() {
@@ -122,10 +125,10 @@ async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
     let emulator = emulator::start(loopback, config)
         .await
         .context("starting the bundled emulator")?;
-    eprintln!(
+    errln(format_args!(
         "Using the bundled Zadig emulator at {} (state in {EMULATOR_STATE}).",
         emulator.url()
-    );
+    ));
     let token = Token::generated(secret);
     let client = ZadigClient::new(client_config(args, emulator.url(), token.clone()))?;
     Ok(Connection {
@@ -159,20 +162,22 @@ pub fn load_for_server(dir: &Path, output: Format) -> Option<DesiredSet> {
         .filter(|d| d.severity == Severity::Warning)
         .collect();
     if !warnings.is_empty() {
-        eprint!(
-            "{}",
-            report::render(Document::Diagnostics(&warnings), Format::Text, false)
-        );
+        err(report::render(
+            Document::Diagnostics(&warnings),
+            Format::Text,
+            false,
+        ));
     }
     Some(outcome.desired)
 }
 
 /// Diagnostics on stdout, as JSON or as text (Markdown has no form of its own for them).
 pub fn print_diagnostics(diagnostics: &[Diagnostic], output: Format) {
-    print!(
-        "{}",
-        report::render(Document::Diagnostics(diagnostics), output, false)
-    );
+    out(report::render(
+        Document::Diagnostics(diagnostics),
+        output,
+        false,
+    ));
 }
 
 /// Connects, reads the live state of the managed projects, and plans.
@@ -204,8 +209,5 @@ pub fn use_color() -> bool {
 
 /// Prints a plan in the chosen format.
 pub fn print_plan(plan: &Plan, output: Format) {
-    print!(
-        "{}",
-        report::render(Document::Plan(plan), output, use_color())
-    );
+    out(report::render(Document::Plan(plan), output, use_color()));
 }

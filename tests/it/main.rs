@@ -14,6 +14,7 @@ mod emulator_fixtures;
 mod emulator_http;
 mod emulator_quirks;
 mod examples_e2e;
+mod output_pipe;
 mod plan;
 mod remote;
 mod remote_emulator;
