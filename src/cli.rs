@@ -53,11 +53,14 @@ pub enum Command {
     Emulator(EmulatorArgs),
 }
 
+/// The folder of build files when neither `--dir` nor `ZADIG_SYNC_DIR` names one.
+pub const DEFAULT_DIR: &str = "builds.d";
+
 /// Where the build files are.
 #[derive(Debug, Clone, Args)]
 pub struct DirArgs {
     /// Folder of build files (`*.yaml`, `*.yml`, searched recursively).
-    #[arg(long, env = "ZADIG_SYNC_DIR", default_value = "builds.d")]
+    #[arg(long, env = "ZADIG_SYNC_DIR", default_value = DEFAULT_DIR)]
     pub dir: PathBuf,
 }
 

@@ -16,6 +16,7 @@ mod emulator_quirks;
 mod examples_e2e;
 mod output_pipe;
 mod plan;
+mod plan_exitcode;
 mod remote;
 mod remote_emulator;
 mod saved_plan_e2e;
