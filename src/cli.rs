@@ -3,7 +3,6 @@
 //! Command names, flags and environment variables here are a contract with users' scripts:
 //! add, never rename.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -162,9 +161,11 @@ pub struct ApplyArgs {
 
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
-    /// Address to listen on; port 0 picks a free one. The address is printed on stdout.
+    /// Address to listen on, loopback only (`127.0.0.1:PORT`, `[::1]:PORT`, `localhost:PORT`):
+    /// its state holds credentials in plain text. Port 0 picks a free one. The address is
+    /// printed on stdout.
     #[arg(long, default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
+    pub listen: String,
     /// The API token clients must send (`Authorization: Bearer <token>`).
     #[arg(long, env = "ZADIG_EMULATOR_TOKEN")]
     pub token: String,

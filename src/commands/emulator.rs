@@ -1,6 +1,7 @@
 //! `zadig-sync emulator`: start the bundled emulator, print where it listens, serve until
 //! Ctrl-C or SIGTERM, then write its state and exit 0.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -12,9 +13,7 @@ use crate::emulator::{self, EmulatorConfig, Seeds};
 
 pub async fn run(args: EmulatorArgs) -> anyhow::Result<Exit> {
     let config = config_from(&args)?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let listener = bind_loopback(&args.listen).await?;
     let addr = listener
         .local_addr()
         .context("cannot read the listening address")?;
@@ -22,6 +21,34 @@ pub async fn run(args: EmulatorArgs) -> anyhow::Result<Exit> {
     outln(format_args!("listening on http://{addr}"));
     emulator::serve(listener, config, shutdown_signal()).await?;
     Ok(Exit::Success)
+}
+
+/// Binds `listen` (`HOST:PORT`), refusing any address that is not loopback: the emulator
+/// has no TLS, and its state holds credentials in plain text.
+async fn bind_loopback(listen: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host(listen)
+        .await
+        .with_context(|| format!("--listen {listen}: expected HOST:PORT, e.g. 127.0.0.1:8080"))?
+        .collect();
+    if let Some(outside) = addrs.iter().find(|a| !a.ip().to_canonical().is_loopback()) {
+        anyhow::bail!(
+            "--listen {listen}: {} is not a loopback address; the emulator listens on loopback \
+             only (127.0.0.1:PORT, [::1]:PORT or localhost:PORT), since its state holds \
+             credentials in plain text",
+            outside.ip()
+        );
+    }
+    let mut last_error = None;
+    for addr in &addrs {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => return Ok(listener),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(match last_error {
+        Some(error) => anyhow::Error::new(error).context(format!("cannot listen on {listen}")),
+        None => anyhow::anyhow!("--listen {listen}: the name resolves to no address"),
+    })
 }
 
 fn config_from(args: &EmulatorArgs) -> anyhow::Result<EmulatorConfig> {

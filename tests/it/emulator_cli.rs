@@ -115,3 +115,43 @@ fn a_bad_seed_file_is_an_error_naming_the_file() {
     refused_seed("my-seeds.json", r#"{"images": [{"label": "no id"}]}"#)
         .stderr(contains("my-seeds.json"));
 }
+
+#[test]
+fn listen_refuses_addresses_that_are_not_loopback() {
+    for listen in ["0.0.0.0:0", "[::]:0", "192.0.2.1:0"] {
+        Command::new(cargo_bin("zadig-sync"))
+            .args(["emulator", "--listen", listen, "--token", "t"])
+            .stdin(Stdio::null())
+            .output()
+            .map(|output| {
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                assert_eq!(output.status.code(), Some(1), "{listen}: {stderr}");
+                assert!(
+                    stderr.contains("is not a loopback address"),
+                    "{listen}: {stderr}"
+                );
+                assert!(output.stdout.is_empty(), "{listen}: it must not listen");
+            })
+            .unwrap();
+    }
+}
+
+#[test]
+fn listen_accepts_localhost_with_a_port() {
+    let mut child = Command::new(cargo_bin("zadig-sync"))
+        .args(["emulator", "--listen", "localhost:0", "--token", "t"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let running = Running(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    assert!(
+        line.starts_with("listening on http://127.0.0.1:")
+            || line.starts_with("listening on http://[::1]:"),
+        "{line:?}"
+    );
+    drop(running);
+}
