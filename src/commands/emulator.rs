@@ -2,17 +2,27 @@
 //! Ctrl-C or SIGTERM, then write its state and exit 0.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
 
 use super::Exit;
-use super::output::outln;
+use super::output::{errln, outln};
 use crate::cli::EmulatorArgs;
+use crate::emulator::lock::{self, StateLock};
 use crate::emulator::{self, EmulatorConfig, Seeds};
+
+/// How long a run waits for another process to release an emulator state file.
+const STATE_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub async fn run(args: EmulatorArgs) -> anyhow::Result<Exit> {
     let config = config_from(&args)?;
+    // Held until the state is written for the last time, after `serve` returns.
+    let _lock = match &args.state {
+        Some(state) => Some(lock_state(state).await?),
+        None => None,
+    };
     let listener = bind_loopback(&args.listen).await?;
     let addr = listener
         .local_addr()
@@ -21,6 +31,21 @@ pub async fn run(args: EmulatorArgs) -> anyhow::Result<Exit> {
     outln(format_args!("listening on http://{addr}"));
     emulator::serve(listener, config, shutdown_signal()).await?;
     Ok(Exit::Success)
+}
+
+/// Takes the exclusive lock of the emulator state file `state`, saying who holds it while
+/// waiting for it (at most [`STATE_LOCK_TIMEOUT`]).
+pub(super) async fn lock_state(state: &Path) -> anyhow::Result<StateLock> {
+    let holder = lock::describe_this_process();
+    let lock = StateLock::acquire(state, &holder, STATE_LOCK_TIMEOUT, |other| {
+        errln(format_args!(
+            "Waiting for the emulator state {}: {other} is using it (at most {}s).",
+            state.display(),
+            STATE_LOCK_TIMEOUT.as_secs()
+        ));
+    })
+    .await?;
+    Ok(lock)
 }
 
 /// Binds `listen` (`HOST:PORT`), refusing any address that is not loopback: the emulator

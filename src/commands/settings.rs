@@ -12,6 +12,7 @@ use anyhow::Context;
 
 use super::output::{err, errln, out};
 use crate::cli::ServerArgs;
+use crate::emulator::lock::StateLock;
 use crate::emulator::{self, Edition, EmulatorConfig, RunningEmulator, Seeds};
 use crate::reconcile::desired::DesiredSet;
 use crate::remote::{ClientConfig, Token, ZadigClient, resolve_token};
@@ -37,6 +38,8 @@ pub struct Connection {
     /// Kept to be redacted from everything printed (a build file could quote it).
     token: Token,
     emulator: Option<RunningEmulator>,
+    /// With `--emulator`: the lock of its state file, released after `close` saved it.
+    state_lock: Option<StateLock>,
 }
 
 impl Connection {
@@ -53,6 +56,7 @@ impl Connection {
                 .await
                 .context("stopping the bundled emulator and saving its state")?;
         }
+        drop(self.state_lock);
         Ok(())
     }
 }
@@ -88,6 +92,7 @@ pub async fn connect(args: &ServerArgs) -> anyhow::Result<Connection> {
         token,
         server: url.trim_end_matches('/').to_string(),
         emulator: None,
+        state_lock: None,
     })
 }
 
@@ -111,6 +116,8 @@ async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
             .with_context(|| format!("writing {}", ignore.display()))?;
         }
     }
+    // Another run in this folder would write its builds over ours: one at a time.
+    let state_lock = super::emulator::lock_state(&state_path).await?;
     let secret = format!("emulator-{:016x}", rand::random::<u64>());
     let config = EmulatorConfig {
         token: secret.clone(),
@@ -136,6 +143,7 @@ async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
         server: "emulator".to_string(),
         token,
         emulator: Some(emulator),
+        state_lock: Some(state_lock),
     })
 }
 

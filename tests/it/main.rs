@@ -12,6 +12,7 @@ mod cli_contract;
 mod emulator_cli;
 mod emulator_fixtures;
 mod emulator_http;
+mod emulator_lock;
 mod emulator_quirks;
 mod examples_e2e;
 mod output_pipe;
