@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::emulator::Edition;
-use crate::remote::ClientConfig;
 use crate::report::Format;
 
 /// Keep Zadig builds equal to YAML files in git: validate, plan, apply.
@@ -40,11 +39,13 @@ pub enum Command {
     /// Needs no server and no secrets: an unresolved `${env:…}` or `${file:…}` is a warning here.
     /// Exit 0 when valid, 1 when any error was found.
     Validate(ValidateArgs),
-    /// Print a JSON Schema (draft-07) of a build file, for editor completion.
-    Schema,
+    /// Print a JSON Schema (draft-07) of a build file (or, with --scope, of the scope file
+    /// `zadig-sync.yaml`), for editor completion.
+    Schema(SchemaArgs),
     /// Dry run: compare the files with Zadig field by field and print what would change.
     ///
-    /// Exit 0 when the plan was made (with --detailed-exitcode: 0 no changes, 2 changes), 1 on error.
+    /// Exit 0 when the plan can be applied (with --detailed-exitcode: 0 only when Zadig matches
+    /// the files, 2 changes), 1 on error or when a step is refused.
     Plan(PlanArgs),
     /// Make Zadig match the files: create, update and (with --prune) delete builds.
     Apply(ApplyArgs),
@@ -64,6 +65,13 @@ pub struct DirArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The schema of the scope file, `zadig-sync.yaml`, instead of a build file's.
+    #[arg(long)]
+    pub scope: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ValidateArgs {
     #[command(flatten)]
     pub dir: DirArgs,
@@ -75,8 +83,8 @@ pub struct ValidateArgs {
 /// How to reach Zadig. The token is never a flag value: it would show in `ps`.
 #[derive(Debug, Clone, Args)]
 pub struct ServerArgs {
-    /// Zadig's address, e.g. `https://zadig.example.com`.
-    #[arg(long, env = "ZADIG_URL", required_unless_present = "emulator")]
+    /// Zadig's address, e.g. `https://zadig.example.com` (else `url:` in zadig-sync.yaml).
+    #[arg(long, env = "ZADIG_URL")]
     pub url: Option<String>,
     /// File holding the API token. Without it: `ZADIG_TOKEN`, else the file named by
     /// `ZADIG_TOKEN_FILE`.
@@ -88,16 +96,13 @@ pub struct ServerArgs {
     /// Allow sending the token over plain http:// to a host that is not loopback.
     #[arg(long)]
     pub insecure_http: bool,
-    /// Requests per second to Zadig at most (0 = no limit).
-    #[arg(long, default_value_t = ClientConfig::DEFAULT_RATE_LIMIT)]
-    pub rate_limit: u32,
-    /// Requests in flight to Zadig at most.
-    #[arg(
-        long,
-        default_value_t = ClientConfig::DEFAULT_CONCURRENCY,
-        value_parser = clap::value_parser!(u32).range(1..)
-    )]
-    pub concurrency: u32,
+    /// Requests per second to Zadig at most (0 = no limit) [default: `rate_limit:` in
+    /// zadig-sync.yaml, else 50].
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+    /// Requests in flight to Zadig at most [default: `concurrency:` in zadig-sync.yaml, else 16].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub concurrency: Option<u32>,
     /// Time allowed for one request, e.g. `30s`.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     pub request_timeout: std::time::Duration,
@@ -110,15 +115,18 @@ pub struct ServerArgs {
 /// Which projects a run manages and what it may delete.
 #[derive(Debug, Clone, Args)]
 pub struct ScopeArgs {
-    /// Also manage this project even if no file names it (repeatable).
+    /// Restrict this run to this project (repeatable): files of other projects are neither
+    /// planned nor applied. A project with no file left may be named, to prune it.
     #[arg(long = "project", value_name = "PROJECT")]
     pub projects: Vec<String>,
-    /// Delete managed builds written by zadig-sync that no file describes any more.
+    /// Delete managed builds written by zadig-sync that no file describes any more
+    /// (also `prune: true` in zadig-sync.yaml).
     #[arg(long)]
     pub prune: bool,
-    /// Refuse all deletions when more than this many would be made.
-    #[arg(long, default_value_t = 5)]
-    pub max_deletes: usize,
+    /// Refuse all deletions when more than this many would be made [default: `max_deletes:`
+    /// in zadig-sync.yaml, else 5].
+    #[arg(long)]
+    pub max_deletes: Option<usize>,
 }
 
 #[derive(Debug, Args)]

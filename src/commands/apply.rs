@@ -5,8 +5,7 @@ use std::io::{BufRead, IsTerminal};
 use super::Exit;
 use super::output::{err, errln, out};
 use super::saved_plan::SavedPlan;
-use super::settings::connect;
-use super::settings::{load_for_server, plan_against_server, print_plan};
+use super::settings::{Settings, connect, load_for_server, plan_against_server, print_plan};
 use crate::apply::execute;
 use crate::apply::outcome::ApplyReport;
 use crate::cli::ApplyArgs;
@@ -24,22 +23,31 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
         );
         return Ok(Exit::Failure);
     }
-    let Some(desired) = load_for_server(&args.dir.dir, args.output) else {
+    let Some(loaded) = load_for_server(&args.dir.dir, args.output) else {
         errln("Nothing was written: fix the files first.");
         return Ok(Exit::Failure);
     };
+    let settings = Settings::resolve(&args.server, &args.scope, loaded.scope.as_ref());
     let (plan, desired, connection) = match &args.plan {
         Some(path) => {
             let saved = SavedPlan::read(path)?;
-            let connection = connect(&args.server).await?;
-            // The same secrets the plan was made with, so the fingerprints compare alike.
-            let mut desired = desired;
+            let connection = connect(&settings).await?;
+            // The same secrets the plan was made with, so the fingerprints compare alike;
+            // and only the projects it was made for (it may have been made with --project).
+            let mut desired = loaded.desired;
+            desired.builds.retain(|b| {
+                saved
+                    .plan
+                    .projects
+                    .iter()
+                    .any(|p| p == b.spec.project_key())
+            });
             connection.redact_token_in(&mut desired);
             saved.ensure_still_valid(&desired, &connection.server, path)?;
             (saved.plan, desired, connection)
         }
         None => {
-            let planned = plan_against_server(desired, &args.server, &args.scope).await?;
+            let planned = plan_against_server(loaded, &settings).await?;
             (planned.plan, planned.desired, planned.connection)
         }
     };

@@ -5,15 +5,16 @@ use std::path::Path;
 use super::Exit;
 use super::output::errln;
 use super::saved_plan::SavedPlan;
-use super::settings::{load_for_server, plan_against_server, print_plan};
+use super::settings::{Settings, load_for_server, plan_against_server, print_plan};
 use crate::cli::{DirArgs, PlanArgs, ServerArgs};
 use crate::reconcile::plan::{Action, Plan};
 
 pub async fn run(args: PlanArgs) -> anyhow::Result<Exit> {
-    let Some(desired) = load_for_server(&args.dir.dir, args.output) else {
+    let Some(loaded) = load_for_server(&args.dir.dir, args.output) else {
         return Ok(Exit::Failure);
     };
-    let planned = plan_against_server(desired, &args.server, &args.scope).await?;
+    let settings = Settings::resolve(&args.server, &args.scope, loaded.scope.as_ref());
+    let planned = plan_against_server(loaded, &settings).await?;
     let server = planned.connection.server.clone();
     planned.connection.close().await?;
     let plan = planned.plan;
@@ -31,7 +32,7 @@ pub async fn run(args: PlanArgs) -> anyhow::Result<Exit> {
         errln(format_args!(
             "Saved the plan to {}; apply it with `{}`.",
             path.display(),
-            apply_command(&args.dir, &args.server, path)
+            apply_command(&args.dir, &settings.server, path)
         ));
     }
     Ok(exit_code(&plan, args.detailed_exitcode))

@@ -21,6 +21,7 @@ mod plan_exitcode;
 mod remote;
 mod remote_emulator;
 mod saved_plan_e2e;
+mod scope_e2e;
 mod secrets_e2e;
 mod tls_e2e;
 mod validate_cli;

@@ -74,6 +74,7 @@ pub fn make_plan(desired: &DesiredSet, live: &[LiveProject], options: &PlanOptio
         projects: projects.into_iter().collect(),
         steps,
         errors,
+        notes: Vec::new(),
     }
 }
 
