@@ -5,7 +5,9 @@ use std::io::{BufRead, IsTerminal};
 use super::Exit;
 use super::output::{err, errln, out};
 use super::saved_plan::SavedPlan;
-use super::settings::{Settings, connect, load_for_server, plan_against_server, print_plan};
+use super::settings::{
+    Planned, Settings, connect, load_for_server, plan_against_server, print_plan,
+};
 use crate::apply::execute;
 use crate::apply::outcome::ApplyReport;
 use crate::cli::ApplyArgs;
@@ -28,12 +30,11 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
         return Ok(Exit::Failure);
     };
     let settings = Settings::resolve(&args.server, &args.scope, loaded.scope.as_ref());
-    let (plan, desired, connection) = match &args.plan {
+    let (plan, desired, secrets, connection) = match &args.plan {
         Some(path) => {
             let saved = SavedPlan::read(path)?;
             let connection = connect(&settings).await?;
-            // The same secrets the plan was made with, so the fingerprints compare alike;
-            // and only the projects it was made for (it may have been made with --project).
+            // Only the projects the plan was made for (it may have been made with --project).
             let mut desired = loaded.desired;
             desired.builds.retain(|b| {
                 saved
@@ -42,13 +43,19 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
                     .iter()
                     .any(|p| p == b.spec.project_key())
             });
-            connection.redact_token_in(&mut desired);
             saved.ensure_still_valid(&desired, &connection.server, path)?;
-            (saved.plan, desired, connection)
+            let secrets = connection.secrets(&desired);
+            (saved.plan, desired, secrets, connection)
         }
         None => {
             let planned = plan_against_server(loaded, &settings).await?;
-            (planned.plan, planned.desired, planned.connection)
+            let Planned {
+                plan,
+                desired,
+                secrets,
+                connection,
+            } = planned;
+            (plan, desired, secrets, connection)
         }
     };
     let ask = plan.has_changes() && !args.yes && terminal;
@@ -63,7 +70,7 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
         errln("Apply cancelled; nothing was changed.");
         return Ok(Exit::Failure);
     }
-    let report = execute(&connection.client, &plan, &desired).await;
+    let report = execute(&connection.client, &plan, &desired, &secrets).await;
     connection.close().await?;
     print_report(&plan, &report, args.output);
     // A project whose list failed was not converged either, though it has no step to fail.

@@ -26,6 +26,7 @@ use crate::load::diagnostic::{Diagnostic, Severity};
 use crate::load::scope::{SCOPE_FILE, Scope};
 use crate::load::{ReferenceMode, load_dir};
 use crate::reconcile::plan::{Plan, PlanOptions, make_plan};
+use crate::reconcile::redact::Secrets;
 use crate::remote::fetch::fetch_live;
 use crate::report::{self, Document, Format};
 
@@ -46,9 +47,12 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Adds the API token to the values the plan and the report redact.
-    pub fn redact_token_in(&self, desired: &mut DesiredSet) {
-        desired.secrets.push(self.token.expose().to_string());
+    /// What this run must never show: the values `${env:…}` references resolved to, and the
+    /// API token (a build file could quote it).
+    pub fn secrets(&self, desired: &DesiredSet) -> Secrets {
+        let mut values = desired.secrets.clone();
+        values.push(self.token.expose().to_string());
+        Secrets::new(&values)
     }
 
     /// Stops the in-process emulator (flushing its state), if there is one.
@@ -198,6 +202,8 @@ async fn connect_to_emulator(settings: &Settings) -> anyhow::Result<Connection> 
 pub struct Planned {
     pub desired: DesiredSet,
     pub plan: Plan,
+    /// What must never be shown, for everything printed after the plan.
+    pub secrets: Secrets,
     pub connection: Connection,
 }
 
@@ -252,20 +258,21 @@ pub async fn plan_against_server(loaded: Loaded, settings: &Settings) -> anyhow:
         .builds
         .retain(|b| projects.contains(b.spec.project_key()));
     let connection = connect(settings).await?;
-    connection.redact_token_in(&mut desired);
+    let secrets = connection.secrets(&desired);
     let projects: Vec<String> = projects.into_iter().collect();
     let live = fetch_live(&connection.client, &projects).await;
     let options = PlanOptions {
         prune: settings.prune,
         max_deletes: settings.max_deletes,
     };
-    let mut plan = make_plan(&desired, &live, &options);
+    let mut plan = make_plan(&desired, &live, &options, &secrets);
     if loaded.scope.is_none() {
         plan.notes.push(managed_by_files_note(&projects));
     }
     Ok(Planned {
         desired,
         plan,
+        secrets,
         connection,
     })
 }
