@@ -119,20 +119,27 @@ fn a_bad_seed_file_is_an_error_naming_the_file() {
 #[test]
 fn listen_refuses_addresses_that_are_not_loopback() {
     for listen in ["0.0.0.0:0", "[::]:0", "192.0.2.1:0"] {
-        Command::new(cargo_bin("zadig-sync"))
+        let mut child = Command::new(cargo_bin("zadig-sync"))
             .args(["emulator", "--listen", listen, "--token", "t"])
             .stdin(Stdio::null())
-            .output()
-            .map(|output| {
-                let stderr = String::from_utf8_lossy(&output.stderr);
-                assert_eq!(output.status.code(), Some(1), "{listen}: {stderr}");
-                assert!(
-                    stderr.contains("is not a loopback address"),
-                    "{listen}: {stderr}"
-                );
-                assert!(output.stdout.is_empty(), "{listen}: it must not listen");
-            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        // Killed on drop: an emulator that wrongly started must not outlive the test.
+        let mut running = Running(child);
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        assert_eq!(line, "", "{listen}: it must not listen");
+        let status = running.0.wait().unwrap();
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut running.0.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert_eq!(status.code(), Some(1), "{listen}: {stderr}");
+        assert!(
+            stderr.contains("is not a loopback address"),
+            "{listen}: {stderr}"
+        );
     }
 }
 

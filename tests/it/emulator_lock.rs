@@ -2,7 +2,7 @@
 //! the state, and goes on once it is released; its builds are kept, not written over.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use crate::util::cli::{binary, command, describe, workspace};
 
@@ -15,12 +15,22 @@ script_type: shell
 build_script: make
 ";
 
+/// Kills the process if the test fails before it does.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn a_second_emulator_run_waits_for_the_first_and_names_it() {
     let dir = workspace(&[("locked.yaml", BUILD)]);
     std::fs::create_dir_all(dir.path().join(".zadig-sync")).expect("mkdir");
     // The first process: a standalone emulator serving the same state file.
-    let mut holder = Command::new(binary())
+    let holder = Command::new(binary())
         .current_dir(dir.path())
         .args(["emulator", "--listen", "127.0.0.1:0", "--token", "t"])
         .args(["--state", ".zadig-sync/emulator-state.json"])
@@ -28,8 +38,9 @@ fn a_second_emulator_run_waits_for_the_first_and_names_it() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn emulator");
+    let mut holder = KillOnDrop(holder);
     let mut line = String::new();
-    BufReader::new(holder.stdout.take().expect("stdout"))
+    BufReader::new(holder.0.stdout.take().expect("stdout"))
         .read_line(&mut line)
         .expect("read");
     assert!(line.starts_with("listening on"), "{line:?}");
@@ -48,13 +59,13 @@ fn a_second_emulator_run_waits_for_the_first_and_names_it() {
         assert!(read > 0, "the second run never said it was waiting");
     }
     assert!(
-        waiting.contains(&format!("process {} (", holder.id())) && waiting.contains("emulator"),
+        waiting.contains(&format!("process {} (", holder.0.id())) && waiting.contains("emulator"),
         "the message names the holder: {waiting}"
     );
     assert!(second.try_wait().expect("try_wait").is_none(), "it waits");
 
-    holder.kill().expect("kill the holder");
-    holder.wait().expect("reap the holder");
+    holder.0.kill().expect("kill the holder");
+    holder.0.wait().expect("reap the holder");
     let output = second.wait_with_output().expect("wait");
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let state = std::fs::read_to_string(dir.path().join(".zadig-sync/emulator-state.json"))
