@@ -147,3 +147,25 @@ fn project_restricts_the_run_and_can_prune_an_emptied_project_once() {
     let text = failed(&output);
     assert!(text.contains("--project shop: "), "{text}");
 }
+
+#[test]
+fn a_plan_saved_with_project_applies_only_that_project() {
+    let emulator = Emulator::start(&[]);
+    let (shop, web) = (build("p-api", "shop"), build("p-ui", "web"));
+    let dir = workspace(&[("shop/api.yaml", &shop), ("web/ui.yaml", &web)]);
+    let output = zadig_sync(
+        dir.path(),
+        &emulator,
+        &["plan", "--project", "shop", "--out", "plan.json"],
+    );
+    assert!(!stdout(&output).contains("p-ui"), "{}", describe(&output));
+    succeeded(&output);
+    // web's file is not part of this plan, so it does not make the saved plan stale.
+    succeeded(&zadig_sync(
+        dir.path(),
+        &emulator,
+        &["apply", "--plan", "plan.json"],
+    ));
+    assert_eq!(emulator.build_names("shop"), ["p-api"]);
+    assert!(emulator.build_names("web").is_empty());
+}
