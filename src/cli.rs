@@ -137,10 +137,11 @@ pub struct PlanArgs {
     pub server: ServerArgs,
     #[command(flatten)]
     pub scope: ScopeArgs,
-    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    /// Exit 0 only when Zadig matches the files, 2 when there are changes, 1 on error or
+    /// when a step is refused.
     #[arg(long)]
     pub detailed_exitcode: bool,
-    /// Save the plan to this file, for `apply --plan`.
+    /// Save the plan to this file, for `apply --plan` (not when the plan has errors).
     #[arg(long)]
     pub out: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
@@ -155,7 +156,7 @@ pub struct ApplyArgs {
     pub server: ServerArgs,
     #[command(flatten)]
     pub scope: ScopeArgs,
-    /// Do not ask for confirmation.
+    /// Do not ask for confirmation. Needed without a terminal (unless --plan FILE is given).
     #[arg(long)]
     pub yes: bool,
     /// Execute a plan saved by `plan --out` (refused if the files no longer produce it).
