@@ -26,7 +26,7 @@ use document::{LoadedDocument, load_document};
 use files::{FileError, MAX_FILE_BYTES};
 use finding::{Finding, origin};
 use refs::Resolver;
-use scope::{SCOPE_FILE, Scope, read_scope};
+use scope::{Scope, read_scope};
 use yaml::Pos;
 
 /// How unresolved `${env:…}` / `${file:…}` references count.
@@ -84,9 +84,8 @@ pub fn load_dir(
         diagnostics.append(&mut problems);
         None
     });
-    let scope_file = dir.join(SCOPE_FILE);
     let mut sources = Vec::with_capacity(walk.files.len());
-    for path in walk.files.into_iter().filter(|p| *p != scope_file) {
+    for path in walk.files {
         match files::read_text(&path, MAX_FILE_BYTES) {
             Ok(text) => sources.push(Source { path, text }),
             Err(error) => diagnostics.push(file_diagnostic(&error)),

@@ -15,8 +15,8 @@ use crate::load::files::{self, MAX_FILE_BYTES};
 use crate::load::finding::{Finding, origin};
 use crate::load::yaml::{self, Node, Pos, Scalar, Value};
 
-/// The scope file's name, at the root of the build directory.
-pub const SCOPE_FILE: &str = "zadig-sync.yaml";
+/// The scope file's name, at the root of the build directory (the walk skips it there).
+pub use crate::load::files::SCOPE_FILE;
 
 /// What the scope file says. Settings it leaves out are `None`: the flag, the environment or
 /// the built-in default decides them.
