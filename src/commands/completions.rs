@@ -4,15 +4,15 @@
 use clap::CommandFactory;
 
 use super::Exit;
+use super::output::out;
 use crate::cli::{Cli, CompletionsArgs};
 
 pub fn run(args: &CompletionsArgs) -> anyhow::Result<Exit> {
     let mut command = Cli::command();
-    clap_complete::generate(
-        args.shell,
-        &mut command,
-        "zadig-sync",
-        &mut std::io::stdout(),
-    );
+    // Generated into memory first: `out` survives a closed stdout (`… | head`), a direct
+    // write to stdout would not.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "zadig-sync", &mut script);
+    out(String::from_utf8_lossy(&script));
     Ok(Exit::Success)
 }

@@ -5,7 +5,7 @@ mod apply;
 mod completions;
 mod emulator;
 mod export;
-mod output;
+pub mod output;
 mod plan;
 mod progress;
 mod saved_plan;
@@ -39,7 +39,7 @@ impl From<Exit> for ExitCode {
 pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Validate(args) => validate::run(args, cli.color).await,
-        Command::Schema => schema::run(),
+        Command::Schema(args) => schema::run(&args),
         Command::Plan(args) => plan::run(args, cli.color).await,
         Command::Apply(args) => apply::run(args, cli.color).await,
         Command::Emulator(args) => emulator::run(args).await,

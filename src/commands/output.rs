@@ -1,13 +1,42 @@
-//! What a command prints for the user, decided once from the flags and the environment: the
-//! format, colour (`--color`, `NO_COLOR`, `CLICOLOR_FORCE`, whether the stream is a terminal)
-//! and `--show-kept`. Printing goes to stdout; warnings about the files go to stderr.
+//! Everything the binary prints goes through here, and how: the format, colour (`--color`,
+//! `NO_COLOR`, `CLICOLOR_FORCE`, whether the stream is a terminal) and `--show-kept`, decided
+//! once per run.
+//!
+//! `print!` panics when stdout is a closed pipe (`zadig-sync apply | head -n1`), which would
+//! end a run after its writes with exit 101 and no report; these helpers drop what can no
+//! longer be read instead, so the run finishes and exits with the code it earned. Other write
+//! errors are dropped as well: output is not worth failing a run that changed Zadig, and its
+//! outcome is still in the exit code.
 
-use std::io::IsTerminal;
+use std::fmt::Display;
+use std::io::{IsTerminal, Write};
 
 use crate::cli::ShowArgs;
 use crate::load::diagnostic::Diagnostic;
 use crate::report::paint::ColorChoice;
 use crate::report::{self, Document, Format, Style};
+
+/// Writes `text` to stdout and flushes it; a closed stdout is ignored.
+pub fn out(text: impl Display) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = write!(stdout, "{text}").and_then(|()| stdout.flush());
+}
+
+/// [`out`] followed by a newline.
+pub fn outln(text: impl Display) {
+    out(format_args!("{text}\n"));
+}
+
+/// Writes `text` to stderr; a closed stderr is ignored.
+pub fn err(text: impl Display) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = write!(stderr, "{text}").and_then(|()| stderr.flush());
+}
+
+/// [`err`] followed by a newline.
+pub fn errln(text: impl Display) {
+    err(format_args!("{text}\n"));
+}
 
 /// How this run prints.
 #[derive(Debug, Clone, Copy)]
@@ -51,10 +80,11 @@ impl Output {
 
     /// Renders `document` in this run's format, on stdout.
     pub fn print(&self, document: Document<'_>, warnings: &[Diagnostic]) {
-        print!(
-            "{}",
-            report::render_styled(document, self.format, &self.style(warnings))
-        );
+        out(report::render_styled(
+            document,
+            self.format,
+            &self.style(warnings),
+        ));
     }
 
     /// Warnings about the files, as text on stderr (the JSON documents carry them instead).
@@ -66,10 +96,11 @@ impl Output {
             color: self.color_stderr,
             ..Style::default()
         };
-        eprint!(
-            "{}",
-            report::render_styled(Document::Diagnostics(warnings), Format::Text, &style)
-        );
+        err(report::render_styled(
+            Document::Diagnostics(warnings),
+            Format::Text,
+            &style,
+        ));
     }
 }
 

@@ -8,9 +8,12 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context;
+use std::collections::BTreeSet;
+
+use anyhow::{Context, bail};
 
 use crate::cli::ServerArgs;
+use crate::emulator::lock::StateLock;
 use crate::emulator::{self, Edition, EmulatorConfig, RunningEmulator, Seeds};
 use crate::reconcile::desired::DesiredSet;
 use crate::remote::{ClientConfig, Token, ZadigClient, resolve_token};
@@ -18,13 +21,14 @@ use std::path::Path;
 
 use crate::cli::ScopeArgs;
 use crate::load::diagnostic::{Diagnostic, Severity};
+use crate::load::scope::{SCOPE_FILE, Scope};
 use crate::load::{ReferenceMode, load_dir};
-use crate::reconcile::plan::{Plan, PlanOptions, make_plan, managed_projects};
+use crate::reconcile::plan::{Plan, PlanOptions, make_plan};
 use crate::reconcile::redact::Secrets;
 use crate::remote::fetch::fetch_live_with;
 use crate::report::{Document, Stage};
 
-use super::output::Output;
+use super::output::{Output, errln};
 use super::progress::Bar;
 
 /// Where `--emulator` keeps its builds, so that a second run sees what the first one applied.
@@ -39,6 +43,8 @@ pub struct Connection {
     /// Kept to be redacted from everything printed (a build file could quote it).
     token: Token,
     emulator: Option<RunningEmulator>,
+    /// With `--emulator`: the lock of its state file, released after `close` saved it.
+    state_lock: Option<StateLock>,
 }
 
 impl Connection {
@@ -58,47 +64,95 @@ impl Connection {
                 .await
                 .context("stopping the bundled emulator and saving its state")?;
         }
+        drop(self.state_lock);
         Ok(())
     }
 }
 
-/// The client configuration the server flags describe, for the server at `base_url`.
-fn client_config(args: &ServerArgs, base_url: String, token: Token) -> ClientConfig {
+/// `--max-deletes` when neither the flag nor zadig-sync.yaml sets it.
+pub const DEFAULT_MAX_DELETES: usize = 5;
+
+/// The settings of a run that talks to Zadig, each resolved once here:
+/// flag > environment > the scope file (`zadig-sync.yaml`) > built-in default.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The server flags, `url` resolved (`--url`, `ZADIG_URL`, else the scope file's).
+    pub server: ServerArgs,
+    pub rate_limit: u32,
+    pub concurrency: u32,
+    pub prune: bool,
+    pub max_deletes: usize,
+    /// `--project`: this run is restricted to these projects (none: every managed project).
+    pub only: Vec<String>,
+}
+
+impl Settings {
+    pub fn resolve(server: &ServerArgs, scope_args: &ScopeArgs, file: Option<&Scope>) -> Self {
+        let file = file.cloned().unwrap_or_default();
+        let mut server = server.clone();
+        server.url = server.url.or(file.url);
+        Settings {
+            rate_limit: server
+                .rate_limit
+                .or(file.rate_limit)
+                .unwrap_or(ClientConfig::DEFAULT_RATE_LIMIT),
+            concurrency: server
+                .concurrency
+                .or(file.concurrency)
+                .unwrap_or(ClientConfig::DEFAULT_CONCURRENCY),
+            server,
+            prune: scope_args.prune || file.prune.unwrap_or(false),
+            max_deletes: scope_args
+                .max_deletes
+                .or(file.max_deletes)
+                .unwrap_or(DEFAULT_MAX_DELETES),
+            only: scope_args.projects.clone(),
+        }
+    }
+}
+
+/// The client configuration the settings describe, for the server at `base_url`.
+fn client_config(settings: &Settings, base_url: String, token: Token) -> ClientConfig {
+    let args = &settings.server;
     ClientConfig {
         ca_file: args.ca_file.clone(),
         insecure_http: args.insecure_http,
-        rate_limit: args.rate_limit,
-        concurrency: args.concurrency,
+        rate_limit: settings.rate_limit,
+        concurrency: settings.concurrency,
         request_timeout: args.request_timeout,
         ..ClientConfig::new(base_url, token)
     }
 }
 
-pub async fn connect(args: &ServerArgs) -> anyhow::Result<Connection> {
+pub async fn connect(settings: &Settings) -> anyhow::Result<Connection> {
+    let args = &settings.server;
     if args.emulator {
-        return connect_to_emulator(args).await;
+        return connect_to_emulator(settings).await;
     }
-    let url = args
-        .url
-        .clone()
-        .context("no Zadig server given: set ZADIG_URL or pass --url (or try --emulator)")?;
+    let url = args.url.clone().context(
+        "no Zadig server given: set ZADIG_URL, pass --url or write `url:` in zadig-sync.yaml \
+         (or try --emulator)",
+    )?;
     let token = resolve_token(
         args.token_file.as_deref(),
         std::env::var("ZADIG_TOKEN").ok(),
         std::env::var_os("ZADIG_TOKEN_FILE").map(PathBuf::from),
     )?;
-    let client = ZadigClient::new(client_config(args, url.clone(), token.clone()))?;
+    let client = ZadigClient::new(client_config(settings, url.clone(), token.clone()))?;
     Ok(Connection {
         client,
         token,
         server: url.trim_end_matches('/').to_string(),
         emulator: None,
+        state_lock: None,
     })
 }
 
-async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
-    if let Some(url) = &args.url {
-        eprintln!("Ignoring the server {url} (--url or ZADIG_URL): --emulator was given.");
+async fn connect_to_emulator(settings: &Settings) -> anyhow::Result<Connection> {
+    if let Some(url) = &settings.server.url {
+        errln(format_args!(
+            "Ignoring the server {url} (--url, ZADIG_URL or zadig-sync.yaml): --emulator was given."
+        ));
     }
     let state_path = PathBuf::from(EMULATOR_STATE);
     if let Some(folder) = state_path.parent() {
@@ -114,6 +168,8 @@ async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
             .with_context(|| format!("writing {}", ignore.display()))?;
         }
     }
+    // Another run in this folder would write its builds over ours: one at a time.
+    let state_lock = super::emulator::lock_state(&state_path).await?;
     let secret = format!("emulator-{:016x}", rand::random::<u64>());
     let config = EmulatorConfig {
         token: secret.clone(),
@@ -128,17 +184,18 @@ async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
     let emulator = emulator::start(loopback, config)
         .await
         .context("starting the bundled emulator")?;
-    eprintln!(
+    errln(format_args!(
         "Using the bundled Zadig emulator at {} (state in {EMULATOR_STATE}).",
         emulator.url()
-    );
+    ));
     let token = Token::generated(secret);
-    let client = ZadigClient::new(client_config(args, emulator.url(), token.clone()))?;
+    let client = ZadigClient::new(client_config(settings, emulator.url(), token.clone()))?;
     Ok(Connection {
         client,
         server: "emulator".to_string(),
         token,
         emulator: Some(emulator),
+        state_lock: Some(state_lock),
     })
 }
 
@@ -151,9 +208,11 @@ pub struct Planned {
     pub connection: Connection,
 }
 
-/// The files, loaded for a command that talks to Zadig, and their warnings.
+/// The files, loaded for a command that talks to Zadig: the builds, the scope file when there
+/// is one, and the warnings.
 pub struct Loaded {
     pub desired: DesiredSet,
+    pub scope: Option<Scope>,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -176,32 +235,75 @@ pub fn load_for_server(dir: &Path, stage: Stage, output: &Output) -> Option<Load
     output.warn(&warnings);
     Some(Loaded {
         desired: outcome.desired,
+        scope: outcome.scope,
         warnings,
     })
 }
 
 /// Connects, reads the live state of the managed projects, and plans.
 pub async fn plan_against_server(
-    desired: DesiredSet,
-    server: &ServerArgs,
-    scope: &ScopeArgs,
+    loaded: Loaded,
+    settings: &Settings,
     output: &Output,
 ) -> anyhow::Result<Planned> {
-    let connection = connect(server).await?;
+    let projects = managed_projects(&loaded, &settings.only)?;
+    let mut desired = loaded.desired;
+    desired
+        .builds
+        .retain(|b| projects.contains(b.spec.project_key()));
+    let connection = connect(settings).await?;
     let secrets = connection.secrets(&desired);
-    let projects = managed_projects(&desired, &scope.projects);
+    let projects: Vec<String> = projects.into_iter().collect();
     let bar = Bar::new(output.progress, "Reading", "builds");
     let live = fetch_live_with(&connection.client, &projects, &bar.shared()).await;
     drop(bar);
     let options = PlanOptions {
-        prune: scope.prune,
-        max_deletes: scope.max_deletes,
+        prune: settings.prune,
+        max_deletes: settings.max_deletes,
     };
-    let plan = make_plan(&desired, &live, &options, &secrets);
+    let mut plan = make_plan(&desired, &live, &options, &secrets);
+    if loaded.scope.is_none() {
+        plan.notes.push(managed_by_files_note(&projects));
+    }
     Ok(Planned {
         desired,
         plan,
         secrets,
         connection,
     })
+}
+
+/// The projects this run manages: the scope file's (else those the files name), or only
+/// those named by `--project`, which must then be in the scope file when there is one.
+fn managed_projects(loaded: &Loaded, only: &[String]) -> anyhow::Result<BTreeSet<String>> {
+    if only.is_empty() {
+        return Ok(match &loaded.scope {
+            Some(scope) => scope.projects.iter().cloned().collect(),
+            None => loaded.desired.projects().into_iter().collect(),
+        });
+    }
+    if let Some(scope) = &loaded.scope
+        && let Some(outside) = only.iter().find(|p| !scope.manages(p))
+    {
+        bail!(
+            "--project {outside}: {} does not list it under `projects:`; add it there to \
+             manage it",
+            scope.path.display()
+        );
+    }
+    Ok(only.iter().cloned().collect())
+}
+
+/// Without a scope file, a project whose last file is removed is no longer managed (and so
+/// never pruned): the plan says which projects it manages, and how to keep one.
+fn managed_by_files_note(projects: &[String]) -> String {
+    let list = if projects.is_empty() {
+        "no projects".to_string()
+    } else {
+        format!("projects {}", projects.join(", "))
+    };
+    format!(
+        "managing {list}; list them in {SCOPE_FILE} to keep managing a project after its last \
+         file is removed"
+    )
 }

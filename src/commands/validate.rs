@@ -3,7 +3,7 @@
 //! Reads the files and the process environment.
 
 use super::Exit;
-use super::output::Output;
+use super::output::{Output, outln};
 use crate::cli::ValidateArgs;
 use crate::load::diagnostic::Severity;
 use crate::load::{LoadOutcome, ReferenceMode, load_dir};
@@ -18,7 +18,7 @@ pub async fn run(args: ValidateArgs, color: ColorChoice) -> anyhow::Result<Exit>
     let outcome = load_dir(&args.dir.dir, ReferenceMode::Offline, &env);
     output.print(Document::Diagnostics(&outcome.diagnostics), &[]);
     if args.output != Format::Json {
-        println!("{}", summary(&outcome));
+        outln(summary(&outcome));
     }
     Ok(if outcome.has_errors() {
         Exit::Failure

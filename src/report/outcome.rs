@@ -147,6 +147,7 @@ mod tests {
             projects: vec!["shop".into()],
             steps: vec![],
             errors: vec![],
+            notes: vec![],
         };
         for text in [
             outcomes_text(&plan, &report),
@@ -165,6 +166,7 @@ mod tests {
             projects: vec![],
             steps: vec![],
             errors: vec![],
+            notes: vec![],
         };
         let json: serde_json::Value =
             serde_json::from_str(&apply_json(&plan, &report(), &[])).expect("JSON");

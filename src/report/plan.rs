@@ -9,6 +9,7 @@ use std::fmt::Write;
 
 use crate::load::diagnostic::Diagnostic;
 use crate::reconcile::marker::escape_controls;
+use crate::reconcile::plan::make::PRUNABLE_NOTE;
 use crate::reconcile::plan::{Action, Change, FieldChange, Plan, Step};
 use crate::report::{Style, added};
 use serde::Serialize;
@@ -55,6 +56,9 @@ pub fn plan_text_styled(plan: &Plan, style: &Style<'_>) -> String {
     if let Some(kept) = kept_line(plan, style) {
         out.push_str(&kept);
         out.push('\n');
+    }
+    for note in &plan.notes {
+        let _ = writeln!(out, "Note: {note}");
     }
     out
 }
@@ -107,9 +111,15 @@ pub(super) fn shown_steps<'p>(plan: &'p Plan, style: &Style<'_>) -> Vec<&'p Step
 fn worth_showing(step: &Step, show_kept: bool) -> bool {
     match step.action {
         Action::Unchanged => !step.notes.is_empty(),
-        Action::Kept => show_kept,
+        Action::Kept => show_kept || is_prunable(step),
         _ => true,
     }
+}
+
+/// A kept build zadig-sync wrote whose file is gone: always shown, since `--prune` would
+/// delete it (the other kept builds, made by hand or by templates, are only counted).
+fn is_prunable(step: &Step) -> bool {
+    step.action == Action::Kept && step.notes.iter().any(|n| n == PRUNABLE_NOTE)
 }
 
 fn count_of(plan: &Plan, action: Action) -> usize {
@@ -141,10 +151,15 @@ pub(super) fn summary(plan: &Plan) -> String {
     )
 }
 
-/// `3 builds in Zadig are not managed by these files (--show-kept lists them).`, or nothing
-/// when there are none.
+/// `3 builds in Zadig are not managed by these files (--show-kept lists them).`: the kept
+/// builds `--prune` would not delete (those it would are shown in full), or nothing when
+/// there are none.
 pub(super) fn kept_line(plan: &Plan, style: &Style<'_>) -> Option<String> {
-    let kept = count_of(plan, Action::Kept);
+    let kept = plan
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::Kept && !is_prunable(s))
+        .count();
     (kept > 0).then(|| {
         let hint = if style.show_kept {
             ""

@@ -21,6 +21,9 @@ pub fn plan_markdown_styled(plan: &Plan, style: &Style<'_>) -> String {
     if let Some(kept) = kept_line(plan, style) {
         let _ = writeln!(out, "{}\n", escape_markdown(&kept));
     }
+    for note in &plan.notes {
+        let _ = writeln!(out, "> **Note:** {}\n", escape_markdown(note));
+    }
     for error in &plan.errors {
         let _ = writeln!(out, "> **Error:** {}\n", escape_markdown(error));
     }

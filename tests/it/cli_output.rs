@@ -122,7 +122,12 @@ fn no_changes_is_said_only_when_zadig_matches_the_files() {
     let dir = workspace(&[("api.yaml", CUSTOM)]);
     succeeded(&apply(dir.path(), &emulator, &[]));
     let output = zadig_sync(dir.path(), &emulator, &["plan"]);
-    assert_eq!(succeeded(&output), "No changes. Zadig matches the files.\n");
+    let text = succeeded(&output);
+    assert!(
+        text.starts_with("No changes. Zadig matches the files.\n"),
+        "{text}"
+    );
+    assert!(!text.contains("not managed"), "{text}");
 }
 
 const INVALID: &str = "\
@@ -241,4 +246,30 @@ fn warnings_ride_in_the_json_document_not_on_stderr() {
     let as_text = zadig_sync(dir.path(), &emulator, &["plan"]);
     let stderr = String::from_utf8_lossy(&as_text.stderr);
     assert!(stderr.contains("warning[empty-file]"), "{stderr}");
+}
+
+/// A build zadig-sync wrote whose file is gone is listed even without --show-kept: --prune
+/// would delete it. Hand-made builds beside it are only counted.
+#[test]
+fn a_build_prune_would_delete_is_listed_and_the_others_counted() {
+    let emulator = Emulator::start(&[]);
+    let hand_made = serde_json::json!({
+        "name": "by-hand", "project_key": "shop", "infrastructure": "vm",
+        "build_os": "ubuntu 22.04", "script_type": "shell", "build_script": "make",
+    });
+    let (status, text) =
+        emulator.request("POST", "/openapi/build?projectKey=shop", Some(&hand_made));
+    assert_eq!(status, 200, "{text}");
+    let web = CUSTOM_WITH_OBJECTS;
+    let dir = workspace(&[("api.yaml", CUSTOM), ("web.yaml", web)]);
+    succeeded(&apply(dir.path(), &emulator, &[]));
+    std::fs::remove_file(dir.path().join("builds.d/web.yaml")).expect("rm");
+    let text = succeeded(&zadig_sync(dir.path(), &emulator, &["plan"]));
+    assert!(text.contains("= shop/shop-web (custom): kept"), "{text}");
+    assert!(text.contains("would be deleted with --prune"), "{text}");
+    assert!(!text.contains("by-hand"), "{text}");
+    assert!(
+        text.contains("1 build in Zadig is not managed by these files (--show-kept lists them)."),
+        "{text}"
+    );
 }

@@ -22,6 +22,10 @@ use crate::reconcile::redact::Secrets;
 use crate::reconcile::spec::{BuildKind, BuildSpec};
 use crate::reconcile::unobservable::{fields_a_create_also_writes, fingerprint_only_note};
 
+/// The note of a kept build that zadig-sync wrote and no file describes any more: `--prune`
+/// would delete it. Reports show such builds even when they only count the other kept ones.
+pub const PRUNABLE_NOTE: &str = "not in the files; would be deleted with --prune";
+
 /// The choices of the user that change the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlanOptions {
@@ -84,6 +88,7 @@ pub fn make_plan(
             .iter()
             .map(|e| secrets.redact(e).into_owned())
             .collect(),
+        notes: Vec::new(),
     }
 }
 
@@ -313,10 +318,7 @@ fn undescribed_policy(live: &LiveCanonical, prune: bool) -> (Action, String) {
                  script was copied), so it is not zadig-sync's and is never deleted"
             ),
         ),
-        (Ownership::Ours { .. }, false) => (
-            Action::Kept,
-            "not in the files; would be deleted with --prune".into(),
-        ),
+        (Ownership::Ours { .. }, false) => (Action::Kept, PRUNABLE_NOTE.into()),
         (Ownership::Ours { .. }, true) => (
             Action::Delete,
             "not in the files; written by zadig-sync (marked)".into(),

@@ -25,6 +25,10 @@ pub struct Plan {
     /// Errors not tied to one build (a project whose list failed to read). Each makes the plan
     /// fail like an error step: nothing in that project could be compared.
     pub errors: Vec<String>,
+    /// Notes on the plan as a whole (which projects it manages and why), shown under its
+    /// summary. Absent from the JSON when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -241,6 +245,7 @@ impl Plan {
             projects: Vec::new(),
             steps: Vec::new(),
             errors: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
