@@ -21,6 +21,7 @@ use crate::cli::ScopeArgs;
 use crate::load::diagnostic::{Diagnostic, Severity};
 use crate::load::{ReferenceMode, load_dir};
 use crate::reconcile::plan::{Plan, PlanOptions, make_plan, managed_projects};
+use crate::reconcile::redact::Redactor;
 use crate::remote::fetch::fetch_live;
 use crate::report::{self, Document, Format};
 
@@ -64,6 +65,8 @@ fn client_config(args: &ServerArgs, base_url: String, token: Token) -> ClientCon
         rate_limit: args.rate_limit,
         concurrency: args.concurrency,
         request_timeout: args.request_timeout,
+        max_body_size: args.max_body_size,
+        deadline: (!args.deadline.is_zero()).then_some(args.deadline),
         ..ClientConfig::new(base_url, token)
     }
 }
@@ -92,6 +95,7 @@ pub async fn connect(args: &ServerArgs) -> anyhow::Result<Connection> {
 
 async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
     if let Some(url) = &args.url {
+        let url = crate::remote::config::without_userinfo(url);
         eprintln!("Ignoring the server {url} (--url or ZADIG_URL): --emulator was given.");
     }
     let state_path = PathBuf::from(EMULATOR_STATE);
@@ -185,6 +189,14 @@ pub async fn plan_against_server(
     connection.redact_token_in(&mut desired);
     let projects = managed_projects(&desired, &scope.projects);
     let live = fetch_live(&connection.client, &projects).await;
+    if let Some(stop) = connection.client.stopped() {
+        // 401, 403, an unreachable server or the deadline: every later request failed the
+        // same way, so the first error is reported once instead of once per build.
+        let redactor = Redactor::new(&desired.secrets);
+        let message = redactor.redact(&stop.first_error).into_owned();
+        connection.close().await?;
+        anyhow::bail!("{message}");
+    }
     let options = PlanOptions {
         prune: scope.prune,
         max_deletes: scope.max_deletes,

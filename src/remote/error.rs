@@ -1,19 +1,25 @@
 //! What went wrong talking to Zadig, in words a user can act on. Zadig answers 400/401/403
 //! often with an empty body, and business errors as `{type, message, code, description,
 //! extra}` with Chinese messages (`docs/zadig-api.md` §8); this module turns each known answer
-//! into its own variant with an explanation, and keeps method, path, status and Zadig's own
-//! text in every one. Pure: classifies answers already received.
+//! into its own variant with an explanation, and keeps the call (method, route, path, what it
+//! was about), the status and Zadig's own text in every one; [`RemoteError::kind`] names the
+//! variant as a stable word. Pure: classifies answers already received.
 
 use std::fmt;
+use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
-use serde::Deserialize;
+
+use super::observe::Route;
+use super::run::StopReason;
+pub use super::zadig_text::{ZadigMessage, ZadigText};
 
 /// One request as an error names it: method, path with query (never the token), and what the
 /// request was about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Call {
     pub method: Method,
+    pub route: Route,
     /// The URL path and query, e.g. `/openapi/build/api-test/detail?projectKey=yaml`.
     pub path: String,
     pub subject: Subject,
@@ -46,81 +52,6 @@ impl fmt::Display for Subject {
 impl fmt::Display for Call {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {} ({})", self.method, self.path, self.subject)
-    }
-}
-
-/// Zadig's error body. `message` is a short (often Chinese) summary, `description` the detail.
-/// The 500 "Internal Error" shape has no `type`/`extra`, which serde ignores anyway.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
-pub struct ZadigMessage {
-    pub code: i64,
-    pub message: String,
-    pub description: String,
-}
-
-impl ZadigMessage {
-    /// `None` unless the body is a JSON object carrying a code or a message.
-    pub fn parse(body: &[u8]) -> Option<Self> {
-        let parsed: ZadigMessage = serde_json::from_slice(body).ok()?;
-        let meaningful = parsed.code != 0 || !parsed.message.is_empty();
-        meaningful.then_some(parsed)
-    }
-}
-
-impl fmt::Display for ZadigMessage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "code {}, {:?}", self.code, self.message)?;
-        if !self.description.is_empty() {
-            write!(f, ": {:?}", self.description)?;
-        }
-        Ok(())
-    }
-}
-
-/// What Zadig answered, as far as it said anything: its JSON error, its plain text, or nothing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ZadigText {
-    Json(Box<ZadigMessage>),
-    Plain(String),
-    Empty,
-}
-
-impl ZadigText {
-    const MAX_PLAIN: usize = 500;
-
-    pub fn from_body(body: &[u8]) -> Self {
-        if let Some(message) = ZadigMessage::parse(body) {
-            return ZadigText::Json(Box::new(message));
-        }
-        let text = String::from_utf8_lossy(body);
-        let text = text.trim();
-        if text.is_empty() {
-            return ZadigText::Empty;
-        }
-        let mut cut = text.chars().take(Self::MAX_PLAIN).collect::<String>();
-        if cut.len() < text.len() {
-            cut.push('…');
-        }
-        ZadigText::Plain(cut)
-    }
-
-    pub fn message(&self) -> Option<&ZadigMessage> {
-        match self {
-            ZadigText::Json(message) => Some(message),
-            _ => None,
-        }
-    }
-}
-
-/// Appended to every message: what Zadig itself said, or that it said nothing.
-impl fmt::Display for ZadigText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ZadigText::Json(message) => write!(f, " [Zadig: {message}]"),
-            ZadigText::Plain(text) => write!(f, " [Zadig: {text:?}]"),
-            ZadigText::Empty => f.write_str(" [Zadig sent an empty body]"),
-        }
     }
 }
 
@@ -227,6 +158,52 @@ pub enum RemoteError {
         source: serde_json::Error,
     },
     #[error(
+        "{call}: {status}: the answer is not one of Zadig's{zadig}; a proxy or another service \
+         may be answering at this address (check --url)"
+    )]
+    Unexpected {
+        call: Box<Call>,
+        status: StatusCode,
+        zadig: ZadigText,
+    },
+    #[error(
+        "{call}: the answer is larger than {limit} bytes, the limit set by --max-body-size; \
+         it was not read (raise the limit if this Zadig really sends so much)"
+    )]
+    BodyTooLarge { call: Box<Call>, limit: u64 },
+    #[error(
+        "{call}: Zadig answered with build {got_name:?} of project {got_project:?} instead of \
+         the one asked for; the answer is not used"
+    )]
+    WrongDetail {
+        call: Box<Call>,
+        got_name: String,
+        got_project: String,
+    },
+    #[error("{call}: not sent: {}; see that error", reason.explain())]
+    Halted { call: Box<Call>, reason: StopReason },
+    #[error(
+        "{call}: the run's deadline ({}) passed; nothing more is sent (raise --deadline for \
+         a larger run)",
+        humantime::format_duration(*deadline)
+    )]
+    DeadlineExceeded { call: Box<Call>, deadline: Duration },
+    #[error(
+        "listing builds of project {project:?}: more than {pages} pages (Zadig reported \
+         {total} builds); the list is not trusted, so nothing is deleted in that project"
+    )]
+    ListTooLong {
+        project: String,
+        pages: u32,
+        total: i64,
+    },
+    #[error(
+        "{call}: not deleted: a create in project {project:?} found its name taken by a build \
+         of that same project that the list did not show, so the list was incomplete and no \
+         build of {project:?} is deleted in this run"
+    )]
+    ListDisproved { call: Box<Call>, project: String },
+    #[error(
         "listing builds of project {project:?}: Zadig reported {expected} builds but the pages \
          held {got} distinct ones (builds written meanwhile, or a page went missing); the list \
          cannot be trusted, so nothing is deleted"
@@ -238,10 +215,125 @@ pub enum RemoteError {
     },
 }
 
+/// Which kind of failure a [`RemoteError`] is, as a stable word (for logs and JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    NameTaken,
+    LicenceRequired,
+    UpdateUnsupported,
+    Rejected,
+    Unexpected,
+    Status,
+    Transport,
+    Decode,
+    Encode,
+    BodyTooLarge,
+    WrongDetail,
+    Halted,
+    DeadlineExceeded,
+    IncompleteList,
+    ListTooLong,
+    ListDisproved,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::NameTaken => "name_taken",
+            ErrorKind::LicenceRequired => "licence_required",
+            ErrorKind::UpdateUnsupported => "update_unsupported",
+            ErrorKind::Rejected => "rejected",
+            ErrorKind::Unexpected => "unexpected_answer",
+            ErrorKind::Status => "status",
+            ErrorKind::Transport => "transport",
+            ErrorKind::Decode => "decode",
+            ErrorKind::Encode => "encode",
+            ErrorKind::BodyTooLarge => "body_too_large",
+            ErrorKind::WrongDetail => "wrong_detail",
+            ErrorKind::Halted => "halted",
+            ErrorKind::DeadlineExceeded => "deadline_exceeded",
+            ErrorKind::IncompleteList => "incomplete_list",
+            ErrorKind::ListTooLong => "list_too_long",
+            ErrorKind::ListDisproved => "list_disproved",
+        }
+    }
+}
+
 impl RemoteError {
     /// True when the build is gone (as opposed to unreadable for another reason).
     pub fn is_not_found(&self) -> bool {
         matches!(self, RemoteError::NotFound { .. })
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        use RemoteError as E;
+        match self {
+            E::Unauthorized { .. } => ErrorKind::Unauthorized,
+            E::Forbidden { .. } => ErrorKind::Forbidden,
+            E::NotFound { .. } => ErrorKind::NotFound,
+            E::NameTaken { .. } => ErrorKind::NameTaken,
+            E::LicenceRequired { .. } => ErrorKind::LicenceRequired,
+            E::UpdateUnsupported { .. } => ErrorKind::UpdateUnsupported,
+            E::Rejected { .. } => ErrorKind::Rejected,
+            E::Unexpected { .. } => ErrorKind::Unexpected,
+            E::Status { .. } => ErrorKind::Status,
+            E::Transport { .. } => ErrorKind::Transport,
+            E::Decode { .. } => ErrorKind::Decode,
+            E::Encode { .. } => ErrorKind::Encode,
+            E::BodyTooLarge { .. } => ErrorKind::BodyTooLarge,
+            E::WrongDetail { .. } => ErrorKind::WrongDetail,
+            E::Halted { .. } => ErrorKind::Halted,
+            E::DeadlineExceeded { .. } => ErrorKind::DeadlineExceeded,
+            E::IncompleteList { .. } => ErrorKind::IncompleteList,
+            E::ListTooLong { .. } => ErrorKind::ListTooLong,
+            E::ListDisproved { .. } => ErrorKind::ListDisproved,
+        }
+    }
+
+    /// The request that failed, when one was made.
+    pub fn call(&self) -> Option<&Call> {
+        use RemoteError as E;
+        match self {
+            E::Unauthorized { call, .. }
+            | E::Forbidden { call, .. }
+            | E::NotFound { call, .. }
+            | E::NameTaken { call, .. }
+            | E::LicenceRequired { call, .. }
+            | E::UpdateUnsupported { call, .. }
+            | E::Rejected { call, .. }
+            | E::Unexpected { call, .. }
+            | E::Status { call, .. }
+            | E::Transport { call, .. }
+            | E::Decode { call, .. }
+            | E::BodyTooLarge { call, .. }
+            | E::WrongDetail { call, .. }
+            | E::Halted { call, .. }
+            | E::DeadlineExceeded { call, .. }
+            | E::ListDisproved { call, .. } => Some(call),
+            E::Encode { .. } | E::IncompleteList { .. } | E::ListTooLong { .. } => None,
+        }
+    }
+
+    /// The zadig business code, when Zadig sent one.
+    pub fn zadig_code(&self) -> Option<i64> {
+        use RemoteError as E;
+        match self {
+            E::Unauthorized { zadig, .. }
+            | E::Forbidden { zadig, .. }
+            | E::NotFound { zadig, .. }
+            | E::NameTaken { zadig, .. }
+            | E::LicenceRequired { zadig, .. }
+            | E::UpdateUnsupported { zadig, .. }
+            | E::Rejected { zadig, .. }
+            | E::Status { zadig, .. } => zadig.message().map(|message| message.code),
+            _ => None,
+        }
     }
 }
 
@@ -254,7 +346,7 @@ fn permission_needed(method: &Method) -> &'static str {
     }
 }
 
-fn rejection_hint(zadig: &ZadigText) -> &'static str {
+pub(super) fn rejection_hint(zadig: &ZadigText) -> &'static str {
     match zadig {
         ZadigText::Empty => {
             "no reason given (an empty 400 means a field has the wrong JSON type or a required \
@@ -294,105 +386,4 @@ fn transport_hint(source: &reqwest::Error) -> &'static str {
     } else {
         "the connection failed"
     }
-}
-
-/// Turns a non-success answer into the error that explains it. `attempts` is how many times
-/// the request was sent.
-pub fn classify(call: Call, status: StatusCode, body: &[u8], attempts: u32) -> RemoteError {
-    let call = Box::new(call);
-    let zadig = ZadigText::from_body(body);
-    match status {
-        StatusCode::UNAUTHORIZED => {
-            return RemoteError::Unauthorized {
-                call,
-                status,
-                zadig,
-            };
-        }
-        StatusCode::FORBIDDEN => {
-            return RemoteError::Forbidden {
-                call,
-                status,
-                zadig,
-            };
-        }
-        StatusCode::METHOD_NOT_ALLOWED if call.method == Method::PUT => {
-            return RemoteError::UpdateUnsupported {
-                call,
-                status,
-                zadig,
-            };
-        }
-        _ => {}
-    }
-    let (code, description) = match zadig.message() {
-        Some(message) => (message.code, message.description.clone()),
-        None => (0, String::new()),
-    };
-    let build = match &call.subject {
-        Subject::Build { project, name } => Some((project.clone(), name.clone())),
-        Subject::Project { .. } => None,
-    };
-    match (code, build) {
-        (6523, Some((project, name))) => RemoteError::NotFound {
-            call,
-            status,
-            project,
-            name,
-            zadig,
-        },
-        (6521, Some((project, name))) if description_is_missing(&description) => {
-            RemoteError::NotFound {
-                call,
-                status,
-                project,
-                name,
-                zadig,
-            }
-        }
-        (6520, Some((_, name))) if description_is_duplicate(&description) => {
-            let owner_project = duplicate_owner(&description);
-            RemoteError::NameTaken {
-                call,
-                status,
-                name,
-                owner_project,
-                zadig,
-            }
-        }
-        (7050, _) => RemoteError::LicenceRequired {
-            call,
-            status,
-            zadig,
-        },
-        _ if status == StatusCode::BAD_REQUEST => RemoteError::Rejected {
-            call,
-            status,
-            zadig,
-        },
-        _ => RemoteError::Status {
-            call,
-            status,
-            attempts,
-            zadig,
-        },
-    }
-}
-
-fn description_is_missing(description: &str) -> bool {
-    description.contains("failed to find build module") || description.contains("no documents")
-}
-
-/// Zadig's duplicate check answers `<project>项目中有相同的构建名称存在,请检查!`; a race on the
-/// unique index answers with Mongo's `E11000 duplicate key` instead.
-fn description_is_duplicate(description: &str) -> bool {
-    description.contains(DUPLICATE_MARKER) || description.contains("E11000")
-}
-
-const DUPLICATE_MARKER: &str = "项目中有相同的构建名称";
-
-fn duplicate_owner(description: &str) -> Option<String> {
-    let (project, _) = description.split_once(DUPLICATE_MARKER)?;
-    let project = project.trim();
-    (!project.is_empty()).then(|| project.to_owned())
 }

@@ -203,10 +203,14 @@ async fn a_retried_create_that_finds_someone_elses_build_fails() {
 }
 
 #[tokio::test]
-async fn a_first_time_create_answered_same_name_is_not_read_back() {
+async fn a_first_time_create_answered_same_name_by_another_project_is_not_read_back() {
     let server = MockServer::start().await;
+    let mut taken =
+        crate::util::client::fixture("zadig/errors.json")["duplicate_name_other_project"]["body"]
+            .clone();
+    taken["description"] = json!("shop项目中有相同的构建名称存在,请检查!");
     Mock::given(method("POST"))
-        .respond_with(zadig_error("duplicate_name_other_project"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(taken))
         .expect(1)
         .mount(&server)
         .await;

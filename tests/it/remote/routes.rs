@@ -153,7 +153,8 @@ async fn names_and_keys_are_url_encoded() {
     answer_always(
         &server,
         "GET",
-        ResponseTemplate::new(200).set_body_json(json!({})),
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"name": "a b?#%é", "project_key": "p q&r"})),
     )
     .await;
     answer_always(&server, "DELETE", success()).await;
@@ -266,7 +267,9 @@ async fn a_base_url_with_a_path_prefix_keeps_it() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/zadig/openapi/build/x/detail"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"name": "x"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"name": "x", "project_key": "yaml"})),
+        )
         .expect(1)
         .mount(&server)
         .await;
