@@ -3,6 +3,7 @@
 
 mod apply;
 mod emulator;
+pub mod log;
 mod plan;
 mod saved_plan;
 mod schema;

@@ -41,8 +41,10 @@ pub struct Connection {
 
 impl Connection {
     /// Adds the API token to the values the plan and the report redact.
+    /// Log lines hide the same values from now on.
     pub fn redact_token_in(&self, desired: &mut DesiredSet) {
         desired.secrets.push(self.token.expose().to_string());
+        super::log::hide(&desired.secrets);
     }
 
     /// Stops the in-process emulator (flushing its state), if there is one.
