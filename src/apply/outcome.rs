@@ -35,6 +35,18 @@ pub enum OutcomeStatus {
     Failed(String),
 }
 
+impl OutcomeStatus {
+    /// The same status with its reason passed through `escape` (for a rendering).
+    pub fn escaped(&self, escape: impl Fn(&str) -> String) -> OutcomeStatus {
+        match self {
+            OutcomeStatus::Done => OutcomeStatus::Done,
+            OutcomeStatus::Unverified(reason) => OutcomeStatus::Unverified(escape(reason)),
+            OutcomeStatus::Refused(reason) => OutcomeStatus::Refused(escape(reason)),
+            OutcomeStatus::Failed(reason) => OutcomeStatus::Failed(escape(reason)),
+        }
+    }
+}
+
 /// Every outcome of one apply run, in plan order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ApplyReport {

@@ -4,6 +4,7 @@
 //! depends on (colour, for one) and print the string themselves.
 
 pub mod diagnostic;
+pub mod escape;
 pub mod outcome;
 pub mod plan;
 

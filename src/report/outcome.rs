@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use super::escape;
 use crate::apply::outcome::{APPLY_FORMAT_VERSION, ApplyReport, OutcomeStatus};
 use crate::reconcile::plan::Plan;
 
@@ -12,9 +13,9 @@ pub fn outcomes_text(report: &ApplyReport) -> String {
         out.push('\n');
     }
     for outcome in &report.outcomes {
-        let target = format!("{}/{}", outcome.project, outcome.name);
+        let target = escape::text(&format!("{}/{}", outcome.project, outcome.name));
         let action = format!("{:?}", outcome.action).to_lowercase();
-        let _ = match &outcome.status {
+        let _ = match &outcome.status.escaped(escape::text) {
             OutcomeStatus::Done => writeln!(out, "  ok      {action:<8} {target}"),
             OutcomeStatus::Unverified(reason) => {
                 writeln!(out, "  ok?     {action:<8} {target}: {reason}")
@@ -32,9 +33,13 @@ pub fn outcomes_markdown(report: &ApplyReport) -> String {
     let mut out = String::from("\n### zadig-sync apply\n\n");
     let _ = writeln!(out, "**Apply: {}.**\n", report.summary());
     for outcome in &report.outcomes {
-        let target = format!("`{}/{}`", outcome.project, outcome.name);
+        let target = format!(
+            "<code>{}/{}</code>",
+            escape::markdown(&outcome.project),
+            escape::markdown(&outcome.name)
+        );
         let action = format!("{:?}", outcome.action).to_lowercase();
-        let line = match &outcome.status {
+        let line = match &outcome.status.escaped(escape::markdown) {
             OutcomeStatus::Done => format!("- ok: {action} {target}"),
             OutcomeStatus::Unverified(reason) => {
                 format!("- unverified: {action} {target}: {reason}")

@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use crate::reconcile::marker::escape_controls;
+use super::escape;
 use crate::reconcile::plan::{Action, FieldChange, Plan, Step};
 
 const SENSITIVE: &str = "(sensitive value changed)";
@@ -19,7 +19,12 @@ pub fn plan_text(plan: &Plan, color: bool) -> String {
     let paint = Painter { color };
     let mut out = String::new();
     for error in &plan.errors {
-        let _ = writeln!(out, "{}: {error}", paint.apply("1;31", "Error"));
+        let _ = writeln!(
+            out,
+            "{}: {}",
+            paint.apply("1;31", "Error"),
+            escape::text(error)
+        );
     }
     let shown: Vec<&Step> = plan.steps.iter().filter(|s| worth_showing(s)).collect();
     if !plan.errors.is_empty() && !shown.is_empty() {
@@ -49,7 +54,7 @@ pub fn plan_markdown(plan: &Plan) -> String {
     let mut out = String::from("### zadig-sync plan\n\n");
     let _ = writeln!(out, "**{}**\n", summary(plan));
     for error in &plan.errors {
-        let _ = writeln!(out, "> **Error:** {}\n", escape_markdown(error));
+        let _ = writeln!(out, "> **Error:** {}\n", escape::markdown(error));
     }
     let shown: Vec<&Step> = plan.steps.iter().filter(|s| worth_showing(s)).collect();
     if shown.is_empty() {
@@ -60,8 +65,9 @@ pub fn plan_markdown(plan: &Plan) -> String {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} |",
-            code(symbol(step.action)),
-            code(&format!("{}/{}", step.project, step.name)).replace('|', "\\|"),
+            escape::code(symbol(step.action)),
+            escape::code(&escape::text(&format!("{}/{}", step.project, step.name)))
+                .replace('|', "\\|"),
             verb(step.action),
             step.kind.as_str(),
             step.changes.len()
@@ -163,8 +169,8 @@ fn write_step_text(out: &mut String, step: &Step, paint: Painter) {
     let header = format!(
         "{:>3} {}/{} ({}): {}",
         symbol(step.action),
-        escape_controls(&step.project),
-        escape_controls(&step.name),
+        escape::text(&step.project),
+        escape::text(&step.name),
         step.kind.as_str(),
         verb(step.action),
     );
@@ -176,7 +182,7 @@ fn write_step_text(out: &mut String, step: &Step, paint: Painter) {
         write_change_text(out, change, paint);
     }
     for note in &step.notes {
-        let _ = writeln!(out, "      note: {note}");
+        let _ = writeln!(out, "      note: {}", escape::text(note));
     }
 }
 
@@ -190,15 +196,23 @@ fn write_change_text(out: &mut String, change: &FieldChange, paint: Painter) {
         _ if change.sensitive => ("~", "33", SENSITIVE.to_string()),
         _ if change.diff.as_deref().is_some_and(only_additions) => ("+", "32", String::new()),
         _ if change.diff.is_some() => ("~", "33", String::new()),
-        (None, Some(new)) => ("+", "32", new.clone()),
-        (Some(old), None) => ("-", "31", old.clone()),
-        (old, new) => ("~", "33", format!("{} → {}", or_none(old), or_none(new))),
+        (None, Some(new)) => ("+", "32", escape::text(new)),
+        (Some(old), None) => ("-", "31", escape::text(old)),
+        (old, new) => (
+            "~",
+            "33",
+            format!(
+                "{} → {}",
+                escape::text(or_none(old)),
+                escape::text(or_none(new))
+            ),
+        ),
     };
     let label = paint.apply(color, &format!("{mark} {}:", change.path));
     let separator = if value.is_empty() { "" } else { " " };
     let _ = writeln!(out, "      {label}{separator}{value}");
     if let Some(diff) = &change.diff {
-        for diff_line in diff.lines() {
+        for diff_line in diff.lines().map(escape::text) {
             let color = match diff_line.chars().next() {
                 Some('+') => "32",
                 Some('-') => "31",
@@ -206,9 +220,9 @@ fn write_change_text(out: &mut String, change: &FieldChange, paint: Painter) {
                 _ => "0",
             };
             let painted = if color == "0" {
-                diff_line.to_string()
+                diff_line
             } else {
-                paint.apply(color, diff_line)
+                paint.apply(color, &diff_line)
             };
             let _ = writeln!(out, "          {painted}");
         }
@@ -224,84 +238,48 @@ fn write_step_markdown(out: &mut String, step: &Step) {
     let _ = writeln!(
         out,
         "<details><summary><code>{}</code>: {}</summary>\n",
-        escape_html(&name),
+        escape::markdown(&name),
         verb(step.action)
     );
     if let Some(origin) = &step.origin {
-        let _ = writeln!(out, "From {}\n", code(origin));
+        let _ = writeln!(out, "From {}\n", escape::code(origin));
     }
     for change in &step.changes {
         write_change_markdown(out, change);
     }
     for note in &step.notes {
-        let _ = writeln!(out, "- _note:_ {}", escape_markdown(note));
+        let _ = writeln!(out, "- _note:_ {}", escape::markdown(note));
     }
     out.push_str("\n</details>\n");
 }
 
 fn write_change_markdown(out: &mut String, change: &FieldChange) {
-    let path = code(&change.path);
+    let path = escape::code(&change.path);
     let _ = match (&change.old, &change.new, &change.diff) {
         _ if change.sensitive => writeln!(out, "- {path}: {SENSITIVE}"),
         (_, _, Some(diff)) => {
-            let fence = fence_for(diff);
-            writeln!(
-                out,
-                "- {path}:\n\n{fence}diff\n{}{fence}\n",
-                ensure_newline(diff)
-            )
+            let diff: String = diff.lines().map(|line| escape::text(line) + "\n").collect();
+            let fence = fence_for(&diff);
+            writeln!(out, "- {path}:\n\n{fence}diff\n{diff}{fence}\n")
         }
-        (None, Some(new), _) => writeln!(out, "- {path}: added {}", code(new)),
-        (Some(old), None, _) => writeln!(out, "- {path}: removed {}", code(old)),
+        (None, Some(new), _) => {
+            writeln!(out, "- {path}: added {}", escape::code(&escape::text(new)))
+        }
+        (Some(old), None, _) => writeln!(
+            out,
+            "- {path}: removed {}",
+            escape::code(&escape::text(old))
+        ),
         (old, new, _) => writeln!(
             out,
             "- {path}: {} → {}",
-            code(or_none(old)),
-            code(or_none(new))
+            escape::code(&escape::text(or_none(old))),
+            escape::code(&escape::text(or_none(new)))
         ),
     };
 }
 
-fn ensure_newline(text: &str) -> String {
-    if text.ends_with('\n') {
-        text.to_string()
-    } else {
-        format!("{text}\n")
-    }
-}
-
-/// A Markdown code span that survives backticks inside the text.
-fn code(text: &str) -> String {
-    let ticks = "`".repeat(longest_run(text, '`') + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
-    format!("{ticks}{pad}{text}{pad}{ticks}")
-}
-
 /// A code fence longer than any run of backticks in the text.
 fn fence_for(text: &str) -> String {
-    "`".repeat(longest_run(text, '`').max(2) + 1)
-}
-
-fn longest_run(text: &str, wanted: char) -> usize {
-    let (mut longest, mut current) = (0, 0);
-    for c in text.chars() {
-        current = if c == wanted { current + 1 } else { 0 };
-        longest = longest.max(current);
-    }
-    longest
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-/// Notes and errors are prose: keep them from opening HTML tags or tables.
-fn escape_markdown(text: &str) -> String {
-    escape_html(text).replace('|', "\\|")
+    "`".repeat(escape::longest_run(text, '`').max(2) + 1)
 }
