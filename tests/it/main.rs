@@ -14,6 +14,7 @@ mod emulator_fixtures;
 mod emulator_http;
 mod emulator_quirks;
 mod examples_e2e;
+mod fault_suite;
 mod hardening_cli;
 mod plan;
 mod remote;
