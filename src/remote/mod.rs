@@ -13,6 +13,8 @@ pub mod error;
 pub mod fetch;
 pub mod observe;
 pub mod paging;
+#[cfg(test)]
+mod properties;
 pub mod retry;
 pub mod run;
 pub mod tasks;

@@ -16,6 +16,7 @@ mod emulator_quirks;
 mod examples_e2e;
 mod fault_suite;
 mod hardening_cli;
+mod load_properties;
 mod plan;
 mod remote;
 mod remote_emulator;
