@@ -1,22 +1,24 @@
 //! The apply stage: execute a plan against Zadig, one outcome per step. I/O through `remote`.
 //!
-//! Creates, updates and replaces (in-place conversions) run first, concurrently (the client
-//! bounds concurrency and rate); deletions run only after all of them finished. Before an update or delete the
-//! build is read again and the step refused if Zadig changed it since the plan; after each
-//! write the build is read back and compared, so a normalisation bug surfaces once as an
-//! error instead of as a write on every run.
+//! The plan decides the order: its phases run one after another (creates, updates and
+//! replaces; then deletions; then the creates whose name a deletion freed), the steps of a
+//! phase concurrently (the client bounds concurrency and rate). Before each write the build
+//! is read again and the step refused if Zadig changed it since the plan (or, for a create,
+//! if it exists by now); after each write the build is read back and compared, so a
+//! normalisation bug surfaces once as an error instead of as a write on every run.
 
 pub mod outcome;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tracing::{Instrument, info, info_span};
+use tracing::{Instrument, debug, info, info_span};
 
 use crate::apply::outcome::{ApplyReport, OutcomeStatus, StepOutcome};
 use crate::reconcile::desired::DesiredSet;
-use crate::reconcile::plan::{Action, Plan, Step};
-use crate::reconcile::redact::Redactor;
+use crate::reconcile::marker::Ownership;
+use crate::reconcile::plan::{Action, Phase, Plan, Step};
+use crate::reconcile::redact::Secrets;
 use crate::reconcile::spec::BuildSpec;
 use crate::reconcile::wire::DetailResponse;
 use crate::reconcile::{diff, marker, normalize};
@@ -24,71 +26,93 @@ use crate::remote::fetch::read_build;
 use crate::remote::tasks::join_in_order;
 use crate::remote::{RemoteError, ZadigClient};
 
-/// Executes every step of `plan` that writes, and reports the steps that cannot be executed.
-/// `desired` supplies the bodies to send (the plan carries only fingerprints, never secrets).
-pub async fn execute(client: &ZadigClient, plan: &Plan, desired: &DesiredSet) -> ApplyReport {
-    let specs: HashMap<&str, &BuildSpec> = desired
-        .builds
-        .iter()
-        .map(|b| (b.spec.name(), &b.spec))
-        .collect();
-    let files = Files {
-        specs,
-        secrets: desired.secrets.clone().into(),
+/// Executes every step of `plan` that writes, phase by phase as the plan orders them, and
+/// reports the steps that cannot be executed. `desired` supplies the bodies to send (the plan
+/// carries only fingerprints, never secrets); `secrets` are redacted from every reason.
+/// Before the first write every step is paired with what it needs (its spec, the `update_time`
+/// the plan read); a write step that lacks its spec refuses the whole run, one that lacks its
+/// `update_time` is refused alone (a hand-edited plan must fail closed, never skip the check).
+pub async fn execute(
+    client: &ZadigClient,
+    plan: &Plan,
+    desired: &DesiredSet,
+    secrets: &Secrets,
+) -> ApplyReport {
+    let mut report = match pair_steps(plan, desired) {
+        Ok(paired) => run_phases(client, plan, paired).await,
+        Err(missing) => refuse_run(plan, &missing),
     };
-    let phases = Phases::of(plan);
-    let mut outcomes = run_concurrently(client, &phases.writes, &files).await;
-    outcomes.extend(run_concurrently(client, &phases.deletes, &files).await);
-    let (ready, blocked): (Vec<&Step>, Vec<&Step>) = phases
-        .creates_after_deletes
-        .into_iter()
-        .partition(|create| name_freed(create, &outcomes));
-    outcomes.extend(run_concurrently(client, &ready, &files).await);
-    outcomes.extend(blocked.into_iter().map(|create| {
-        let reason = "its name is still held by a build in another project, whose deletion \
-                      in this run did not succeed (Zadig's build names are global)";
-        outcome(create, OutcomeStatus::Failed(reason.to_string()))
-    }));
-    outcomes.extend(plan.steps.iter().filter_map(unexecutable_outcome));
-    let mut report = ApplyReport { outcomes };
     // Zadig's error texts can quote what was sent (an unknown cluster's name, say).
-    report.redact(&Redactor::new(&desired.secrets));
+    report.redact(secrets);
     report
 }
 
-/// The order writes must go in: everything but deletions first, then deletions, then the
-/// creates whose name a deletion frees (a build moved to another project: Zadig's names are
-/// global, so the old one must be gone before the new one can be made).
-struct Phases<'a> {
-    writes: Vec<&'a Step>,
-    deletes: Vec<&'a Step>,
-    creates_after_deletes: Vec<&'a Step>,
+/// A write step with everything it needs, ready to run.
+struct Paired<'a> {
+    step: &'a Step,
+    /// The body to send, for creates, updates and replaces.
+    wanted: Option<Arc<BuildSpec>>,
 }
 
-impl<'a> Phases<'a> {
-    fn of(plan: &'a Plan) -> Self {
-        let deleted: Vec<&str> = plan
-            .steps
-            .iter()
-            .filter(|s| s.action == Action::Delete)
-            .map(|s| s.name.as_str())
-            .collect();
-        let mut phases = Phases {
-            writes: Vec::new(),
-            deletes: Vec::new(),
-            creates_after_deletes: Vec::new(),
-        };
-        for step in plan.steps.iter().filter(|s| s.action.is_write()) {
-            match step.action {
-                Action::Delete => phases.deletes.push(step),
-                Action::Create if deleted.contains(&step.name.as_str()) => {
-                    phases.creates_after_deletes.push(step)
-                }
-                _ => phases.writes.push(step),
+/// Every write step with its spec, or the names of the steps that have none.
+fn pair_steps<'a>(plan: &'a Plan, desired: &DesiredSet) -> Result<Vec<Paired<'a>>, Vec<String>> {
+    let specs: HashMap<(&str, &str), &BuildSpec> = desired
+        .builds
+        .iter()
+        .map(|b| ((b.spec.project_key(), b.spec.name()), &b.spec))
+        .collect();
+    let mut paired = Vec::new();
+    let mut missing = Vec::new();
+    for step in plan.steps.iter().filter(|s| s.action.is_write()) {
+        let spec = specs.get(&(step.project.as_str(), step.name.as_str()));
+        let wanted = match (step.action, spec) {
+            (Action::Delete, _) => None,
+            (_, Some(spec)) => Some(Arc::new((*spec).clone())),
+            (_, None) => {
+                missing.push(format!("{}/{}", step.project, step.name));
+                continue;
             }
-        }
-        phases
+        };
+        paired.push(Paired { step, wanted });
     }
+    if missing.is_empty() {
+        Ok(paired)
+    } else {
+        Err(missing)
+    }
+}
+
+/// Nothing is written: every write step refused, naming the builds no file describes.
+fn refuse_run(plan: &Plan, missing: &[String]) -> ApplyReport {
+    let reason = format!(
+        "nothing was applied: the plan writes builds that no build file describes ({});          make the plan again",
+        missing.join(", ")
+    );
+    let mut outcomes: Vec<StepOutcome> = (plan.steps.iter())
+        .filter(|s| s.action.is_write())
+        .map(|step| outcome(step, OutcomeStatus::Refused(reason.clone())))
+        .collect();
+    outcomes.extend(plan.steps.iter().filter_map(unexecutable_outcome));
+    ApplyReport { outcomes }
+}
+
+/// The phases in the plan's order; a create that waits for deletions of its name runs only
+/// if they all succeeded.
+async fn run_phases(client: &ZadigClient, plan: &Plan, paired: Vec<Paired<'_>>) -> ApplyReport {
+    let mut outcomes = Vec::new();
+    for phase in [Phase::Writes, Phase::Deletes, Phase::AfterDeletes] {
+        let (ready, blocked): (Vec<&Paired>, Vec<&Paired>) = (paired.iter())
+            .filter(|p| p.step.phase == phase)
+            .partition(|p| phase != Phase::AfterDeletes || name_freed(p.step, &outcomes));
+        outcomes.extend(run_concurrently(client, &ready).await);
+        outcomes.extend(blocked.into_iter().map(|create| {
+            let reason = "its name is still held by a build in another project, whose deletion \
+                          in this run did not succeed (Zadig's build names are global)";
+            outcome(create.step, OutcomeStatus::Failed(reason.to_string()))
+        }));
+    }
+    outcomes.extend(plan.steps.iter().filter_map(unexecutable_outcome));
+    ApplyReport { outcomes }
 }
 
 /// Whether every deletion of a build with this create's name succeeded.
@@ -110,36 +134,20 @@ fn unexecutable_outcome(step: &Step) -> Option<StepOutcome> {
     Some(outcome(step, status))
 }
 
-/// What the files say, for the steps: the body of each build, and the `${env:…}` values to
-/// keep out of fingerprints (the same ones the plan was made with).
-struct Files<'a> {
-    specs: HashMap<&'a str, &'a BuildSpec>,
-    secrets: Arc<[String]>,
-}
-
-/// One build as the files want it, owned by the task that writes it.
-struct Wanted {
-    spec: BuildSpec,
-    secrets: Arc<[String]>,
-}
-
-async fn run_concurrently(
-    client: &ZadigClient,
-    steps: &[&Step],
-    files: &Files<'_>,
-) -> Vec<StepOutcome> {
-    let slots = join_in_order(steps.iter().map(|step| {
+async fn run_concurrently(client: &ZadigClient, steps: &[&Paired<'_>]) -> Vec<StepOutcome> {
+    let slots = join_in_order(steps.iter().map(|paired| {
         let client = client.clone();
-        let step = (*step).clone();
-        let wanted = files.specs.get(step.name.as_str()).map(|spec| Wanted {
-            spec: (*spec).clone(),
-            secrets: files.secrets.clone(),
-        });
-        let span =
-            info_span!("apply", project = %step.project, build = %step.name, op = ?step.action);
+        let step = paired.step.clone();
+        let wanted = paired.wanted.clone();
+        let span = info_span!(
+            "apply",
+            project = %step.project,
+            build = %step.name,
+            op = step.action.as_str()
+        );
         async move {
-            let status = run_step(&client, &step, wanted.as_ref()).await;
-            info!(?status, "step finished");
+            let status = run_step(&client, &step, wanted.as_deref()).await;
+            info!(status = status.as_str(), "step finished");
             outcome(&step, status)
         }
         .instrument(span)
@@ -148,10 +156,10 @@ async fn run_concurrently(
     steps
         .iter()
         .zip(slots)
-        .map(|(step, slot)| {
+        .map(|(paired, slot)| {
             slot.unwrap_or_else(|| {
                 outcome(
-                    step,
+                    paired.step,
                     OutcomeStatus::Failed("internal error: the step's task failed".into()),
                 )
             })
@@ -168,15 +176,16 @@ fn outcome(step: &Step, status: OutcomeStatus) -> StepOutcome {
     }
 }
 
-async fn run_step(client: &ZadigClient, step: &Step, wanted: Option<&Wanted>) -> OutcomeStatus {
+async fn run_step(client: &ZadigClient, step: &Step, wanted: Option<&BuildSpec>) -> OutcomeStatus {
     let result = match (step.action, wanted) {
         (Action::Delete, _) => delete(client, step).await,
-        (Action::Create, Some(wanted)) => create(client, wanted).await,
+        (Action::Create, Some(wanted)) => create(client, step, wanted).await,
         // A replace converts the build in place: the update route of the kind the files want
         // takes a build of the other kind too, and a failure leaves the old build untouched.
         (Action::Update | Action::Replace, Some(wanted)) => update(client, step, wanted).await,
         (action, _) => Err(StepFailure::Failed(format!(
-            "internal error: no build file describes a build to {action:?}"
+            "internal error: no build file describes a build to {}",
+            action.as_str()
         ))),
     };
     match result {
@@ -206,12 +215,25 @@ impl From<RemoteError> for StepFailure {
     }
 }
 
-async fn create(client: &ZadigClient, wanted: &Wanted) -> Result<(), StepFailure> {
-    let body = marker::request_body(&wanted.spec, &wanted.secrets);
+/// Creates a build only while it still does not exist: a saved plan applied twice, or a
+/// build made by someone else since the plan, must not be overwritten or fail confusingly.
+async fn create(client: &ZadigClient, step: &Step, wanted: &BuildSpec) -> Result<(), StepFailure> {
+    match client.get_build(&step.project, &step.name).await {
+        Ok(_) => {
+            return Err(StepFailure::Stale(
+                "created since the plan, or this plan was already applied; run plan again".into(),
+            ));
+        }
+        Err(error) if error.is_not_found() => {}
+        // Unsafe it is not: Zadig itself refuses to create a name that exists (6520), so the
+        // create goes ahead and that answer, if it comes, says the rest.
+        Err(error) => debug!(%error, "could not check that the build does not exist yet"),
+    }
+    let body = marker::request_body(wanted);
     client
         .create_build(&body)
         .await
-        .map_err(|error| with_move_hint(error, &wanted.spec))?;
+        .map_err(|error| with_move_hint(error, wanted))?;
     verify_converged(client, wanted).await
 }
 
@@ -230,9 +252,9 @@ fn with_move_hint(error: RemoteError, spec: &BuildSpec) -> StepFailure {
     }
 }
 
-async fn update(client: &ZadigClient, step: &Step, wanted: &Wanted) -> Result<(), StepFailure> {
+async fn update(client: &ZadigClient, step: &Step, wanted: &BuildSpec) -> Result<(), StepFailure> {
     ensure_not_stale(client, step).await?;
-    let body = marker::request_body(&wanted.spec, &wanted.secrets);
+    let body = marker::request_body(wanted);
     client.update_build(&body).await?;
     verify_converged(client, wanted).await
 }
@@ -245,10 +267,8 @@ async fn delete(client: &ZadigClient, step: &Step) -> Result<(), StepFailure> {
         Err(StepFailure::Gone) => return Ok(()),
         other => other?,
     };
-    let ours = marker::split_marker(&live.build_script)
-        .marker
-        .is_some_and(|marker| marker.names(&step.project, &step.name));
-    if !ours {
+    let ownership = Ownership::of_script(&live.build_script, &step.project, &step.name);
+    if !matches!(ownership, Ownership::Ours { .. }) {
         return Err(StepFailure::Stale(
             "does not carry zadig-sync's marker for this build, so it is not deleted".into(),
         ));
@@ -263,13 +283,18 @@ async fn ensure_not_stale(
     client: &ZadigClient,
     step: &Step,
 ) -> Result<DetailResponse, StepFailure> {
-    let planned = step.live_update_time;
+    let Some(planned) = step.live_update_time else {
+        return Err(StepFailure::Stale(
+            "the plan does not say when it read this build (no live_update_time), so a change \
+             made in Zadig since could not be detected; make the plan again"
+                .into(),
+        ));
+    };
     match client.get_build(&step.project, &step.name).await {
-        Ok(detail) if planned.is_none_or(|time| time == detail.update_time) => Ok(detail),
+        Ok(detail) if detail.update_time == planned => Ok(detail),
         Ok(detail) => Err(StepFailure::Stale(format!(
-            "changed in Zadig since the plan (update_time {} → {}), or this plan was already \
-             applied; run plan again",
-            planned.unwrap_or_default(),
+            "changed in Zadig since the plan (update_time {planned} → {}), or this plan was \
+             already applied; run plan again",
             detail.update_time
         ))),
         Err(error) if error.is_not_found() => Err(StepFailure::Gone),
@@ -279,8 +304,7 @@ async fn ensure_not_stale(
 
 /// Reads the build back and compares it with the file: a difference means Zadig stored
 /// something differently from what we sent (or our normalisation is wrong), named by field.
-async fn verify_converged(client: &ZadigClient, wanted: &Wanted) -> Result<(), StepFailure> {
-    let spec = &wanted.spec;
+async fn verify_converged(client: &ZadigClient, spec: &BuildSpec) -> Result<(), StepFailure> {
     let live = read_build(client, spec.project_key(), spec.name())
         .await
         .map_err(|error| {
@@ -288,12 +312,11 @@ async fn verify_converged(client: &ZadigClient, wanted: &Wanted) -> Result<(), S
                 "written, but reading it back to check failed: {error}; run plan to see"
             ))
         })?;
-    let desired = normalize::from_spec(spec, &wanted.secrets);
-    let changes = diff::diff(&desired, &normalize::from_live(&live));
-    if changes.is_empty() {
+    let comparison = diff::compare(&normalize::from_live(&live), &normalize::from_spec(spec));
+    if comparison.differences.is_empty() {
         return Ok(());
     }
-    let fields: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
+    let fields: Vec<&str> = (comparison.differences.iter()).map(|d| d.path()).collect();
     Err(StepFailure::Failed(format!(
         "written, but Zadig stored {} differently; this is a zadig-sync bug worth reporting",
         fields.join(", ")

@@ -6,7 +6,7 @@ use serde::Serialize;
 use std::fmt::Write as _;
 
 use crate::reconcile::plan::Action;
-use crate::reconcile::redact::Redactor;
+use crate::reconcile::redact::Secrets;
 
 /// Bumped whenever the JSON shape of `apply --output json` changes incompatibly.
 pub const APPLY_FORMAT_VERSION: u32 = 1;
@@ -36,6 +36,16 @@ pub enum OutcomeStatus {
 }
 
 impl OutcomeStatus {
+    /// The status as users read it, the same as in JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            OutcomeStatus::Done => "done",
+            OutcomeStatus::Unverified(_) => "unverified",
+            OutcomeStatus::Refused(_) => "refused",
+            OutcomeStatus::Failed(_) => "failed",
+        }
+    }
+
     /// The same status with its reason passed through `escape` (for a rendering).
     pub fn escaped(&self, escape: impl Fn(&str) -> String) -> OutcomeStatus {
         match self {
@@ -110,13 +120,13 @@ impl ApplyReport {
     }
 
     /// Hides every secret in the reasons (Zadig's errors can quote what was sent).
-    pub fn redact(&mut self, redactor: &Redactor) {
+    pub fn redact(&mut self, secrets: &Secrets) {
         for outcome in &mut self.outcomes {
             if let OutcomeStatus::Unverified(reason)
             | OutcomeStatus::Refused(reason)
             | OutcomeStatus::Failed(reason) = &mut outcome.status
             {
-                *reason = redactor.redact(reason).into_owned();
+                *reason = secrets.redact(reason).into_owned();
             }
         }
     }

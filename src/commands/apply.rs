@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use super::Exit;
 use super::saved_plan::SavedPlan;
 use super::settings::connect;
-use super::settings::{load_for_server, plan_against_server, print_plan};
+use super::settings::{Planned, load_for_server, plan_against_server, print_plan};
 use crate::apply::execute;
 use crate::apply::outcome::ApplyReport;
 use crate::cli::ApplyArgs;
@@ -18,19 +18,23 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
         eprintln!("Nothing was written: fix the files first.");
         return Ok(Exit::Failure);
     };
-    let (plan, desired, connection) = match &args.plan {
+    let (plan, desired, secrets, connection) = match &args.plan {
         Some(path) => {
             let saved = SavedPlan::read(path)?;
             let connection = connect(&args.server).await?;
-            // The same secrets the plan was made with, so the fingerprints compare alike.
-            let mut desired = desired;
-            connection.redact_token_in(&mut desired);
             saved.ensure_still_valid(&desired, &connection.server, path)?;
-            (saved.plan, desired, connection)
+            let secrets = connection.secrets(&desired);
+            (saved.plan, desired, secrets, connection)
         }
         None => {
             let planned = plan_against_server(desired, &args.server, &args.scope).await?;
-            (planned.plan, planned.desired, planned.connection)
+            let Planned {
+                plan,
+                desired,
+                secrets,
+                connection,
+            } = planned;
+            (plan, desired, secrets, connection)
         }
     };
     let ask = plan.has_changes() && !args.yes && std::io::stdin().is_terminal();
@@ -45,7 +49,7 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
         eprintln!("Apply cancelled; nothing was changed.");
         return Ok(Exit::Failure);
     }
-    let report = execute(&connection.client, &plan, &desired).await;
+    let report = execute(&connection.client, &plan, &desired, &secrets).await;
     connection.close().await?;
     print_report(&plan, &report, args.output);
     // A project whose list failed was not converged either, though it has no step to fail.

@@ -11,17 +11,17 @@ use std::sync::{PoisonError, RwLock};
 
 use tracing_subscriber::fmt::MakeWriter;
 
-use crate::reconcile::redact::Redactor;
+use crate::reconcile::redact::Secrets;
 
 /// The secrets of this process, for every log line written after they became known.
 static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
-static REDACTOR: RwLock<Option<Redactor>> = RwLock::new(None);
+static REDACTOR: RwLock<Option<Secrets>> = RwLock::new(None);
 
 /// Adds `secrets` to what log lines hide from now on.
 pub fn hide(secrets: &[String]) {
     let mut known = SECRETS.write().unwrap_or_else(PoisonError::into_inner);
     known.extend(secrets.iter().cloned());
-    let redactor = Redactor::new(&known);
+    let redactor = Secrets::new(&known);
     *REDACTOR.write().unwrap_or_else(PoisonError::into_inner) = Some(redactor);
 }
 

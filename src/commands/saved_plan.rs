@@ -85,7 +85,7 @@ fn builds_changed_since(plan: &Plan, desired: &DesiredSet) -> Vec<String> {
     let now: BTreeMap<&str, String> = desired
         .builds
         .iter()
-        .map(|b| (b.spec.name(), fingerprint(&b.spec, &desired.secrets)))
+        .map(|b| (b.spec.name(), fingerprint(&b.spec)))
         .collect();
     let then: BTreeMap<&str, String> = plan
         .steps

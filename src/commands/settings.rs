@@ -21,7 +21,7 @@ use crate::cli::ScopeArgs;
 use crate::load::diagnostic::{Diagnostic, Severity};
 use crate::load::{ReferenceMode, load_dir};
 use crate::reconcile::plan::{Plan, PlanOptions, make_plan, managed_projects};
-use crate::reconcile::redact::Redactor;
+use crate::reconcile::redact::Secrets;
 use crate::remote::fetch::fetch_live;
 use crate::report::{self, Document, Format};
 
@@ -40,11 +40,13 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Adds the API token to the values the plan and the report redact.
-    /// Log lines hide the same values from now on.
-    pub fn redact_token_in(&self, desired: &mut DesiredSet) {
-        desired.secrets.push(self.token.expose().to_string());
-        super::log::hide(&desired.secrets);
+    /// What this run must never show: the values `${env:…}` references resolved to, and the
+    /// API token (a build file could quote it). Log lines hide the same values from now on.
+    pub fn secrets(&self, desired: &DesiredSet) -> Secrets {
+        let mut values = desired.secrets.clone();
+        values.push(self.token.expose().to_string());
+        super::log::hide(&values);
+        Secrets::new(&values)
     }
 
     /// Stops the in-process emulator (flushing its state), if there is one.
@@ -146,6 +148,8 @@ async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
 pub struct Planned {
     pub desired: DesiredSet,
     pub plan: Plan,
+    /// What must never be shown, for everything printed after the plan.
+    pub secrets: Secrets,
     pub connection: Connection,
 }
 
@@ -183,19 +187,18 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], output: Format) {
 
 /// Connects, reads the live state of the managed projects, and plans.
 pub async fn plan_against_server(
-    mut desired: DesiredSet,
+    desired: DesiredSet,
     server: &ServerArgs,
     scope: &ScopeArgs,
 ) -> anyhow::Result<Planned> {
     let connection = connect(server).await?;
-    connection.redact_token_in(&mut desired);
+    let secrets = connection.secrets(&desired);
     let projects = managed_projects(&desired, &scope.projects);
     let live = fetch_live(&connection.client, &projects).await;
     if let Some(stop) = connection.client.stopped() {
         // 401, 403, an unreachable server or the deadline: every later request failed the
         // same way, so the first error is reported once instead of once per build.
-        let redactor = Redactor::new(&desired.secrets);
-        let message = redactor.redact(&stop.first_error).into_owned();
+        let message = secrets.redact(&stop.first_error).into_owned();
         connection.close().await?;
         anyhow::bail!("{message}");
     }
@@ -203,10 +206,11 @@ pub async fn plan_against_server(
         prune: scope.prune,
         max_deletes: scope.max_deletes,
     };
-    let plan = make_plan(&desired, &live, &options);
+    let plan = make_plan(&desired, &live, &options, &secrets);
     Ok(Planned {
         desired,
         plan,
+        secrets,
         connection,
     })
 }

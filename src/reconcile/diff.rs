@@ -1,126 +1,121 @@
 //! Field-level comparison of two canonical builds: each difference with its path in the build
 //! FILE's terms (`advanced_settings.timeout`, `parameters[TOKEN].default_value`,
-//! `repo_info[shop/billing].branch`), live value → desired value. Pure, no I/O.
+//! `repo_info[shop/billing].branch`), from the live value to the desired one. Pure, no I/O.
 //!
-//! Values are rendered as compact JSON (strings quoted). Credential values are never rendered:
-//! such a change is `sensitive`, with no old or new. Values of `${env:…}` references are shown
-//! as `(sensitive)` inside whatever holds them, and a change that this would hide entirely is
-//! `sensitive` too. Set-like lists are matched by identity,
-//! so an item shows as added, removed, or changed field by field, never as a shifted list.
+//! Every function takes the live side first, then the desired side. Values are rendered as
+//! compact JSON (strings quoted); a credential's values are never rendered: such a difference
+//! is [`Difference::Credential`]. This module knows nothing of other secrets: the plan redacts
+//! what it shows once, at the end (`plan::make`). Set-like lists are matched by identity, so
+//! an item shows as added, removed, or changed field by field, never as a shifted list.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
 
 use serde::Serialize;
-use similar::TextDiff;
 
+use crate::reconcile::marker::Ownership;
 use crate::reconcile::model::{
     CanonicalAdvanced, CanonicalBody, CanonicalBuild, CanonicalCustom, CanonicalDockerBuild,
-    CanonicalParameter, CanonicalRepo, CanonicalTarget, CanonicalTemplate,
+    CanonicalParameter, CanonicalRepo, CanonicalResourceSpec, CanonicalTarget, CanonicalTemplate,
+    DesiredCanonical, LiveCanonical, RepoKey,
 };
-use crate::reconcile::plan::FieldChange;
-use crate::reconcile::redact::Redactor;
 
 /// The path of the one change that stands for every field Zadig does not return: the
 /// fingerprint in the marker differs from the file's.
 pub const UNOBSERVABLE_PATH: &str = "(fields Zadig does not return)";
 
-/// What comparing two builds found: the changes, and notes on differences that are not changes
-/// (re-applying would not remove them, e.g. a template input Zadig drops).
+/// One field that differs, with the raw values (secrets included: redacted by the plan).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Difference {
+    /// Rendered values; `None` on the side where the field (or list item) is absent.
+    Value {
+        path: String,
+        old: Option<String>,
+        new: Option<String>,
+    },
+    /// A credential's value differs; its values are never rendered.
+    Credential { path: String },
+    /// Multi-line text (`build_script`) differs; the plan shows it as a unified diff.
+    Text {
+        path: String,
+        old: String,
+        new: String,
+    },
+}
+
+impl Difference {
+    pub fn path(&self) -> &str {
+        match self {
+            Difference::Value { path, .. }
+            | Difference::Credential { path }
+            | Difference::Text { path, .. } => path,
+        }
+    }
+}
+
+/// What comparing two builds found: the differences, and notes on differences that are not
+/// changes (re-applying would not remove them, e.g. a template input Zadig drops).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Comparison {
-    pub changes: Vec<FieldChange>,
+    pub differences: Vec<Difference>,
     pub notes: Vec<String>,
 }
 
-/// The changes that would make `live` equal to `desired`, nothing redacted but credentials.
-pub fn diff(desired: &CanonicalBuild, live: &CanonicalBuild) -> Vec<FieldChange> {
-    compare(desired, live, &Redactor::default()).changes
-}
-
-/// The changes and notes from `live` to `desired`, every secret of `redactor` shown as
-/// `(sensitive)`; a change that redaction would hide entirely is `sensitive`. The fingerprint
-/// change is reported when it is the only one (a field Zadig does not return changed) or when
-/// the live build is not ours (the marker will be written); otherwise the observable changes
-/// already say why the build is written, and the new fingerprint comes with that write.
-pub fn compare(desired: &CanonicalBuild, live: &CanonicalBuild, redactor: &Redactor) -> Comparison {
-    let mut found = Collector::new(redactor);
-    match (&desired.body, &live.body) {
-        (CanonicalBody::Custom(want), CanonicalBody::Custom(have)) => {
-            compare_custom(&mut found, want, have)
-        }
-        (CanonicalBody::Template(want), CanonicalBody::Template(have)) => {
-            compare_template(&mut found, want, have)
-        }
-        _ => {
-            found.value("kind", &live.kind(), &desired.kind());
-            return found.finish();
-        }
-    }
-    let fingerprint_moved = desired.fingerprint != live.fingerprint;
-    if fingerprint_moved && (found.changes.is_empty() || live.fingerprint.is_none()) {
-        let old = match (&live.fingerprint, &live.foreign_marker) {
-            (Some(fingerprint), _) => fingerprint.clone(),
-            (None, Some(_)) => "marked for another build".into(),
-            (None, None) => "unmarked".into(),
+/// The differences between a live build and the desired one, fingerprint included. The
+/// fingerprint difference is reported when it is the only one (a field Zadig does not return
+/// changed) or when the live build is not ours (the marker will be written); otherwise the
+/// observable differences already say why the build is written.
+pub fn compare(live: &LiveCanonical, desired: &DesiredCanonical) -> Comparison {
+    let mut comparison = compare_bodies(&live.build, &desired.build);
+    let custom = matches!(
+        (&live.build.body, &desired.build.body),
+        (CanonicalBody::Custom(_), CanonicalBody::Custom(_))
+    );
+    let ours = live.ownership.fingerprint();
+    let moved = ours != Some(desired.fingerprint.as_str());
+    if custom && moved && (comparison.differences.is_empty() || ours.is_none()) {
+        let old = match &live.ownership {
+            Ownership::Ours { fingerprint } => fingerprint.clone(),
+            Ownership::Foreign { .. } => "marked for another build".into(),
+            Ownership::Unmarked => "unmarked".into(),
         };
-        let new = desired
-            .fingerprint
-            .clone()
-            .unwrap_or_else(|| "unmarked".into());
-        found.push(UNOBSERVABLE_PATH.to_string(), Some(old), Some(new));
+        comparison.differences.push(Difference::Value {
+            path: UNOBSERVABLE_PATH.to_string(),
+            old: Some(old),
+            new: Some(desired.fingerprint.clone()),
+        });
     }
-    found.finish()
+    comparison
 }
 
-struct Collector<'r> {
-    redactor: &'r Redactor,
-    changes: Vec<FieldChange>,
+/// The differences between the observable bodies of two builds (no fingerprint): what a
+/// create writes when `live` is [`CanonicalBuild::blank_like`].
+pub fn compare_bodies(live: &CanonicalBuild, desired: &CanonicalBuild) -> Comparison {
+    let mut found = Collector::default();
+    match (&live.body, &desired.body) {
+        (CanonicalBody::Custom(have), CanonicalBody::Custom(want)) => {
+            compare_custom(&mut found, have, want)
+        }
+        (CanonicalBody::Template(have), CanonicalBody::Template(want)) => {
+            compare_template(&mut found, have, want)
+        }
+        _ => found.value("kind", &live.kind(), &desired.kind()),
+    }
+    Comparison {
+        differences: found.differences,
+        notes: found.notes,
+    }
+}
+
+#[derive(Default)]
+struct Collector {
+    differences: Vec<Difference>,
     notes: Vec<String>,
 }
 
-impl<'r> Collector<'r> {
-    fn new(redactor: &'r Redactor) -> Self {
-        Collector {
-            redactor,
-            changes: Vec::new(),
-            notes: Vec::new(),
-        }
-    }
-
-    fn finish(mut self) -> Comparison {
-        self.redactor.redact_all(&mut self.notes);
-        Comparison {
-            changes: self.changes,
-            notes: self.notes,
-        }
-    }
-
-    /// A change of rendered values, redacted; when redaction leaves both sides equal, the
-    /// difference was inside a secret and only its existence is reported.
+impl Collector {
     fn push(&mut self, path: String, old: Option<String>, new: Option<String>) {
-        let redact = |value: Option<String>| value.map(|v| self.redactor.redact(&v).into_owned());
-        let (old, new) = (redact(old), redact(new));
-        if old.is_some() && old == new {
-            return self.sensitive(path);
-        }
-        self.changes.push(FieldChange {
-            path,
-            old,
-            new,
-            sensitive: false,
-            diff: None,
-        });
-    }
-
-    fn sensitive(&mut self, path: String) {
-        self.changes.push(FieldChange {
-            path,
-            old: None,
-            new: None,
-            sensitive: true,
-            diff: None,
-        });
+        self.differences.push(Difference::Value { path, old, new });
     }
 
     fn value<T: Serialize + PartialEq>(&mut self, path: &str, old: &T, new: &T) {
@@ -131,40 +126,18 @@ impl<'r> Collector<'r> {
 
     fn secret(&mut self, path: &str, old: &str, new: &str) {
         if old != new {
-            self.sensitive(path.to_string());
+            let path = path.to_string();
+            self.differences.push(Difference::Credential { path });
         }
     }
 
-    /// A unified diff of the redacted texts: redacting before diffing hides a secret that
-    /// spans lines, which the diff's line prefixes would otherwise split past recognition.
     fn text(&mut self, path: &str, old: &str, new: &str) {
-        if old == new {
-            return;
-        }
-        let (old, new) = (self.redactor.redact(old), self.redactor.redact(new));
-        if old == new {
-            return self.sensitive(path.to_string());
-        }
-        let unified = TextDiff::from_lines(old.as_ref(), new.as_ref())
-            .unified_diff()
-            .context_radius(3)
-            .header("zadig", "files")
-            .to_string();
-        self.changes.push(FieldChange {
-            path: path.to_string(),
-            old: None,
-            new: None,
-            sensitive: false,
-            diff: Some(unified),
-        });
-    }
-
-    /// Every field of a flat struct, compared one by one, in name order.
-    fn each_field<T: Serialize>(&mut self, prefix: &str, old: &T, new: &T) {
-        let old = json_fields(old);
-        for (field, new_value) in json_fields(new) {
-            let old_value = old.get(&field).unwrap_or(&serde_json::Value::Null);
-            self.value(&format!("{prefix}.{field}"), old_value, &new_value);
+        if old != new {
+            self.differences.push(Difference::Text {
+                path: path.to_string(),
+                old: old.to_string(),
+                new: new.to_string(),
+            });
         }
     }
 
@@ -197,7 +170,7 @@ pub(crate) fn render<T: Serialize + ?Sized>(value: &T) -> String {
         .unwrap_or_else(|error| format!("(cannot render: {error})"))
 }
 
-fn compare_custom(found: &mut Collector, want: &CanonicalCustom, have: &CanonicalCustom) {
+fn compare_custom(found: &mut Collector, have: &CanonicalCustom, want: &CanonicalCustom) {
     found.value("build_os", &have.build_os, &want.build_os);
     found.keyed(
         "installs",
@@ -225,7 +198,7 @@ fn compare_custom(found: &mut Collector, want: &CanonicalCustom, have: &Canonica
     found.value("advanced_settings.outputs", &have.outputs, &want.outputs);
 }
 
-fn compare_template(found: &mut Collector, want: &CanonicalTemplate, have: &CanonicalTemplate) {
+fn compare_template(found: &mut Collector, have: &CanonicalTemplate, want: &CanonicalTemplate) {
     found.value("template_name", &have.template_name, &want.template_name);
     let render_target = |target: &CanonicalTarget| {
         let repos: Vec<String> = target.repos.keys().map(|k| k.to_string()).collect();
@@ -247,8 +220,8 @@ fn compare_template(found: &mut Collector, want: &CanonicalTemplate, have: &Cano
 fn compare_repos(
     found: &mut Collector,
     prefix: &str,
-    live: &BTreeMap<crate::reconcile::model::RepoKey, CanonicalRepo>,
-    desired: &BTreeMap<crate::reconcile::model::RepoKey, CanonicalRepo>,
+    live: &BTreeMap<RepoKey, CanonicalRepo>,
+    desired: &BTreeMap<RepoKey, CanonicalRepo>,
 ) {
     found.keyed(prefix, live, desired, render, |f, path, old, new| {
         f.value(&format!("{path}.branch"), &old.branch, &new.branch);
@@ -366,17 +339,63 @@ fn compare_docker(
     match (live, desired) {
         (None, Some(new)) => found.push(PATH.into(), None, Some(render(new))),
         (Some(old), None) => found.push(PATH.into(), Some(render(old)), None),
-        (Some(old), Some(new)) => found.each_field(PATH, old, new),
+        (Some(old), Some(new)) => compare_docker_fields(found, old, new),
         (None, None) => {}
     }
 }
 
-/// The fields of a flat struct as JSON values, by name.
-fn json_fields<T: Serialize>(value: &T) -> BTreeMap<String, serde_json::Value> {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::Object(map)) => map.into_iter().collect(),
-        _ => BTreeMap::new(),
-    }
+fn compare_docker_fields(
+    found: &mut Collector,
+    have: &CanonicalDockerBuild,
+    want: &CanonicalDockerBuild,
+) {
+    const PATH: &str = "docker_build_step";
+    let path = |field: &str| format!("{PATH}.{field}");
+    found.value(&path("build_args"), &have.build_args, &want.build_args);
+    found.value(
+        &path("build_context_dir"),
+        &have.build_context_dir,
+        &want.build_context_dir,
+    );
+    found.value(
+        &path("dockerfile_directory"),
+        &have.dockerfile_directory,
+        &want.dockerfile_directory,
+    );
+    found.value(
+        &path("dockerfile_source"),
+        &have.dockerfile_source,
+        &want.dockerfile_source,
+    );
+    found.value(
+        &path("enable_buildkit"),
+        &have.enable_buildkit,
+        &want.enable_buildkit,
+    );
+    found.value(&path("platforms"), &have.platforms, &want.platforms);
+    found.value(
+        &path("template_name"),
+        &have.template_name,
+        &want.template_name,
+    );
+}
+
+fn compare_resource_spec(
+    found: &mut Collector,
+    have: &CanonicalResourceSpec,
+    want: &CanonicalResourceSpec,
+) {
+    const PATH: &str = "advanced_settings.resource_spec";
+    let path = |field: &str| format!("{PATH}.{field}");
+    found.value(&path("cpu_limit"), &have.cpu_limit, &want.cpu_limit);
+    found.value(&path("cpu_req"), &have.cpu_req, &want.cpu_req);
+    found.value(&path("gpu_limit"), &have.gpu_limit, &want.gpu_limit);
+    found.value(
+        &path("memory_limit"),
+        &have.memory_limit,
+        &want.memory_limit,
+    );
+    found.value(&path("memory_req"), &have.memory_req, &want.memory_req);
 }
 
 fn compare_advanced(found: &mut Collector, have: &CanonicalAdvanced, want: &CanonicalAdvanced) {
@@ -400,8 +419,7 @@ fn compare_advanced(found: &mut Collector, have: &CanonicalAdvanced, want: &Cano
             found.value(&format!("{PATH}.strategy_name"), &live, strategy);
         }
     }
-    let resource_spec = format!("{PATH}.resource_spec");
-    found.each_field(&resource_spec, &have.resource_spec, &want.resource_spec);
+    compare_resource_spec(found, &have.resource_spec, &want.resource_spec);
     let cache = format!("{PATH}.cache_setting");
     found.value(
         &format!("{cache}.enabled"),

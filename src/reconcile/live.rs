@@ -24,18 +24,32 @@ pub struct LiveBuild {
     pub detail: Result<LiveDetail, String>,
 }
 
-/// Everything detail returned for one build.
+/// Everything detail returned for one build, by kind.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LiveDetail {
-    /// Detail without `serviceName`/`serviceModule`.
-    pub base: DetailResponse,
-    /// For template builds (non-empty `template_name`), one detail per target service, with
-    /// that target's repos and merged parameters. Empty for custom builds.
-    pub targets: Vec<(ServiceRef, DetailResponse)>,
+pub enum LiveDetail {
+    /// A custom build: its detail says it all.
+    Custom(DetailResponse),
+    /// A template build (a non-empty `template_name`): detail without a service names the
+    /// template and its targets; one more detail per target service carries that target's
+    /// repos and merged inputs.
+    Template {
+        base: DetailResponse,
+        targets: Vec<(ServiceRef, DetailResponse)>,
+    },
 }
 
 impl LiveDetail {
-    pub fn is_template(&self) -> bool {
-        !self.base.template_name.is_empty()
+    /// The detail read without a service: identity, `update_time`, and (custom) everything.
+    pub fn base(&self) -> &DetailResponse {
+        match self {
+            LiveDetail::Custom(base) | LiveDetail::Template { base, .. } => base,
+        }
+    }
+
+    /// The base detail, to edit (tests that simulate an edit made in Zadig).
+    pub fn base_mut(&mut self) -> &mut DetailResponse {
+        match self {
+            LiveDetail::Custom(base) | LiveDetail::Template { base, .. } => base,
+        }
     }
 }

@@ -9,15 +9,16 @@
 //! The line gives ownership (only builds whose marker names them are ever pruned: a script
 //! copied into a hand-made build brings another build's marker along, which proves nothing)
 //! and lets a change to a field Zadig never returns (storages, `script_type`, …) be seen: the
-//! fingerprint moves. Credential values and every value an `${env:…}` reference resolved to
-//! are blanked before hashing: a hash of a secret in a build script could be tested against
-//! guesses by anyone who can read the script.
+//! fingerprint moves. Credential values are left out of the hash *structurally* (the value of
+//! every credential parameter or input is replaced by a fixed placeholder; nothing is found by
+//! searching text): a hash of a secret in a build script could be tested against guesses by
+//! anyone who can read the script. Every other value is hashed as resolved, `${env:…}` values
+//! included (Zadig shows them anyway), and the API token is never an input.
 
 use std::fmt;
 
 use sha2::{Digest, Sha256};
 
-use crate::reconcile::redact::Redactor;
 use crate::reconcile::spec::{BuildSpec, CustomBuild, ScriptType, TemplateBuild};
 
 /// How every marker line starts, after its comment prefix.
@@ -32,16 +33,11 @@ const LEGACY_REST: &str = "; edits made in Zadig are overwritten. spec=";
 const FINGERPRINT_PREFIX: &str = "sha256:";
 
 /// `sha256:<hex>` of a canonical serialisation of the full spec: marker lines stripped from the
-/// script, credential values blanked, every occurrence of each of `secrets` (the values of
-/// `${env:…}` references) replaced by a placeholder in every string, set-like lists sorted by
-/// identity (reordering a file is not a change), object keys sorted.
-pub fn fingerprint(spec: &BuildSpec, secrets: &[String]) -> String {
-    let canonical = canonical_spec(spec);
-    let text = match serde_json::to_value(&canonical) {
-        Ok(mut value) => {
-            Redactor::for_hashing(secrets).redact_json(&mut value);
-            canonical_json(&value)
-        }
+/// script, credential values replaced by a fixed placeholder, set-like lists sorted by identity
+/// (reordering a file is not a change), object keys sorted. Depends on the spec alone.
+pub fn fingerprint(spec: &BuildSpec) -> String {
+    let text = match serde_json::to_value(canonical_spec(spec)) {
+        Ok(value) => canonical_json(&value),
         // Unreachable for these plain data types (no maps with non-string keys). Hash a
         // constant rather than a Debug form that could hold a secret: the build is rewritten
         // on every pass, which is loud, not unsafe.
@@ -54,8 +50,8 @@ pub fn fingerprint(spec: &BuildSpec, secrets: &[String]) -> String {
 }
 
 /// The body to send to Zadig: for a custom build, the script (any old marker removed) with a
-/// fresh marker line appended; a template build unchanged. `secrets` as for [`fingerprint`].
-pub fn request_body(spec: &BuildSpec, secrets: &[String]) -> BuildSpec {
+/// fresh marker line appended; a template build unchanged.
+pub fn request_body(spec: &BuildSpec) -> BuildSpec {
     match spec {
         BuildSpec::Template(_) => spec.clone(),
         BuildSpec::Custom(custom) => {
@@ -65,11 +61,57 @@ pub fn request_body(spec: &BuildSpec, secrets: &[String]) -> BuildSpec {
             let crlf = script.contains("\r\n") || script.ends_with('\r');
             let separator = if crlf { "\r\n" } else { "\n" };
             let owner = MarkerOwner::of(&custom.project_key, &custom.name);
-            let marker = marker_line(custom.script_type, &owner, &fingerprint(spec, secrets));
+            let marker = marker_line(custom.script_type, &owner, &fingerprint(spec));
             BuildSpec::Custom(CustomBuild {
                 build_script: format!("{script}{separator}{marker}"),
                 ..custom.clone()
             })
+        }
+    }
+}
+
+/// Who a live build belongs to, read from the marker line of its script. Computed by
+/// [`Ownership::of_script`] alone, for the planner and for apply's last check before a delete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ownership {
+    /// No marker (made by hand in Zadig, or a template build, which has no script).
+    Unmarked,
+    /// The marker names this very build: zadig-sync wrote it, from a spec with this fingerprint.
+    Ours { fingerprint: String },
+    /// The marker names another build (its script was copied), or is the legacy marker that
+    /// named none: not ours either way. `owner` says what it names, for notes.
+    Foreign { owner: String },
+}
+
+impl Ownership {
+    /// The ownership of the build `project/name` whose script is `script`.
+    pub fn of_script(script: &str, project: &str, name: &str) -> Self {
+        Self::of_marker(split_marker(script).marker, project, name)
+    }
+
+    /// The ownership a marker (already split off the script) gives the build `project/name`.
+    pub fn of_marker(marker: Option<Marker>, project: &str, name: &str) -> Self {
+        match marker {
+            None => Ownership::Unmarked,
+            Some(marker) if marker.names(project, name) => Ownership::Ours {
+                fingerprint: marker.fingerprint,
+            },
+            Some(Marker {
+                owner: Some(owner), ..
+            }) => Ownership::Foreign {
+                owner: format!("build {owner}"),
+            },
+            Some(Marker { owner: None, .. }) => Ownership::Foreign {
+                owner: "no build (the marker format of earlier versions)".to_string(),
+            },
+        }
+    }
+
+    /// The fingerprint the marker carries, when the build is ours.
+    pub fn fingerprint(&self) -> Option<&str> {
+        match self {
+            Ownership::Ours { fingerprint } => Some(fingerprint),
+            Ownership::Unmarked | Ownership::Foreign { .. } => None,
         }
     }
 }
@@ -272,8 +314,6 @@ mod tests {
     use super::*;
     use crate::reconcile::spec::{BuildSpec, CustomBuild, Infrastructure};
 
-    const NO_SECRETS: &[String] = &[];
-
     fn custom(script: &str, script_type: ScriptType) -> BuildSpec {
         BuildSpec::Custom(CustomBuild {
             name: "b".into(),
@@ -292,7 +332,7 @@ mod tests {
     }
 
     fn sent_script(spec: &BuildSpec) -> String {
-        match request_body(spec, NO_SECRETS) {
+        match request_body(spec) {
             BuildSpec::Custom(c) => c.build_script,
             BuildSpec::Template(_) => panic!("custom in, custom out"),
         }
@@ -312,11 +352,7 @@ mod tests {
             let split = split_marker(&sent_script(&spec));
             assert_eq!(split.script, script, "{script:?}");
             let marker = split.marker.expect("marked");
-            assert_eq!(
-                marker.fingerprint,
-                fingerprint(&spec, NO_SECRETS),
-                "{script:?}"
-            );
+            assert_eq!(marker.fingerprint, fingerprint(&spec), "{script:?}");
             assert!(marker.names("p", "b"), "{script:?}");
         }
     }
@@ -324,7 +360,7 @@ mod tests {
     #[test]
     fn marker_line_names_the_build_and_is_the_last_line_with_the_right_comment() {
         let shell = sent_script(&custom("make", ScriptType::Shell));
-        let fp = fingerprint(&custom("make", ScriptType::Shell), NO_SECRETS);
+        let fp = fingerprint(&custom("make", ScriptType::Shell));
         assert_eq!(
             shell,
             format!(
@@ -361,7 +397,7 @@ mod tests {
         if let BuildSpec::Custom(c) = &mut spec {
             c.name = "evil\nrm -rf /".into();
         }
-        let sent = match request_body(&spec, NO_SECRETS) {
+        let sent = match request_body(&spec) {
             BuildSpec::Custom(c) => c.build_script,
             BuildSpec::Template(_) => unreachable!(),
         };
@@ -386,14 +422,11 @@ mod tests {
     #[test]
     fn request_body_is_idempotent_and_an_old_marker_is_replaced() {
         let spec = custom("make", ScriptType::Shell);
-        let once = request_body(&spec, NO_SECRETS);
-        assert_eq!(request_body(&once, NO_SECRETS), once);
+        let once = request_body(&spec);
+        assert_eq!(request_body(&once), once);
         let stale = custom(&format!("make\n{}", zeros_marker("x/y")), ScriptType::Shell);
-        assert_eq!(
-            fingerprint(&stale, NO_SECRETS),
-            fingerprint(&spec, NO_SECRETS)
-        );
-        assert_eq!(request_body(&stale, NO_SECRETS), once);
+        assert_eq!(fingerprint(&stale), fingerprint(&spec));
+        assert_eq!(request_body(&stale), once);
     }
 
     #[test]
@@ -423,8 +456,8 @@ mod tests {
 
     #[test]
     fn fingerprint_is_sha256_hex_and_depends_on_the_script_type() {
-        let shell = fingerprint(&custom("make", ScriptType::Shell), NO_SECRETS);
-        let pwsh = fingerprint(&custom("make", ScriptType::Powershell), NO_SECRETS);
+        let shell = fingerprint(&custom("make", ScriptType::Shell));
+        let pwsh = fingerprint(&custom("make", ScriptType::Powershell));
         assert!(
             shell.starts_with("sha256:") && shell.len() == 7 + 64,
             "{shell}"
@@ -433,25 +466,46 @@ mod tests {
     }
 
     #[test]
-    fn secrets_are_blanked_before_hashing() {
-        let secrets = vec!["tok-1".to_string()];
-        let one = custom("login tok-1", ScriptType::Shell);
-        let two = custom("login tok-2", ScriptType::Shell);
-        let plain = custom("login (sensitive)", ScriptType::Shell);
-        assert_ne!(fingerprint(&one, NO_SECRETS), fingerprint(&two, NO_SECRETS));
-        let two_secrets = vec!["tok-2".to_string()];
-        assert_eq!(fingerprint(&one, &secrets), fingerprint(&two, &two_secrets));
-        assert_eq!(fingerprint(&one, &secrets), fingerprint(&plain, NO_SECRETS));
-        assert_ne!(fingerprint(&one, &secrets), fingerprint(&one, NO_SECRETS));
+    fn credentials_are_left_out_structurally_and_other_values_hashed_as_written() {
+        let with_credential = |value: &str| {
+            let mut spec = custom("login", ScriptType::Shell);
+            if let BuildSpec::Custom(c) = &mut spec {
+                c.parameters = vec![crate::reconcile::spec::Parameter {
+                    key: "TOKEN".into(),
+                    kind: None,
+                    default_value: value.into(),
+                    description: String::new(),
+                    is_credential: true,
+                    choice_option: vec![],
+                    choice_value: vec![],
+                }];
+            }
+            spec
+        };
+        assert_eq!(
+            fingerprint(&with_credential("s3cr3t-1")),
+            fingerprint(&with_credential("s3cr3t-2"))
+        );
+        // A value that happens to equal a secret elsewhere (a short API token, say) is
+        // hashed as written: nothing is blanked by searching text.
+        let one = custom("login T", ScriptType::Shell);
+        let two = custom("login U", ScriptType::Shell);
+        assert_ne!(fingerprint(&one), fingerprint(&two));
     }
 
     #[test]
-    fn even_a_secret_too_short_to_redact_from_output_is_blanked_before_hashing() {
-        let one = custom("pin 123", ScriptType::Shell);
-        let two = custom("pin 456", ScriptType::Shell);
+    fn ownership_is_read_from_the_marker_alone() {
+        let ours = sent_script(&custom("make", ScriptType::Shell));
+        assert!(matches!(
+            Ownership::of_script(&ours, "p", "b"),
+            Ownership::Ours { .. }
+        ));
+        assert_eq!(Ownership::of_script("make", "p", "b"), Ownership::Unmarked);
         assert_eq!(
-            fingerprint(&one, &["123".to_string()]),
-            fingerprint(&two, &["456".to_string()])
+            Ownership::of_script(&ours, "p", "other"),
+            Ownership::Foreign {
+                owner: "build p/b".into()
+            }
         );
     }
 }

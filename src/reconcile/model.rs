@@ -3,7 +3,8 @@
 //!
 //! Only what Zadig returns is modelled here; what it does not return (`infrastructure`,
 //! `script_type`, code host names, parameter descriptions and choices, storages, labels,
-//! annotations, privileged mode) is compared through [`CanonicalBuild::fingerprint`].
+//! annotations, privileged mode) is compared through [`DesiredCanonical::fingerprint`] and the
+//! fingerprint in the live build's marker ([`LiveCanonical::ownership`]).
 //! Set-like lists are `BTreeMap`s keyed by their identity, so order in the file or in Zadig's
 //! answer never shows as a change and every output is deterministic.
 
@@ -12,21 +13,30 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::reconcile::marker::Ownership;
 use crate::reconcile::spec::{BuildKind, ServiceRef};
 
+/// One build in the canonical model, on either side: its identity and its observable body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CanonicalBuild {
     pub project: String,
     pub name: String,
-    /// Desired side: the fingerprint of the whole spec. Live side: the fingerprint found in the
-    /// marker line of the build script when that marker names this build; `None` when the
-    /// build is unmarked or its marker names another build (not ours either way).
-    /// Always `None` for template builds, which carry no script.
-    pub fingerprint: Option<String>,
-    /// Live side: the marker names another build (`project/name`, or a description of the
-    /// legacy marker that named none): its script was copied, so it is not ours. A note says so.
-    pub foreign_marker: Option<String>,
     pub body: CanonicalBody,
+}
+
+/// The desired side: a build from the files, with the fingerprint of its whole spec (the
+/// fields Zadig does not return included), which its marker will carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredCanonical {
+    pub build: CanonicalBuild,
+    pub fingerprint: String,
+}
+
+/// The live side: a build as Zadig returned it, with whose it is (read from its marker).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveCanonical {
+    pub build: CanonicalBuild,
+    pub ownership: Ownership,
 }
 
 impl CanonicalBuild {
@@ -39,8 +49,6 @@ impl CanonicalBuild {
         CanonicalBuild {
             project: self.project.clone(),
             name: self.name.clone(),
-            fingerprint: self.fingerprint.clone(),
-            foreign_marker: None,
             body,
         }
     }

@@ -13,11 +13,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::reconcile::live::LiveDetail;
-use crate::reconcile::marker::{Marker, fingerprint, split_marker};
+use crate::reconcile::marker::{Ownership, fingerprint, split_marker};
 use crate::reconcile::model::{
     CanonicalAdvanced, CanonicalBody, CanonicalBuild, CanonicalCustom, CanonicalDockerBuild,
     CanonicalParameter, CanonicalRepo, CanonicalResourceSpec, CanonicalTarget, CanonicalTemplate,
-    DEFAULT_TIMEOUT, RepoKey,
+    DEFAULT_TIMEOUT, DesiredCanonical, LiveCanonical, RepoKey,
 };
 use crate::reconcile::spec::{
     AdvancedSettings, BuildSpec, CustomBuild, DockerBuildStep, DockerfileSource, ParameterType,
@@ -31,64 +31,47 @@ use crate::reconcile::wire::{
 /// The outputs Zadig puts in front of the file's own `advanced_settings.outputs`.
 const FIXED_OUTPUTS: [&str; 2] = ["IMAGE", "PKG_FILE"];
 
-/// The canonical form of a build file's document; `secrets` (the values of its `${env:…}`
-/// references) are blanked in the fingerprint, as [`fingerprint`] does for the marker.
-pub fn from_spec(spec: &BuildSpec, secrets: &[String]) -> CanonicalBuild {
-    let (body, fingerprint) = match spec {
-        BuildSpec::Custom(custom) => (
-            CanonicalBody::Custom(custom_from_spec(custom)),
-            Some(fingerprint(spec, secrets)),
-        ),
-        BuildSpec::Template(template) => {
-            (CanonicalBody::Template(template_from_spec(template)), None)
-        }
+/// The canonical form of a build file's document, with the fingerprint of the whole spec.
+pub fn from_spec(spec: &BuildSpec) -> DesiredCanonical {
+    let body = match spec {
+        BuildSpec::Custom(custom) => CanonicalBody::Custom(custom_from_spec(custom)),
+        BuildSpec::Template(template) => CanonicalBody::Template(template_from_spec(template)),
     };
-    CanonicalBuild {
-        project: spec.project_key().to_string(),
-        name: spec.name().to_string(),
-        fingerprint,
-        foreign_marker: None,
-        body,
+    DesiredCanonical {
+        build: CanonicalBuild {
+            project: spec.project_key().to_string(),
+            name: spec.name().to_string(),
+            body,
+        },
+        fingerprint: fingerprint(spec),
     }
 }
 
 /// The canonical form of what Zadig returned for a build. Its marker counts only when it names
 /// this very build: one naming another build came with a copied script.
-pub fn from_live(detail: &LiveDetail) -> CanonicalBuild {
-    let base = &detail.base;
-    let (body, marker) = if detail.is_template() {
-        (CanonicalBody::Template(template_from_live(detail)), None)
-    } else {
-        let split = split_marker(&base.build_script);
-        let custom = custom_from_live(base, split.script);
-        (CanonicalBody::Custom(custom), split.marker)
-    };
-    let (fingerprint, foreign_marker) = ownership(marker, &base.project_key, &base.name);
-    CanonicalBuild {
-        project: base.project_key.clone(),
-        name: base.name.clone(),
-        fingerprint,
-        foreign_marker,
-        body,
-    }
-}
-
-/// The fingerprint of a marker that names `project/name`, or what the marker names instead.
-fn ownership(
-    marker: Option<Marker>,
-    project: &str,
-    name: &str,
-) -> (Option<String>, Option<String>) {
-    match marker {
-        None => (None, None),
-        Some(marker) if marker.names(project, name) => (Some(marker.fingerprint), None),
-        Some(Marker {
-            owner: Some(owner), ..
-        }) => (None, Some(format!("build {owner}"))),
-        Some(Marker { owner: None, .. }) => (
-            None,
-            Some("no build (the marker format of earlier versions)".to_string()),
+pub fn from_live(detail: &LiveDetail) -> LiveCanonical {
+    let base = detail.base();
+    let (body, ownership) = match detail {
+        LiveDetail::Template { targets, .. } => (
+            CanonicalBody::Template(template_from_live(base, targets)),
+            Ownership::Unmarked,
         ),
+        LiveDetail::Custom(base) => {
+            let split = split_marker(&base.build_script);
+            let ownership = Ownership::of_marker(split.marker, &base.project_key, &base.name);
+            (
+                CanonicalBody::Custom(custom_from_live(base, split.script)),
+                ownership,
+            )
+        }
+    };
+    LiveCanonical {
+        build: CanonicalBuild {
+            project: base.project_key.clone(),
+            name: base.name.clone(),
+            body,
+        },
+        ownership,
     }
 }
 
@@ -150,10 +133,12 @@ fn template_from_spec(build: &TemplateBuild) -> CanonicalTemplate {
 
 /// Services come from the base detail; each one's repos and inputs from its own detail call.
 /// A service whose detail the fetch stage did not provide compares as empty.
-fn template_from_live(detail: &LiveDetail) -> CanonicalTemplate {
-    let targets = detail.base.target_services.iter().map(|service| {
-        let target = detail
-            .targets
+fn template_from_live(
+    base: &DetailResponse,
+    targets: &[(ServiceRef, DetailResponse)],
+) -> CanonicalTemplate {
+    let targets = base.target_services.iter().map(|service| {
+        let target = targets
             .iter()
             .find(|(reference, _)| reference == service)
             .map(|(_, response)| CanonicalTarget {
@@ -164,7 +149,7 @@ fn template_from_live(detail: &LiveDetail) -> CanonicalTemplate {
         (service.clone(), target)
     });
     CanonicalTemplate {
-        template_name: detail.base.template_name.clone(),
+        template_name: base.template_name.clone(),
         targets: targets.collect(),
     }
 }

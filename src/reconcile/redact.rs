@@ -1,6 +1,8 @@
-//! Redaction of the values `${env:…}` references resolved to. Any of them may be a secret,
-//! wherever it sits (`build_args: --build-arg TOKEN=${env:NPM_TOKEN}`), so the plan shows each
-//! occurrence as `(sensitive)` and the fingerprint hashes that placeholder instead. Pure, no I/O.
+//! [`Secrets`]: the values never to show — what `${env:…}` references resolved to (any of them
+//! may be a secret, wherever it sits: `build_args: --build-arg TOKEN=${env:NPM_TOKEN}`) and the
+//! API token — and their redaction to `(sensitive)`. Built once per run by the command and
+//! passed explicitly to whatever renders text that could hold one (the plan, apply's outcomes,
+//! logs). Fingerprints never use it: they leave credentials out structurally. Pure, no I/O.
 //!
 //! Values are matched verbatim and also in the escaped forms the plan's renderings use (JSON
 //! string escapes, Rust's `{:?}`), so a secret holding a quote or a line break cannot slip
@@ -13,15 +15,15 @@ pub const REDACTED: &str = "(sensitive)";
 
 /// The secrets to hide, longest first so that a secret containing another is hidden whole.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Redactor {
+pub struct Secrets {
     /// Every form to replace: each secret verbatim, then its escaped forms.
     patterns: Vec<String>,
 }
 
 /// Counts the patterns instead of printing them: a debug log must not undo the redaction.
-impl std::fmt::Debug for Redactor {
+impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Redactor")
+        f.debug_struct("Secrets")
             .field("patterns", &self.patterns.len())
             .finish()
     }
@@ -31,16 +33,10 @@ impl std::fmt::Debug for Redactor {
 /// message, and so short a value cannot keep anything secret anyway.
 const MIN_REDACTED_LEN: usize = 4;
 
-impl Redactor {
+impl Secrets {
     /// For what is shown: values shorter than [`MIN_REDACTED_LEN`] are left alone.
     pub fn new(secrets: &[String]) -> Self {
         Self::with_min_len(secrets, MIN_REDACTED_LEN)
-    }
-
-    /// For what is hashed (fingerprints): every non-empty value is blanked, however short, so
-    /// no hash of a secret is ever published, and a garbled hash input harms nobody.
-    pub fn for_hashing(secrets: &[String]) -> Self {
-        Self::with_min_len(secrets, 1)
     }
 
     fn with_min_len(secrets: &[String], min_len: usize) -> Self {
@@ -51,7 +47,7 @@ impl Redactor {
             .collect();
         patterns.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         patterns.dedup();
-        Redactor { patterns }
+        Secrets { patterns }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -110,9 +106,9 @@ fn debug_escaped(secret: &str) -> String {
 mod tests {
     use super::*;
 
-    fn redactor(secrets: &[&str]) -> Redactor {
+    fn redactor(secrets: &[&str]) -> Secrets {
         let owned: Vec<String> = secrets.iter().map(|s| s.to_string()).collect();
-        Redactor::new(&owned)
+        Secrets::new(&owned)
     }
 
     #[test]
@@ -140,7 +136,7 @@ mod tests {
     fn debug_does_not_print_the_secrets() {
         assert_eq!(
             format!("{:?}", redactor(&["token"])),
-            "Redactor { patterns: 1 }"
+            "Secrets { patterns: 1 }"
         );
     }
 

@@ -9,9 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::reconcile::diff::{UNOBSERVABLE_PATH, render};
-use crate::reconcile::plan::FieldChange;
-use crate::reconcile::redact::Redactor;
+use crate::reconcile::diff::{Difference, UNOBSERVABLE_PATH, render};
 use crate::reconcile::spec::{
     AdvancedSettings, BuildSpec, CustomBuild, Parameter, RepoInfo, TemplateBuild,
 };
@@ -30,16 +28,14 @@ pub fn unobservable_fields(spec: &BuildSpec) -> Vec<(String, String)> {
 }
 
 /// What a create writes that comparing with a blank build cannot list: the unobservable
-/// fields, as added fields, every secret redacted.
-pub fn fields_a_create_also_writes(spec: &BuildSpec, redactor: &Redactor) -> Vec<FieldChange> {
+/// fields, as added fields.
+pub fn fields_a_create_also_writes(spec: &BuildSpec) -> Vec<Difference> {
     unobservable_fields(spec)
         .into_iter()
-        .map(|(path, value)| FieldChange {
+        .map(|(path, value)| Difference::Value {
             path,
             old: None,
-            new: Some(redactor.redact(&value).into_owned()),
-            sensitive: false,
-            diff: None,
+            new: Some(value),
         })
         .collect()
 }
@@ -47,13 +43,9 @@ pub fn fields_a_create_also_writes(spec: &BuildSpec, redactor: &Redactor) -> Vec
 /// For an update whose only change is the fingerprint (a field Zadig does not return
 /// changed, or a build being adopted), the values the files set for those fields, which the
 /// fingerprint alone cannot show. `None` when other changes already explain the update.
-pub fn fingerprint_only_note(
-    spec: &BuildSpec,
-    changes: &[FieldChange],
-    redactor: &Redactor,
-) -> Option<String> {
-    let [only] = changes else { return None };
-    if only.path != UNOBSERVABLE_PATH {
+pub fn fingerprint_only_note(spec: &BuildSpec, differences: &[Difference]) -> Option<String> {
+    let [only] = differences else { return None };
+    if only.path() != UNOBSERVABLE_PATH {
         return None;
     }
     let fields = unobservable_fields(spec);
@@ -64,11 +56,10 @@ pub fn fingerprint_only_note(
         .iter()
         .map(|(path, value)| format!("{path}: {value}"))
         .collect();
-    let note = format!(
+    Some(format!(
         "Zadig does not return these fields, so their old values are unknown; the files set: {}",
         listed.join(", ")
-    );
-    Some(redactor.redact(&note).into_owned())
+    ))
 }
 
 /// The fields found so far, in the order they are shown.
@@ -279,15 +270,17 @@ mod tests {
     }
 
     #[test]
-    fn a_create_also_writes_the_unobservable_fields_redacted() {
+    fn a_create_also_writes_the_unobservable_fields() {
         let spec = custom(json!({"advanced_settings": {
             "cluster_name": "c", "strategy_name": "spread",
             "custom_labels": [{"key": "token", "value": "tok-1"}],
         }}));
-        let redactor = Redactor::new(&["tok-1".to_string()]);
-        let shown: Vec<String> = fields_a_create_also_writes(&spec, &redactor)
+        let shown: Vec<String> = fields_a_create_also_writes(&spec)
             .into_iter()
-            .map(|c| format!("{} {:?} {:?}", c.path, c.old, c.new))
+            .map(|difference| match difference {
+                Difference::Value { path, old, new } => format!("{path} {old:?} {new:?}"),
+                other => panic!("not a value: {other:?}"),
+            })
             .collect();
         assert_eq!(
             shown,
@@ -295,18 +288,16 @@ mod tests {
                 "infrastructure None Some(\"\\\"vm\\\"\")",
                 "script_type None Some(\"\\\"batch_file\\\"\")",
                 "advanced_settings.custom_labels None \
-                 Some(\"[{\\\"key\\\":\\\"token\\\",\\\"value\\\":\\\"(sensitive)\\\"}]\")",
+                 Some(\"[{\\\"key\\\":\\\"token\\\",\\\"value\\\":\\\"tok-1\\\"}]\")",
             ]
         );
     }
 
-    fn change(path: &str) -> FieldChange {
-        FieldChange {
+    fn change(path: &str) -> Difference {
+        Difference::Value {
             path: path.to_string(),
             old: Some("a".into()),
             new: Some("b".into()),
-            sensitive: false,
-            diff: None,
         }
     }
 
@@ -314,9 +305,8 @@ mod tests {
     fn the_note_comes_only_with_a_fingerprint_only_update() {
         let spec = custom(json!({"advanced_settings": {"cluster_name": "c",
                                                        "privileged_mode": true}}));
-        let none = Redactor::default();
         let fingerprint = change(UNOBSERVABLE_PATH);
-        let note = fingerprint_only_note(&spec, std::slice::from_ref(&fingerprint), &none);
+        let note = fingerprint_only_note(&spec, std::slice::from_ref(&fingerprint));
         assert_eq!(
             note.as_deref(),
             Some(
@@ -326,9 +316,9 @@ mod tests {
             )
         );
         let with_timeout = [fingerprint, change("advanced_settings.timeout")];
-        assert_eq!(fingerprint_only_note(&spec, &with_timeout, &none), None);
+        assert_eq!(fingerprint_only_note(&spec, &with_timeout), None);
         let timeout_only = [change("advanced_settings.timeout")];
-        assert_eq!(fingerprint_only_note(&spec, &timeout_only, &none), None);
-        assert_eq!(fingerprint_only_note(&spec, &[], &none), None);
+        assert_eq!(fingerprint_only_note(&spec, &timeout_only), None);
+        assert_eq!(fingerprint_only_note(&spec, &[]), None);
     }
 }

@@ -97,13 +97,20 @@ pub async fn read_build(
     name: &str,
 ) -> Result<LiveDetail, RemoteError> {
     let base = client.get_build(project, name).await?;
-    let mut targets = Vec::new();
-    if !base.template_name.is_empty() {
-        for service in &base.target_services {
-            let detail = client.get_build_target(project, name, service).await?;
-            targets.push((service.clone(), detail));
-        }
+    if base.template_name.is_empty() {
+        debug!(project, build = name, "read custom build");
+        return Ok(LiveDetail::Custom(base));
     }
-    debug!(project, build = name, targets = targets.len(), "read build");
-    Ok(LiveDetail { base, targets })
+    let mut targets = Vec::new();
+    for service in &base.target_services {
+        let detail = client.get_build_target(project, name, service).await?;
+        targets.push((service.clone(), detail));
+    }
+    debug!(
+        project,
+        build = name,
+        targets = targets.len(),
+        "read template build"
+    );
+    Ok(LiveDetail::Template { base, targets })
 }

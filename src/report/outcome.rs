@@ -14,7 +14,7 @@ pub fn outcomes_text(report: &ApplyReport) -> String {
     }
     for outcome in &report.outcomes {
         let target = escape::text(&format!("{}/{}", outcome.project, outcome.name));
-        let action = format!("{:?}", outcome.action).to_lowercase();
+        let action = outcome.action.as_str();
         let _ = match &outcome.status.escaped(escape::text) {
             OutcomeStatus::Done => writeln!(out, "  ok      {action:<8} {target}"),
             OutcomeStatus::Unverified(reason) => {
@@ -33,12 +33,11 @@ pub fn outcomes_markdown(report: &ApplyReport) -> String {
     let mut out = String::from("\n### zadig-sync apply\n\n");
     let _ = writeln!(out, "**Apply: {}.**\n", report.summary());
     for outcome in &report.outcomes {
-        let target = format!(
-            "<code>{}/{}</code>",
-            escape::markdown(&outcome.project),
-            escape::markdown(&outcome.name)
-        );
-        let action = format!("{:?}", outcome.action).to_lowercase();
+        let target = escape::code(&escape::text(&format!(
+            "{}/{}",
+            outcome.project, outcome.name
+        )));
+        let action = outcome.action.as_str();
         let line = match &outcome.status.escaped(escape::markdown) {
             OutcomeStatus::Done => format!("- ok: {action} {target}"),
             OutcomeStatus::Unverified(reason) => {
@@ -71,7 +70,7 @@ mod tests {
     use super::*;
     use crate::apply::outcome::StepOutcome;
     use crate::reconcile::plan::Action;
-    use crate::reconcile::redact::Redactor;
+    use crate::reconcile::redact::Secrets;
 
     fn outcome(name: &str, action: Action, status: OutcomeStatus) -> StepOutcome {
         StepOutcome {
@@ -125,7 +124,7 @@ mod tests {
     #[test]
     fn reasons_are_redacted_in_every_rendering() {
         let mut report = report();
-        report.redact(&Redactor::new(&["s3cr3t-v".to_string()]));
+        report.redact(&Secrets::new(&["s3cr3t-v".to_string()]));
         let plan = Plan {
             format_version: 1,
             projects: vec!["shop".into()],

@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use super::escape;
-use crate::reconcile::plan::{Action, FieldChange, Plan, Step};
+use crate::reconcile::plan::{Action, Change, FieldChange, Plan, Step};
 
 const SENSITIVE: &str = "(sensitive value changed)";
 const NO_CHANGES: &str = "No changes. Zadig matches the files.";
@@ -192,13 +192,19 @@ fn only_additions(diff: &str) -> bool {
 }
 
 fn write_change_text(out: &mut String, change: &FieldChange, paint: Painter) {
-    let (mark, color, value) = match (&change.old, &change.new) {
-        _ if change.sensitive => ("~", "33", SENSITIVE.to_string()),
-        _ if change.diff.as_deref().is_some_and(only_additions) => ("+", "32", String::new()),
-        _ if change.diff.is_some() => ("~", "33", String::new()),
-        (None, Some(new)) => ("+", "32", escape::text(new)),
-        (Some(old), None) => ("-", "31", escape::text(old)),
-        (old, new) => (
+    let (mark, color, value) = match &change.change {
+        Change::Sensitive => ("~", "33", SENSITIVE.to_string()),
+        Change::Text { diff } if only_additions(diff) => ("+", "32", String::new()),
+        Change::Text { .. } => ("~", "33", String::new()),
+        Change::Set {
+            old: None,
+            new: Some(new),
+        } => ("+", "32", escape::text(new)),
+        Change::Set {
+            old: Some(old),
+            new: None,
+        } => ("-", "31", escape::text(old)),
+        Change::Set { old, new } => (
             "~",
             "33",
             format!(
@@ -211,7 +217,7 @@ fn write_change_text(out: &mut String, change: &FieldChange, paint: Painter) {
     let label = paint.apply(color, &format!("{mark} {}:", change.path));
     let separator = if value.is_empty() { "" } else { " " };
     let _ = writeln!(out, "      {label}{separator}{value}");
-    if let Some(diff) = &change.diff {
+    if let Change::Text { diff } = &change.change {
         for diff_line in diff.lines().map(escape::text) {
             let color = match diff_line.chars().next() {
                 Some('+') => "32",
@@ -255,22 +261,40 @@ fn write_step_markdown(out: &mut String, step: &Step) {
 
 fn write_change_markdown(out: &mut String, change: &FieldChange) {
     let path = escape::code(&change.path);
-    let _ = match (&change.old, &change.new, &change.diff) {
-        _ if change.sensitive => writeln!(out, "- {path}: {SENSITIVE}"),
-        (_, _, Some(diff)) => {
-            let diff: String = diff.lines().map(|line| escape::text(line) + "\n").collect();
+    let _ = match &change.change {
+        Change::Sensitive => writeln!(out, "- {path}: {SENSITIVE}"),
+        Change::Text { diff } => {
+            let diff: String = diff
+                .lines()
+                .map(|line| {
+                    escape::text(line)
+                        + "
+"
+                })
+                .collect();
             let fence = fence_for(&diff);
-            writeln!(out, "- {path}:\n\n{fence}diff\n{diff}{fence}\n")
+            writeln!(
+                out,
+                "- {path}:
+
+{fence}diff
+{diff}{fence}
+"
+            )
         }
-        (None, Some(new), _) => {
-            writeln!(out, "- {path}: added {}", escape::code(&escape::text(new)))
-        }
-        (Some(old), None, _) => writeln!(
+        Change::Set {
+            old: None,
+            new: Some(new),
+        } => writeln!(out, "- {path}: added {}", escape::code(&escape::text(new))),
+        Change::Set {
+            old: Some(old),
+            new: None,
+        } => writeln!(
             out,
             "- {path}: removed {}",
             escape::code(&escape::text(old))
         ),
-        (old, new, _) => writeln!(
+        Change::Set { old, new } => writeln!(
             out,
             "- {path}: {} → {}",
             escape::code(&escape::text(or_none(old))),

@@ -100,3 +100,61 @@ fn a_hand_edited_plan_cannot_delete_a_build_zadig_sync_did_not_write() {
     );
     assert_eq!(emulator.build_names("shop"), ["by-hand", "saved"]);
 }
+
+/// Regression (a new user's report): applying a saved plan twice re-sent its creates, and each
+/// failed with "the name is already taken by a build in project shop" — its own project.
+#[test]
+fn a_saved_plan_applied_twice_refuses_its_creates_without_sending_them() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("saved.yaml", BUILD)]);
+    succeeded(&zadig_sync(
+        dir.path(),
+        &emulator,
+        &["plan", "--out", "plan.json"],
+    ));
+    let apply = ["apply", "--yes", "--plan", "plan.json"];
+    succeeded(&zadig_sync(dir.path(), &emulator, &apply));
+    let writes = emulator.write_count();
+
+    let text = failed(&zadig_sync(dir.path(), &emulator, &apply));
+    assert!(
+        text.contains("created since the plan, or this plan was already applied"),
+        "{text}"
+    );
+    assert!(!text.contains("already taken"), "{text}");
+    assert_eq!(emulator.write_count(), writes, "no create was sent again");
+    assert_eq!(emulator.build_names("shop"), ["saved"]);
+}
+
+/// A hand-edited saved plan must fail closed: an update without the `update_time` the plan
+/// read cannot be checked for edits made in Zadig since, so it is refused, not executed.
+#[test]
+fn a_saved_update_without_its_live_update_time_is_refused() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("saved.yaml", BUILD)]);
+    succeeded(&zadig_sync(dir.path(), &emulator, &["apply", "--yes"]));
+    std::fs::write(
+        dir.path().join("builds.d/saved.yaml"),
+        BUILD.replace("build_script: make", "build_script: make all"),
+    )
+    .expect("edit the file");
+    succeeded(&zadig_sync(
+        dir.path(),
+        &emulator,
+        &["plan", "--out", "plan.json"],
+    ));
+    let path = dir.path().join("plan.json");
+    let mut saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
+    saved["plan"]["steps"][0]["live_update_time"] = serde_json::Value::Null;
+    std::fs::write(&path, saved.to_string()).expect("write the edited plan");
+    let writes = emulator.write_count();
+
+    let text = failed(&zadig_sync(
+        dir.path(),
+        &emulator,
+        &["apply", "--yes", "--plan", "plan.json"],
+    ));
+    assert!(text.contains("no live_update_time"), "{text}");
+    assert_eq!(emulator.write_count(), writes, "nothing was written");
+}

@@ -7,11 +7,13 @@ use serde::{Deserialize, Serialize};
 use crate::reconcile::spec::BuildKind;
 
 pub mod make;
+pub mod shown;
 
 pub use make::{PlanOptions, make_plan, managed_projects};
 
 /// Bumped whenever the JSON shape of [`Plan`] changes incompatibly.
-pub const PLAN_FORMAT_VERSION: u32 = 1;
+/// 2: every step says its `phase` (the order apply runs it in).
+pub const PLAN_FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -34,7 +36,10 @@ pub struct Step {
     pub kind: BuildKind,
     /// Field-level changes, for updates and replaces.
     pub changes: Vec<FieldChange>,
+    /// When apply runs the step; see [`Phase`].
+    pub phase: Phase,
     /// `update_time` of the live build when it was read; `apply` refuses the step if it moved.
+    /// Required for update, replace and delete: apply refuses such a step without it.
     pub live_update_time: Option<i64>,
     /// Fingerprint of the desired spec (none for delete and kept): `apply --plan` refuses a
     /// saved plan whose fingerprints the files no longer produce.
@@ -66,6 +71,26 @@ pub enum Action {
 }
 
 impl Action {
+    /// The action as users read it (text output, logs), the same as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+            Action::Unchanged => "unchanged",
+            Action::Kept => "kept",
+            Action::Refused => "refused",
+            Action::Error => "error",
+        }
+    }
+
+    /// Whether this step needs the `update_time` the plan read, to refuse it when the build
+    /// changed in Zadig since (every write to a build that exists).
+    pub fn needs_live_update_time(self) -> bool {
+        matches!(self, Action::Update | Action::Replace | Action::Delete)
+    }
+
     /// Whether executing this step writes to Zadig.
     pub fn is_write(self) -> bool {
         matches!(
@@ -80,21 +105,132 @@ impl Action {
     }
 }
 
+/// The order in which apply runs the writes of a plan, decided by the planner. Each phase
+/// starts when the one before it has finished; steps within a phase run concurrently.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Creates, updates and replaces (and every step that writes nothing).
+    #[default]
+    Writes,
+    /// Deletions, once every other write is done.
+    Deletes,
+    /// Creates whose name a deletion of this plan frees (a build moved between projects:
+    /// Zadig's names are global). Each runs only if every deletion of its name succeeded.
+    AfterDeletes,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Writes => "writes",
+            Phase::Deletes => "deletes",
+            Phase::AfterDeletes => "after_deletes",
+        }
+    }
+}
+
 /// One field that differs, by its path in the build file's terms (`advanced_settings.timeout`,
 /// `parameters[TOKEN].default_value`, `repo_info[shop/billing].branch`).
+/// In JSON: `{"path", "old", "new", "sensitive", "diff"?}` (see docs/plan-output.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "FieldChangeJson", from = "FieldChangeJson")]
 pub struct FieldChange {
     pub path: String,
-    /// Rendered old value; `None` when the field is added. Never a secret.
-    pub old: Option<String>,
-    /// Rendered new value; `None` when the field is removed. Never a secret.
-    pub new: Option<String>,
-    /// A credential: `old`/`new` are withheld and reports say `(sensitive value changed)`.
-    pub sensitive: bool,
-    /// For multi-line text (`build_script`): a unified diff from live to desired, in place of
-    /// `old`/`new` (both `None` then).
+    pub change: Change,
+}
+
+/// How a field differs, as shown. Never holds a secret.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// Rendered values (compact JSON); `old` is `None` when the field is added, `new` when it
+    /// is removed.
+    Set {
+        old: Option<String>,
+        new: Option<String>,
+    },
+    /// A credential, or a value whose difference lies inside a secret: reports say
+    /// `(sensitive value changed)`.
+    Sensitive,
+    /// Multi-line text (`build_script`): a unified diff from live to desired.
+    Text { diff: String },
+}
+
+impl FieldChange {
+    /// The old value shown, for a [`Change::Set`].
+    pub fn old_value(&self) -> Option<&str> {
+        match &self.change {
+            Change::Set { old, .. } => old.as_deref(),
+            Change::Sensitive | Change::Text { .. } => None,
+        }
+    }
+
+    /// The new value shown, for a [`Change::Set`].
+    pub fn new_value(&self) -> Option<&str> {
+        match &self.change {
+            Change::Set { new, .. } => new.as_deref(),
+            Change::Sensitive | Change::Text { .. } => None,
+        }
+    }
+
+    /// The unified diff, for a [`Change::Text`].
+    pub fn diff(&self) -> Option<&str> {
+        match &self.change {
+            Change::Text { diff } => Some(diff),
+            Change::Set { .. } | Change::Sensitive => None,
+        }
+    }
+
+    pub fn is_sensitive(&self) -> bool {
+        self.change == Change::Sensitive
+    }
+}
+
+/// The JSON shape of a [`FieldChange`], kept from the first format version.
+#[derive(Serialize, Deserialize)]
+struct FieldChangeJson {
+    path: String,
+    old: Option<String>,
+    new: Option<String>,
+    sensitive: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub diff: Option<String>,
+    diff: Option<String>,
+}
+
+impl From<FieldChange> for FieldChangeJson {
+    fn from(field: FieldChange) -> Self {
+        let (old, new, sensitive, diff) = match field.change {
+            Change::Set { old, new } => (old, new, false, None),
+            Change::Sensitive => (None, None, true, None),
+            Change::Text { diff } => (None, None, false, Some(diff)),
+        };
+        FieldChangeJson {
+            path: field.path,
+            old,
+            new,
+            sensitive,
+            diff,
+        }
+    }
+}
+
+impl From<FieldChangeJson> for FieldChange {
+    fn from(json: FieldChangeJson) -> Self {
+        let change = match (json.sensitive, json.diff) {
+            (true, _) => Change::Sensitive,
+            (false, Some(diff)) => Change::Text { diff },
+            (false, None) => Change::Set {
+                old: json.old,
+                new: json.new,
+            },
+        };
+        FieldChange {
+            path: json.path,
+            change,
+        }
+    }
 }
 
 impl Plan {

@@ -3,12 +3,13 @@
 //! expect exactly the change on that field's path. Fields Zadig does not return must show as
 //! exactly the fingerprint change.
 
+use crate::plan::fixtures::diff;
 use serde_json::{Value, json};
-use zadig_sync::reconcile::diff::{UNOBSERVABLE_PATH, diff};
+use zadig_sync::reconcile::diff::UNOBSERVABLE_PATH;
 use zadig_sync::reconcile::marker::fingerprint;
 use zadig_sync::reconcile::normalize::{from_live, from_spec};
 
-use crate::plan::fixtures::{NONE, create_body, spec, spec_from, written_detail};
+use crate::plan::fixtures::{create_body, spec, spec_from, written_detail};
 
 /// A JSON pointer into the create body, the new value, and the expected change paths.
 type Case = (&'static str, Value, &'static [&'static str]);
@@ -236,7 +237,7 @@ fn changed_paths(pointer: &str, value: &Value) -> Vec<String> {
     let original = spec("full");
     let live = from_live(&written_detail("full", &original));
     let edited = spec_from(mutated(pointer, value));
-    diff(&from_spec(&edited, NONE), &live)
+    diff(&from_spec(&edited), &live)
         .into_iter()
         .map(|c| c.path)
         .collect()
@@ -270,13 +271,13 @@ fn a_credential_value_is_not_part_of_the_fingerprint() {
         "/parameters/1/default_value",
         &json!("s3cr3t-value"),
     ));
-    assert_eq!(fingerprint(&edited, NONE), fingerprint(&spec("full"), NONE));
+    assert_eq!(fingerprint(&edited), fingerprint(&spec("full")));
 }
 
 #[test]
 fn a_non_credential_value_is_part_of_the_fingerprint() {
     let edited = spec_from(mutated("/parameters/0/default_value", &json!("b")));
-    assert_ne!(fingerprint(&edited, NONE), fingerprint(&spec("full"), NONE));
+    assert_ne!(fingerprint(&edited), fingerprint(&spec("full")));
 }
 
 #[test]
@@ -295,7 +296,7 @@ fn advanced_settings_absent_expects_zadig_defaults() {
         .expect("object")
         .remove("advanced_settings");
     let live = from_live(&written_detail("full", &spec("full")));
-    let paths: Vec<String> = diff(&from_spec(&spec_from(body), NONE), &live)
+    let paths: Vec<String> = diff(&from_spec(&spec_from(body)), &live)
         .into_iter()
         .map(|c| c.path)
         .collect();

@@ -4,13 +4,32 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 use zadig_sync::reconcile::desired::{DesiredBuild, DesiredSet, Origin};
+use zadig_sync::reconcile::diff::compare;
 use zadig_sync::reconcile::live::{LiveBuild, LiveDetail, LiveProject};
 use zadig_sync::reconcile::marker::request_body;
+use zadig_sync::reconcile::model::{DesiredCanonical, LiveCanonical};
+use zadig_sync::reconcile::plan::shown::shown_change;
+use zadig_sync::reconcile::plan::{FieldChange, Plan, PlanOptions};
+use zadig_sync::reconcile::redact::Secrets;
 use zadig_sync::reconcile::spec::{BuildSpec, ServiceRef};
 use zadig_sync::reconcile::wire::DetailResponse;
 
-/// No `${env:…}` values: the secrets of a desired set without references.
-pub const NONE: &[String] = &[];
+/// The plan of `desired` against `live`, redacting the values of its `${env:…}` references
+/// (as the commands do, less the API token).
+pub fn make_plan(desired: &DesiredSet, live: &[LiveProject], options: &PlanOptions) -> Plan {
+    let secrets = Secrets::new(&desired.secrets);
+    zadig_sync::reconcile::plan::make_plan(desired, live, options, &secrets)
+}
+
+/// The changes that would make `live` equal to `desired`, as the plan shows them (nothing
+/// redacted but credentials).
+pub fn diff(desired: &DesiredCanonical, live: &LiveCanonical) -> Vec<FieldChange> {
+    compare(live, desired)
+        .differences
+        .into_iter()
+        .map(|difference| shown_change(difference, false, &Secrets::default()))
+        .collect()
+}
 
 pub fn fixture(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -39,18 +58,15 @@ pub fn detail_body(name: &str, key: &str) -> DetailResponse {
 
 /// A custom build's detail as Zadig returns it (fixture scripts carry no marker).
 pub fn custom_detail(name: &str) -> LiveDetail {
-    LiveDetail {
-        base: detail_body(name, "detail_response"),
-        targets: Vec::new(),
-    }
+    LiveDetail::Custom(detail_body(name, "detail_response"))
 }
 
 /// The detail Zadig returns after zadig-sync wrote `spec`: the fixture's detail whose script is
 /// the request body's (the file's script plus the marker).
 pub fn written_detail(name: &str, spec: &BuildSpec) -> LiveDetail {
     let mut detail = custom_detail(name);
-    if let BuildSpec::Custom(custom) = request_body(spec, NONE) {
-        detail.base.build_script = custom.build_script;
+    if let BuildSpec::Custom(custom) = request_body(spec) {
+        detail.base_mut().build_script = custom.build_script;
     }
     detail
 }
@@ -61,7 +77,7 @@ pub fn template_detail() -> LiveDetail {
         service_name: "billing".into(),
         service_module: "billing".into(),
     };
-    LiveDetail {
+    LiveDetail::Template {
         base: detail_body("template", "detail_response_without_service"),
         targets: vec![(
             billing,
@@ -81,8 +97,8 @@ pub fn minimal_named(project: &str, name: &str) -> BuildSpec {
 /// What Zadig holds after zadig-sync wrote `spec` (marker included).
 pub fn live_written(spec: &BuildSpec, update_time: i64) -> LiveBuild {
     let mut detail = written_detail("minimal", spec);
-    detail.base.name = spec.name().to_string();
-    detail.base.project_key = spec.project_key().to_string();
+    detail.base_mut().name = spec.name().to_string();
+    detail.base_mut().project_key = spec.project_key().to_string();
     LiveBuild {
         name: spec.name().to_string(),
         update_time,
@@ -93,8 +109,8 @@ pub fn live_written(spec: &BuildSpec, update_time: i64) -> LiveBuild {
 /// A build made by hand in Zadig's UI: no marker.
 pub fn live_unmarked(project: &str, name: &str) -> LiveBuild {
     let mut detail = custom_detail("minimal");
-    detail.base.name = name.to_string();
-    detail.base.project_key = project.to_string();
+    detail.base_mut().name = name.to_string();
+    detail.base_mut().project_key = project.to_string();
     LiveBuild {
         name: name.to_string(),
         update_time: 1_700_000_000,

@@ -1,9 +1,10 @@
 //! Ownership is tied to the build the marker names: a script copied from a managed build into a
 //! hand-made one does not make the hand-made build ours.
 
+use crate::plan::fixtures::make_plan;
 use zadig_sync::reconcile::live::LiveBuild;
 use zadig_sync::reconcile::plan::Action;
-use zadig_sync::reconcile::plan::make::{PlanOptions, make_plan};
+use zadig_sync::reconcile::plan::make::PlanOptions;
 use zadig_sync::reconcile::spec::BuildSpec;
 
 use crate::plan::fixtures::{desired, live_written, minimal_named, project};
@@ -19,8 +20,8 @@ fn copied_from(original: &BuildSpec, project: &str, name: &str) -> LiveBuild {
     let mut live = live_written(original, 1_700_000_000);
     live.name = name.to_string();
     if let Ok(detail) = live.detail.as_mut() {
-        detail.base.name = name.to_string();
-        detail.base.project_key = project.to_string();
+        detail.base_mut().name = name.to_string();
+        detail.base_mut().project_key = project.to_string();
     }
     live
 }

@@ -1,13 +1,14 @@
 //! `make_plan`: the actions, and the safety rules of docs/architecture.md §5.
 
+use crate::plan::fixtures::make_plan;
 use zadig_sync::reconcile::live::{LiveBuild, LiveProject};
 use zadig_sync::reconcile::marker::fingerprint;
-use zadig_sync::reconcile::plan::make::{PlanOptions, make_plan, managed_projects};
+use zadig_sync::reconcile::plan::make::{PlanOptions, managed_projects};
 use zadig_sync::reconcile::plan::{Action, Plan};
 use zadig_sync::reconcile::spec::BuildKind;
 
 use crate::plan::fixtures::{
-    NONE, desired, live_unmarked, live_written, minimal_named, project, spec, template_detail,
+    desired, live_unmarked, live_written, minimal_named, project, spec, template_detail,
 };
 
 const NO_PRUNE: PlanOptions = PlanOptions {
@@ -37,7 +38,7 @@ fn create_update_unchanged() {
     let edited = minimal_named("p", "edited");
     let mut live_edited = live_written(&edited, 10);
     if let Ok(detail) = live_edited.detail.as_mut() {
-        detail.base.advanced_settings.timeout = 5;
+        detail.base_mut().advanced_settings.timeout = 5;
     }
     let live = [project("p", vec![live_written(&same, 11), live_edited])];
     let plan = make_plan(&desired(vec![new.clone(), same, edited]), &live, &NO_PRUNE);
@@ -52,10 +53,7 @@ fn create_update_unchanged() {
     let update = &plan.steps[0];
     assert_eq!(update.changes[0].path, "advanced_settings.timeout");
     assert_eq!(update.live_update_time, Some(10));
-    assert_eq!(
-        plan.steps[1].desired_fingerprint,
-        Some(fingerprint(&new, NONE))
-    );
+    assert_eq!(plan.steps[1].desired_fingerprint, Some(fingerprint(&new)));
     assert_eq!(
         plan.steps[1].origin.as_deref(),
         Some("builds.d/new.yaml:1:1")
@@ -71,7 +69,7 @@ fn an_unmarked_build_named_by_a_file_is_adopted_by_an_update() {
     let step = &plan.steps[0];
     assert_eq!(step.action, Action::Update);
     assert_eq!(step.changes.len(), 1);
-    assert_eq!(step.changes[0].old.as_deref(), Some("unmarked"));
+    assert_eq!(step.changes[0].old_value(), Some("unmarked"));
     assert!(step.notes[0].starts_with("adopted"), "{:?}", step.notes);
 }
 
@@ -289,7 +287,7 @@ fn a_create_lists_its_scheduling_strategy_as_a_field_not_as_a_missing_strategy()
         .iter()
         .find(|c| c.path == "advanced_settings.strategy_name")
         .expect("the strategy is listed");
-    assert_eq!(strategy.new.as_deref(), Some("\"优先调度\""));
+    assert_eq!(strategy.new_value(), Some("\"优先调度\""));
     assert!(
         create.notes.iter().all(|n| !n.contains("has no strategy")),
         "{:?}",

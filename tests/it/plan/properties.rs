@@ -6,17 +6,17 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::plan::fixtures::diff;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use zadig_sync::emulator::{self, EmulatorConfig};
-use zadig_sync::reconcile::diff::diff;
 use zadig_sync::reconcile::marker::{fingerprint, request_body, split_marker};
 use zadig_sync::reconcile::normalize::{from_live, from_spec};
 use zadig_sync::reconcile::spec::BuildSpec;
 use zadig_sync::remote::fetch::read_build;
 use zadig_sync::remote::{ClientConfig, Token, ZadigClient};
 
-use crate::plan::fixtures::{NONE, create_body, spec_from};
+use crate::plan::fixtures::{create_body, spec_from};
 use crate::plan::generated::custom_body;
 
 /// full.json with a random script, timeout, installs and parameters.
@@ -57,34 +57,22 @@ proptest! {
 
     #[test]
     fn normalising_the_sent_body_gives_the_same_build(spec in arbitrary_spec()) {
-        let sent = request_body(&spec, NONE);
-        prop_assert_eq!(from_spec(&sent, NONE), from_spec(&spec, NONE));
-        prop_assert_eq!(request_body(&sent, NONE), sent.clone());
+        let sent = request_body(&spec);
+        prop_assert_eq!(from_spec(&sent), from_spec(&spec));
+        prop_assert_eq!(request_body(&sent), sent.clone());
         let split = split_marker(&script_of(&sent));
         prop_assert_eq!(split.script, script_of(&spec));
-        prop_assert_eq!(split.marker.map(|m| m.fingerprint), Some(fingerprint(&spec, NONE)));
+        prop_assert_eq!(split.marker.map(|m| m.fingerprint), Some(fingerprint(&spec)));
     }
 }
 
 const TOKEN: &str = "plan-properties-token";
 const PROJECT: &str = "generated";
 
-/// Two generated builds (the first created, the second written over it with Zadig's full
-/// replace) and the `${env:…}` values the files would have resolved.
-fn written_pair() -> impl Strategy<Value = (BuildSpec, BuildSpec, Vec<String>)> {
-    let secrets = proptest::collection::vec("[a-z0-9]{2,4}", 0..3);
-    (custom_body(), custom_body(), secrets, any::<bool>()).prop_map(
-        |(first, second, mut secrets, quote_the_script)| {
-            let (first, second) = (spec_from(first), spec_from(second));
-            // Random values rarely occur in a body; half the cases make the first build's
-            // whole script a secret, so blanking before hashing is really exercised.
-            let script = script_of(&first);
-            if quote_the_script && !script.is_empty() {
-                secrets.push(script);
-            }
-            (first, second, secrets)
-        },
-    )
+/// Two generated builds: the first created, the second written over it with Zadig's full
+/// replace.
+fn written_pair() -> impl Strategy<Value = (BuildSpec, BuildSpec)> {
+    (custom_body(), custom_body()).prop_map(|(first, second)| (spec_from(first), spec_from(second)))
 }
 
 fn named(spec: BuildSpec, name: &str) -> BuildSpec {
@@ -99,18 +87,15 @@ fn named(spec: BuildSpec, name: &str) -> BuildSpec {
 }
 
 /// Reads `spec`'s build back and requires it to equal the file, marker included.
-async fn read_back_equals(
-    client: &ZadigClient,
-    spec: &BuildSpec,
-    secrets: &[String],
-) -> Result<(), TestCaseError> {
+async fn read_back_equals(client: &ZadigClient, spec: &BuildSpec) -> Result<(), TestCaseError> {
     let detail = read_build(client, PROJECT, spec.name())
         .await
         .map_err(|error| TestCaseError::fail(format!("detail: {error}")))?;
     let live = from_live(&detail);
-    let desired = from_spec(spec, secrets);
-    prop_assert_eq!(diff(&desired, &live), vec![], "{:#?}", detail.base);
-    prop_assert_eq!(live.fingerprint, Some(fingerprint(spec, secrets)));
+    let desired = from_spec(spec);
+    prop_assert_eq!(diff(&desired, &live), vec![], "{:#?}", detail.base());
+    let expected = fingerprint(spec);
+    prop_assert_eq!(live.ownership.fingerprint(), Some(expected.as_str()));
     Ok(())
 }
 
@@ -128,16 +113,16 @@ fn a_generated_build_written_to_the_emulator_reads_back_equal_to_its_file() {
     let client = ZadigClient::new(config).expect("a client");
     let cases = AtomicUsize::new(0);
     let mut runner = TestRunner::new(Config::with_cases(24));
-    let outcome = runner.run(&written_pair(), |(first, second, secrets)| {
+    let outcome = runner.run(&written_pair(), |(first, second)| {
         let name = format!("gen-{}", cases.fetch_add(1, Ordering::Relaxed));
         let (first, second) = (named(first, &name), named(second, &name));
         runtime.block_on(async {
-            let created = client.create_build(&request_body(&first, &secrets)).await;
+            let created = client.create_build(&request_body(&first)).await;
             created.map_err(|error| TestCaseError::fail(format!("create: {error}")))?;
-            read_back_equals(&client, &first, &secrets).await?;
-            let updated = client.update_build(&request_body(&second, &secrets)).await;
+            read_back_equals(&client, &first).await?;
+            let updated = client.update_build(&request_body(&second)).await;
             updated.map_err(|error| TestCaseError::fail(format!("update: {error}")))?;
-            read_back_equals(&client, &second, &secrets).await
+            read_back_equals(&client, &second).await
         })
     });
     runtime

@@ -1,16 +1,17 @@
 //! Snapshots of the three outputs for plans holding every action, and the promise that a
 //! credential's value never appears in any of them.
 
+use crate::plan::fixtures::make_plan;
 use zadig_sync::reconcile::live::{LiveBuild, LiveProject};
 use zadig_sync::reconcile::marker::request_body;
-use zadig_sync::reconcile::plan::make::{PlanOptions, make_plan};
+use zadig_sync::reconcile::plan::make::PlanOptions;
 use zadig_sync::reconcile::plan::{Action, Plan};
 use zadig_sync::reconcile::spec::BuildSpec;
 use zadig_sync::report::{plan_json, plan_markdown, plan_text};
 
 use crate::plan::fixtures::{
-    NONE, create_body, desired, live_unmarked, live_written, minimal_named, project, spec,
-    spec_from, written_detail,
+    create_body, desired, live_unmarked, live_written, minimal_named, project, spec, spec_from,
+    written_detail,
 };
 
 const SECRET: &str = "s3cr3t-value";
@@ -32,7 +33,7 @@ fn full_with_secrets() -> BuildSpec {
 /// Zadig's side of full.json: written by zadig-sync, then its credential edited in the UI.
 fn full_live() -> LiveBuild {
     let mut detail = written_detail("full", &spec("full"));
-    detail.base.parameters[1].value = format!("old-{SECRET}");
+    detail.base_mut().parameters[1].value = format!("old-{SECRET}");
     LiveBuild {
         name: "api-test".into(),
         update_time: 1_764_115_200,
@@ -162,7 +163,7 @@ fn a_build_name_from_zadig_cannot_drive_the_terminal() {
 #[test]
 fn json_snapshot() {
     let json = plan_json(&every_action_plan());
-    assert!(json.starts_with("{\n  \"format_version\": 1,"), "{json}");
+    assert!(json.starts_with("{\n  \"format_version\": 2,"), "{json}");
     let parsed: Plan = serde_json::from_str(&json).expect("the JSON plan reads back");
     assert_eq!(parsed, every_action_plan());
     insta::assert_snapshot!("json", json);
@@ -186,7 +187,7 @@ fn a_credential_value_never_appears_in_any_output() {
             assert!(!output.contains("s3cr3t"), "{output}");
         }
     }
-    let BuildSpec::Custom(sent) = request_body(&full_with_secrets(), NONE) else {
+    let BuildSpec::Custom(sent) = request_body(&full_with_secrets()) else {
         panic!("full.json is a custom build");
     };
     let marker = sent.build_script.lines().last().expect("a marker line");
@@ -228,7 +229,7 @@ fn an_unchanged_build_with_a_note_is_shown() {
 
 #[test]
 fn debug_of_a_canonical_build_redacts_credentials() {
-    let canonical = zadig_sync::reconcile::normalize::from_spec(&full_with_secrets(), NONE);
+    let canonical = zadig_sync::reconcile::normalize::from_spec(&full_with_secrets());
     let debug = format!("{canonical:?}");
     assert!(!debug.contains("s3cr3t"), "{debug}");
     assert!(debug.contains("(sensitive)"));
@@ -239,10 +240,8 @@ fn hostile_plan() -> Plan {
     let same = minimal_named("yaml", "same");
     let mut edited = live_written(&same, 7);
     if let Ok(detail) = &mut edited.detail {
-        detail.base.build_script = format!(
-            "echo \u{1b}]0;owned\u{7}\u{1b}[2J\r\n{}",
-            detail.base.build_script
-        );
+        let base = detail.base_mut();
+        base.build_script = format!("echo \u{1b}]0;owned\u{7}\u{1b}[2J\r\n{}", base.build_script);
     }
     let evil = "evil\u{1b}[2J|\n| injected | row |\rx";
     let marked_evil = live_written(&minimal_named("yaml", evil), 8);

@@ -1,9 +1,10 @@
 //! Values that `${env:…}` references resolved to may be secrets wherever they sit: the plan
 //! shows them as `(sensitive)`, and a change hidden by that still shows as a change.
 
+use crate::plan::fixtures::make_plan;
 use zadig_sync::reconcile::desired::DesiredSet;
 use zadig_sync::reconcile::live::LiveBuild;
-use zadig_sync::reconcile::plan::make::{PlanOptions, make_plan};
+use zadig_sync::reconcile::plan::make::PlanOptions;
 use zadig_sync::reconcile::plan::{Action, Plan, Step};
 use zadig_sync::reconcile::spec::BuildSpec;
 use zadig_sync::report::{plan_json, plan_markdown, plan_text};
@@ -37,7 +38,7 @@ fn plan(wanted: BuildSpec, live: &BuildSpec, secrets: &[&str]) -> Plan {
 fn full_live(spec: &BuildSpec) -> LiveBuild {
     let mut detail = written_detail("full", spec);
     if let (BuildSpec::Custom(custom), Some(docker)) =
-        (spec, detail.base.post_build.docker_build.as_mut())
+        (spec, detail.base_mut().post_build.docker_build.as_mut())
     {
         let step = custom
             .docker_build_step
@@ -64,12 +65,8 @@ fn assert_only_a_sensitive_change(plan: &Plan, path: &str) {
     assert_eq!(step.changes.len(), 1, "{:?}", step.changes);
     let change = &step.changes[0];
     assert_eq!(change.path, path);
-    assert!(change.sensitive, "{change:?}");
-    let withheld = (
-        change.old.as_deref(),
-        change.new.as_deref(),
-        change.diff.as_deref(),
-    );
+    assert!(change.is_sensitive(), "{change:?}");
+    let withheld = (change.old_value(), change.new_value(), change.diff());
     assert_eq!(withheld, (None, None, None));
 }
 
@@ -95,10 +92,10 @@ fn a_secret_in_build_args_is_redacted_from_old_and_new() {
     let change = &only_step(&plan).changes[0];
     assert_eq!(change.path, "docker_build_step.build_args");
     assert_eq!(
-        change.new.as_deref(),
+        change.new_value(),
         Some("\"--build-arg TOKEN=(sensitive) --build-arg A=2\"")
     );
-    assert!(!change.sensitive);
+    assert!(!change.is_sensitive());
     assert_nowhere(&plan, &["npm-tok-123"]);
 }
 
@@ -119,7 +116,7 @@ fn a_secret_in_the_script_is_redacted_from_the_diff_even_across_lines() {
     let live = full_with("", &format!("echo '{key}' > k\nmake"));
     let plan = plan(wanted, &live, &[key]);
     let change = &only_step(&plan).changes[0];
-    let diff = change.diff.as_deref().expect("a script diff");
+    let diff = change.diff().expect("a script diff");
     assert!(diff.contains("+make all"), "{diff}");
     assert_nowhere(&plan, &["MIIEpAIBAAKCAQEA"]);
 }
@@ -166,10 +163,35 @@ fn a_create_lists_its_fields_without_credentials_or_secrets() {
         );
     }
     assert!(
-        step.changes.iter().all(|c| c.old.is_none()),
+        step.changes.iter().all(|c| c.old_value().is_none()),
         "{:?}",
         step.changes
     );
     assert!(plan_text(&plan, false).contains("+ build_script:\n          +echo (sensitive)"));
     assert_nowhere(&plan, &["npm-tok-123", "abc123"]);
+}
+
+/// Regression (a new user's report): the API token was blanked from the spec before hashing,
+/// by text search, so with a short token every matching letter of the spec was blanked and
+/// the same files planned an update whenever the token changed. The token (here `T`, among the
+/// values to redact) is no input to the fingerprint: the build written with another token is
+/// unchanged.
+#[test]
+fn a_short_api_token_changes_no_fingerprint() {
+    let spec = full_with("--build-arg A=1", "TEST T");
+    let live = project("yaml", vec![full_live(&spec)]);
+    for token in ["T", "ops-token", "TEST"] {
+        let secrets = zadig_sync::reconcile::redact::Secrets::new(&[token.to_string()]);
+        let plan = zadig_sync::reconcile::plan::make_plan(
+            &desired(vec![spec.clone()]),
+            std::slice::from_ref(&live),
+            &NO_PRUNE,
+            &secrets,
+        );
+        assert_eq!(
+            only_step(&plan).action,
+            Action::Unchanged,
+            "token {token}: {plan:?}"
+        );
+    }
 }

@@ -1,11 +1,12 @@
 //! The fields Zadig never returns, shown from the files: each one a create writes, and the new
 //! values behind an update whose only change is the fingerprint. Secrets stay hidden in both.
 
+use crate::plan::fixtures::make_plan;
 use serde_json::{Value, json};
 use zadig_sync::reconcile::desired::DesiredSet;
 use zadig_sync::reconcile::diff::UNOBSERVABLE_PATH;
 use zadig_sync::reconcile::live::LiveBuild;
-use zadig_sync::reconcile::plan::make::{PlanOptions, make_plan};
+use zadig_sync::reconcile::plan::make::PlanOptions;
 use zadig_sync::reconcile::plan::{Action, Plan, Step};
 use zadig_sync::report::plan_text;
 
@@ -67,8 +68,8 @@ fn only_step(plan: &Plan) -> &Step {
 
 fn added_value<'s>(step: &'s Step, path: &str) -> Option<&'s str> {
     let change = step.changes.iter().find(|c| c.path == path)?;
-    assert_eq!(change.old, None, "{change:?}");
-    change.new.as_deref()
+    assert_eq!(change.old_value(), None, "{change:?}");
+    change.new_value()
 }
 
 #[test]
