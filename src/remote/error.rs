@@ -180,7 +180,7 @@ pub enum RemoteError {
         got_name: String,
         got_project: String,
     },
-    #[error("{call}: not sent: {}; see that error", reason.explain())]
+    #[error("{call}: stopped, as {}; see that error", reason.explain())]
     Halted { call: Box<Call>, reason: StopReason },
     #[error(
         "{call}: the run's deadline ({}) passed; nothing more is sent (raise --deadline for \

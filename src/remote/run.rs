@@ -45,7 +45,7 @@ impl StopReason {
         }
     }
 
-    /// Why a request was not sent, for [`RemoteError::Halted`](super::RemoteError::Halted).
+    /// Why a request was stopped, for [`RemoteError::Halted`](super::RemoteError::Halted).
     pub fn explain(self) -> &'static str {
         match self {
             StopReason::Unauthorized => "Zadig refused the API token earlier in this run",

@@ -291,6 +291,13 @@ impl Transport {
                     StatusCode::FORBIDDEN => StopReason::Forbidden,
                     _ => return Ok(answer),
                 };
+                // Sent before the run stopped, answered after: the same refusal, reported once.
+                if run.stopped().is_some_and(|stop| stop.reason == reason) {
+                    return Err(RemoteError::Halted {
+                        call: Box::new(answer.call),
+                        reason,
+                    });
+                }
                 self.stop(run, reason, Err(answer.into_error()))
             }
             Err(Failure::TooLarge) => Err(RemoteError::BodyTooLarge {

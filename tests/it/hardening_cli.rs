@@ -73,6 +73,28 @@ fn a_wrong_token_is_reported_once_and_stops_the_run() {
 }
 
 #[test]
+fn a_refused_permission_in_apply_is_reported_once() {
+    let emulator = Emulator::start(&[]);
+    let files: Vec<(String, String)> = (0..6)
+        .map(|i| (format!("b{i}.yaml"), build(&format!("lim{i}"), "yaml")))
+        .collect();
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let dir = workspace(&files);
+    let output = command(dir.path())
+        .args(["apply", "--yes"])
+        .env("ZADIG_URL", emulator.url())
+        .env("ZADIG_TOKEN", "dev-limited-token")
+        .output()
+        .unwrap();
+    let text = failed(&output);
+    assert_eq!(text.matches("lacks the permission").count(), 1, "{text}");
+    assert_eq!(text.matches("see that error").count(), 5, "{text}");
+}
+
+#[test]
 fn an_unreachable_server_is_reported_once() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
