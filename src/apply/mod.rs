@@ -220,6 +220,9 @@ impl From<RemoteError> for StepFailure {
 async fn create(client: &ZadigClient, step: &Step, wanted: &BuildSpec) -> Result<(), StepFailure> {
     match client.get_build(&step.project, &step.name).await {
         Ok(_) => {
+            // The list the plan read did not show it: deletions in this project may not rely
+            // on that list (docs/architecture.md §5).
+            client.disprove_list(&step.project);
             return Err(StepFailure::Stale(
                 "created since the plan, or this plan was already applied; run plan again".into(),
             ));

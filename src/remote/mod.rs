@@ -82,6 +82,12 @@ impl ZadigClient {
         }
     }
 
+    /// Records that `project`'s list missed a build (a create found it existing): no deletion
+    /// in that project is sent for the rest of the run (`RemoteError::ListDisproved`).
+    pub fn disprove_list(&self, project: &str) {
+        self.run.disprove_list(project);
+    }
+
     /// The error that stopped this run (401, 403, an unreachable server, the deadline), to be
     /// reported once; every request after it failed with `RemoteError::Halted`.
     pub fn stopped(&self) -> Option<Stop> {

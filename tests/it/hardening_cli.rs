@@ -173,3 +173,31 @@ fn the_bounding_flags_are_accepted_and_checked() {
     );
     failed(&bad);
 }
+
+/// A create that finds its build already there shows the plan's list of that project missed
+/// it: the deletions planned in that project are not sent in that run.
+#[test]
+fn a_create_finding_its_build_keeps_deletions_out_of_that_project() {
+    use crate::util::cli::{succeeded, zadig_sync};
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("gone.yaml", &build("gone", "shop"))]);
+    succeeded(&zadig_sync(dir.path(), &emulator, &["apply", "--yes"]));
+    std::fs::remove_file(dir.path().join("builds.d/gone.yaml")).unwrap();
+    std::fs::write(dir.path().join("builds.d/a.yaml"), build("a", "shop")).unwrap();
+    let plan = ["plan", "--prune", "--out", "plan.json"];
+    succeeded(&zadig_sync(dir.path(), &emulator, &plan));
+    let by_hand = serde_json::json!({"name": "a", "project_key": "shop", "infrastructure": "vm",
+        "build_os": "ubuntu 22.04", "script_type": "shell", "build_script": "make"});
+    let (status, body) = emulator.request("POST", "/openapi/build", Some(&by_hand));
+    assert_eq!(status, 200, "{body}");
+
+    let output = zadig_sync(
+        dir.path(),
+        &emulator,
+        &["apply", "--yes", "--plan", "plan.json"],
+    );
+    let text = failed(&output);
+    assert!(text.contains("created since the plan"), "{text}");
+    assert!(text.contains("list was incomplete"), "{text}");
+    assert_eq!(emulator.build_names("shop"), ["a", "gone"]);
+}
