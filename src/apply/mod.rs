@@ -24,7 +24,7 @@ use crate::reconcile::wire::DetailResponse;
 use crate::reconcile::{diff, marker, normalize};
 use crate::remote::fetch::read_build;
 use crate::remote::tasks::join_in_order;
-use crate::remote::{RemoteError, ZadigClient};
+use crate::remote::{Kind, RemoteError, ZadigClient};
 
 /// Executes every step of `plan` that writes, phase by phase as the plan orders them, and
 /// reports the steps that cannot be executed. `desired` supplies the bodies to send (the plan
@@ -243,10 +243,9 @@ async fn create(client: &ZadigClient, step: &Step, wanted: &BuildSpec) -> Result
 /// A name held by a project this run does not manage: the plan could not see it, so say here
 /// how to move the build.
 fn with_move_hint(error: RemoteError, spec: &BuildSpec) -> StepFailure {
-    match &error {
-        RemoteError::NameTaken {
+    match error.kind() {
+        Kind::NameTaken {
             owner_project: Some(owner),
-            ..
         } if owner != spec.project_key() => StepFailure::Failed(format!(
             "{error}; if the build moved here from project {owner}, run with \
              `--project {owner} --prune` so the old one is deleted first"

@@ -4,7 +4,7 @@
 
 use reqwest::{Method, StatusCode};
 
-use super::error::{Call, RemoteError, Subject};
+use super::error::{Call, Kind, RemoteError, Subject};
 use super::zadig_text::{ZadigText, codes};
 
 /// Turns a non-success answer into the error that explains it. `attempts` is how many times
@@ -16,88 +16,40 @@ pub fn classify(
     content_type: Option<&str>,
     attempts: u32,
 ) -> RemoteError {
-    let call = Box::new(call);
     let zadig = ZadigText::from_body(body, content_type);
+    let kind = kind_of(&call, status, &zadig);
+    RemoteError::answered(call, Some(status), attempts, Some(zadig), kind)
+}
+
+/// The status first, then Zadig's code and description, then the shape of the body.
+fn kind_of(call: &Call, status: StatusCode, zadig: &ZadigText) -> Kind {
     match status {
-        StatusCode::UNAUTHORIZED => {
-            return RemoteError::Unauthorized {
-                call,
-                status,
-                zadig,
-            };
-        }
-        StatusCode::FORBIDDEN => {
-            return RemoteError::Forbidden {
-                call,
-                status,
-                zadig,
-            };
-        }
+        StatusCode::UNAUTHORIZED => return Kind::Unauthorized,
+        StatusCode::FORBIDDEN => return Kind::Forbidden,
         StatusCode::METHOD_NOT_ALLOWED if call.method == Method::PUT => {
-            return RemoteError::UpdateUnsupported {
-                call,
-                status,
-                zadig,
-            };
+            return Kind::UpdateUnsupported;
         }
         _ => {}
     }
     let (code, description) = match zadig.message() {
-        Some(message) => (message.code, message.description.clone()),
-        None => (0, String::new()),
+        Some(message) => (message.code, message.description.as_str()),
+        None => (0, ""),
     };
-    let build = match &call.subject {
-        Subject::Build { project, name } => Some((project.clone(), name.clone())),
-        Subject::Project { .. } => None,
-    };
-    match (code, build) {
-        (codes::DETAIL_FAILED, Some((project, name))) => RemoteError::NotFound {
-            call,
-            status,
-            project,
-            name,
-            zadig,
-        },
-        (codes::UPDATE_FAILED, Some((project, name))) if description_is_missing(&description) => {
-            RemoteError::NotFound {
-                call,
-                status,
-                project,
-                name,
-                zadig,
+    let about_a_build = matches!(call.subject, Subject::Build { .. });
+    match code {
+        codes::DETAIL_FAILED if about_a_build => Kind::NotFound,
+        codes::UPDATE_FAILED if about_a_build && description_is_missing(description) => {
+            Kind::NotFound
+        }
+        codes::CREATE_FAILED if about_a_build && description_is_duplicate(description) => {
+            Kind::NameTaken {
+                owner_project: duplicate_owner(description),
             }
         }
-        (codes::CREATE_FAILED, Some((_, name))) if description_is_duplicate(&description) => {
-            let owner_project = duplicate_owner(&description);
-            RemoteError::NameTaken {
-                call,
-                status,
-                name,
-                owner_project,
-                zadig,
-            }
-        }
-        (codes::LICENCE_REQUIRED, _) => RemoteError::LicenceRequired {
-            call,
-            status,
-            zadig,
-        },
-        _ if is_foreign(status, &zadig) => RemoteError::Unexpected {
-            call,
-            status,
-            zadig,
-        },
-        _ if status == StatusCode::BAD_REQUEST => RemoteError::Rejected {
-            call,
-            status,
-            zadig,
-        },
-        _ => RemoteError::Status {
-            call,
-            status,
-            attempts,
-            zadig,
-        },
+        codes::LICENCE_REQUIRED => Kind::LicenceRequired,
+        _ if is_foreign(status, zadig) => Kind::Unexpected,
+        _ if status == StatusCode::BAD_REQUEST => Kind::Rejected,
+        _ => Kind::Status,
     }
 }
 

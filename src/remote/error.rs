@@ -1,9 +1,9 @@
 //! What went wrong talking to Zadig, in words a user can act on. Zadig answers 400/401/403
 //! often with an empty body, and business errors as `{type, message, code, description,
-//! extra}` with Chinese messages (`docs/zadig-api.md` §8); this module turns each known answer
-//! into its own variant with an explanation, and keeps the call (method, route, path, what it
-//! was about), the status and Zadig's own text in every one; [`RemoteError::kind`] names the
-//! variant as a stable word. Pure: classifies answers already received.
+//! extra}` with Chinese messages (`docs/zadig-api.md` §8). A [`RemoteError`] carries its
+//! context once (the call: method, route, path, what it was about; the status; the attempts;
+//! what Zadig said, with its code) and a [`Kind`] saying what went wrong, with only the data
+//! that kind adds; `Kind::as_str` names it as a stable word. Pure.
 
 use std::fmt;
 use std::time::Duration;
@@ -55,285 +55,300 @@ impl fmt::Display for Call {
     }
 }
 
-/// A request to Zadig that did not succeed.
-#[derive(Debug, thiserror::Error)]
-pub enum RemoteError {
-    #[error(
-        "{call}: {status}: the API token is invalid or expired, or was regenerated in Zadig; \
-         copy a new one from Account Settings → API Token{zadig}"
-    )]
-    Unauthorized {
-        call: Box<Call>,
-        status: StatusCode,
-        zadig: ZadigText,
-    },
-    #[error(
-        "{call}: {status}: the token's user lacks the permission in project {:?} ({}){zadig}",
-        call.subject.project(),
-        permission_needed(&call.method)
-    )]
-    Forbidden {
-        call: Box<Call>,
-        status: StatusCode,
-        zadig: ZadigText,
-    },
-    #[error("{call}: {status}: build {name:?} does not exist in project {project:?}{zadig}")]
-    NotFound {
-        call: Box<Call>,
-        status: StatusCode,
-        project: String,
-        name: String,
-        zadig: ZadigText,
-    },
-    #[error(
-        "{call}: {status}: the name {name:?} is already taken by a build in {}; build names are \
-         global across all projects of a Zadig server{zadig}",
-        owner_project.as_deref().map_or("another project".to_owned(), |p| format!("project {p:?}"))
-    )]
-    NameTaken {
-        call: Box<Call>,
-        status: StatusCode,
-        name: String,
-        /// The project that holds the name, as Zadig's description tells it (may be this one).
-        owner_project: Option<String>,
-        zadig: ZadigText,
-    },
-    #[error(
-        "{call}: {status}: template builds need a ZadigX professional or enterprise licence, \
-         which this server does not have; use a custom build instead{zadig}"
-    )]
-    LicenceRequired {
-        call: Box<Call>,
-        status: StatusCode,
-        zadig: ZadigText,
-    },
-    #[error(
-        "{call}: {status}: this Zadig is older than v4.2 and cannot update builds through its \
-         OpenAPI; upgrade Zadig{zadig}"
-    )]
-    UpdateUnsupported {
-        call: Box<Call>,
-        status: StatusCode,
-        zadig: ZadigText,
-    },
-    #[error(
-        "{call}: {status}: Zadig rejected the request: {}{zadig}",
-        rejection_hint(zadig)
-    )]
-    Rejected {
-        call: Box<Call>,
-        status: StatusCode,
-        zadig: ZadigText,
-    },
-    #[error("{call}: {status}{}{zadig}", status_hint(*status, *attempts))]
-    Status {
-        call: Box<Call>,
-        status: StatusCode,
-        /// How many times the request was sent (retries of 5xx and 429 included).
-        attempts: u32,
-        zadig: ZadigText,
-    },
-    #[error(
-        "{call}: {} (after {attempts} attempts): {}",
-        transport_hint(source),
-        root_cause(source)
-    )]
-    Transport {
-        call: Box<Call>,
-        attempts: u32,
-        #[source]
-        source: reqwest::Error,
-    },
-    #[error("{call}: {status}: the answer is not the JSON expected: {source}")]
-    Decode {
-        call: Box<Call>,
-        status: StatusCode,
-        #[source]
-        source: serde_json::Error,
-    },
-    #[error("{subject}: cannot encode the request body: {source}")]
-    Encode {
-        subject: Subject,
-        #[source]
-        source: serde_json::Error,
-    },
-    #[error(
-        "{call}: {status}: the answer is not one of Zadig's{zadig}; a proxy or another service \
-         may be answering at this address (check --url)"
-    )]
-    Unexpected {
-        call: Box<Call>,
-        status: StatusCode,
-        zadig: ZadigText,
-    },
-    #[error(
-        "{call}: the answer is larger than {limit} bytes, the limit set by --max-body-size; \
-         it was not read (raise the limit if this Zadig really sends so much)"
-    )]
-    BodyTooLarge { call: Box<Call>, limit: u64 },
-    #[error(
-        "{call}: Zadig answered with build {got_name:?} of project {got_project:?} instead of \
-         the one asked for; the answer is not used"
-    )]
-    WrongDetail {
-        call: Box<Call>,
-        got_name: String,
-        got_project: String,
-    },
-    #[error("{call}: stopped, as {}; see that error", reason.explain())]
-    Halted { call: Box<Call>, reason: StopReason },
-    #[error(
-        "{call}: the run's deadline ({}) passed; nothing more is sent (raise --deadline for \
-         a larger run)",
-        humantime::format_duration(*deadline)
-    )]
-    DeadlineExceeded { call: Box<Call>, deadline: Duration },
-    #[error(
-        "listing builds of project {project:?}: more than {pages} pages (Zadig reported \
-         {total} builds); the list is not trusted, so nothing is deleted in that project"
-    )]
-    ListTooLong {
-        project: String,
-        pages: u32,
-        total: i64,
-    },
-    #[error(
-        "{call}: not deleted: a create in project {project:?} found its name taken by a build \
-         of that same project that the list did not show, so the list was incomplete and no \
-         build of {project:?} is deleted in this run"
-    )]
-    ListDisproved { call: Box<Call>, project: String },
-    #[error(
-        "listing builds of project {project:?}: Zadig reported {expected} builds but the pages \
-         held {got} distinct ones (builds written meanwhile, or a page went missing); the list \
-         cannot be trusted, so nothing is deleted"
-    )]
-    IncompleteList {
-        project: String,
-        expected: i64,
-        got: usize,
-    },
+/// A request to Zadig that did not succeed: its context, once, and what kind of failure.
+#[derive(Debug)]
+pub struct RemoteError {
+    context: Box<Context>,
+    kind: Kind,
 }
 
-/// Which kind of failure a [`RemoteError`] is, as a stable word (for logs and JSON).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorKind {
+/// Where a failure happened and what came back.
+#[derive(Debug)]
+pub struct Context {
+    pub call: Call,
+    /// `None` when no answer came (or none was needed to decide).
+    pub status: Option<StatusCode>,
+    /// How many times the request was sent (retries of 5xx and 429 included).
+    pub attempts: u32,
+    /// What the server said, when it answered.
+    pub zadig: Option<ZadigText>,
+}
+
+/// What went wrong, with what the kind adds to the context.
+#[derive(Debug)]
+pub enum Kind {
     Unauthorized,
     Forbidden,
+    /// The build of the call's subject does not exist.
     NotFound,
-    NameTaken,
+    NameTaken {
+        /// The project that holds the name, as Zadig's description tells it (may be this one).
+        owner_project: Option<String>,
+    },
     LicenceRequired,
     UpdateUnsupported,
     Rejected,
+    /// A client error in a shape Zadig never sends (a proxy's HTML page).
     Unexpected,
+    /// Any other status (5xx after the retries, 3xx, 404, …).
     Status,
-    Transport,
-    Decode,
-    Encode,
-    BodyTooLarge,
-    WrongDetail,
-    Halted,
-    DeadlineExceeded,
-    IncompleteList,
-    ListTooLong,
+    Transport(reqwest::Error),
+    Decode(serde_json::Error),
+    Encode(serde_json::Error),
+    BodyTooLarge {
+        limit: u64,
+    },
+    WrongDetail {
+        got_name: String,
+        got_project: String,
+    },
+    /// Not done: an earlier error stopped the run.
+    Halted(StopReason),
+    DeadlineExceeded {
+        deadline: Duration,
+    },
+    IncompleteList {
+        expected: i64,
+        got: usize,
+    },
+    ListTooLong {
+        pages: u32,
+        total: i64,
+    },
+    /// A delete refused: a create proved this project's list incomplete.
     ListDisproved,
 }
 
-impl ErrorKind {
-    pub fn as_str(self) -> &'static str {
+impl Kind {
+    /// A stable word for the kind (logs, JSON, metrics).
+    pub fn as_str(&self) -> &'static str {
         match self {
-            ErrorKind::Unauthorized => "unauthorized",
-            ErrorKind::Forbidden => "forbidden",
-            ErrorKind::NotFound => "not_found",
-            ErrorKind::NameTaken => "name_taken",
-            ErrorKind::LicenceRequired => "licence_required",
-            ErrorKind::UpdateUnsupported => "update_unsupported",
-            ErrorKind::Rejected => "rejected",
-            ErrorKind::Unexpected => "unexpected_answer",
-            ErrorKind::Status => "status",
-            ErrorKind::Transport => "transport",
-            ErrorKind::Decode => "decode",
-            ErrorKind::Encode => "encode",
-            ErrorKind::BodyTooLarge => "body_too_large",
-            ErrorKind::WrongDetail => "wrong_detail",
-            ErrorKind::Halted => "halted",
-            ErrorKind::DeadlineExceeded => "deadline_exceeded",
-            ErrorKind::IncompleteList => "incomplete_list",
-            ErrorKind::ListTooLong => "list_too_long",
-            ErrorKind::ListDisproved => "list_disproved",
+            Kind::Unauthorized => "unauthorized",
+            Kind::Forbidden => "forbidden",
+            Kind::NotFound => "not_found",
+            Kind::NameTaken { .. } => "name_taken",
+            Kind::LicenceRequired => "licence_required",
+            Kind::UpdateUnsupported => "update_unsupported",
+            Kind::Rejected => "rejected",
+            Kind::Unexpected => "unexpected_answer",
+            Kind::Status => "status",
+            Kind::Transport(_) => "transport",
+            Kind::Decode(_) => "decode",
+            Kind::Encode(_) => "encode",
+            Kind::BodyTooLarge { .. } => "body_too_large",
+            Kind::WrongDetail { .. } => "wrong_detail",
+            Kind::Halted(_) => "halted",
+            Kind::DeadlineExceeded { .. } => "deadline_exceeded",
+            Kind::IncompleteList { .. } => "incomplete_list",
+            Kind::ListTooLong { .. } => "list_too_long",
+            Kind::ListDisproved => "list_disproved",
         }
     }
 }
 
 impl RemoteError {
+    /// A failure of `call` with no answer to show.
+    pub fn new(call: Call, kind: Kind) -> Self {
+        Self::answered(call, None, 1, None, kind)
+    }
+
+    /// A failure of `call` that came with an answer (or after `attempts` attempts).
+    pub fn answered(
+        call: Call,
+        status: Option<StatusCode>,
+        attempts: u32,
+        zadig: Option<ZadigText>,
+        kind: Kind,
+    ) -> Self {
+        RemoteError {
+            context: Box::new(Context {
+                call,
+                status,
+                attempts,
+                zadig,
+            }),
+            kind,
+        }
+    }
+
+    pub fn kind(&self) -> &Kind {
+        &self.kind
+    }
+
+    pub fn context(&self) -> &Context {
+        &self.context
+    }
+
+    pub fn call(&self) -> &Call {
+        &self.context.call
+    }
+
+    pub fn status(&self) -> Option<StatusCode> {
+        self.context.status
+    }
+
+    pub fn attempts(&self) -> u32 {
+        self.context.attempts
+    }
+
+    /// Zadig's business code, when Zadig sent one.
+    pub fn zadig_code(&self) -> Option<i64> {
+        let message = self.context.zadig.as_ref()?.message()?;
+        Some(message.code)
+    }
+
     /// True when the build is gone (as opposed to unreadable for another reason).
     pub fn is_not_found(&self) -> bool {
-        matches!(self, RemoteError::NotFound { .. })
+        matches!(self.kind, Kind::NotFound)
     }
+}
 
-    pub fn kind(&self) -> ErrorKind {
-        use RemoteError as E;
-        match self {
-            E::Unauthorized { .. } => ErrorKind::Unauthorized,
-            E::Forbidden { .. } => ErrorKind::Forbidden,
-            E::NotFound { .. } => ErrorKind::NotFound,
-            E::NameTaken { .. } => ErrorKind::NameTaken,
-            E::LicenceRequired { .. } => ErrorKind::LicenceRequired,
-            E::UpdateUnsupported { .. } => ErrorKind::UpdateUnsupported,
-            E::Rejected { .. } => ErrorKind::Rejected,
-            E::Unexpected { .. } => ErrorKind::Unexpected,
-            E::Status { .. } => ErrorKind::Status,
-            E::Transport { .. } => ErrorKind::Transport,
-            E::Decode { .. } => ErrorKind::Decode,
-            E::Encode { .. } => ErrorKind::Encode,
-            E::BodyTooLarge { .. } => ErrorKind::BodyTooLarge,
-            E::WrongDetail { .. } => ErrorKind::WrongDetail,
-            E::Halted { .. } => ErrorKind::Halted,
-            E::DeadlineExceeded { .. } => ErrorKind::DeadlineExceeded,
-            E::IncompleteList { .. } => ErrorKind::IncompleteList,
-            E::ListTooLong { .. } => ErrorKind::ListTooLong,
-            E::ListDisproved { .. } => ErrorKind::ListDisproved,
-        }
-    }
-
-    /// The request that failed, when one was made.
-    pub fn call(&self) -> Option<&Call> {
-        use RemoteError as E;
-        match self {
-            E::Unauthorized { call, .. }
-            | E::Forbidden { call, .. }
-            | E::NotFound { call, .. }
-            | E::NameTaken { call, .. }
-            | E::LicenceRequired { call, .. }
-            | E::UpdateUnsupported { call, .. }
-            | E::Rejected { call, .. }
-            | E::Unexpected { call, .. }
-            | E::Status { call, .. }
-            | E::Transport { call, .. }
-            | E::Decode { call, .. }
-            | E::BodyTooLarge { call, .. }
-            | E::WrongDetail { call, .. }
-            | E::Halted { call, .. }
-            | E::DeadlineExceeded { call, .. }
-            | E::ListDisproved { call, .. } => Some(call),
-            E::Encode { .. } | E::IncompleteList { .. } | E::ListTooLong { .. } => None,
-        }
-    }
-
-    /// The zadig business code, when Zadig sent one.
-    pub fn zadig_code(&self) -> Option<i64> {
-        use RemoteError as E;
-        match self {
-            E::Unauthorized { zadig, .. }
-            | E::Forbidden { zadig, .. }
-            | E::NotFound { zadig, .. }
-            | E::NameTaken { zadig, .. }
-            | E::LicenceRequired { zadig, .. }
-            | E::UpdateUnsupported { zadig, .. }
-            | E::Rejected { zadig, .. }
-            | E::Status { zadig, .. } => zadig.message().map(|message| message.code),
+impl std::error::Error for RemoteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            Kind::Transport(source) => Some(source),
+            Kind::Decode(source) | Kind::Encode(source) => Some(source),
             _ => None,
         }
+    }
+}
+
+impl fmt::Display for RemoteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Context {
+            call,
+            status,
+            attempts,
+            zadig,
+        } = &*self.context;
+        let project = call.subject.project();
+        if let Kind::IncompleteList { .. } | Kind::ListTooLong { .. } = &self.kind {
+            write!(f, "listing builds of project {project:?}: ")?;
+            return explain(f, &self.kind, &self.context);
+        }
+        write!(f, "{call}")?;
+        if let Some(status) = status {
+            write!(f, ": {status}")?;
+        }
+        if let Kind::Status = &self.kind {
+            let hint = status.map(|status| status_hint(status, *attempts));
+            f.write_str(hint.as_deref().unwrap_or_default())?;
+        } else {
+            f.write_str(": ")?;
+            explain(f, &self.kind, &self.context)?;
+        }
+        match zadig {
+            Some(zadig) if !matches!(self.kind, Kind::Unexpected) => write!(f, "{zadig}"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The words for one kind, between the call and what Zadig said.
+fn explain(f: &mut fmt::Formatter<'_>, kind: &Kind, context: &Context) -> fmt::Result {
+    let call = &context.call;
+    let project = call.subject.project();
+    match kind {
+        Kind::Unauthorized => f.write_str(
+            "the API token is invalid or expired, or was regenerated in Zadig; copy a new one \
+             from Account Settings → API Token",
+        ),
+        Kind::Forbidden => write!(
+            f,
+            "the token's user lacks the permission in project {project:?} ({})",
+            permission_needed(&call.method)
+        ),
+        Kind::NotFound => write!(
+            f,
+            "build {:?} does not exist in project {project:?}",
+            subject_name(call)
+        ),
+        Kind::NameTaken { owner_project } => write!(
+            f,
+            "the name {:?} is already taken by a build in {}; build names are global across \
+             all projects of a Zadig server",
+            subject_name(call),
+            owner_project
+                .as_deref()
+                .map_or("another project".to_owned(), |p| format!("project {p:?}"))
+        ),
+        Kind::LicenceRequired => f.write_str(
+            "template builds need a ZadigX professional or enterprise licence, which this \
+             server does not have; use a custom build instead",
+        ),
+        Kind::UpdateUnsupported => f.write_str(
+            "this Zadig is older than v4.2 and cannot update builds through its OpenAPI; \
+             upgrade Zadig",
+        ),
+        Kind::Rejected => write!(
+            f,
+            "Zadig rejected the request: {}",
+            rejection_hint(context.zadig.as_ref())
+        ),
+        Kind::Unexpected => write!(
+            f,
+            "the answer is not one of Zadig's{}; a proxy or another service may be answering \
+             at this address (check --url)",
+            context
+                .zadig
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        ),
+        Kind::Status => Ok(()),
+        Kind::Transport(source) => write!(
+            f,
+            "{} (after {} attempts): {}",
+            transport_hint(source),
+            context.attempts,
+            root_cause(source)
+        ),
+        Kind::Decode(source) => write!(f, "the answer is not the JSON expected: {source}"),
+        Kind::Encode(source) => write!(f, "cannot encode the request body: {source}"),
+        Kind::BodyTooLarge { limit } => write!(
+            f,
+            "the answer is larger than {limit} bytes, the limit set by --max-body-size; it was \
+             not read (raise the limit if this Zadig really sends so much)"
+        ),
+        Kind::WrongDetail {
+            got_name,
+            got_project,
+        } => write!(
+            f,
+            "Zadig answered with build {got_name:?} of project {got_project:?} instead of the \
+             one asked for; the answer is not used"
+        ),
+        Kind::Halted(reason) => write!(f, "stopped, as {}; see that error", reason.explain()),
+        Kind::DeadlineExceeded { deadline } => write!(
+            f,
+            "the run's deadline ({}) passed; nothing more is sent (raise --deadline for a \
+             larger run)",
+            humantime::format_duration(*deadline)
+        ),
+        Kind::IncompleteList { expected, got } => write!(
+            f,
+            "Zadig reported {expected} builds but the pages held {got} distinct ones (builds \
+             written meanwhile, or a page went missing); the list cannot be trusted, so nothing \
+             is deleted"
+        ),
+        Kind::ListTooLong { pages, total } => write!(
+            f,
+            "more than {pages} pages (Zadig reported {total} builds); the list is not trusted, \
+             so nothing is deleted in that project"
+        ),
+        Kind::ListDisproved => write!(
+            f,
+            "not deleted: a create in project {project:?} found its name taken by a build of \
+             that same project that the list did not show, so the list was incomplete and no \
+             build of {project:?} is deleted in this run"
+        ),
+    }
+}
+
+fn subject_name(call: &Call) -> &str {
+    match &call.subject {
+        Subject::Build { name, .. } => name,
+        Subject::Project { .. } => "",
     }
 }
 
@@ -346,9 +361,9 @@ fn permission_needed(method: &Method) -> &'static str {
     }
 }
 
-pub(super) fn rejection_hint(zadig: &ZadigText) -> &'static str {
+fn rejection_hint(zadig: Option<&ZadigText>) -> &'static str {
     match zadig {
-        ZadigText::Empty => {
+        None | Some(ZadigText::Empty) => {
             "no reason given (an empty 400 means a field has the wrong JSON type or a required \
              field is missing; run `zadig-sync validate`)"
         }

@@ -29,7 +29,7 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 pub use config::{ClientConfig, ConfigError, Token, TokenOrigin, resolve_token};
-pub use error::{Call, ErrorKind, RemoteError, Subject};
+pub use error::{Call, Context, Kind, RemoteError, Subject};
 pub use observe::{Observation, RequestObserver, Route};
 pub use paging::BuildListing;
 pub use retry::RetryPolicy;
@@ -83,23 +83,23 @@ impl ZadigClient {
     }
 
     /// Records that `project`'s list missed a build (a create found it existing): no deletion
-    /// in that project is sent for the rest of the run (`RemoteError::ListDisproved`).
+    /// in that project is sent for the rest of the run (`Kind::ListDisproved`).
     pub fn disprove_list(&self, project: &str) {
         self.run.disprove_list(project);
     }
 
     /// The error that stopped this run (401, 403, an unreachable server, the deadline), to be
-    /// reported once; every request after it failed with `RemoteError::Halted`.
+    /// reported once; every request after it failed with `Kind::Halted`.
     pub fn stopped(&self) -> Option<Stop> {
         self.run.stopped()
     }
 
     /// Every build of `project`: pages until a short one, whatever `total` says. Fails with
-    /// `RemoteError::IncompleteList` when the pages disagree with Zadig's `total`, and with
-    /// `RemoteError::ListTooLong` past the pages `total` allows or [`paging::MAX_LIST_PAGES`]:
+    /// `Kind::IncompleteList` when the pages disagree with Zadig's `total`, and with
+    /// `Kind::ListTooLong` past the pages `total` allows or [`paging::MAX_LIST_PAGES`]:
     /// such a list must not drive deletions.
     pub async fn list_builds(&self, project: &str) -> Result<BuildListing, RemoteError> {
-        let mut collector = PageCollector::new(project, LIST_PAGE_SIZE);
+        let mut collector = PageCollector::new(LIST_PAGE_SIZE);
         let page_size = LIST_PAGE_SIZE.to_string();
         let mut page = 1;
         loop {
@@ -113,15 +113,18 @@ impl ZadigClient {
             let subject = Subject::Project {
                 project: project.to_owned(),
             };
-            let response: wire::ListResponse = self.read(Route::List, url, subject).await?;
-            match collector.add(response)? {
+            let (response, call) = self.read_with_call(Route::List, url, subject).await?;
+            let next = collector
+                .add(response)
+                .map_err(|kind| RemoteError::new(call, kind))?;
+            match next {
                 Next::Done => return Ok(collector.finish()),
                 Next::Page(next) => page = next,
             }
         }
     }
 
-    /// The detail of one build. A build that does not exist is `RemoteError::NotFound`.
+    /// The detail of one build. A build that does not exist is `Kind::NotFound`.
     /// For a template build, repos and parameters are empty here: see `get_build_target`.
     pub async fn get_build(
         &self,
@@ -152,7 +155,7 @@ impl ZadigClient {
     }
 
     /// Creates a build: `POST /openapi/build`, or `?source=template` for a template build.
-    /// A name taken anywhere on the server is `RemoteError::NameTaken`, naming its project.
+    /// A name taken anywhere on the server is `Kind::NameTaken`, naming its project.
     pub async fn create_build(&self, spec: &BuildSpec) -> Result<(), RemoteError> {
         let project = spec.project_key();
         let query: &[(&str, &str)] = match spec {
@@ -170,7 +173,7 @@ impl ZadigClient {
                 self.confirm_earlier_create(spec, error).await
             }
             // A lost answer to an earlier attempt may have been ours whatever Zadig names.
-            Err(error) if retried && matches!(error, RemoteError::NameTaken { .. }) => {
+            Err(error) if retried && matches!(error.kind(), Kind::NameTaken { .. }) => {
                 self.confirm_earlier_create(spec, error).await
             }
             other => other,
@@ -206,10 +209,7 @@ impl ZadigClient {
             body: None,
         };
         if self.run.list_disproved(project) {
-            return Err(RemoteError::ListDisproved {
-                call: Box::new(outgoing.call()),
-                project: project.to_owned(),
-            });
+            return Err(RemoteError::new(outgoing.call(), Kind::ListDisproved));
         }
         let answer = self.transport.send(&self.run, outgoing).await?;
         answer_to_result(answer)
@@ -226,22 +226,13 @@ impl ZadigClient {
         let (detail, call): (wire::DetailResponse, _) =
             self.read_with_call(Route::Detail, url, subject).await?;
         if detail.name != name || detail.project_key != project {
-            return Err(RemoteError::WrongDetail {
-                call: Box::new(call),
+            let kind = Kind::WrongDetail {
                 got_name: zadig_text::clip(&detail.name),
                 got_project: zadig_text::clip(&detail.project_key),
-            });
+            };
+            return Err(RemoteError::new(call, kind));
         }
         Ok(detail)
-    }
-
-    async fn read<T: DeserializeOwned>(
-        &self,
-        route: Route,
-        url: url::Url,
-        subject: Subject,
-    ) -> Result<T, RemoteError> {
-        Ok(self.read_with_call(route, url, subject).await?.0)
     }
 
     async fn read_with_call<T: DeserializeOwned>(
@@ -263,11 +254,13 @@ impl ZadigClient {
         }
         match serde_json::from_slice(&answer.body) {
             Ok(value) => Ok((value, answer.call)),
-            Err(source) => Err(RemoteError::Decode {
-                call: Box::new(answer.call),
-                status: answer.status,
-                source,
-            }),
+            Err(source) => Err(RemoteError::answered(
+                answer.call,
+                Some(answer.status),
+                answer.attempts,
+                None,
+                Kind::Decode(source),
+            )),
         }
     }
 
@@ -280,18 +273,16 @@ impl ZadigClient {
         url: url::Url,
         spec: &BuildSpec,
     ) -> Result<Answer, RemoteError> {
-        let subject = build_subject(spec.project_key(), spec.name());
-        let body = serde_json::to_vec(spec).map_err(|source| RemoteError::Encode {
-            subject: subject.clone(),
-            source,
-        })?;
-        let outgoing = Outgoing {
+        let mut outgoing = Outgoing {
             method,
             route,
             url,
-            subject,
-            body: Some(&body),
+            subject: build_subject(spec.project_key(), spec.name()),
+            body: None,
         };
+        let body = serde_json::to_vec(spec)
+            .map_err(|source| RemoteError::new(outgoing.call(), Kind::Encode(source)))?;
+        outgoing.body = Some(&body);
         self.transport.send(&self.run, outgoing).await
     }
 
@@ -334,8 +325,8 @@ fn answer_to_result(answer: Answer) -> Result<(), RemoteError> {
 /// "Name taken", by a build of `project` itself (or of a project Zadig did not name, as in
 /// the unique-index race): names are global, so another project's build is a move, not this.
 fn taken_in_own_project(error: &RemoteError, project: &str) -> bool {
-    match error {
-        RemoteError::NameTaken { owner_project, .. } => owner_project
+    match error.kind() {
+        Kind::NameTaken { owner_project } => owner_project
             .as_deref()
             .is_none_or(|owner| owner == project),
         _ => false,

@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use super::error::RemoteError;
+use super::error::Kind;
 use crate::reconcile::wire::{ListResponse, ListedBuild};
 
 /// The most pages read of one project's list: 100,000 builds at 100 a page.
@@ -33,7 +33,6 @@ pub enum Next {
 /// Takes the pages one by one and checks them against `total`.
 #[derive(Debug)]
 pub struct PageCollector {
-    project: String,
     page_size: u32,
     page: u32,
     /// `total` of the first page; every later page must agree.
@@ -43,9 +42,8 @@ pub struct PageCollector {
 }
 
 impl PageCollector {
-    pub fn new(project: &str, page_size: u32) -> Self {
+    pub fn new(page_size: u32) -> Self {
         PageCollector {
-            project: project.to_owned(),
             page_size,
             page: 1,
             expected: None,
@@ -55,14 +53,13 @@ impl PageCollector {
     }
 
     /// Adds the page just fetched; says which page to fetch next, or that the list is complete.
-    pub fn add(&mut self, page: ListResponse) -> Result<Next, RemoteError> {
+    pub fn add(&mut self, page: ListResponse) -> Result<Next, Kind> {
         let expected = *self.expected.get_or_insert(page.total);
         if page.total != expected {
             return Err(self.incomplete());
         }
         if self.pages_needed(expected) > u64::from(MAX_LIST_PAGES) {
-            return Err(RemoteError::ListTooLong {
-                project: self.project.clone(),
+            return Err(Kind::ListTooLong {
                 pages: MAX_LIST_PAGES,
                 total: expected,
             });
@@ -104,9 +101,8 @@ impl PageCollector {
         i64::try_from(self.builds.len()).unwrap_or(i64::MAX)
     }
 
-    fn incomplete(&self) -> RemoteError {
-        RemoteError::IncompleteList {
-            project: self.project.clone(),
+    fn incomplete(&self) -> Kind {
+        Kind::IncompleteList {
             expected: self.expected.unwrap_or(0),
             got: self.builds.len(),
         }
@@ -129,8 +125,8 @@ mod tests {
         ListResponse { total, builds }
     }
 
-    fn collect(pages: Vec<ListResponse>) -> Result<BuildListing, RemoteError> {
-        let mut collector = PageCollector::new("yaml", 2);
+    fn collect(pages: Vec<ListResponse>) -> Result<BuildListing, Kind> {
+        let mut collector = PageCollector::new(2);
         let mut expected_page = 1;
         for page in pages {
             match collector.add(page)? {
@@ -144,14 +140,13 @@ mod tests {
         panic!("the collector asked for more pages than the test has");
     }
 
-    fn assert_incomplete(result: Result<BuildListing, RemoteError>, expected: i64, got: usize) {
+    fn assert_incomplete(result: Result<BuildListing, Kind>, expected: i64, got: usize) {
         match result {
-            Err(RemoteError::IncompleteList {
-                project,
+            Err(Kind::IncompleteList {
                 expected: e,
                 got: g,
             }) => {
-                assert_eq!((project.as_str(), e, g), ("yaml", expected, got));
+                assert_eq!((e, g), (expected, got));
             }
             other => panic!("expected IncompleteList, got {other:?}"),
         }
@@ -190,11 +185,11 @@ mod tests {
 
     #[test]
     fn a_total_beyond_the_page_ceiling_is_refused_at_once() {
-        let mut collector = PageCollector::new("yaml", 100);
+        let mut collector = PageCollector::new(100);
         let names: Vec<String> = (0..100).map(|i| format!("b{i}")).collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         match collector.add(page(1_000_000_000, &names)) {
-            Err(RemoteError::ListTooLong { pages, total, .. }) => {
+            Err(Kind::ListTooLong { pages, total }) => {
                 assert_eq!((pages, total), (MAX_LIST_PAGES, 1_000_000_000));
             }
             other => panic!("expected ListTooLong, got {other:?}"),
@@ -203,7 +198,7 @@ mod tests {
 
     #[test]
     fn pages_that_never_end_stop_once_past_total() {
-        let mut collector = PageCollector::new("yaml", 2);
+        let mut collector = PageCollector::new(2);
         let mut pages = 0;
         let result = loop {
             pages += 1;
@@ -213,7 +208,7 @@ mod tests {
                 other => break other,
             }
         };
-        assert!(matches!(result, Err(RemoteError::IncompleteList { .. })));
+        assert!(matches!(result, Err(Kind::IncompleteList { .. })));
         assert_eq!(pages, 4);
     }
 

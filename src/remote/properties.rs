@@ -134,7 +134,7 @@ proptest! {
     #[test]
     fn any_list_or_detail_body_parses_or_fails_cleanly(body in body()) {
         if let Ok(page) = serde_json::from_slice::<ListResponse>(&body) {
-            let mut collector = PageCollector::new("yaml", 100);
+            let mut collector = PageCollector::new(100);
             let _ = collector.add(page);
         }
         let _ = serde_json::from_slice::<DetailResponse>(&body);

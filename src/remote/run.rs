@@ -3,7 +3,7 @@
 //!
 //! - **Breaker.** An answer of 401 or 403, a DNS failure, or [`CONNECTION_FAILURES_TO_OPEN`]
 //!   connection failures in a row (refused, reset, timed out) stop the run: every later
-//!   request fails at once with [`RemoteError::Halted`], whose text points back at the one
+//!   request fails at once with `Kind::Halted`, whose text points back at the one
 //!   error that stopped it, so that error is reported once instead of once per build.
 //! - **Deadline.** `--deadline` bounds the whole run; past it no request is sent.
 //! - **Disproved lists.** A create answered "name already taken" by a build of its *own*
@@ -45,7 +45,7 @@ impl StopReason {
         }
     }
 
-    /// Why a request was stopped, for [`RemoteError::Halted`](super::RemoteError::Halted).
+    /// Why a request was stopped, for [`Kind::Halted`](super::Kind::Halted).
     pub fn explain(self) -> &'static str {
         match self {
             StopReason::Unauthorized => "Zadig refused the API token earlier in this run",

@@ -18,7 +18,7 @@ use url::Url;
 
 use super::classify::classify;
 use super::config::{self, ClientConfig, ConfigError};
-use super::error::{Call, RemoteError, Subject};
+use super::error::{Call, Kind, RemoteError, Subject};
 use super::observe::{Observation, RequestObserver, Route};
 use super::retry::{self, RetryPolicy};
 use super::run::{RunGuard, StopReason};
@@ -172,10 +172,7 @@ impl Transport {
         let mut attempt = 1;
         loop {
             if let Some(stop) = run.stopped() {
-                return Err(RemoteError::Halted {
-                    call: Box::new(call),
-                    reason: stop.reason,
-                });
+                return Err(RemoteError::new(call, Kind::Halted(stop.reason)));
             }
             let outcome = self.attempt(run, &request, &call, attempt).await;
             let retry_after = match verdict(run, &outcome) {
@@ -276,11 +273,10 @@ impl Transport {
         outcome: Attempt,
         attempts: u32,
     ) -> Result<Answer, RemoteError> {
-        let call = Box::new(call);
         match outcome {
             Ok(received) => {
                 let answer = Answer {
-                    call: *call,
+                    call,
                     status: received.status,
                     content_type: received.content_type,
                     body: received.body,
@@ -293,29 +289,26 @@ impl Transport {
                 };
                 // Sent before the run stopped, answered after: the same refusal, reported once.
                 if run.stopped().is_some_and(|stop| stop.reason == reason) {
-                    return Err(RemoteError::Halted {
-                        call: Box::new(answer.call),
-                        reason,
-                    });
+                    return Err(RemoteError::new(answer.call, Kind::Halted(reason)));
                 }
                 self.stop(run, reason, Err(answer.into_error()))
             }
-            Err(Failure::TooLarge) => Err(RemoteError::BodyTooLarge {
-                call,
-                limit: self.max_body,
-            }),
+            Err(Failure::TooLarge) => {
+                let limit = self.max_body;
+                Err(RemoteError::new(call, Kind::BodyTooLarge { limit }))
+            }
             Err(Failure::Deadline) => {
-                let error = RemoteError::DeadlineExceeded {
-                    call,
-                    deadline: self.deadline.unwrap_or_default(),
-                };
+                let deadline = self.deadline.unwrap_or_default();
+                let error = RemoteError::new(call, Kind::DeadlineExceeded { deadline });
                 self.stop(run, StopReason::Deadline, Err(error))
             }
-            Err(Failure::Http(source)) => Err(RemoteError::Transport {
+            Err(Failure::Http(source)) => Err(RemoteError::answered(
                 call,
+                None,
                 attempts,
-                source,
-            }),
+                None,
+                Kind::Transport(source),
+            )),
         }
     }
 
