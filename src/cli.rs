@@ -52,6 +52,13 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Serve Zadig's build API on loopback, with its quirks, for tests and for trying things out.
     Emulator(EmulatorArgs),
+    /// Write the builds a project already has in Zadig as build files, to adopt them.
+    ///
+    /// One file per build under OUT/<project>/<build>.yaml; fields Zadig does not return are
+    /// inferred and commented; credentials become `${env:…}` references. The projects are added
+    /// to the scope file OUT/zadig-sync.yaml (created if missing). Exit 1 when any build or
+    /// project could not be exported (the others are), or a file exists (see --overwrite).
+    Export(ExportArgs),
 }
 
 /// Where the build files are.
@@ -163,6 +170,44 @@ pub struct ApplyArgs {
     pub plan: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub output: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Export this project's builds (repeatable; at least one).
+    #[arg(long = "project", value_name = "PROJECT", required = true)]
+    pub projects: Vec<String>,
+    /// Write the files under this folder instead of the build folder (--dir).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub dir: DirArgs,
+    /// Replace files that exist (without it, a build whose file exists is skipped).
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Write each build script to scripts/<build>.sh beside the YAML, named by
+    /// `build_script_file`, instead of inline.
+    #[arg(long)]
+    pub script_files: bool,
+    /// The alias to write as `codehost_name` for repos on code hosts of this type (Zadig
+    /// returns only the type), e.g. `--codehost gitlab=my-gitlab` (repeatable).
+    #[arg(long = "codehost", value_name = "TYPE=ALIAS", value_parser = parse_codehost)]
+    pub codehosts: Vec<(String, String)>,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+/// `TYPE=ALIAS`, both non-empty.
+fn parse_codehost(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((kind, alias)) if !kind.trim().is_empty() && !alias.trim().is_empty() => {
+            Ok((kind.trim().to_string(), alias.trim().to_string()))
+        }
+        _ => Err(format!(
+            "expected TYPE=ALIAS (a code host type such as gitlab, and its alias in Zadig), \
+             got `{text}`"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -27,6 +27,7 @@
 //! | [`apply`] | executing a plan: stale checks, writes, read-back, one outcome per step | HTTP via `remote` |
 //! | [`report`] | plans, outcomes and diagnostics as text, JSON and Markdown | **no** (checked by CI) |
 //! | [`emulator`] | Zadig's build API on loopback, with its quirks, for tests and trying | yes |
+//! | [`export`] | `export`: Zadig's builds → build files (through `reconcile::export`) and the scope file | HTTP via `remote`, writes files |
 //!
 //! docs/architecture.md tells the same story at more length, with the safety rules; docs/zadig-api.md
 //! records what Zadig's build API really does, which `reconcile` and `remote` rely on.
@@ -35,6 +36,7 @@ pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod emulator;
+pub mod export;
 pub mod load;
 pub mod reconcile;
 pub mod remote;

@@ -3,6 +3,7 @@
 
 mod apply;
 mod emulator;
+mod export;
 pub mod log;
 mod plan;
 mod saved_plan;
@@ -39,5 +40,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Plan(args) => plan::run(args).await,
         Command::Apply(args) => apply::run(args).await,
         Command::Emulator(args) => emulator::run(args).await,
+        Command::Export(args) => export::run(args).await,
     }
 }

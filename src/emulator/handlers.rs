@@ -9,6 +9,7 @@ use tokio::sync::Mutex;
 
 use super::Edition;
 use super::access::{BUILD_CREATE, BUILD_DELETE, BUILD_VIEW, Caller, ENV_EDIT_CONFIG};
+use super::clock::Clock;
 use super::convert::{self, LookupError};
 use super::model::BuildDoc;
 use super::render::{self, RenderError, ServiceFilter};
@@ -27,6 +28,8 @@ pub struct Api {
     pub edition: Edition,
     pub store: Mutex<Store>,
     pub state_path: Option<PathBuf>,
+    /// Stamps `update_time`; moved forward by `POST /_emulator/clock`.
+    pub clock: Clock,
 }
 
 /// Every handler's early exits are replies; this keeps the check order readable with `?`.
@@ -47,13 +50,6 @@ fn require(allowed: bool) -> Step<()> {
 fn stamp(build: &mut BuildDoc, caller: Caller<'_>, now: i64) {
     build.update_by = caller.name().to_owned();
     build.update_time = now;
-}
-
-fn now_seconds() -> i64 {
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(since_epoch.as_secs()).unwrap_or(i64::MAX)
 }
 
 fn duplicate(existing: &BuildDoc) -> Reply {
@@ -104,7 +100,7 @@ impl Api {
         if let Some(existing) = store.find_any_project(&build.name) {
             return Err(duplicate(existing));
         }
-        stamp(build, caller, now_seconds());
+        stamp(build, caller, self.clock.now_seconds());
         let build = build.clone();
         self.commit(&mut store, |store| store.insert(build)).await
     }
@@ -160,7 +156,7 @@ impl Api {
             .map_err(|error| Reply::error(Code::UpdateBuild, error.description))?;
         build.source = stored.source.clone();
         convert::keep_masked_values(&stored.pre_build.envs, &mut build.pre_build.envs);
-        stamp(&mut build, caller, now_seconds());
+        stamp(&mut build, caller, self.clock.now_seconds());
         self.commit(&mut store, |store| store.replace(build)).await
     }
 
@@ -187,7 +183,7 @@ impl Api {
         build.targets =
             template::template_targets(&self.seeds, template, &request).map_err(internal)?;
         build.template_id = template.id.clone();
-        stamp(&mut build, caller, now_seconds());
+        stamp(&mut build, caller, self.clock.now_seconds());
         self.commit(&mut store, |store| store.replace(build)).await
     }
 

@@ -4,6 +4,7 @@
 //! normalisation). Does network and file I/O: [`serve`] owns a listener and the state file.
 
 mod access;
+mod clock;
 mod convert;
 mod faults;
 mod handlers;
@@ -145,6 +146,7 @@ fn shared_state(config: EmulatorConfig) -> Result<Shared, EmulatorError> {
             edition: config.edition,
             store: Mutex::new(store),
             state_path: config.state_path,
+            clock: Default::default(),
         },
         admin_token: config.token,
         targeted: std::sync::Mutex::default(),

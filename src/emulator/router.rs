@@ -1,7 +1,7 @@
 //! The HTTP front: gin-like routing of `/openapi/build…` (decoded-path matching, plain-text
 //! 404/405, trailing-slash redirects), then faults, then the gateway's token check, then the
-//! handler; plus the uncounted control routes `GET /_emulator/stats` and
-//! `POST /_emulator/reset`. Every answered request is counted in [`Stats`].
+//! handler; plus the uncounted control routes `GET /_emulator/stats`, `POST /_emulator/reset`,
+//! `POST /_emulator/faults` and `POST /_emulator/clock`. Every answered request is counted in [`Stats`].
 
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::access::{self, Caller};
+use super::clock::Advance;
 use super::faults::{Faults, Injected, TargetedFaults};
 use super::handlers::Api;
 use super::reply::Reply;
@@ -292,6 +293,7 @@ async fn control_route(
 ) -> Option<Response> {
     match (method.as_str(), path) {
         ("POST", "/_emulator/faults") => Some(set_targeted_faults(shared, body).into_response()),
+        ("POST", "/_emulator/clock") => Some(advance_clock(shared, body).into_response()),
         ("GET", "/_emulator/stats") => Some(Reply::json(shared.stats.report()).into_response()),
         ("POST", "/_emulator/reset") => {
             shared.stats.clear();
@@ -317,6 +319,13 @@ fn set_targeted_faults(shared: &Shared, body: &[u8]) -> Reply {
             Reply::json(faults)
         }
         Err(error) => Reply::Text(StatusCode::BAD_REQUEST, format!("bad faults: {error}")),
+    }
+}
+
+fn advance_clock(shared: &Shared, body: &[u8]) -> Reply {
+    match serde_json::from_slice::<Advance>(body) {
+        Ok(by) => Reply::json(serde_json::json!({"now": shared.api.clock.advance(by)})),
+        Err(error) => Reply::Text(StatusCode::BAD_REQUEST, format!("bad clock move: {error}")),
     }
 }
 

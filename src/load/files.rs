@@ -15,6 +15,10 @@ use std::path::{Path, PathBuf};
 use super::system_paths::MAX_SYMLINK_HOPS;
 pub use super::system_paths::check_outside_system_roots;
 
+/// The scope file at the root of the build directory (the managed projects and server
+/// defaults): never read as a build file.
+pub const SCOPE_FILE: &str = "zadig-sync.yaml";
+
 /// Build files larger than this are refused: no real build needs it, and it bounds memory.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
@@ -130,6 +134,8 @@ pub fn find_build_files(dir: &Path) -> Result<Walk, FileError> {
     }
     let mut walker = Walker::default();
     walker.enter(dir, dir);
+    let scope_file = dir.join(SCOPE_FILE);
+    walker.walk.files.retain(|path| *path != scope_file);
     Ok(walker.walk)
 }
 
@@ -325,6 +331,18 @@ mod tests {
         assert!(is_build_file_name("a.yml"));
         assert!(!is_build_file_name("a.yaml.bak"));
         assert!(!is_build_file_name("a.json"));
+    }
+
+    #[test]
+    fn the_scope_file_at_the_root_is_not_a_build_file_but_one_deeper_is() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let nested = dir.path().join("p");
+        fs::create_dir_all(&nested).expect("mkdir");
+        for path in [dir.path().join(SCOPE_FILE), nested.join(SCOPE_FILE)] {
+            fs::write(path, "projects: [p]\n").expect("write");
+        }
+        let walk = find_build_files(dir.path()).expect("walk");
+        assert_eq!(walk.files, [nested.join(SCOPE_FILE)]);
     }
 
     #[test]

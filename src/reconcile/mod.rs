@@ -8,6 +8,7 @@
 
 pub mod desired;
 pub mod diff;
+pub mod export;
 pub mod live;
 pub mod marker;
 pub mod model;

@@ -8,7 +8,8 @@
 use tracing::debug;
 
 use crate::reconcile::live::{LiveBuild, LiveDetail, LiveProject};
-use crate::reconcile::wire::ListedBuild;
+use crate::reconcile::spec::ServiceRef;
+use crate::reconcile::wire::{DetailResponse, ListedBuild};
 use crate::remote::tasks::join_in_order;
 use crate::remote::{BuildListing, RemoteError, ZadigClient};
 
@@ -101,11 +102,7 @@ pub async fn read_build(
         debug!(project, build = name, "read custom build");
         return Ok(LiveDetail::Custom(base));
     }
-    let mut targets = Vec::new();
-    for service in &base.target_services {
-        let detail = client.get_build_target(project, name, service).await?;
-        targets.push((service.clone(), detail));
-    }
+    let targets = read_targets(client, project, name, &base.target_services).await?;
     debug!(
         project,
         build = name,
@@ -113,4 +110,30 @@ pub async fn read_build(
         "read template build"
     );
     Ok(LiveDetail::Template { base, targets })
+}
+
+/// One detail per target service of a template build, read concurrently (the client bounds
+/// how many are in flight), in the order of the services.
+async fn read_targets(
+    client: &ZadigClient,
+    project: &str,
+    name: &str,
+    services: &[ServiceRef],
+) -> Result<Vec<(ServiceRef, DetailResponse)>, RemoteError> {
+    let details = join_in_order(services.iter().map(|service| {
+        let (client, service) = (client.clone(), service.clone());
+        let (project, name) = (project.to_string(), name.to_string());
+        async move { client.get_build_target(&project, &name, &service).await }
+    }))
+    .await;
+    let mut targets = Vec::with_capacity(services.len());
+    for (service, detail) in services.iter().zip(details) {
+        let detail = match detail {
+            Some(detail) => detail?,
+            // The task failed (a bug): read this one again, here, for a real answer.
+            None => client.get_build_target(project, name, service).await?,
+        };
+        targets.push((service.clone(), detail));
+    }
+    Ok(targets)
 }

@@ -36,7 +36,8 @@ mod tests {
 
     use super::*;
 
-    #[tokio::test]
+    // Paused time: the sleeps only order the tasks, the clock jumps instead of waiting.
+    #[tokio::test(start_paused = true)]
     async fn results_keep_the_input_order_whatever_finishes_first() {
         let futures = [30u64, 0, 10].map(|delay| async move {
             tokio::time::sleep(Duration::from_millis(delay)).await;

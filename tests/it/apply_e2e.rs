@@ -66,6 +66,19 @@ fn a_changed_field_is_updated_and_an_edit_in_zadig_is_reverted() {
     let dir = workspace(&[("api.yaml", API)]);
     succeeded(&apply(dir.path(), &emulator, &[]));
 
+    // The file changes: apply updates that build in place, to the new value.
+    std::fs::write(
+        dir.path().join("builds.d/api.yaml"),
+        API.replace("version: 1.22.1", "version: 1.23.0"),
+    )
+    .expect("rewrite");
+    let text = succeeded(&apply(dir.path(), &emulator, &[]));
+    assert!(text.contains("1 updated"), "{text}");
+    let detail = emulator.detail("shop", "shop-api");
+    assert_eq!(detail["build_env"]["installs"][0]["version"], "1.23.0");
+    std::fs::write(dir.path().join("builds.d/api.yaml"), API).expect("rewrite back");
+    succeeded(&apply(dir.path(), &emulator, &[]));
+
     // Someone edits the build in Zadig's UI: the plan shows the way back to the file.
     let mut detail = emulator.detail("shop", "shop-api");
     let script = detail["build_script"]
@@ -104,8 +117,14 @@ fn a_renamed_build_is_deleted_and_created_with_prune() {
 
     // Without --prune the old build is kept and said to be kept.
     let output = apply(dir.path(), &emulator, &[]);
-    succeeded(&output);
+    let text = succeeded(&output);
     assert_eq!(emulator.build_names("shop"), ["shop-api", "shop-api-v2"]);
+    assert!(text.contains("shop/shop-api (custom): kept"), "{text}");
+    assert!(
+        text.contains("not in the files; would be deleted with --prune"),
+        "{text}"
+    );
+    assert!(text.contains("0 deleted"), "{text}");
 
     let output = apply(dir.path(), &emulator, &["--prune"]);
     let text = succeeded(&output);
@@ -242,7 +261,7 @@ fn a_saved_plan_is_refused_when_zadig_changed_since() {
 
     // A person edits the build in Zadig after the plan was made (a second later, so that
     // the second-resolution update_time moves).
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    emulator.advance_clock(1);
     let body = serde_json::json!({
         "name": "shop-api", "project_key": "shop", "infrastructure": "kubernetes",
         "build_os": "ubuntu 20.04", "script_type": "shell", "build_script": "edited by hand",

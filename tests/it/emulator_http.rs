@@ -1,7 +1,9 @@
 //! The emulator's HTTP front and its own features: gin's 404/405/redirects, the query
 //! token, fault knobs, the stats and reset routes, and state that survives a restart.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::util::emulator::{Client, TOKEN, custom_body, fixture, loopback, start, start_default};
 use serde_json::json;
@@ -104,19 +106,50 @@ async fn throttle_rate_one_answers_429_with_retry_after() {
     assert_eq!(answer.headers["retry-after"], "1");
 }
 
-#[tokio::test]
+// Paused time: the emulator's sleeps run on this test's clock, which jumps instead of waiting.
+#[tokio::test(start_paused = true)]
 async fn latency_delays_every_answer() {
+    let latency = Duration::from_secs(60);
     let config = EmulatorConfig {
-        latency: Duration::from_millis(80),
+        latency,
         ..EmulatorConfig::new(TOKEN)
     };
     let emulator = start(config).await;
+    let client = Client::new(&emulator);
     let started = Instant::now();
-    let answer = Client::new(&emulator)
-        .send("GET", "/openapi/build?projectKey=yaml", None)
+    for _ in 0..3 {
+        let answer = client
+            .send("GET", "/openapi/build?projectKey=yaml", None)
+            .await;
+        assert_eq!(answer.status, 200);
+    }
+    // Each of the three answers waited the latency, one after the other.
+    assert!(started.elapsed() >= latency * 3, "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn the_clock_route_moves_update_time_forward_and_never_back() {
+    let emulator = start_default().await;
+    let client = Client::new(&emulator);
+    let before = client.advance_clock(0).await;
+    let moved = client.advance_clock(7200).await;
+    assert!(moved >= before + 7200, "{before} → {moved}");
+    let create = client
+        .send("POST", "/openapi/build", Some(&custom_body("b", "yaml")))
         .await;
-    assert_eq!(answer.status, 200);
-    assert!(started.elapsed() >= Duration::from_millis(80));
+    assert_eq!(create.status, 200);
+    let stamped = client.detail("b", "yaml").await.body["update_time"]
+        .as_i64()
+        .unwrap();
+    assert!(
+        stamped >= moved,
+        "update_time {stamped} is on the moved clock {moved}"
+    );
+
+    let back = json!({"advance_seconds": -60});
+    let refused = client.send("POST", "/_emulator/clock", Some(&back)).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(client.advance_clock(0).await >= moved);
 }
 
 #[tokio::test]

@@ -320,8 +320,9 @@ async fn update_stamps_the_caller_and_the_time_in_seconds() {
     );
     assert_eq!(detail["update_by"], "admin");
 
-    // A second later, an update stamps the time again (whole seconds, so wait one).
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // A second later, an update stamps the time again (whole seconds: the clock moves one).
+    let moved = client.advance_clock(1).await;
+    assert!(moved > i64::try_from(created_at).unwrap(), "{moved}");
     let mut body = custom_body("b", "yaml");
     body["build_script"] = "make again".into();
     let update = client.send("PUT", "/openapi/build", Some(&body)).await;

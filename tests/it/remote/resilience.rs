@@ -78,8 +78,9 @@ async fn retry_after_is_honoured_up_to_max_backoff() {
     let waited = started.elapsed();
 
     // The backoff alone would wait about 1 ms; Retry-After (1 s) capped at 300 ms decides.
+    // (No upper bound: a busy machine may take longer. The cap itself is a unit test of
+    // `RetryPolicy::delay`.)
     assert!(waited >= Duration::from_millis(300), "{waited:?}");
-    assert!(waited < Duration::from_millis(900), "{waited:?}");
     assert_eq!(requests_received(&server).await, 2);
 }
 
@@ -146,13 +147,13 @@ async fn a_slow_answer_times_out_and_is_retried() {
     let server = MockServer::start().await;
     answer_once_then(&server, "GET", slow(), empty_detail()).await;
 
-    let started = Instant::now();
     let client = client_with(&server, short_timeout);
     client.get_build("yaml", "x").await.unwrap();
+    // Had the client waited for the slow answer, that first request would have been the only one.
+    let sent = requests_received(&server).await;
     assert!(
-        started.elapsed() < Duration::from_millis(450),
-        "{:?}",
-        started.elapsed()
+        sent >= 2,
+        "the slow attempt was given up and sent again: {sent}"
     );
 
     let server = MockServer::start().await;

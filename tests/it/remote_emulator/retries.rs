@@ -84,7 +84,6 @@ async fn a_throttled_request_waits_as_long_as_retry_after_says() {
         (StatusCode::TOO_MANY_REQUESTS, 2)
     );
     assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
-    assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
     let detail = "/openapi/build/:name/detail";
     assert_eq!(answered(&emulator, "GET", detail, Some(429)).await, 2);
 }

@@ -103,6 +103,14 @@ impl Emulator {
         assert_eq!(status, 200, "setting faults: {body}");
     }
 
+    /// Moves the emulator's clock `seconds` forward, so that the next write's `update_time`
+    /// (whole seconds) differs from the last one without waiting.
+    pub fn advance_clock(&self, seconds: u32) {
+        let body = serde_json::json!({ "advance_seconds": seconds });
+        let (status, body) = http(&self.addr, "POST", "/_emulator/clock", None, Some(&body));
+        assert_eq!(status, 200, "moving the clock: {body}");
+    }
+
     /// How many requests with a method other than GET the emulator has answered.
     pub fn write_count(&self) -> u64 {
         self.stats()["requests"]

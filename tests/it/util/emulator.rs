@@ -107,6 +107,14 @@ impl Client {
     pub async fn stats(&self) -> Value {
         self.send("GET", "/_emulator/stats", None).await.body
     }
+
+    /// Moves the emulator's clock `seconds` forward; returns the new time (`now`).
+    pub async fn advance_clock(&self, seconds: u32) -> i64 {
+        let body = serde_json::json!({ "advance_seconds": seconds });
+        let answer = self.send("POST", "/_emulator/clock", Some(&body)).await;
+        assert_eq!(answer.status, 200, "moving the clock: {}", answer.body);
+        answer.body["now"].as_i64().unwrap()
+    }
 }
 
 pub fn fixture(name: &str) -> Value {

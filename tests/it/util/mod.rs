@@ -10,5 +10,7 @@ pub mod client;
 pub mod emulator;
 /// A client pointed at a running emulator.
 pub mod emulator_client;
+/// A recording front that logs the order of a run's writes.
+pub mod recorder;
 /// A private CA and server certificates for TLS tests.
 pub mod tls;

@@ -1,0 +1,209 @@
+//! `zadig-sync export`: connect, export the projects' builds as files, print the summary
+//! (files written, inferred fields, variables to set, builds skipped), decide the exit code.
+//!
+//! The summary names environment variables, never their values; every name from Zadig is
+//! printed with its control characters escaped.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use super::Exit;
+use super::settings::connect;
+use crate::cli::ExportArgs;
+use crate::export::scope_file::{SCOPE_FILE, ScopeChange};
+use crate::export::{BuildResult, ExportReport, ExportRequest, export};
+use crate::reconcile::export::ExportOptions;
+use crate::reconcile::marker::escape_controls;
+
+pub async fn run(args: ExportArgs) -> anyhow::Result<Exit> {
+    let mut projects: Vec<String> = Vec::new();
+    for project in &args.projects {
+        if !projects.contains(project) {
+            projects.push(project.clone());
+        }
+    }
+    let request = ExportRequest {
+        projects,
+        out: args.out.clone().unwrap_or_else(|| args.dir.dir.clone()),
+        overwrite: args.overwrite,
+        script_files: args.script_files,
+        options: ExportOptions {
+            codehosts: args.codehosts.iter().cloned().collect(),
+        },
+    };
+    let connection = connect(&args.server).await?;
+    let report = export(&connection.client, &request).await;
+    connection.close().await?;
+    print!("{}", summary(&report, &request));
+    Ok(if report.has_failures() {
+        Exit::Failure
+    } else {
+        Exit::Success
+    })
+}
+
+/// The summary's lists, gathered from the report build by build.
+#[derive(Default)]
+struct Sections {
+    files: Vec<String>,
+    inferred: Vec<String>,
+    env_vars: Vec<String>,
+    described: Vec<String>,
+    not_overwritten: Vec<String>,
+    skipped: Vec<String>,
+}
+
+impl Sections {
+    fn of(report: &ExportReport) -> Self {
+        let mut sections = Sections::default();
+        for build in &report.builds {
+            let who = format!(
+                "{}/{}",
+                escape_controls(&build.project),
+                escape_controls(&build.name)
+            );
+            sections.add(&who, &build.result);
+        }
+        sections
+    }
+
+    fn add(&mut self, who: &str, result: &BuildResult) {
+        match result {
+            BuildResult::Written {
+                files,
+                inferred,
+                env_vars,
+            } => {
+                self.files.extend(files.iter().map(|f| shown(f)));
+                let fields: Vec<String> = inferred
+                    .iter()
+                    .map(|f| escape_controls(&format!("{} = {}", f.path, f.value)))
+                    .collect();
+                if !fields.is_empty() {
+                    self.inferred.push(format!("{who}: {}", fields.join(", ")));
+                }
+                self.env_vars.extend(env_vars.iter().cloned());
+            }
+            BuildResult::AlreadyDescribed(path) => {
+                self.described.push(format!("{who}: {}", shown(path)));
+            }
+            BuildResult::NotOverwritten(paths) => {
+                let paths: Vec<String> = paths.iter().map(|p| shown(p)).collect();
+                self.not_overwritten
+                    .push(format!("{who}: {}", paths.join(", ")));
+            }
+            BuildResult::DetailFailed(error) | BuildResult::WriteFailed(error) => {
+                self.skipped
+                    .push(format!("{who}: {}", escape_controls(error)));
+            }
+        }
+    }
+}
+
+fn shown(path: &Path) -> String {
+    escape_controls(&path.display().to_string())
+}
+
+/// The summary, section by section; a section with nothing to say is left out.
+fn summary(report: &ExportReport, request: &ExportRequest) -> String {
+    let sections = Sections::of(report);
+    let mut text = String::new();
+    let out = shown(&request.out);
+    let written = report
+        .builds
+        .iter()
+        .filter(|b| matches!(b.result, BuildResult::Written { .. }))
+        .count();
+    let _ = writeln!(
+        text,
+        "Exported {written} of {} builds: {} files written under {out}.",
+        report.builds.len(),
+        sections.files.len()
+    );
+    for (title, lines) in [
+        ("Files written:", &sections.files),
+        (
+            "Inferred fields (Zadig does not return them; check each one, marked \"inferred\" in the files):",
+            &sections.inferred,
+        ),
+        (
+            "Environment variables to set to the credentials' values (plan and apply read them):",
+            &sections.env_vars,
+        ),
+        (
+            "Already described by a file (not exported):",
+            &sections.described,
+        ),
+        (
+            "Not overwritten (the files exist; --overwrite replaces them):",
+            &sections.not_overwritten,
+        ),
+        ("Skipped (not exported):", &sections.skipped),
+        (
+            "Projects that could not be listed:",
+            &failed_projects(report),
+        ),
+        (
+            "Projects with no builds in Zadig (check the project keys):",
+            &empty_projects(report),
+        ),
+    ] {
+        section(&mut text, title, lines);
+    }
+    scope_line(&mut text, report, &out);
+    text
+}
+
+fn failed_projects(report: &ExportReport) -> Vec<String> {
+    report
+        .failed_projects
+        .iter()
+        .map(|(project, error)| format!("{}: {}", escape_controls(project), escape_controls(error)))
+        .collect()
+}
+
+fn empty_projects(report: &ExportReport) -> Vec<String> {
+    report
+        .listed
+        .iter()
+        .filter(|project| !report.builds.iter().any(|b| &b.project == *project))
+        .map(|project| escape_controls(project))
+        .collect()
+}
+
+fn section(text: &mut String, title: &str, lines: &[String]) {
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(text, "\n{title}");
+    for line in lines {
+        let _ = writeln!(text, "  {line}");
+    }
+}
+
+fn scope_line(text: &mut String, report: &ExportReport, out: &str) {
+    let list = |projects: &[String]| {
+        projects
+            .iter()
+            .map(|p| escape_controls(p))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let line = match &report.scope {
+        Ok(ScopeChange::Created(projects)) => {
+            format!(
+                "Created the scope file {out}/{SCOPE_FILE} with projects {}.",
+                list(projects)
+            )
+        }
+        Ok(ScopeChange::Added(projects)) => {
+            format!(
+                "Added projects {} to the scope file {out}/{SCOPE_FILE}.",
+                list(projects)
+            )
+        }
+        Ok(ScopeChange::Unchanged) => return,
+        Err(error) => format!("Error: {}", escape_controls(&error.to_string())),
+    };
+    let _ = writeln!(text, "\n{line}");
+}

@@ -1,0 +1,270 @@
+//! `zadig-sync export` without the printing: read the projects' builds from Zadig (list, then
+//! detail per build, through the same fetch stage as `plan`), turn each into a build file with
+//! the pure [`crate::reconcile::export`], write the files under the output directory, and add
+//! the projects to its scope file. I/O: HTTP through `remote`, files.
+//!
+//! Layout: `<out>/<project>/<build>.yaml`, and with script files
+//! `<out>/<project>/scripts/<build>.sh`. Names that the build-file walk would skip or that
+//! are not plain file names are adjusted ([`file_stem`]); two builds whose names adjust to the
+//! same file get `-2`, `-3`, …
+//!
+//! Nothing is overwritten without `overwrite`: a build whose file (or script file) exists is
+//! reported and skipped whole, so a YAML file never points at a script from another export.
+//! A build that a file elsewhere under the output directory already describes is skipped
+//! too (writing it again would make two files claim one name, which `validate` refuses).
+
+pub mod scope_file;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::load::{ReferenceMode, load_dir};
+use crate::reconcile::export::{
+    EnvNames, ExportOptions, ExportedBuild, Inferred, ScriptPlacement, export_build, file_stem,
+    to_yaml,
+};
+use crate::reconcile::live::{LiveBuild, LiveProject};
+use crate::reconcile::spec::BuildSpec;
+use crate::remote::ZadigClient;
+use crate::remote::fetch::fetch_live;
+use scope_file::{ScopeChange, ScopeFileError};
+
+/// What to export, and how.
+#[derive(Debug, Clone)]
+pub struct ExportRequest {
+    pub projects: Vec<String>,
+    pub out: PathBuf,
+    pub overwrite: bool,
+    pub script_files: bool,
+    pub options: ExportOptions,
+}
+
+/// Everything an export did, build by build.
+#[derive(Debug)]
+pub struct ExportReport {
+    /// The projects whose builds were listed, in the order asked.
+    pub listed: Vec<String>,
+    pub builds: Vec<BuildOutcome>,
+    /// Projects whose builds could not be listed, with why.
+    pub failed_projects: Vec<(String, String)>,
+    pub scope: Result<ScopeChange, ScopeFileError>,
+}
+
+impl ExportReport {
+    /// Whether anything asked for was not done.
+    pub fn has_failures(&self) -> bool {
+        !self.failed_projects.is_empty()
+            || self.scope.is_err()
+            || self.builds.iter().any(|b| {
+                !matches!(
+                    b.result,
+                    BuildResult::Written { .. } | BuildResult::AlreadyDescribed(_)
+                )
+            })
+    }
+}
+
+#[derive(Debug)]
+pub struct BuildOutcome {
+    pub project: String,
+    pub name: String,
+    pub result: BuildResult,
+}
+
+#[derive(Debug)]
+pub enum BuildResult {
+    Written {
+        files: Vec<PathBuf>,
+        inferred: Vec<Inferred>,
+        env_vars: Vec<String>,
+    },
+    /// These files exist and `overwrite` was not given.
+    NotOverwritten(Vec<PathBuf>),
+    /// A build file at this place already describes the build; not a failure.
+    AlreadyDescribed(PathBuf),
+    /// Zadig's detail failed (it answers 500 for some builds made in its UI).
+    DetailFailed(String),
+    WriteFailed(String),
+}
+
+/// Reads, converts and writes every build of the requested projects.
+pub async fn export(client: &ZadigClient, request: &ExportRequest) -> ExportReport {
+    let live = fetch_live(client, &request.projects).await;
+    let mut writer = Writer {
+        request,
+        names: EnvNames::default(),
+        taken: BTreeSet::new(),
+        described: described_builds(&request.out),
+    };
+    let mut report = ExportReport {
+        listed: Vec::new(),
+        builds: Vec::new(),
+        failed_projects: Vec::new(),
+        scope: Ok(ScopeChange::Unchanged),
+    };
+    for project in live {
+        let LiveProject { project, listing } = project;
+        match listing {
+            Ok(builds) => {
+                report.listed.push(project.clone());
+                for build in builds {
+                    report.builds.push(writer.build(&project, build));
+                }
+            }
+            Err(error) => report.failed_projects.push((project, error)),
+        }
+    }
+    report.scope = scope(&request.out, &report.listed);
+    report
+}
+
+fn scope(out: &Path, projects: &[String]) -> Result<ScopeChange, ScopeFileError> {
+    if projects.is_empty() {
+        return Ok(ScopeChange::Unchanged);
+    }
+    std::fs::create_dir_all(out).map_err(|source| ScopeFileError::Write {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    scope_file::update(out, projects)
+}
+
+/// The builds the files under `out` describe already, by name (Zadig's names are global),
+/// with the file of each. Files that do not load are left to `validate` to report.
+fn described_builds(out: &Path) -> BTreeMap<String, PathBuf> {
+    if !out.is_dir() {
+        return BTreeMap::new();
+    }
+    let outcome = load_dir(out, ReferenceMode::Offline, &|_| None);
+    outcome
+        .desired
+        .builds
+        .into_iter()
+        .map(|build| (build.spec.name().to_string(), build.origin.path))
+        .collect()
+}
+
+struct Writer<'a> {
+    request: &'a ExportRequest,
+    names: EnvNames,
+    /// The YAML files of this run, so that two names never share one.
+    taken: BTreeSet<PathBuf>,
+    /// What the output directory described before this run.
+    described: BTreeMap<String, PathBuf>,
+}
+
+impl Writer<'_> {
+    fn build(&mut self, project: &str, build: LiveBuild) -> BuildOutcome {
+        let outcome = |result| BuildOutcome {
+            project: project.to_string(),
+            name: build.name.clone(),
+            result,
+        };
+        let detail = match &build.detail {
+            Ok(detail) => detail,
+            Err(error) => return outcome(BuildResult::DetailFailed(error.clone())),
+        };
+        let (yaml_path, script_name) = self.paths(project, &build.name);
+        if let Some(path) = self.described.get(&build.name)
+            && *path != yaml_path
+        {
+            return outcome(BuildResult::AlreadyDescribed(path.clone()));
+        }
+        let exported = export_build(detail, &self.request.options, &mut self.names);
+        let files = self.files(&exported, yaml_path, &script_name);
+        outcome(match write_all(&files, self.request.overwrite) {
+            Ok(()) => BuildResult::Written {
+                files: files.into_iter().map(|(path, _)| path).collect(),
+                inferred: exported.inferred,
+                env_vars: exported.env_vars,
+            },
+            Err(WriteError::Exists(paths)) => BuildResult::NotOverwritten(paths),
+            Err(WriteError::Io(message)) => BuildResult::WriteFailed(message),
+        })
+    }
+
+    /// The files of one build, with their text: the YAML, and the script when it goes to a
+    /// file of its own.
+    fn files(
+        &self,
+        exported: &ExportedBuild,
+        yaml_path: PathBuf,
+        script_name: &str,
+    ) -> Vec<(PathBuf, String)> {
+        let script = match &exported.spec {
+            BuildSpec::Custom(custom)
+                if self.request.script_files && !custom.build_script.is_empty() =>
+            {
+                Some(custom.build_script.clone())
+            }
+            _ => None,
+        };
+        let Some(script) = script else {
+            let yaml = to_yaml(exported, ScriptPlacement::Inline);
+            return vec![(yaml_path, yaml)];
+        };
+        let reference = format!("scripts/{script_name}");
+        let yaml = to_yaml(exported, ScriptPlacement::File(&reference));
+        let folder = yaml_path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        vec![(yaml_path, yaml), (folder.join(reference), script)]
+    }
+
+    /// The YAML file for a build and its script's file name, unique in this run.
+    fn paths(&mut self, project: &str, name: &str) -> (PathBuf, String) {
+        let folder = self.request.out.join(file_stem(project));
+        let stem = file_stem(name);
+        let mut candidate = stem.clone();
+        let mut n = 1;
+        while !self.taken.insert(folder.join(format!("{candidate}.yaml"))) {
+            n += 1;
+            candidate = format!("{stem}-{n}");
+        }
+        (
+            folder.join(format!("{candidate}.yaml")),
+            format!("{candidate}.sh"),
+        )
+    }
+}
+
+enum WriteError {
+    Exists(Vec<PathBuf>),
+    Io(String),
+}
+
+/// Writes every file, or none when one exists and `overwrite` is off.
+fn write_all(files: &[(PathBuf, String)], overwrite: bool) -> Result<(), WriteError> {
+    if !overwrite {
+        let existing: Vec<PathBuf> = files
+            .iter()
+            .map(|(path, _)| path.clone())
+            .filter(|path| path.symlink_metadata().is_ok())
+            .collect();
+        if !existing.is_empty() {
+            return Err(WriteError::Exists(existing));
+        }
+    }
+    for (path, text) in files {
+        write_file(path, text, overwrite).map_err(|error| match error.kind() {
+            io::ErrorKind::AlreadyExists => WriteError::Exists(vec![path.clone()]),
+            _ => WriteError::Io(format!("cannot write {}: {error}", path.display())),
+        })?;
+    }
+    Ok(())
+}
+
+/// Creates the file (and its folders); without `overwrite`, only if nothing is there, even
+/// when something appeared since it was checked.
+fn write_file(path: &Path, text: &str, overwrite: bool) -> io::Result<()> {
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if overwrite {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    options.open(path)?.write_all(text.as_bytes())
+}
