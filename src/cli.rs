@@ -3,13 +3,11 @@
 //! Command names, flags and environment variables here are a contract with users' scripts:
 //! add, never rename.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::emulator::Edition;
-use crate::remote::ClientConfig;
 use crate::remote::config::parse_size;
 use crate::report::Format;
 
@@ -42,11 +40,13 @@ pub enum Command {
     /// Needs no server and no secrets: an unresolved `${env:…}` or `${file:…}` is a warning here.
     /// Exit 0 when valid, 1 when any error was found.
     Validate(ValidateArgs),
-    /// Print a JSON Schema (draft-07) of a build file, for editor completion.
-    Schema,
+    /// Print a JSON Schema (draft-07) of a build file (or, with --scope, of the scope file
+    /// `zadig-sync.yaml`), for editor completion.
+    Schema(SchemaArgs),
     /// Dry run: compare the files with Zadig field by field and print what would change.
     ///
-    /// Exit 0 when the plan was made (with --detailed-exitcode: 0 no changes, 2 changes), 1 on error.
+    /// Exit 0 when the plan can be applied (with --detailed-exitcode: 0 only when Zadig matches
+    /// the files, 2 changes), 1 on error or when a step is refused.
     Plan(PlanArgs),
     /// Make Zadig match the files: create, update and (with --prune) delete builds.
     Apply(ApplyArgs),
@@ -61,12 +61,22 @@ pub enum Command {
     Export(ExportArgs),
 }
 
+/// The folder of build files when neither `--dir` nor `ZADIG_SYNC_DIR` names one.
+pub const DEFAULT_DIR: &str = "builds.d";
+
 /// Where the build files are.
 #[derive(Debug, Clone, Args)]
 pub struct DirArgs {
     /// Folder of build files (`*.yaml`, `*.yml`, searched recursively).
-    #[arg(long, env = "ZADIG_SYNC_DIR", default_value = "builds.d")]
+    #[arg(long, env = "ZADIG_SYNC_DIR", default_value = DEFAULT_DIR)]
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The schema of the scope file, `zadig-sync.yaml`, instead of a build file's.
+    #[arg(long)]
+    pub scope: bool,
 }
 
 #[derive(Debug, Args)]
@@ -81,8 +91,8 @@ pub struct ValidateArgs {
 /// How to reach Zadig. The token is never a flag value: it would show in `ps`.
 #[derive(Debug, Clone, Args)]
 pub struct ServerArgs {
-    /// Zadig's address, e.g. `https://zadig.example.com`.
-    #[arg(long, env = "ZADIG_URL", required_unless_present = "emulator")]
+    /// Zadig's address, e.g. `https://zadig.example.com` (else `url:` in zadig-sync.yaml).
+    #[arg(long, env = "ZADIG_URL")]
     pub url: Option<String>,
     /// File holding the API token. Without it: `ZADIG_TOKEN`, else the file named by
     /// `ZADIG_TOKEN_FILE`.
@@ -94,16 +104,13 @@ pub struct ServerArgs {
     /// Allow sending the token over plain http:// to a host that is not loopback.
     #[arg(long)]
     pub insecure_http: bool,
-    /// Requests per second to Zadig at most (0 = no limit).
-    #[arg(long, default_value_t = ClientConfig::DEFAULT_RATE_LIMIT)]
-    pub rate_limit: u32,
-    /// Requests in flight to Zadig at most.
-    #[arg(
-        long,
-        default_value_t = ClientConfig::DEFAULT_CONCURRENCY,
-        value_parser = clap::value_parser!(u32).range(1..)
-    )]
-    pub concurrency: u32,
+    /// Requests per second to Zadig at most (0 = no limit) [default: `rate_limit:` in
+    /// zadig-sync.yaml, else 50].
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+    /// Requests in flight to Zadig at most [default: `concurrency:` in zadig-sync.yaml, else 16].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub concurrency: Option<u32>,
     /// Time allowed for one request, e.g. `30s`.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     pub request_timeout: std::time::Duration,
@@ -123,15 +130,18 @@ pub struct ServerArgs {
 /// Which projects a run manages and what it may delete.
 #[derive(Debug, Clone, Args)]
 pub struct ScopeArgs {
-    /// Also manage this project even if no file names it (repeatable).
+    /// Restrict this run to this project (repeatable): files of other projects are neither
+    /// planned nor applied. A project with no file left may be named, to prune it.
     #[arg(long = "project", value_name = "PROJECT")]
     pub projects: Vec<String>,
-    /// Delete managed builds written by zadig-sync that no file describes any more.
+    /// Delete managed builds written by zadig-sync that no file describes any more
+    /// (also `prune: true` in zadig-sync.yaml).
     #[arg(long)]
     pub prune: bool,
-    /// Refuse all deletions when more than this many would be made.
-    #[arg(long, default_value_t = 5)]
-    pub max_deletes: usize,
+    /// Refuse all deletions when more than this many would be made [default: `max_deletes:`
+    /// in zadig-sync.yaml, else 5].
+    #[arg(long)]
+    pub max_deletes: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -142,10 +152,11 @@ pub struct PlanArgs {
     pub server: ServerArgs,
     #[command(flatten)]
     pub scope: ScopeArgs,
-    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    /// Exit 0 only when Zadig matches the files, 2 when there are changes, 1 on error or
+    /// when a step is refused.
     #[arg(long)]
     pub detailed_exitcode: bool,
-    /// Save the plan to this file, for `apply --plan`.
+    /// Save the plan to this file, for `apply --plan` (not when the plan has errors).
     #[arg(long)]
     pub out: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
@@ -160,7 +171,7 @@ pub struct ApplyArgs {
     pub server: ServerArgs,
     #[command(flatten)]
     pub scope: ScopeArgs,
-    /// Do not ask for confirmation.
+    /// Do not ask for confirmation. Needed without a terminal (unless --plan FILE is given).
     #[arg(long)]
     pub yes: bool,
     /// Execute a plan saved by `plan --out` (refused if the files no longer produce it).
@@ -212,9 +223,11 @@ fn parse_codehost(text: &str) -> Result<(String, String), String> {
 
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
-    /// Address to listen on; port 0 picks a free one. The address is printed on stdout.
+    /// Address to listen on, loopback only (`127.0.0.1:PORT`, `[::1]:PORT`, `localhost:PORT`):
+    /// its state holds credentials in plain text. Port 0 picks a free one. The address is
+    /// printed on stdout.
     #[arg(long, default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
+    pub listen: String,
     /// The API token clients must send (`Authorization: Bearer <token>`).
     #[arg(long, env = "ZADIG_EMULATOR_TOKEN")]
     pub token: String,

@@ -1,11 +1,14 @@
 //! The `zadig-sync` binary: parse the command line, set up logging, run, exit.
 
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use zadig_sync::cli::Cli;
+use zadig_sync::commands::output::errln;
 use zadig_sync::commands::{self, Exit};
 
 #[tokio::main]
@@ -18,7 +21,7 @@ async fn main() -> ExitCode {
     match commands::run(cli).await {
         Ok(exit) => exit.into(),
         Err(error) => {
-            eprintln!("error: {}", describe(&error));
+            errln(format_args!("error: {}", describe(&error)));
             Exit::Failure.into()
         }
     }

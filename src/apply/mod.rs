@@ -248,7 +248,9 @@ fn with_move_hint(error: RemoteError, spec: &BuildSpec) -> StepFailure {
             owner_project: Some(owner),
         } if owner != spec.project_key() => StepFailure::Failed(format!(
             "{error}; if the build moved here from project {owner}, run with \
-             `--project {owner} --prune` so the old one is deleted first"
+             `--project {owner} --project {} --prune` (or list {owner} in zadig-sync.yaml) so \
+             the old one is deleted first",
+            spec.project_key()
         )),
         _ => error.into(),
     }

@@ -1,11 +1,13 @@
 //! `zadig-sync apply`: plan (or take a saved plan), show it, confirm, execute, report.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 
 use super::Exit;
+use super::output::{err, errln, out};
 use super::saved_plan::SavedPlan;
-use super::settings::connect;
-use super::settings::{Planned, load_for_server, plan_against_server, print_plan};
+use super::settings::{
+    Planned, Settings, connect, load_for_server, plan_against_server, print_plan,
+};
 use crate::apply::execute;
 use crate::apply::outcome::ApplyReport;
 use crate::cli::ApplyArgs;
@@ -14,20 +16,39 @@ use crate::report::Format;
 use crate::report::{self, Document};
 
 pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
-    let Some(desired) = load_for_server(&args.dir.dir, args.output) else {
-        eprintln!("Nothing was written: fix the files first.");
+    let terminal = std::io::stdin().is_terminal();
+    if !terminal && !args.yes && args.plan.is_none() {
+        // Nobody can be asked: writing anyway would surprise a Terraform user, and a script
+        // that means to write says so.
+        errln(
+            "error: add --yes to apply without a terminal (or --plan FILE, a plan you reviewed); nothing was written.",
+        );
+        return Ok(Exit::Failure);
+    }
+    let Some(loaded) = load_for_server(&args.dir.dir, args.output) else {
+        errln("Nothing was written: fix the files first.");
         return Ok(Exit::Failure);
     };
+    let settings = Settings::resolve(&args.server, &args.scope, loaded.scope.as_ref());
     let (plan, desired, secrets, connection) = match &args.plan {
         Some(path) => {
             let saved = SavedPlan::read(path)?;
-            let connection = connect(&args.server).await?;
+            let connection = connect(&settings).await?;
+            // Only the projects the plan was made for (it may have been made with --project).
+            let mut desired = loaded.desired;
+            desired.builds.retain(|b| {
+                saved
+                    .plan
+                    .projects
+                    .iter()
+                    .any(|p| p == b.spec.project_key())
+            });
             saved.ensure_still_valid(&desired, &connection.server, path)?;
             let secrets = connection.secrets(&desired);
             (saved.plan, desired, secrets, connection)
         }
         None => {
-            let planned = plan_against_server(desired, &args.server, &args.scope).await?;
+            let planned = plan_against_server(loaded, &settings).await?;
             let Planned {
                 plan,
                 desired,
@@ -37,16 +58,16 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
             (plan, desired, secrets, connection)
         }
     };
-    let ask = plan.has_changes() && !args.yes && std::io::stdin().is_terminal();
+    let ask = plan.has_changes() && !args.yes && terminal;
     if args.output != Format::Json {
         print_plan(&plan, args.output);
     } else if ask {
         // stdout is for the JSON document; the person asked to confirm still sees the plan.
-        eprint!("{}", crate::report::plan_text(&plan, false));
+        err(crate::report::plan_text(&plan, false));
     }
     if ask && !confirmed()? {
         connection.close().await?;
-        eprintln!("Apply cancelled; nothing was changed.");
+        errln("Apply cancelled; nothing was changed.");
         return Ok(Exit::Failure);
     }
     let report = execute(&connection.client, &plan, &desired, &secrets).await;
@@ -62,16 +83,16 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
 
 fn confirmed() -> anyhow::Result<bool> {
     // On stderr, so that stdout holds only the plan and the report (JSON stays parseable).
-    eprint!("\nDo you want to perform these actions? Only 'yes' will be accepted: ");
-    std::io::stderr().flush()?;
+    err("\nDo you want to perform these actions? Only 'yes' will be accepted: ");
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(answer.trim() == "yes")
 }
 
 fn print_report(plan: &Plan, outcomes: &ApplyReport, output: Format) {
-    print!(
-        "{}",
-        report::render(Document::Apply(plan, outcomes), output, false)
-    );
+    out(report::render(
+        Document::Apply(plan, outcomes),
+        output,
+        false,
+    ));
 }

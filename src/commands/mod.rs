@@ -5,6 +5,7 @@ mod apply;
 mod emulator;
 mod export;
 pub mod log;
+pub mod output;
 mod plan;
 mod saved_plan;
 mod schema;
@@ -36,7 +37,7 @@ impl From<Exit> for ExitCode {
 pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Validate(args) => validate::run(args).await,
-        Command::Schema => schema::run(),
+        Command::Schema(args) => schema::run(&args),
         Command::Plan(args) => plan::run(args).await,
         Command::Apply(args) => apply::run(args).await,
         Command::Emulator(args) => emulator::run(args).await,

@@ -8,9 +8,13 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context;
+use std::collections::BTreeSet;
 
+use anyhow::{Context, bail};
+
+use super::output::{err, errln, out};
 use crate::cli::ServerArgs;
+use crate::emulator::lock::StateLock;
 use crate::emulator::{self, Edition, EmulatorConfig, RunningEmulator, Seeds};
 use crate::reconcile::desired::DesiredSet;
 use crate::remote::{ClientConfig, Token, ZadigClient, resolve_token};
@@ -19,8 +23,9 @@ use std::path::Path;
 
 use crate::cli::ScopeArgs;
 use crate::load::diagnostic::{Diagnostic, Severity};
+use crate::load::scope::{SCOPE_FILE, Scope};
 use crate::load::{ReferenceMode, load_dir};
-use crate::reconcile::plan::{Plan, PlanOptions, make_plan, managed_projects};
+use crate::reconcile::plan::{Plan, PlanOptions, make_plan};
 use crate::reconcile::redact::Secrets;
 use crate::remote::fetch::fetch_live;
 use crate::report::{self, Document, Format};
@@ -37,6 +42,8 @@ pub struct Connection {
     /// Kept to be redacted from everything printed (a build file could quote it).
     token: Token,
     emulator: Option<RunningEmulator>,
+    /// With `--emulator`: the lock of its state file, released after `close` saved it.
+    state_lock: Option<StateLock>,
 }
 
 impl Connection {
@@ -57,17 +64,61 @@ impl Connection {
                 .await
                 .context("stopping the bundled emulator and saving its state")?;
         }
+        drop(self.state_lock);
         Ok(())
     }
 }
 
-/// The client configuration the server flags describe, for the server at `base_url`.
-fn client_config(args: &ServerArgs, base_url: String, token: Token) -> ClientConfig {
+/// `--max-deletes` when neither the flag nor zadig-sync.yaml sets it.
+pub const DEFAULT_MAX_DELETES: usize = 5;
+
+/// The settings of a run that talks to Zadig, each resolved once here:
+/// flag > environment > the scope file (`zadig-sync.yaml`) > built-in default.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The server flags, `url` resolved (`--url`, `ZADIG_URL`, else the scope file's).
+    pub server: ServerArgs,
+    pub rate_limit: u32,
+    pub concurrency: u32,
+    pub prune: bool,
+    pub max_deletes: usize,
+    /// `--project`: this run is restricted to these projects (none: every managed project).
+    pub only: Vec<String>,
+}
+
+impl Settings {
+    pub fn resolve(server: &ServerArgs, scope_args: &ScopeArgs, file: Option<&Scope>) -> Self {
+        let file = file.cloned().unwrap_or_default();
+        let mut server = server.clone();
+        server.url = server.url.or(file.url);
+        Settings {
+            rate_limit: server
+                .rate_limit
+                .or(file.rate_limit)
+                .unwrap_or(ClientConfig::DEFAULT_RATE_LIMIT),
+            concurrency: server
+                .concurrency
+                .or(file.concurrency)
+                .unwrap_or(ClientConfig::DEFAULT_CONCURRENCY),
+            server,
+            prune: scope_args.prune || file.prune.unwrap_or(false),
+            max_deletes: scope_args
+                .max_deletes
+                .or(file.max_deletes)
+                .unwrap_or(DEFAULT_MAX_DELETES),
+            only: scope_args.projects.clone(),
+        }
+    }
+}
+
+/// The client configuration the settings describe, for the server at `base_url`.
+fn client_config(settings: &Settings, base_url: String, token: Token) -> ClientConfig {
+    let args = &settings.server;
     ClientConfig {
         ca_file: args.ca_file.clone(),
         insecure_http: args.insecure_http,
-        rate_limit: args.rate_limit,
-        concurrency: args.concurrency,
+        rate_limit: settings.rate_limit,
+        concurrency: settings.concurrency,
         request_timeout: args.request_timeout,
         max_body_size: args.max_body_size,
         deadline: (!args.deadline.is_zero()).then_some(args.deadline),
@@ -75,32 +126,36 @@ fn client_config(args: &ServerArgs, base_url: String, token: Token) -> ClientCon
     }
 }
 
-pub async fn connect(args: &ServerArgs) -> anyhow::Result<Connection> {
+pub async fn connect(settings: &Settings) -> anyhow::Result<Connection> {
+    let args = &settings.server;
     if args.emulator {
-        return connect_to_emulator(args).await;
+        return connect_to_emulator(settings).await;
     }
-    let url = args
-        .url
-        .clone()
-        .context("no Zadig server given: set ZADIG_URL or pass --url (or try --emulator)")?;
+    let url = args.url.clone().context(
+        "no Zadig server given: set ZADIG_URL, pass --url or write `url:` in zadig-sync.yaml \
+         (or try --emulator)",
+    )?;
     let token = resolve_token(
         args.token_file.as_deref(),
         std::env::var("ZADIG_TOKEN").ok(),
         std::env::var_os("ZADIG_TOKEN_FILE").map(PathBuf::from),
     )?;
-    let client = ZadigClient::new(client_config(args, url.clone(), token.clone()))?;
+    let client = ZadigClient::new(client_config(settings, url.clone(), token.clone()))?;
     Ok(Connection {
         client,
         token,
         server: url.trim_end_matches('/').to_string(),
         emulator: None,
+        state_lock: None,
     })
 }
 
-async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
-    if let Some(url) = &args.url {
+async fn connect_to_emulator(settings: &Settings) -> anyhow::Result<Connection> {
+    if let Some(url) = &settings.server.url {
         let url = crate::remote::config::without_userinfo(url);
-        eprintln!("Ignoring the server {url} (--url or ZADIG_URL): --emulator was given.");
+        errln(format_args!(
+            "Ignoring the server {url} (--url, ZADIG_URL or zadig-sync.yaml): --emulator was given."
+        ));
     }
     let state_path = PathBuf::from(EMULATOR_STATE);
     if let Some(folder) = state_path.parent() {
@@ -116,6 +171,8 @@ async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
             .with_context(|| format!("writing {}", ignore.display()))?;
         }
     }
+    // Another run in this folder would write its builds over ours: one at a time.
+    let state_lock = super::emulator::lock_state(&state_path).await?;
     let secret = format!("emulator-{:016x}", rand::random::<u64>());
     let config = EmulatorConfig {
         token: secret.clone(),
@@ -130,17 +187,18 @@ async fn connect_to_emulator(args: &ServerArgs) -> anyhow::Result<Connection> {
     let emulator = emulator::start(loopback, config)
         .await
         .context("starting the bundled emulator")?;
-    eprintln!(
+    errln(format_args!(
         "Using the bundled Zadig emulator at {} (state in {EMULATOR_STATE}).",
         emulator.url()
-    );
+    ));
     let token = Token::generated(secret);
-    let client = ZadigClient::new(client_config(args, emulator.url(), token.clone()))?;
+    let client = ZadigClient::new(client_config(settings, emulator.url(), token.clone()))?;
     Ok(Connection {
         client,
         server: "emulator".to_string(),
         token,
         emulator: Some(emulator),
+        state_lock: Some(state_lock),
     })
 }
 
@@ -153,10 +211,16 @@ pub struct Planned {
     pub connection: Connection,
 }
 
+/// The files, loaded: the builds, and the scope file when there is one.
+pub struct Loaded {
+    pub desired: DesiredSet,
+    pub scope: Option<Scope>,
+}
+
 /// Loads the files for a command that talks to Zadig: every `${env:…}` must resolve.
 /// Diagnostics are printed (errors on stdout in the chosen format, warnings on stderr);
 /// `None` means the files have errors and the command must stop.
-pub fn load_for_server(dir: &Path, output: Format) -> Option<DesiredSet> {
+pub fn load_for_server(dir: &Path, output: Format) -> Option<Loaded> {
     let env = |name: &str| std::env::var(name).ok();
     let outcome = load_dir(dir, ReferenceMode::Online, &env);
     if outcome.has_errors() {
@@ -169,31 +233,37 @@ pub fn load_for_server(dir: &Path, output: Format) -> Option<DesiredSet> {
         .filter(|d| d.severity == Severity::Warning)
         .collect();
     if !warnings.is_empty() {
-        eprint!(
-            "{}",
-            report::render(Document::Diagnostics(&warnings), Format::Text, false)
-        );
+        err(report::render(
+            Document::Diagnostics(&warnings),
+            Format::Text,
+            false,
+        ));
     }
-    Some(outcome.desired)
+    Some(Loaded {
+        desired: outcome.desired,
+        scope: outcome.scope,
+    })
 }
 
 /// Diagnostics on stdout, as JSON or as text (Markdown has no form of its own for them).
 pub fn print_diagnostics(diagnostics: &[Diagnostic], output: Format) {
-    print!(
-        "{}",
-        report::render(Document::Diagnostics(diagnostics), output, false)
-    );
+    out(report::render(
+        Document::Diagnostics(diagnostics),
+        output,
+        false,
+    ));
 }
 
 /// Connects, reads the live state of the managed projects, and plans.
-pub async fn plan_against_server(
-    desired: DesiredSet,
-    server: &ServerArgs,
-    scope: &ScopeArgs,
-) -> anyhow::Result<Planned> {
-    let connection = connect(server).await?;
+pub async fn plan_against_server(loaded: Loaded, settings: &Settings) -> anyhow::Result<Planned> {
+    let projects = managed_projects(&loaded, &settings.only)?;
+    let mut desired = loaded.desired;
+    desired
+        .builds
+        .retain(|b| projects.contains(b.spec.project_key()));
+    let connection = connect(settings).await?;
     let secrets = connection.secrets(&desired);
-    let projects = managed_projects(&desired, &scope.projects);
+    let projects: Vec<String> = projects.into_iter().collect();
     let live = fetch_live(&connection.client, &projects).await;
     if let Some(stop) = connection.client.stopped() {
         // 401, 403, an unreachable server or the deadline: every later request failed the
@@ -203,16 +273,54 @@ pub async fn plan_against_server(
         anyhow::bail!("{message}");
     }
     let options = PlanOptions {
-        prune: scope.prune,
-        max_deletes: scope.max_deletes,
+        prune: settings.prune,
+        max_deletes: settings.max_deletes,
     };
-    let plan = make_plan(&desired, &live, &options, &secrets);
+    let mut plan = make_plan(&desired, &live, &options, &secrets);
+    if loaded.scope.is_none() {
+        plan.notes.push(managed_by_files_note(&projects));
+    }
     Ok(Planned {
         desired,
         plan,
         secrets,
         connection,
     })
+}
+
+/// The projects this run manages: the scope file's (else those the files name), or only
+/// those named by `--project`, which must then be in the scope file when there is one.
+fn managed_projects(loaded: &Loaded, only: &[String]) -> anyhow::Result<BTreeSet<String>> {
+    if only.is_empty() {
+        return Ok(match &loaded.scope {
+            Some(scope) => scope.projects.iter().cloned().collect(),
+            None => loaded.desired.projects().into_iter().collect(),
+        });
+    }
+    if let Some(scope) = &loaded.scope
+        && let Some(outside) = only.iter().find(|p| !scope.manages(p))
+    {
+        bail!(
+            "--project {outside}: {} does not list it under `projects:`; add it there to \
+             manage it",
+            scope.path.display()
+        );
+    }
+    Ok(only.iter().cloned().collect())
+}
+
+/// Without a scope file, a project whose last file is removed is no longer managed (and so
+/// never pruned): the plan says which projects it manages, and how to keep one.
+fn managed_by_files_note(projects: &[String]) -> String {
+    let list = if projects.is_empty() {
+        "no projects".to_string()
+    } else {
+        format!("projects {}", projects.join(", "))
+    };
+    format!(
+        "managing {list}; list them in {SCOPE_FILE} to keep managing a project after its last \
+         file is removed"
+    )
 }
 
 /// Colour only for a person at a terminal, and never when `NO_COLOR` is set.
@@ -222,8 +330,5 @@ pub fn use_color() -> bool {
 
 /// Prints a plan in the chosen format.
 pub fn print_plan(plan: &Plan, output: Format) {
-    print!(
-        "{}",
-        report::render(Document::Plan(plan), output, use_color())
-    );
+    out(report::render(Document::Plan(plan), output, use_color()));
 }

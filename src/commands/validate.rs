@@ -3,6 +3,7 @@
 //! Reads the files and the process environment.
 
 use super::Exit;
+use super::output::outln;
 use super::settings::print_diagnostics;
 use crate::cli::ValidateArgs;
 use crate::load::diagnostic::Severity;
@@ -15,7 +16,7 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
     let outcome = load_dir(&args.dir.dir, ReferenceMode::Offline, &env);
     print_diagnostics(&outcome.diagnostics, args.output);
     if args.output != Format::Json {
-        println!("{}", summary(&outcome));
+        outln(summary(&outcome));
     }
     Ok(if outcome.has_errors() {
         Exit::Failure

@@ -130,6 +130,7 @@ mod tests {
             projects: vec!["shop".into()],
             steps: vec![],
             errors: vec![],
+            notes: vec![],
         };
         for text in [
             outcomes_text(&report),
@@ -148,6 +149,7 @@ mod tests {
             projects: vec![],
             steps: vec![],
             errors: vec![],
+            notes: vec![],
         };
         let json: serde_json::Value =
             serde_json::from_str(&apply_json(&plan, &report())).expect("JSON");

@@ -36,6 +36,9 @@ pub fn plan_text(plan: &Plan, color: bool) -> String {
     }
     out.push_str(&summary(plan));
     out.push('\n');
+    for note in &plan.notes {
+        let _ = writeln!(out, "Note: {}", escape::text(note));
+    }
     out
 }
 
@@ -53,6 +56,9 @@ pub fn plan_json(plan: &Plan) -> String {
 pub fn plan_markdown(plan: &Plan) -> String {
     let mut out = String::from("### zadig-sync plan\n\n");
     let _ = writeln!(out, "**{}**\n", summary(plan));
+    for note in &plan.notes {
+        let _ = writeln!(out, "> **Note:** {}\n", escape::markdown(note));
+    }
     for error in &plan.errors {
         let _ = writeln!(out, "> **Error:** {}\n", escape::markdown(error));
     }

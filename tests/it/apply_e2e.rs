@@ -372,13 +372,24 @@ fn a_project_that_cannot_be_read_is_never_reported_as_no_changes() {
     let output = zadig_sync(
         dir.path(),
         &emulator,
-        &["plan", "--detailed-exitcode", "--project", "elsewhere"],
+        &[
+            "plan",
+            "--detailed-exitcode",
+            "--project",
+            "elsewhere",
+            "--project",
+            "shop",
+        ],
     );
     let text = failed(&output);
     assert!(!text.contains("No changes"), "{text}");
     assert!(text.contains("Error: project elsewhere"), "{text}");
 
-    let text = failed(&apply(dir.path(), &emulator, &["--project", "elsewhere"]));
+    let text = failed(&apply(
+        dir.path(),
+        &emulator,
+        &["--project", "elsewhere", "--project", "shop"],
+    ));
     assert!(
         text.contains("1 created"),
         "the readable project is still applied: {text}"
