@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::emulator::Edition;
+use crate::remote::config::parse_size;
 use crate::report::Format;
 use crate::report::paint::ColorChoice;
 
@@ -152,6 +153,13 @@ pub struct ServerArgs {
     /// Time allowed for one request, e.g. `30s`.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     pub request_timeout: std::time::Duration,
+    /// Largest answer read from Zadig, e.g. `8MiB` (bytes, or with KiB, MiB, GiB); a larger
+    /// answer fails its request.
+    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
+    pub max_body_size: u64,
+    /// Time allowed for the whole run, e.g. `10m`; past it nothing more is sent (`0s`: no limit).
+    #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
+    pub deadline: std::time::Duration,
     /// Use the bundled emulator, started in-process with its state in
     /// `.zadig-sync/emulator-state.json` under the working directory, instead of a Zadig server.
     #[arg(long)]

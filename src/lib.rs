@@ -23,7 +23,7 @@
 //! | [`commands`] | one file per subcommand; settings (flags > env > scope file > defaults), printing (never panicking on a closed pipe), exit codes; the only `anyhow` | yes |
 //! | [`load`] | the directory walk, the scope file `zadig-sync.yaml`, YAML with positions, `${env:}`/`${file:}`, the rules: files → `DesiredSet` or every `Diagnostic` | reads files |
 //! | [`reconcile`] | the file format and Zadig's wire shapes as types, the canonical model, normalise, the marker and fingerprint, the field diff, the plan | **no** (checked by CI) |
-//! | [`remote`] | the typed client for Zadig's build routes: auth, retry, limits, paging, errors; fetching the live state | HTTP |
+//! | [`remote`] | the typed client for Zadig's build routes: auth, retry, limits, answer size cap, paging, errors, the run's breaker and deadline, the `RequestObserver` hook; fetching the live state | HTTP |
 //! | [`apply`] | executing a plan: stale checks, writes, read-back, one outcome per step | HTTP via `remote` |
 //! | [`report`] | plans, outcomes and diagnostics as text, JSON and Markdown | **no** (checked by CI) |
 //! | [`emulator`] | Zadig's build API on loopback, with its quirks, for tests and trying | yes |

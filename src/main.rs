@@ -60,7 +60,8 @@ fn init_logging(filter: EnvFilter, json: bool, colour: bool) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(colour)
-        .with_writer(std::io::stderr);
+        // Every line passes the same redaction as stdout (Zadig's errors can quote secrets).
+        .with_writer(commands::log::RedactingStderr);
     if json {
         builder.json().init();
     } else {

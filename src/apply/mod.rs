@@ -25,7 +25,7 @@ use crate::reconcile::{diff, marker, normalize};
 use crate::remote::fetch::read_build;
 use crate::remote::progress::{SharedProgress, no_progress};
 use crate::remote::tasks::join_in_order;
-use crate::remote::{RemoteError, ZadigClient};
+use crate::remote::{Kind, RemoteError, ZadigClient};
 
 /// Executes every step of `plan` that writes, phase by phase as the plan orders them, and
 /// reports the steps that cannot be executed. `desired` supplies the bodies to send (the plan
@@ -246,6 +246,9 @@ impl From<RemoteError> for StepFailure {
 async fn create(client: &ZadigClient, step: &Step, wanted: &BuildSpec) -> Result<(), StepFailure> {
     match client.get_build(&step.project, &step.name).await {
         Ok(_) => {
+            // The list the plan read did not show it: deletions in this project may not rely
+            // on that list (docs/architecture.md §5).
+            client.disprove_list(&step.project);
             return Err(StepFailure::Stale(
                 "created since the plan, or this plan was already applied; run plan again".into(),
             ));
@@ -266,10 +269,9 @@ async fn create(client: &ZadigClient, step: &Step, wanted: &BuildSpec) -> Result
 /// A name held by a project this run does not manage: the plan could not see it, so say here
 /// how to move the build.
 fn with_move_hint(error: RemoteError, spec: &BuildSpec) -> StepFailure {
-    match &error {
-        RemoteError::NameTaken {
+    match error.kind() {
+        Kind::NameTaken {
             owner_project: Some(owner),
-            ..
         } if owner != spec.project_key() => StepFailure::Failed(format!(
             "{error}; if the build moved here from project {owner}, run with \
              `--project {owner} --project {} --prune` (or list {owner} in zadig-sync.yaml) so \

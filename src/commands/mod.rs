@@ -5,6 +5,7 @@ mod apply;
 mod completions;
 mod emulator;
 mod export;
+pub mod log;
 pub mod output;
 mod plan;
 mod progress;

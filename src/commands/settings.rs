@@ -49,10 +49,11 @@ pub struct Connection {
 
 impl Connection {
     /// What this run must never show: the values `${env:…}` references resolved to, and the
-    /// API token (a build file could quote it).
+    /// API token (a build file could quote it). Log lines hide the same values from now on.
     pub fn secrets(&self, desired: &DesiredSet) -> Secrets {
         let mut values = desired.secrets.clone();
         values.push(self.token.expose().to_string());
+        super::log::hide(&values);
         Secrets::new(&values)
     }
 
@@ -120,6 +121,8 @@ fn client_config(settings: &Settings, base_url: String, token: Token) -> ClientC
         rate_limit: settings.rate_limit,
         concurrency: settings.concurrency,
         request_timeout: args.request_timeout,
+        max_body_size: args.max_body_size,
+        deadline: (!args.deadline.is_zero()).then_some(args.deadline),
         ..ClientConfig::new(base_url, token)
     }
 }
@@ -150,6 +153,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Connection> {
 
 async fn connect_to_emulator(settings: &Settings) -> anyhow::Result<Connection> {
     if let Some(url) = &settings.server.url {
+        let url = crate::remote::config::without_userinfo(url);
         errln(format_args!(
             "Ignoring the server {url} (--url, ZADIG_URL or zadig-sync.yaml): --emulator was given."
         ));
@@ -257,6 +261,13 @@ pub async fn plan_against_server(
     let bar = Bar::new(output.progress, "Reading", "builds");
     let live = fetch_live_with(&connection.client, &projects, &bar.shared()).await;
     drop(bar);
+    if let Some(stop) = connection.client.stopped() {
+        // 401, 403, an unreachable server or the deadline: every later request failed the
+        // same way, so the first error is reported once instead of once per build.
+        let message = secrets.redact(&stop.first_error).into_owned();
+        connection.close().await?;
+        anyhow::bail!("{message}");
+    }
     let options = PlanOptions {
         prune: settings.prune,
         max_deletes: settings.max_deletes,

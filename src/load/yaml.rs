@@ -114,12 +114,16 @@ const MAX_DEPTH: usize = 24;
 /// the cap stops "billion laughs" alias bombs early.
 const MAX_NODES: usize = 20_000;
 
+/// Most YAML documents (`---`) in one file: far more builds than one file should hold.
+const MAX_DOCUMENTS: usize = 1_024;
+
 fn options() -> Options {
     serde_saphyr::options! {
         strict_booleans: true,
         budget: serde_saphyr::budget! {
             max_depth: MAX_DEPTH,
             max_nodes: MAX_NODES,
+            max_documents: MAX_DOCUMENTS,
             max_recorded_anchor_events: MAX_NODES,
         },
         alias_limits: serde_saphyr::alias_limits! {
@@ -142,6 +146,9 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, SyntaxError> {
 /// serde-saphyr's message without its ` at line L, column C…` tail (we print the place
 /// ourselves) and without its advice to change parser options, which users cannot do.
 fn message_of(error: &serde_saphyr::Error) -> String {
+    if let serde_saphyr::Error::Budget { breach, .. } = error.without_snippet() {
+        return limit_hit(breach);
+    }
     let message = error.without_snippet().to_string();
     let message = message
         .find(" at line ")
@@ -155,6 +162,21 @@ fn message_of(error: &serde_saphyr::Error) -> String {
     } else {
         message
     }
+}
+
+/// Names the one limit a file went past (documented in docs/file-format.md, "Limits").
+fn limit_hit(breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let limit = match breach {
+        B::Documents { .. } => format!("more than {MAX_DOCUMENTS} YAML documents"),
+        B::Depth { .. } => format!("more than {MAX_DEPTH} levels of nesting"),
+        B::Nodes { .. } => format!("more than {MAX_NODES} nodes"),
+        B::AliasAnchorRatio { .. } | B::Aliases { .. } | B::Anchors { .. } => {
+            format!("aliases expanding to more than {MAX_NODES} nodes")
+        }
+        other => format!("past a limit of the YAML reader ({other:?})"),
+    };
+    format!("this file has {limit}, the loader's limit for one file")
 }
 
 fn pos_of(location: Location) -> Option<Pos> {
@@ -353,6 +375,37 @@ mod tests {
             parse_documents("# only a comment\n")
                 .expect("parses")
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn each_limit_is_named_when_it_is_the_one_hit() {
+        let documents = vec!["a: 1"; MAX_DOCUMENTS + 1].join("\n---\n");
+        let error = parse_documents(&documents).expect_err("too many documents");
+        assert!(
+            error
+                .message
+                .contains(&format!("more than {MAX_DOCUMENTS} YAML documents")),
+            "{}",
+            error.message
+        );
+        let nodes = (0..MAX_NODES)
+            .map(|i| format!("k{i}: v\n"))
+            .collect::<String>();
+        let error = parse_documents(&nodes).expect_err("too many nodes");
+        assert!(
+            error
+                .message
+                .contains(&format!("more than {MAX_NODES} nodes")),
+            "{}",
+            error.message
+        );
+        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        let error = parse_documents(&deep).expect_err("too deep");
+        assert!(
+            error.message.contains("levels of nesting"),
+            "{}",
+            error.message
         );
     }
 

@@ -12,9 +12,11 @@ use crate::reconcile::spec::ServiceRef;
 use crate::reconcile::wire::{DetailResponse, ListedBuild};
 use crate::remote::progress::{SharedProgress, no_progress};
 use crate::remote::tasks::join_in_order;
-use crate::remote::{RemoteError, ZadigClient};
+use crate::remote::{BuildListing, RemoteError, ZadigClient};
 
-/// Reads every managed project, in the order given.
+/// Reads every managed project, in the order given. The first project's list goes alone: a
+/// wrong token or a dead server then stops the run at that first answer (`run.rs`), before
+/// one request per project is in flight.
 pub async fn fetch_live(client: &ZadigClient, projects: &[String]) -> Vec<LiveProject> {
     fetch_live_with(client, projects, &no_progress()).await
 }
@@ -26,9 +28,19 @@ pub async fn fetch_live_with(
     projects: &[String],
     progress: &SharedProgress,
 ) -> Vec<LiveProject> {
+    let Some(first) = projects.first() else {
+        return Vec::new();
+    };
+    let first_listing = client.list_builds(first).await;
+    let mut pending = Some(first_listing);
     let results = join_in_order(projects.iter().map(|project| {
         let (client, project, progress) = (client.clone(), project.clone(), progress.clone());
-        async move { fetch_project(&client, project, &progress).await }
+        let listed = if project == *first {
+            pending.take()
+        } else {
+            None
+        };
+        async move { fetch_project(&client, project, listed, &progress).await }
     }))
     .await;
     projects
@@ -43,12 +55,18 @@ pub async fn fetch_live_with(
         .collect()
 }
 
+/// One project: its list (unless already read), then the details of its builds.
 async fn fetch_project(
     client: &ZadigClient,
     project: String,
+    listed: Option<Result<BuildListing, RemoteError>>,
     progress: &SharedProgress,
 ) -> LiveProject {
-    let listing = match client.list_builds(&project).await {
+    let listing = match listed {
+        Some(listing) => listing,
+        None => client.list_builds(&project).await,
+    };
+    let listing = match listing {
         Ok(listing) => Ok(fetch_details(client, &project, listing.builds, progress).await),
         Err(error) => {
             debug!(project = %project, %error, "listing builds failed");

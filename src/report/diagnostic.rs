@@ -56,9 +56,9 @@ pub fn render_markdown(command: &str, diagnostics: &[Diagnostic]) -> String {
         let place = d
             .origin
             .as_ref()
-            .map(|o| format!("{} ", super::plan_markdown::code(&o.to_string())))
+            .map(|o| format!("{} ", super::escape::code(&o.to_string())))
             .unwrap_or_default();
-        let message = super::plan_markdown::escape_markdown(&d.message).replace('\n', " ");
+        let message = super::escape::markdown(&d.message).replace('\n', " ");
         let _ = writeln!(out, "- {place}**{}** `{}`: {message}", d.severity, d.code);
     }
     out

@@ -5,6 +5,7 @@
 
 pub mod added;
 pub mod diagnostic;
+pub mod escape;
 pub mod outcome;
 pub mod paint;
 pub mod plan;

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use super::escape;
 use crate::apply::outcome::{APPLY_FORMAT_VERSION, ApplyReport, OutcomeStatus, StepOutcome};
 use crate::load::diagnostic::Diagnostic;
 use crate::reconcile::plan::Plan;
@@ -15,10 +16,10 @@ pub fn outcomes_text(plan: &Plan, report: &ApplyReport) -> String {
         out.push('\n');
     }
     for outcome in &report.outcomes {
-        let target = format!("{}/{}", outcome.project, outcome.name);
+        let target = escape::text(&format!("{}/{}", outcome.project, outcome.name));
         let action = outcome.action.as_str();
-        let from = from_file(plan, outcome);
-        let _ = match &outcome.status {
+        let from = escape::text(&from_file(plan, outcome));
+        let _ = match &outcome.status.escaped(escape::text) {
             OutcomeStatus::Done => writeln!(out, "  ok      {action:<8} {target}"),
             OutcomeStatus::Unverified(reason) => {
                 writeln!(out, "  ok?     {action:<8} {target}{from}: {reason}")
@@ -46,14 +47,13 @@ pub fn outcomes_markdown(plan: &Plan, report: &ApplyReport) -> String {
     let mut out = String::from("\n### zadig-sync apply\n\n");
     let _ = writeln!(out, "**Apply: {}.**\n", report.summary());
     for outcome in &report.outcomes {
-        let target = format!(
-            "`{}/{}`{}",
-            outcome.project,
-            outcome.name,
-            from_file(plan, outcome)
-        );
+        let target = escape::code(&escape::text(&format!(
+            "{}/{}",
+            outcome.project, outcome.name
+        )));
+        let target = format!("{target}{}", escape::markdown(&from_file(plan, outcome)));
         let action = outcome.action.as_str();
-        let line = match &outcome.status {
+        let line = match &outcome.status.escaped(escape::markdown) {
             OutcomeStatus::Done => format!("- ok: {action} {target}"),
             OutcomeStatus::Unverified(reason) => {
                 format!("- unverified: {action} {target}: {reason}")

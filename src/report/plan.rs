@@ -7,8 +7,8 @@
 
 use std::fmt::Write;
 
+use super::escape;
 use crate::load::diagnostic::Diagnostic;
-use crate::reconcile::marker::escape_controls;
 use crate::reconcile::plan::make::PRUNABLE_NOTE;
 use crate::reconcile::plan::{Action, Change, FieldChange, Plan, Step};
 use crate::report::{Style, added};
@@ -41,7 +41,12 @@ pub fn plan_text_styled(plan: &Plan, style: &Style<'_>) -> String {
     let paint = Painter { color: style.color };
     let mut out = String::new();
     for error in &plan.errors {
-        let _ = writeln!(out, "{}: {error}", paint.apply("1;31", "Error"));
+        let _ = writeln!(
+            out,
+            "{}: {}",
+            paint.apply("1;31", "Error"),
+            escape::text(error)
+        );
     }
     let shown = shown_steps(plan, style);
     if !plan.errors.is_empty() && !shown.is_empty() {
@@ -58,7 +63,7 @@ pub fn plan_text_styled(plan: &Plan, style: &Style<'_>) -> String {
         out.push('\n');
     }
     for note in &plan.notes {
-        let _ = writeln!(out, "Note: {note}");
+        let _ = writeln!(out, "Note: {}", escape::text(note));
     }
     out
 }
@@ -218,8 +223,8 @@ fn write_step_text(out: &mut String, step: &Step, paint: Painter) {
     let header = format!(
         "{:>3} {}/{} ({}): {}",
         symbol(step.action),
-        escape_controls(&step.project),
-        escape_controls(&step.name),
+        escape::text(&step.project),
+        escape::text(&step.name),
         step.kind.as_str(),
         verb(step.action),
     );
@@ -231,7 +236,7 @@ fn write_step_text(out: &mut String, step: &Step, paint: Painter) {
         write_change_text(out, change, paint);
     }
     for note in &step.notes {
-        let _ = writeln!(out, "      note: {note}");
+        let _ = writeln!(out, "      note: {}", escape::text(note));
     }
 }
 
@@ -248,18 +253,26 @@ fn write_change_text(out: &mut String, change: &FieldChange, paint: Painter) {
         Change::Set {
             old: None,
             new: Some(new),
-        } => ("+", "32", added(&change.path, new)),
+        } => ("+", "32", escape::text(&added(&change.path, new))),
         Change::Set {
             old: Some(old),
             new: None,
-        } => ("-", "31", old.clone()),
-        Change::Set { old, new } => ("~", "33", format!("{} → {}", or_none(old), or_none(new))),
+        } => ("-", "31", escape::text(old)),
+        Change::Set { old, new } => (
+            "~",
+            "33",
+            format!(
+                "{} → {}",
+                escape::text(or_none(old)),
+                escape::text(or_none(new))
+            ),
+        ),
     };
     let label = paint.apply(color, &format!("{mark} {}:", change.path));
     let separator = if value.is_empty() { "" } else { " " };
     let _ = writeln!(out, "      {label}{separator}{value}");
     if let Change::Text { diff } = &change.change {
-        for diff_line in diff.lines() {
+        for diff_line in diff.lines().map(escape::text) {
             let color = match diff_line.chars().next() {
                 Some('+') => "32",
                 Some('-') => "31",
@@ -267,9 +280,9 @@ fn write_change_text(out: &mut String, change: &FieldChange, paint: Painter) {
                 _ => "0",
             };
             let painted = if color == "0" {
-                diff_line.to_string()
+                diff_line
             } else {
-                paint.apply(color, diff_line)
+                paint.apply(color, &diff_line)
             };
             let _ = writeln!(out, "          {painted}");
         }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use crate::reconcile::plan::{Change, FieldChange, Plan, Step};
 use crate::report::plan::{SENSITIVE, kept_line, or_none, shown_steps, summary, symbol, verb};
-use crate::report::{Style, added};
+use crate::report::{Style, added, escape};
 
 /// The plan as a pull-request comment, kept builds counted (see [`plan_markdown_styled`]).
 pub fn plan_markdown(plan: &Plan) -> String {
@@ -19,13 +19,13 @@ pub fn plan_markdown_styled(plan: &Plan, style: &Style<'_>) -> String {
     let mut out = String::from("### zadig-sync plan\n\n");
     let _ = writeln!(out, "**{}**\n", summary(plan));
     if let Some(kept) = kept_line(plan, style) {
-        let _ = writeln!(out, "{}\n", escape_markdown(&kept));
+        let _ = writeln!(out, "{}\n", escape::markdown(&kept));
     }
     for note in &plan.notes {
-        let _ = writeln!(out, "> **Note:** {}\n", escape_markdown(note));
+        let _ = writeln!(out, "> **Note:** {}\n", escape::markdown(note));
     }
     for error in &plan.errors {
-        let _ = writeln!(out, "> **Error:** {}\n", escape_markdown(error));
+        let _ = writeln!(out, "> **Error:** {}\n", escape::markdown(error));
     }
     let shown = shown_steps(plan, style);
     if shown.is_empty() {
@@ -36,8 +36,9 @@ pub fn plan_markdown_styled(plan: &Plan, style: &Style<'_>) -> String {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} |",
-            code(symbol(step.action)),
-            code(&format!("{}/{}", step.project, step.name)).replace('|', "\\|"),
+            escape::code(symbol(step.action)),
+            escape::code(&escape::text(&format!("{}/{}", step.project, step.name)))
+                .replace('|', "\\|"),
             verb(step.action),
             step.kind.as_str(),
             step.changes.len()
@@ -58,93 +59,56 @@ fn write_step_markdown(out: &mut String, step: &Step) {
     let _ = writeln!(
         out,
         "<details><summary><code>{}</code>: {}</summary>\n",
-        escape_html(&name),
+        escape::markdown(&name),
         verb(step.action)
     );
     if let Some(origin) = &step.origin {
-        let _ = writeln!(out, "From {}\n", code(origin));
+        let _ = writeln!(out, "From {}\n", escape::code(origin));
     }
     for change in &step.changes {
         write_change_markdown(out, change);
     }
     for note in &step.notes {
-        let _ = writeln!(out, "- _note:_ {}", escape_markdown(note));
+        let _ = writeln!(out, "- _note:_ {}", escape::markdown(note));
     }
     out.push_str("\n</details>\n");
 }
 
 fn write_change_markdown(out: &mut String, change: &FieldChange) {
-    let path = code(&change.path);
+    let path = escape::code(&change.path);
     let _ = match &change.change {
         Change::Sensitive => writeln!(out, "- {path}: {SENSITIVE}"),
         Change::Text { diff } => {
-            let fence = fence_for(diff);
-            writeln!(
-                out,
-                "- {path}:\n\n{fence}diff\n{}{fence}\n",
-                ensure_newline(diff)
-            )
+            let diff: String = diff.lines().map(|line| escape::text(line) + "\n").collect();
+            let fence = fence_for(&diff);
+            writeln!(out, "- {path}:\n\n{fence}diff\n{diff}{fence}\n")
         }
         Change::Set {
             old: None,
             new: Some(new),
         } => {
             let (value, mark) = added::shown(&change.path, new);
-            writeln!(out, "- {path}: added {}{mark}", code(&value))
+            let value = escape::code(&escape::text(&value));
+            writeln!(out, "- {path}: added {value}{mark}")
         }
         Change::Set {
             old: Some(old),
             new: None,
-        } => writeln!(out, "- {path}: removed {}", code(old)),
+        } => writeln!(
+            out,
+            "- {path}: removed {}",
+            escape::code(&escape::text(old))
+        ),
         Change::Set { old, new } => writeln!(
             out,
             "- {path}: {} → {}",
-            code(or_none(old)),
-            code(or_none(new))
+            escape::code(&escape::text(or_none(old))),
+            escape::code(&escape::text(or_none(new)))
         ),
     };
 }
 
-fn ensure_newline(text: &str) -> String {
-    if text.ends_with('\n') {
-        text.to_string()
-    } else {
-        format!("{text}\n")
-    }
-}
-
-/// A Markdown code span that survives backticks inside the text.
-pub(crate) fn code(text: &str) -> String {
-    let ticks = "`".repeat(longest_run(text, '`') + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
-    format!("{ticks}{pad}{text}{pad}{ticks}")
-}
-
 /// A code fence longer than any run of backticks in the text.
 fn fence_for(text: &str) -> String {
-    "`".repeat(longest_run(text, '`').max(2) + 1)
-}
-
-fn longest_run(text: &str, wanted: char) -> usize {
-    let (mut longest, mut current) = (0, 0);
-    for c in text.chars() {
-        current = if c == wanted { current + 1 } else { 0 };
-        longest = longest.max(current);
-    }
-    longest
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-/// Notes and errors are prose: keep them from opening HTML tags or tables.
-pub(crate) fn escape_markdown(text: &str) -> String {
-    escape_html(text).replace('|', "\\|")
+    "`".repeat(escape::longest_run(text, '`').max(2) + 1)
 }

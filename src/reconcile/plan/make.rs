@@ -35,14 +35,6 @@ pub struct PlanOptions {
     pub max_deletes: usize,
 }
 
-/// The managed projects: those named by at least one file, plus `--project` (sorted, unique).
-/// Only these are listed, so only these can ever see a deletion.
-pub fn managed_projects(desired: &DesiredSet, extra: &[String]) -> Vec<String> {
-    let mut projects: BTreeSet<String> = desired.projects().into_iter().collect();
-    projects.extend(extra.iter().cloned());
-    projects.into_iter().collect()
-}
-
 /// One step per desired build and per live build the files do not describe. Every value of
 /// `secrets` is shown as `(sensitive)` wherever it would appear.
 pub fn make_plan(

@@ -9,7 +9,7 @@ use crate::reconcile::spec::BuildKind;
 pub mod make;
 pub mod shown;
 
-pub use make::{PlanOptions, make_plan, managed_projects};
+pub use make::{PlanOptions, make_plan};
 
 /// Bumped whenever the JSON shape of [`Plan`] changes incompatibly.
 /// 2: every step says its `phase` (the order apply runs it in).

@@ -294,3 +294,46 @@ fn debug_of_a_canonical_build_redacts_credentials() {
     assert!(!debug.contains("s3cr3t"), "{debug}");
     assert!(debug.contains("(sensitive)"));
 }
+
+/// A build whose name and script came from Zadig with ESC sequences, CR, newlines and pipes.
+fn hostile_plan() -> Plan {
+    let same = minimal_named("yaml", "same");
+    let mut edited = live_written(&same, 7);
+    if let Ok(detail) = &mut edited.detail {
+        let base = detail.base_mut();
+        base.build_script = format!("echo \u{1b}]0;owned\u{7}\u{1b}[2J\r\n{}", base.build_script);
+    }
+    let evil = "evil\u{1b}[2J|\n| injected | row |\rx";
+    let marked_evil = live_written(&minimal_named("yaml", evil), 8);
+    let live = [project("yaml", vec![edited, marked_evil])];
+    let options = PlanOptions {
+        prune: true,
+        max_deletes: 5,
+    };
+    make_plan(&desired(vec![same]), &live, &options)
+}
+
+#[test]
+fn strings_from_zadig_are_escaped_for_each_output() {
+    let plan = hostile_plan();
+    assert!(plan.steps.iter().any(|s| s.action == Action::Delete));
+    let text = plan_text(&plan, false);
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\r') && !text.contains('\u{7}'),
+        "{text}"
+    );
+    assert!(
+        text.contains("\\u{1b}]0;owned"),
+        "the sequence is shown, inert: {text}"
+    );
+    let markdown = plan_markdown(&plan);
+    assert!(
+        !markdown.contains('\u{1b}') && !markdown.contains('\r'),
+        "{markdown}"
+    );
+    let rows = markdown.lines().filter(|l| l.starts_with('|')).count();
+    let shown = plan.steps.iter().filter(|s| s.action.is_write()).count();
+    assert_eq!(rows, 2 + shown, "one table row per step:\n{markdown}");
+    let json: serde_json::Value = serde_json::from_str(&plan_json(&plan)).expect("valid JSON");
+    assert!(json.to_string().contains("evil"));
+}
