@@ -8,8 +8,8 @@ use super::saved_plan::SavedPlan;
 use super::settings::{
     Planned, Settings, connect, load_for_server, plan_against_server, print_plan,
 };
-use crate::apply::execute;
 use crate::apply::outcome::ApplyReport;
+use crate::apply::{PlanSource, execute};
 use crate::cli::ApplyArgs;
 use crate::reconcile::plan::Plan;
 use crate::report::Format;
@@ -70,7 +70,11 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
         errln("Apply cancelled; nothing was changed.");
         return Ok(Exit::Failure);
     }
-    let report = execute(&connection.client, &plan, &desired, &secrets).await;
+    let source = match args.plan {
+        Some(_) => PlanSource::Saved,
+        None => PlanSource::Fresh,
+    };
+    let report = execute(&connection.client, &plan, source, &desired, &secrets).await;
     connection.close().await?;
     print_report(&plan, &report, args.output);
     // A project whose list failed was not converged either, though it has no step to fail.
