@@ -36,21 +36,23 @@ use crate::remote::{Kind, RemoteError, ZadigClient};
 pub async fn execute(
     client: &ZadigClient,
     plan: &Plan,
+    source: PlanSource,
     desired: &DesiredSet,
     secrets: &Secrets,
 ) -> ApplyReport {
-    execute_with(client, plan, desired, secrets, &no_progress()).await
+    execute_with(client, plan, source, desired, secrets, &no_progress()).await
 }
 
 /// [`execute`], telling `progress` how many steps will be executed and each one finished.
 pub async fn execute_with(
     client: &ZadigClient,
     plan: &Plan,
+    source: PlanSource,
     desired: &DesiredSet,
     secrets: &Secrets,
     progress: &SharedProgress,
 ) -> ApplyReport {
-    let mut report = match pair_steps(plan, desired) {
+    let mut report = match pair_steps(plan, source, desired) {
         Ok(paired) => {
             progress.add_total(paired.len());
             run_phases(client, plan, paired, progress).await
@@ -62,15 +64,31 @@ pub async fn execute_with(
     report
 }
 
+/// Where the plan comes from, which decides what a create that finds its build does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanSource {
+    /// Made in this run: a build that appeared since and holds exactly what the files say
+    /// was made by another run with the same files (two applies at once): done, not a conflict.
+    Fresh,
+    /// Saved by `plan --out` and reviewed: one of its creates finding its build means the
+    /// plan was already applied, or someone else made it; refused either way.
+    Saved,
+}
+
 /// A write step with everything it needs, ready to run.
 struct Paired<'a> {
     step: &'a Step,
     /// The body to send, for creates, updates and replaces.
     wanted: Option<Arc<BuildSpec>>,
+    source: PlanSource,
 }
 
 /// Every write step with its spec, or the names of the steps that have none.
-fn pair_steps<'a>(plan: &'a Plan, desired: &DesiredSet) -> Result<Vec<Paired<'a>>, Vec<String>> {
+fn pair_steps<'a>(
+    plan: &'a Plan,
+    source: PlanSource,
+    desired: &DesiredSet,
+) -> Result<Vec<Paired<'a>>, Vec<String>> {
     let specs: HashMap<(&str, &str), &BuildSpec> = desired
         .builds
         .iter()
@@ -88,7 +106,11 @@ fn pair_steps<'a>(plan: &'a Plan, desired: &DesiredSet) -> Result<Vec<Paired<'a>
                 continue;
             }
         };
-        paired.push(Paired { step, wanted });
+        paired.push(Paired {
+            step,
+            wanted,
+            source,
+        });
     }
     if missing.is_empty() {
         Ok(paired)
@@ -163,7 +185,7 @@ async fn run_concurrently(
         let client = client.clone();
         let progress = progress.clone();
         let step = paired.step.clone();
-        let wanted = paired.wanted.clone();
+        let (wanted, source) = (paired.wanted.clone(), paired.source);
         let span = info_span!(
             "apply",
             project = %step.project,
@@ -171,7 +193,7 @@ async fn run_concurrently(
             op = step.action.as_str()
         );
         async move {
-            let status = run_step(&client, &step, wanted.as_deref()).await;
+            let status = run_step(&client, &step, wanted.as_deref(), source).await;
             progress.advance();
             info!(status = status.as_str(), "step finished");
             outcome(&step, status)
@@ -202,10 +224,15 @@ fn outcome(step: &Step, status: OutcomeStatus) -> StepOutcome {
     }
 }
 
-async fn run_step(client: &ZadigClient, step: &Step, wanted: Option<&BuildSpec>) -> OutcomeStatus {
+async fn run_step(
+    client: &ZadigClient,
+    step: &Step,
+    wanted: Option<&BuildSpec>,
+    source: PlanSource,
+) -> OutcomeStatus {
     let result = match (step.action, wanted) {
         (Action::Delete, _) => delete(client, step).await,
-        (Action::Create, Some(wanted)) => create(client, step, wanted).await,
+        (Action::Create, Some(wanted)) => create(client, step, wanted, source).await,
         // A replace converts the build in place: the update route of the kind the files want
         // takes a build of the other kind too, and a failure leaves the old build untouched.
         (Action::Update | Action::Replace, Some(wanted)) => update(client, step, wanted).await,
@@ -243,12 +270,22 @@ impl From<RemoteError> for StepFailure {
 
 /// Creates a build only while it still does not exist: a saved plan applied twice, or a
 /// build made by someone else since the plan, must not be overwritten or fail confusingly.
-async fn create(client: &ZadigClient, step: &Step, wanted: &BuildSpec) -> Result<(), StepFailure> {
+/// With a fresh plan, a build that appeared since and already holds exactly what the files
+/// say (another apply of the same files, at the same time) counts as done, with no write.
+async fn create(
+    client: &ZadigClient,
+    step: &Step,
+    wanted: &BuildSpec,
+    source: PlanSource,
+) -> Result<(), StepFailure> {
     match client.get_build(&step.project, &step.name).await {
         Ok(_) => {
             // The list the plan read did not show it: deletions in this project may not rely
             // on that list (docs/architecture.md §5).
             client.disprove_list(&step.project);
+            if source == PlanSource::Fresh && verify_converged(client, wanted).await.is_ok() {
+                return Ok(());
+            }
             return Err(StepFailure::Stale(
                 "created since the plan, or this plan was already applied; run plan again".into(),
             ));

@@ -7,7 +7,7 @@ use super::output::{Output, err, errln};
 use super::progress::Bar;
 use super::saved_plan::SavedPlan;
 use super::settings::{Planned, Settings, connect, load_for_server, plan_against_server};
-use crate::apply::execute_with;
+use crate::apply::{PlanSource, execute_with};
 use crate::cli::ApplyArgs;
 use crate::report::paint::ColorChoice;
 use crate::report::{self, Document, Format, Stage, Style};
@@ -77,8 +77,21 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
         errln("Apply cancelled; nothing was changed.");
         return Ok(Exit::Failure);
     }
+    let source = match args.plan {
+        Some(_) => PlanSource::Saved,
+        None => PlanSource::Fresh,
+    };
     let bar = Bar::new(output.progress, "Applying", "steps");
-    let report = execute_with(&connection.client, &plan, &desired, &secrets, &bar.shared()).await;
+    let shared = bar.shared();
+    let report = execute_with(
+        &connection.client,
+        &plan,
+        source,
+        &desired,
+        &secrets,
+        &shared,
+    )
+    .await;
     drop(bar);
     connection.close().await?;
     output.print(Document::Apply(&plan, &report), &warnings);

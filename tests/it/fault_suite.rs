@@ -192,11 +192,7 @@ fn two_identical_applies_at_once_report_no_false_conflict() {
         let output = run.join().unwrap();
         let text = describe(&output);
         assert!(!text.contains("already taken"), "{text}");
-        if !output.status.success() {
-            let failures = text.lines().filter(|l| l.starts_with("  failed")).count();
-            assert_eq!(failures, 0, "only refusals, no failed step:\n{text}");
-            assert!(text.contains("created since the plan"), "{text}");
-        }
+        assert!(output.status.success(), "no false conflict: {text}");
     }
     for project in PROJECTS {
         let names = names_despite_faults(&emulator, project);
