@@ -11,25 +11,56 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::daemon::{DriftMode, LogFormat, parse_positive_duration};
 use crate::emulator::Edition;
-use crate::remote::ClientConfig;
+use crate::remote::config::parse_size;
 use crate::report::Format;
+use crate::report::paint::ColorChoice;
+
+/// `--version`: the package version, and the git commit and date it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("ZADIG_SYNC_BUILD_COMMIT"),
+    ")"
+);
 
 /// Keep Zadig builds equal to YAML files in git: validate, plan, apply, daemon.
 #[derive(Debug, Parser)]
-#[command(name = "zadig-sync", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "zadig-sync",
+    version = VERSION,
+    about,
+    long_about = None,
+    propagate_version = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 
     /// Log filter for stderr (tracing's env-filter syntax), e.g. `zadig_sync=debug`, or
-    /// `debug` to include the libraries'. Default: `zadig_sync=warn`, and
-    /// `zadig_sync=info` for `daemon` (one line per change applied and per drift found).
-    #[arg(long, global = true, env = "ZADIG_SYNC_LOG")]
-    pub log: Option<String>,
+    /// `debug` to include the libraries'. An invalid filter is refused.
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Logging",
+        env = "ZADIG_SYNC_LOG",
+        default_value = "zadig_sync=warn"
+    )]
+    pub log: String,
 
     /// Write logs to stderr as JSON lines instead of text.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Logging")]
     pub log_json: bool,
+
+    /// Colour the text output: `auto` (on a terminal, unless `NO_COLOR` is set; `CLICOLOR_FORCE`
+    /// forces it), `always` or `never`.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        help_heading = "Output"
+    )]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -39,19 +70,32 @@ pub enum Command {
     /// Needs no server and no secrets: an unresolved `${env:…}` or `${file:…}` is a warning here.
     /// Exit 0 when valid, 1 when any error was found.
     Validate(ValidateArgs),
-    /// Print a JSON Schema (draft-07) of a build file, for editor completion.
-    Schema,
+    /// Print a JSON Schema (draft-07) of a build file (or, with --scope, of the scope file
+    /// `zadig-sync.yaml`), for editor completion.
+    Schema(SchemaArgs),
     /// Dry run: compare the files with Zadig field by field and print what would change.
     ///
-    /// Exit 0 when the plan was made (with --detailed-exitcode: 0 no changes, 2 changes), 1 on error.
+    /// Exit 0 when the plan can be applied (with --detailed-exitcode: 0 only when Zadig matches
+    /// the files, 2 changes), 1 on error or when a step is refused.
     Plan(PlanArgs),
     /// Make Zadig match the files: create, update and (with --prune) delete builds.
+    ///
+    /// Exit 0 when every step was done, 1 when any step failed, was refused or could not be
+    /// verified, when a project could not be read, or on error.
     Apply(ApplyArgs),
     /// Keep Zadig equal to the files for ever: watch the folder, resync on a timer, correct drift.
     ///
     /// Each pass is `apply` with all its safety rules. Serves `/healthz`, `/readyz` and
     /// `/metrics` on `--listen`. Stops on SIGTERM or Ctrl-C (exit 0) once writes in flight end.
     Daemon(DaemonArgs),
+    /// Print a plan saved by `plan --out`, without applying it.
+    ///
+    /// Exit 0 when the plan was printed, 1 when the file is not a saved plan of this version.
+    Show(ShowPlanArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell) on stdout.
+    ///
+    /// For example `zadig-sync completions bash > ~/.local/share/bash-completion/completions/zadig-sync`.
+    Completions(CompletionsArgs),
     /// Serve Zadig's build API on loopback, with its quirks, for tests and for trying things out.
     Emulator(EmulatorArgs),
     /// Write the builds a project already has in Zadig as build files, to adopt them.
@@ -63,28 +107,39 @@ pub enum Command {
     Export(ExportArgs),
 }
 
+/// The folder of build files when neither `--dir` nor `ZADIG_SYNC_DIR` names one.
+pub const DEFAULT_DIR: &str = "builds.d";
+
 /// Where the build files are.
 #[derive(Debug, Clone, Args)]
 pub struct DirArgs {
     /// Folder of build files (`*.yaml`, `*.yml`, searched recursively).
-    #[arg(long, env = "ZADIG_SYNC_DIR", default_value = "builds.d")]
+    #[arg(long, env = "ZADIG_SYNC_DIR", default_value = DEFAULT_DIR)]
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The schema of the scope file, `zadig-sync.yaml`, instead of a build file's.
+    #[arg(long)]
+    pub scope: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     #[command(flatten)]
     pub dir: DirArgs,
-    /// How to print diagnostics (markdown prints as text).
+    /// How to print diagnostics: `text`, `json` (one versioned document) or `markdown`.
     #[arg(long, value_enum, default_value = "text")]
     pub output: Format,
 }
 
 /// How to reach Zadig. The token is never a flag value: it would show in `ps`.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Connection")]
 pub struct ServerArgs {
-    /// Zadig's address, e.g. `https://zadig.example.com`.
-    #[arg(long, env = "ZADIG_URL", required_unless_present = "emulator")]
+    /// Zadig's address, e.g. `https://zadig.example.com` (else `url:` in zadig-sync.yaml).
+    #[arg(long, env = "ZADIG_URL")]
     pub url: Option<String>,
     /// File holding the API token. Without it: `ZADIG_TOKEN`, else the file named by
     /// `ZADIG_TOKEN_FILE`.
@@ -96,19 +151,23 @@ pub struct ServerArgs {
     /// Allow sending the token over plain http:// to a host that is not loopback.
     #[arg(long)]
     pub insecure_http: bool,
-    /// Requests per second to Zadig at most (0 = no limit).
-    #[arg(long, default_value_t = ClientConfig::DEFAULT_RATE_LIMIT)]
-    pub rate_limit: u32,
-    /// Requests in flight to Zadig at most.
-    #[arg(
-        long,
-        default_value_t = ClientConfig::DEFAULT_CONCURRENCY,
-        value_parser = clap::value_parser!(u32).range(1..)
-    )]
-    pub concurrency: u32,
+    /// Requests per second to Zadig at most (0 = no limit) [default: `rate_limit:` in
+    /// zadig-sync.yaml, else 50].
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+    /// Requests in flight to Zadig at most [default: `concurrency:` in zadig-sync.yaml, else 16].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub concurrency: Option<u32>,
     /// Time allowed for one request, e.g. `30s`.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     pub request_timeout: std::time::Duration,
+    /// Largest answer read from Zadig, e.g. `8MiB` (bytes, or with KiB, MiB, GiB); a larger
+    /// answer fails its request.
+    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
+    pub max_body_size: u64,
+    /// Time allowed for the whole run, e.g. `10m`; past it nothing more is sent (`0s`: no limit).
+    #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
+    pub deadline: std::time::Duration,
     /// Use the bundled emulator, started in-process with its state in
     /// `.zadig-sync/emulator-state.json` under the working directory, instead of a Zadig server.
     #[arg(long)]
@@ -118,15 +177,35 @@ pub struct ServerArgs {
 /// Which projects a run manages and what it may delete.
 #[derive(Debug, Clone, Args)]
 pub struct ScopeArgs {
-    /// Also manage this project even if no file names it (repeatable).
-    #[arg(long = "project", value_name = "PROJECT")]
+    /// Restrict this run to this project (repeatable): files of other projects are neither
+    /// planned nor applied. A project with no file left may be named, to prune it.
+    #[arg(
+        long = "project",
+        value_name = "PROJECT",
+        value_parser = clap::builder::NonEmptyStringValueParser::new()
+    )]
     pub projects: Vec<String>,
-    /// Delete managed builds written by zadig-sync that no file describes any more.
+    /// Delete managed builds written by zadig-sync that no file describes any more
+    /// (also `prune: true` in zadig-sync.yaml).
     #[arg(long)]
     pub prune: bool,
-    /// Refuse all deletions when more than this many would be made.
-    #[arg(long, default_value_t = 5)]
-    pub max_deletes: usize,
+    /// Refuse all deletions when more than this many would be made [default: `max_deletes:`
+    /// in zadig-sync.yaml, else 5].
+    #[arg(long)]
+    pub max_deletes: Option<usize>,
+}
+
+/// How a plan is shown.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Output")]
+pub struct ShowArgs {
+    /// Output format: `text` for people, `json` (one versioned document, see
+    /// docs/plan-output.md) for scripts, `markdown` for a pull-request comment.
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: Format,
+    /// List the builds in Zadig that no file describes (kept), instead of only counting them.
+    #[arg(long)]
+    pub show_kept: bool,
 }
 
 #[derive(Debug, Args)]
@@ -134,17 +213,19 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub dir: DirArgs,
     #[command(flatten)]
-    pub server: ServerArgs,
-    #[command(flatten)]
     pub scope: ScopeArgs,
-    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    /// Exit 0 only when Zadig matches the files, 2 when there are changes, 1 on error or
+    /// when a step is refused.
     #[arg(long)]
     pub detailed_exitcode: bool,
-    /// Save the plan to this file, for `apply --plan`.
+    /// Save the plan to this file, for `apply --plan` (not when the plan has errors).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "text")]
-    pub output: Format,
+    // Flattened last: each starts a help heading of its own, which later flags would join.
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[command(flatten)]
+    pub show: ShowArgs,
 }
 
 #[derive(Debug, Args)]
@@ -152,10 +233,8 @@ pub struct ApplyArgs {
     #[command(flatten)]
     pub dir: DirArgs,
     #[command(flatten)]
-    pub server: ServerArgs,
-    #[command(flatten)]
     pub scope: ScopeArgs,
-    /// Do not ask for confirmation.
+    /// Do not ask for confirmation. Needed without a terminal (unless --plan FILE is given).
     #[arg(long)]
     pub yes: bool,
     /// Execute a plan saved by `plan --out` (refused if the files no longer produce it).
@@ -163,8 +242,11 @@ pub struct ApplyArgs {
     /// --max-deletes or --project.
     #[arg(long, conflicts_with_all = ["prune", "max_deletes", "projects"])]
     pub plan: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "text")]
-    pub output: Format,
+    // Flattened last: each starts a help heading of its own, which later flags would join.
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[command(flatten)]
+    pub show: ShowArgs,
 }
 
 #[derive(Debug, Args)]
@@ -236,11 +318,17 @@ fn parse_codehost(text: &str) -> Result<(String, String), String> {
 
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
-    /// Address to listen on; port 0 picks a free one. The address is printed on stdout.
+    /// Address to listen on, loopback only (`127.0.0.1:PORT`, `[::1]:PORT`, `localhost:PORT`):
+    /// its state holds credentials in plain text. Port 0 picks a free one. The address is
+    /// printed on stdout.
     #[arg(long, default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
-    /// The API token clients must send (`Authorization: Bearer <token>`).
-    #[arg(long, env = "ZADIG_EMULATOR_TOKEN")]
+    pub listen: String,
+    /// The API token clients must send (`Authorization: Bearer <token>`); not empty.
+    #[arg(
+        long,
+        env = "ZADIG_EMULATOR_TOKEN",
+        value_parser = clap::builder::NonEmptyStringValueParser::new()
+    )]
     pub token: String,
     /// Keep builds in this JSON file, so they survive a restart (written atomically).
     #[arg(long)]
@@ -257,6 +345,24 @@ pub struct EmulatorArgs {
     /// Share of requests (0.0–1.0) answered with 429 and `Retry-After`.
     #[arg(long, default_value_t = 0.0)]
     pub throttle_rate: f64,
+    /// Which Zadig to play: `enterprise` serves the template routes, `oss` refuses them as a
+    /// server without a licence does.
     #[arg(long, value_enum, default_value = "enterprise")]
     pub edition: Edition,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowPlanArgs {
+    /// A plan saved by `zadig-sync plan --out FILE`.
+    #[arg(value_name = "PLAN_FILE")]
+    pub plan_file: PathBuf,
+    #[command(flatten)]
+    pub show: ShowArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }

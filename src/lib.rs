@@ -20,10 +20,10 @@
 //! | module | owns | I/O |
 //! |---|---|---|
 //! | [`cli`] | the command line as clap structs; its doc comments are `--help` | no |
-//! | [`commands`] | one file per subcommand; settings (flags > env > defaults), printing, exit codes; the only `anyhow` | yes |
-//! | [`load`] | the directory walk, YAML with positions, `${env:}`/`${file:}`, the rules: files → `DesiredSet` or every `Diagnostic` | reads files |
+//! | [`commands`] | one file per subcommand; settings (flags > env > scope file > defaults), printing (never panicking on a closed pipe), exit codes; the only `anyhow` | yes |
+//! | [`load`] | the directory walk, the scope file `zadig-sync.yaml`, YAML with positions, `${env:}`/`${file:}`, the rules: files → `DesiredSet` or every `Diagnostic` | reads files |
 //! | [`reconcile`] | the file format and Zadig's wire shapes as types, the canonical model, normalise, the marker and fingerprint, the field diff, the plan | **no** (checked by CI) |
-//! | [`remote`] | the typed client for Zadig's build routes: auth, retry, limits, paging, errors; fetching the live state | HTTP |
+//! | [`remote`] | the typed client for Zadig's build routes: auth, retry, limits, answer size cap, paging, errors, the run's breaker and deadline, the `RequestObserver` hook; fetching the live state | HTTP |
 //! | [`apply`] | executing a plan: stale checks, writes, read-back, one outcome per step | HTTP via `remote` |
 //! | [`report`] | plans, outcomes and diagnostics as text, JSON and Markdown | **no** (checked by CI) |
 //! | [`daemon`] | `apply` for ever: file watch, resync and retries as one trigger stream, drift, the memory of settled details, `/healthz` `/readyz` `/metrics` | yes |
@@ -32,6 +32,8 @@
 //!
 //! docs/architecture.md tells the same story at more length, with the safety rules; docs/zadig-api.md
 //! records what Zadig's build API really does, which `reconcile` and `remote` rely on.
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod apply;
 pub mod cli;

@@ -1,11 +1,14 @@
 //! The `zadig-sync` binary: parse the command line, set up logging, run, exit.
 
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use zadig_sync::cli::{Cli, Command};
+use zadig_sync::commands::output::errln;
 use zadig_sync::commands::{self, Exit};
 use zadig_sync::daemon::LogFormat;
 
@@ -15,23 +18,46 @@ async fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return usage(&error),
     };
-    let daemon = match &cli.command {
-        Command::Daemon(args) => Some(args.log_format),
-        _ => None,
+    let (log, json) = logging_of(&cli);
+    let filter = match EnvFilter::try_new(&log) {
+        Ok(filter) => filter,
+        Err(error) => {
+            errln(format_args!(
+                "error: invalid log filter {:?} (--log or ZADIG_SYNC_LOG): {error}; \
+                 write e.g. `zadig_sync=debug` or `warn`",
+                log
+            ));
+            return Exit::Failure.into();
+        }
     };
-    let filter = cli.log.clone().unwrap_or_else(|| match daemon {
-        Some(_) => "zadig_sync=info".to_string(),
-        None => "zadig_sync=warn".to_string(),
-    });
-    let json = cli.log_json || daemon == Some(LogFormat::Json);
-    init_logging(&filter, json);
+    let colour = cli.color.resolve(
+        std::io::stderr().is_terminal(),
+        std::env::var("NO_COLOR").ok().as_deref(),
+        std::env::var("CLICOLOR_FORCE").ok().as_deref(),
+    );
+    init_logging(filter, json, colour);
     match commands::run(cli).await {
         Ok(exit) => exit.into(),
         Err(error) => {
-            eprintln!("error: {}", describe(&error));
+            errln(format_args!("error: {}", describe(&error)));
             Exit::Failure.into()
         }
     }
+}
+
+/// The log filter and format: `daemon` logs at `zadig_sync=info` unless told otherwise (one
+/// line per change applied and per drift found), and `--log-format json` means JSON lines.
+fn logging_of(cli: &Cli) -> (String, bool) {
+    let Command::Daemon(args) = &cli.command else {
+        return (cli.log.clone(), cli.log_json);
+    };
+    let defaulted = cli.log == "zadig_sync=warn" && std::env::var_os("ZADIG_SYNC_LOG").is_none();
+    let log = if defaulted {
+        "zadig_sync=info".to_string()
+    } else {
+        cli.log.clone()
+    };
+    (log, cli.log_json || args.log_format == LogFormat::Json)
 }
 
 /// `--help` and `--version` exit 0; any other command-line error exits 1, never clap's
@@ -45,14 +71,14 @@ fn usage(error: &clap::Error) -> ExitCode {
     }
 }
 
-/// Logs go to stderr; stdout is for what the user asked to see.
-fn init_logging(filter: &str, json: bool) {
-    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("warn"));
-    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+/// Logs go to stderr (coloured as `--color` says for stderr); stdout is for what the user
+/// asked to see.
+fn init_logging(filter: EnvFilter, json: bool, colour: bool) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(colour)
-        .with_writer(std::io::stderr);
+        // Every line passes the same redaction as stdout (Zadig's errors can quote secrets).
+        .with_writer(commands::log::RedactingStderr);
     if json {
         builder.json().init();
     } else {

@@ -23,8 +23,9 @@ use crate::reconcile::spec::BuildSpec;
 use crate::reconcile::wire::DetailResponse;
 use crate::reconcile::{diff, marker, normalize};
 use crate::remote::fetch::read_build;
+use crate::remote::progress::{SharedProgress, no_progress};
 use crate::remote::tasks::join_in_order;
-use crate::remote::{RemoteError, ZadigClient};
+use crate::remote::{Kind, RemoteError, ZadigClient};
 
 /// Executes every step of `plan` that writes, phase by phase as the plan orders them, and
 /// reports the steps that cannot be executed. `desired` supplies the bodies to send (the plan
@@ -35,11 +36,27 @@ use crate::remote::{RemoteError, ZadigClient};
 pub async fn execute(
     client: &ZadigClient,
     plan: &Plan,
+    source: PlanSource,
     desired: &DesiredSet,
     secrets: &Secrets,
 ) -> ApplyReport {
-    let mut report = match pair_steps(plan, desired) {
-        Ok(paired) => run_phases(client, plan, paired).await,
+    execute_with(client, plan, source, desired, secrets, &no_progress()).await
+}
+
+/// [`execute`], telling `progress` how many steps will be executed and each one finished.
+pub async fn execute_with(
+    client: &ZadigClient,
+    plan: &Plan,
+    source: PlanSource,
+    desired: &DesiredSet,
+    secrets: &Secrets,
+    progress: &SharedProgress,
+) -> ApplyReport {
+    let mut report = match pair_steps(plan, source, desired) {
+        Ok(paired) => {
+            progress.add_total(paired.len());
+            run_phases(client, plan, paired, progress).await
+        }
         Err(missing) => refuse_run(plan, &missing),
     };
     // Zadig's error texts can quote what was sent (an unknown cluster's name, say).
@@ -47,15 +64,31 @@ pub async fn execute(
     report
 }
 
+/// Where the plan comes from, which decides what a create that finds its build does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanSource {
+    /// Made in this run: a build that appeared since and holds exactly what the files say
+    /// was made by another run with the same files (two applies at once): done, not a conflict.
+    Fresh,
+    /// Saved by `plan --out` and reviewed: one of its creates finding its build means the
+    /// plan was already applied, or someone else made it; refused either way.
+    Saved,
+}
+
 /// A write step with everything it needs, ready to run.
 struct Paired<'a> {
     step: &'a Step,
     /// The body to send, for creates, updates and replaces.
     wanted: Option<Arc<BuildSpec>>,
+    source: PlanSource,
 }
 
 /// Every write step with its spec, or the names of the steps that have none.
-fn pair_steps<'a>(plan: &'a Plan, desired: &DesiredSet) -> Result<Vec<Paired<'a>>, Vec<String>> {
+fn pair_steps<'a>(
+    plan: &'a Plan,
+    source: PlanSource,
+    desired: &DesiredSet,
+) -> Result<Vec<Paired<'a>>, Vec<String>> {
     let specs: HashMap<(&str, &str), &BuildSpec> = desired
         .builds
         .iter()
@@ -73,7 +106,11 @@ fn pair_steps<'a>(plan: &'a Plan, desired: &DesiredSet) -> Result<Vec<Paired<'a>
                 continue;
             }
         };
-        paired.push(Paired { step, wanted });
+        paired.push(Paired {
+            step,
+            wanted,
+            source,
+        });
     }
     if missing.is_empty() {
         Ok(paired)
@@ -98,13 +135,18 @@ fn refuse_run(plan: &Plan, missing: &[String]) -> ApplyReport {
 
 /// The phases in the plan's order; a create that waits for deletions of its name runs only
 /// if they all succeeded.
-async fn run_phases(client: &ZadigClient, plan: &Plan, paired: Vec<Paired<'_>>) -> ApplyReport {
+async fn run_phases(
+    client: &ZadigClient,
+    plan: &Plan,
+    paired: Vec<Paired<'_>>,
+    progress: &SharedProgress,
+) -> ApplyReport {
     let mut outcomes = Vec::new();
     for phase in [Phase::Writes, Phase::Deletes, Phase::AfterDeletes] {
         let (ready, blocked): (Vec<&Paired>, Vec<&Paired>) = (paired.iter())
             .filter(|p| p.step.phase == phase)
             .partition(|p| phase != Phase::AfterDeletes || name_freed(p.step, &outcomes));
-        outcomes.extend(run_concurrently(client, &ready).await);
+        outcomes.extend(run_concurrently(client, &ready, progress).await);
         outcomes.extend(blocked.into_iter().map(|create| {
             let reason = "its name is still held by a build in another project, whose deletion \
                           in this run did not succeed (Zadig's build names are global)";
@@ -134,11 +176,16 @@ fn unexecutable_outcome(step: &Step) -> Option<StepOutcome> {
     Some(outcome(step, status))
 }
 
-async fn run_concurrently(client: &ZadigClient, steps: &[&Paired<'_>]) -> Vec<StepOutcome> {
+async fn run_concurrently(
+    client: &ZadigClient,
+    steps: &[&Paired<'_>],
+    progress: &SharedProgress,
+) -> Vec<StepOutcome> {
     let slots = join_in_order(steps.iter().map(|paired| {
         let client = client.clone();
+        let progress = progress.clone();
         let step = paired.step.clone();
-        let wanted = paired.wanted.clone();
+        let (wanted, source) = (paired.wanted.clone(), paired.source);
         let span = info_span!(
             "apply",
             project = %step.project,
@@ -146,7 +193,8 @@ async fn run_concurrently(client: &ZadigClient, steps: &[&Paired<'_>]) -> Vec<St
             op = step.action.as_str()
         );
         async move {
-            let status = run_step(&client, &step, wanted.as_deref()).await;
+            let status = run_step(&client, &step, wanted.as_deref(), source).await;
+            progress.advance();
             info!(status = status.as_str(), "step finished");
             outcome(&step, status)
         }
@@ -176,10 +224,15 @@ fn outcome(step: &Step, status: OutcomeStatus) -> StepOutcome {
     }
 }
 
-async fn run_step(client: &ZadigClient, step: &Step, wanted: Option<&BuildSpec>) -> OutcomeStatus {
+async fn run_step(
+    client: &ZadigClient,
+    step: &Step,
+    wanted: Option<&BuildSpec>,
+    source: PlanSource,
+) -> OutcomeStatus {
     let result = match (step.action, wanted) {
         (Action::Delete, _) => delete(client, step).await,
-        (Action::Create, Some(wanted)) => create(client, step, wanted).await,
+        (Action::Create, Some(wanted)) => create(client, step, wanted, source).await,
         // A replace converts the build in place: the update route of the kind the files want
         // takes a build of the other kind too, and a failure leaves the old build untouched.
         (Action::Update | Action::Replace, Some(wanted)) => update(client, step, wanted).await,
@@ -217,9 +270,22 @@ impl From<RemoteError> for StepFailure {
 
 /// Creates a build only while it still does not exist: a saved plan applied twice, or a
 /// build made by someone else since the plan, must not be overwritten or fail confusingly.
-async fn create(client: &ZadigClient, step: &Step, wanted: &BuildSpec) -> Result<(), StepFailure> {
+/// With a fresh plan, a build that appeared since and already holds exactly what the files
+/// say (another apply of the same files, at the same time) counts as done, with no write.
+async fn create(
+    client: &ZadigClient,
+    step: &Step,
+    wanted: &BuildSpec,
+    source: PlanSource,
+) -> Result<(), StepFailure> {
     match client.get_build(&step.project, &step.name).await {
         Ok(_) => {
+            // The list the plan read did not show it: deletions in this project may not rely
+            // on that list (docs/architecture.md §5).
+            client.disprove_list(&step.project);
+            if source == PlanSource::Fresh && verify_converged(client, wanted).await.is_ok() {
+                return Ok(());
+            }
             return Err(StepFailure::Stale(
                 "created since the plan, or this plan was already applied; run plan again".into(),
             ));
@@ -240,13 +306,14 @@ async fn create(client: &ZadigClient, step: &Step, wanted: &BuildSpec) -> Result
 /// A name held by a project this run does not manage: the plan could not see it, so say here
 /// how to move the build.
 fn with_move_hint(error: RemoteError, spec: &BuildSpec) -> StepFailure {
-    match &error {
-        RemoteError::NameTaken {
+    match error.kind() {
+        Kind::NameTaken {
             owner_project: Some(owner),
-            ..
         } if owner != spec.project_key() => StepFailure::Failed(format!(
             "{error}; if the build moved here from project {owner}, run with \
-             `--project {owner} --prune` so the old one is deleted first"
+             `--project {owner} --project {} --prune` (or list {owner} in zadig-sync.yaml) so \
+             the old one is deleted first",
+            spec.project_key()
         )),
         _ => error.into(),
     }

@@ -45,6 +45,16 @@ impl OutcomeStatus {
             OutcomeStatus::Failed(_) => "failed",
         }
     }
+
+    /// The same status with its reason passed through `escape` (for a rendering).
+    pub fn escaped(&self, escape: impl Fn(&str) -> String) -> OutcomeStatus {
+        match self {
+            OutcomeStatus::Done => OutcomeStatus::Done,
+            OutcomeStatus::Unverified(reason) => OutcomeStatus::Unverified(escape(reason)),
+            OutcomeStatus::Refused(reason) => OutcomeStatus::Refused(escape(reason)),
+            OutcomeStatus::Failed(reason) => OutcomeStatus::Failed(escape(reason)),
+        }
+    }
 }
 
 /// Every outcome of one apply run, in plan order.

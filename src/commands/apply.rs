@@ -1,33 +1,53 @@
 //! `zadig-sync apply`: plan (or take a saved plan), show it, confirm, execute, report.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 
 use super::Exit;
+use super::output::{Output, err, errln};
+use super::progress::Bar;
 use super::saved_plan::SavedPlan;
-use super::settings::connect;
-use super::settings::{Planned, load_for_server, plan_against_server, print_plan};
-use crate::apply::execute;
-use crate::apply::outcome::ApplyReport;
+use super::settings::{Planned, Settings, connect, load_for_server, plan_against_server};
+use crate::apply::{PlanSource, execute_with};
 use crate::cli::ApplyArgs;
-use crate::reconcile::plan::Plan;
-use crate::report::Format;
-use crate::report::{self, Document};
+use crate::report::paint::ColorChoice;
+use crate::report::{self, Document, Format, Stage, Style};
 
-pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
-    let Some(desired) = load_for_server(&args.dir.dir, args.output) else {
-        eprintln!("Nothing was written: fix the files first.");
+pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
+    let output = Output::for_plans(&args.show, color);
+    let terminal = std::io::stdin().is_terminal();
+    if !terminal && !args.yes && args.plan.is_none() {
+        // Nobody can be asked: writing anyway would surprise a Terraform user, and a script
+        // that means to write says so.
+        errln(
+            "error: add --yes to apply without a terminal (or --plan FILE, a plan you reviewed); nothing was written.",
+        );
+        return Ok(Exit::Failure);
+    }
+    let Some(loaded) = load_for_server(&args.dir.dir, Stage::Apply, &output) else {
+        errln("Nothing was written: fix the files first.");
         return Ok(Exit::Failure);
     };
+    let settings = Settings::resolve(&args.server, &args.scope, loaded.scope.as_ref());
+    let warnings = loaded.warnings.clone();
     let (plan, desired, secrets, connection) = match &args.plan {
         Some(path) => {
             let saved = SavedPlan::read(path)?;
-            let connection = connect(&args.server).await?;
+            let connection = connect(&settings).await?;
+            // Only the projects the plan was made for (it may have been made with --project).
+            let mut desired = loaded.desired;
+            desired.builds.retain(|b| {
+                saved
+                    .plan
+                    .projects
+                    .iter()
+                    .any(|p| p == b.spec.project_key())
+            });
             saved.ensure_still_valid(&desired, &connection.server, path)?;
             let secrets = connection.secrets(&desired);
             (saved.plan, desired, secrets, connection)
         }
         None => {
-            let planned = plan_against_server(desired, &args.server, &args.scope).await?;
+            let planned = plan_against_server(loaded, &settings, &output).await?;
             let Planned {
                 plan,
                 desired,
@@ -37,21 +57,44 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
             (plan, desired, secrets, connection)
         }
     };
-    let ask = plan.has_changes() && !args.yes && std::io::stdin().is_terminal();
-    if args.output != Format::Json {
-        print_plan(&plan, args.output);
+    let ask = plan.has_changes() && !args.yes && terminal;
+    if output.format != Format::Json {
+        output.print(Document::Plan(&plan), &warnings);
     } else if ask {
         // stdout is for the JSON document; the person asked to confirm still sees the plan.
-        eprint!("{}", crate::report::plan_text(&plan, false));
+        let style = Style {
+            color: output.color_stderr,
+            ..output.style(&[])
+        };
+        err(report::render_styled(
+            Document::Plan(&plan),
+            Format::Text,
+            &style,
+        ));
     }
     if ask && !confirmed()? {
         connection.close().await?;
-        eprintln!("Apply cancelled; nothing was changed.");
+        errln("Apply cancelled; nothing was changed.");
         return Ok(Exit::Failure);
     }
-    let report = execute(&connection.client, &plan, &desired, &secrets).await;
+    let source = match args.plan {
+        Some(_) => PlanSource::Saved,
+        None => PlanSource::Fresh,
+    };
+    let bar = Bar::new(output.progress, "Applying", "steps");
+    let shared = bar.shared();
+    let report = execute_with(
+        &connection.client,
+        &plan,
+        source,
+        &desired,
+        &secrets,
+        &shared,
+    )
+    .await;
+    drop(bar);
     connection.close().await?;
-    print_report(&plan, &report, args.output);
+    output.print(Document::Apply(&plan, &report), &warnings);
     // A project whose list failed was not converged either, though it has no step to fail.
     Ok(if report.has_failures() || plan.has_errors() {
         Exit::Failure
@@ -62,16 +105,8 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<Exit> {
 
 fn confirmed() -> anyhow::Result<bool> {
     // On stderr, so that stdout holds only the plan and the report (JSON stays parseable).
-    eprint!("\nDo you want to perform these actions? Only 'yes' will be accepted: ");
-    std::io::stderr().flush()?;
+    err("\nDo you want to perform these actions? Only 'yes' will be accepted: ");
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(answer.trim() == "yes")
-}
-
-fn print_report(plan: &Plan, outcomes: &ApplyReport, output: Format) {
-    print!(
-        "{}",
-        report::render(Document::Apply(plan, outcomes), output, false)
-    );
 }

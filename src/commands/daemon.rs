@@ -6,16 +6,22 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use super::Exit;
-use super::settings::connect_observed;
+use super::settings::{Settings, connect_observed};
 use crate::cli::DaemonArgs;
 use crate::daemon::metrics::Metrics;
 use crate::daemon::{self, Daemon, DaemonSettings};
+use crate::load::{ReferenceMode, load_dir};
 
 pub async fn run(args: DaemonArgs) -> anyhow::Result<Exit> {
     let metrics = Arc::new(Metrics::new());
-    let connection = connect_observed(&args.server, Some(metrics.request_observer())).await?;
-    let settings = DaemonSettings {
-        dir: args.dir.dir,
+    // The scope file as the daemon starts may name the server and its limits; later changes
+    // to those need a restart (prune, max deletes and projects are read again every pass).
+    let env = |name: &str| std::env::var(name).ok();
+    let scope_file = load_dir(&args.dir.dir, ReferenceMode::Online, &env).scope;
+    let settings = Settings::resolve(&args.server, &args.scope, scope_file.as_ref());
+    let connection = connect_observed(&settings, Some(metrics.request_observer())).await?;
+    let daemon_settings = DaemonSettings {
+        dir: args.dir.dir.clone(),
         interval: args.interval,
         debounce: args.debounce,
         full_resync: args.full_resync,
@@ -24,7 +30,8 @@ pub async fn run(args: DaemonArgs) -> anyhow::Result<Exit> {
     };
     let shutdown = shutdown_signal()?;
     let daemon = Daemon {
-        settings,
+        settings: daemon_settings,
+        server: args.server,
         scope: args.scope,
         metrics,
     };

@@ -1,30 +1,79 @@
 //! `zadig-sync emulator`: start the bundled emulator, print where it listens, serve until
 //! Ctrl-C or SIGTERM, then write its state and exit 0.
 
-use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
 
 use super::Exit;
+use super::output::{errln, outln};
 use crate::cli::EmulatorArgs;
+use crate::emulator::lock::{self, StateLock};
 use crate::emulator::{self, EmulatorConfig, Seeds};
+
+/// How long a run waits for another process to release an emulator state file.
+const STATE_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub async fn run(args: EmulatorArgs) -> anyhow::Result<Exit> {
     let config = config_from(&args)?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    // Held until the state is written for the last time, after `serve` returns.
+    let _lock = match &args.state {
+        Some(state) => Some(lock_state(state).await?),
+        None => None,
+    };
+    let listener = bind_loopback(&args.listen).await?;
     let addr = listener
         .local_addr()
         .context("cannot read the listening address")?;
-    // Tests and scripts read this line to learn the port; it must not sit in a buffer.
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "listening on http://{addr}")?;
-    stdout.flush()?;
-    drop(stdout);
+    // Tests and scripts read this line to learn the port; `outln` flushes it.
+    outln(format_args!("listening on http://{addr}"));
     emulator::serve(listener, config, shutdown_signal()).await?;
     Ok(Exit::Success)
+}
+
+/// Takes the exclusive lock of the emulator state file `state`, saying who holds it while
+/// waiting for it (at most [`STATE_LOCK_TIMEOUT`]).
+pub(super) async fn lock_state(state: &Path) -> anyhow::Result<StateLock> {
+    let holder = lock::describe_this_process();
+    let lock = StateLock::acquire(state, &holder, STATE_LOCK_TIMEOUT, |other| {
+        errln(format_args!(
+            "Waiting for the emulator state {}: {other} is using it (at most {}s).",
+            state.display(),
+            STATE_LOCK_TIMEOUT.as_secs()
+        ));
+    })
+    .await?;
+    Ok(lock)
+}
+
+/// Binds `listen` (`HOST:PORT`), refusing any address that is not loopback: the emulator
+/// has no TLS, and its state holds credentials in plain text.
+async fn bind_loopback(listen: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host(listen)
+        .await
+        .with_context(|| format!("--listen {listen}: expected HOST:PORT, e.g. 127.0.0.1:8080"))?
+        .collect();
+    if let Some(outside) = addrs.iter().find(|a| !a.ip().to_canonical().is_loopback()) {
+        anyhow::bail!(
+            "--listen {listen}: {} is not a loopback address; the emulator listens on loopback \
+             only (127.0.0.1:PORT, [::1]:PORT or localhost:PORT), since its state holds \
+             credentials in plain text",
+            outside.ip()
+        );
+    }
+    let mut last_error = None;
+    for addr in &addrs {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => return Ok(listener),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(match last_error {
+        Some(error) => anyhow::Error::new(error).context(format!("cannot listen on {listen}")),
+        None => anyhow::anyhow!("--listen {listen}: the name resolves to no address"),
+    })
 }
 
 fn config_from(args: &EmulatorArgs) -> anyhow::Result<EmulatorConfig> {

@@ -8,12 +8,15 @@ use std::fmt::Write;
 use std::path::Path;
 
 use super::Exit;
-use super::settings::connect;
-use crate::cli::ExportArgs;
+use super::output::out;
+use super::settings::{Settings, connect};
+use crate::cli::{ExportArgs, ScopeArgs};
 use crate::export::scope_file::{SCOPE_FILE, ScopeChange};
 use crate::export::{BuildResult, ExportReport, ExportRequest, export};
+use crate::load::scope::read_scope;
 use crate::reconcile::export::ExportOptions;
 use crate::reconcile::marker::escape_controls;
+use crate::report::{self, Document, Format};
 
 pub async fn run(args: ExportArgs) -> anyhow::Result<Exit> {
     let mut projects: Vec<String> = Vec::new();
@@ -31,15 +34,37 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<Exit> {
             codehosts: args.codehosts.iter().cloned().collect(),
         },
     };
-    let connection = connect(&args.server).await?;
+    let connection = connect(&export_settings(&args)?).await?;
     let report = export(&connection.client, &request).await;
     connection.close().await?;
-    print!("{}", summary(&report, &request));
+    out(summary(&report, &request));
     Ok(if report.has_failures() {
         Exit::Failure
     } else {
         Exit::Success
     })
+}
+
+/// The server settings (flags > environment > the scope file > defaults); a scope file with
+/// errors stops the export, since it may name the server.
+fn export_settings(args: &ExportArgs) -> anyhow::Result<Settings> {
+    let scope = read_scope(&args.dir.dir).map_err(|diagnostics| {
+        let text = report::render(Document::Diagnostics(&diagnostics), Format::Text, false);
+        anyhow::anyhow!(
+            "the scope file has errors; fix them first:\n{}",
+            text.trim_end()
+        )
+    })?;
+    let no_scope_flags = ScopeArgs {
+        projects: Vec::new(),
+        prune: false,
+        max_deletes: None,
+    };
+    Ok(Settings::resolve(
+        &args.server,
+        &no_scope_flags,
+        scope.as_ref(),
+    ))
 }
 
 /// The summary's lists, gathered from the report build by build.

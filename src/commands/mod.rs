@@ -2,13 +2,18 @@
 //! decided here and nowhere else.
 
 mod apply;
+mod completions;
 mod daemon;
 mod emulator;
 mod export;
+pub mod log;
+pub mod output;
 mod plan;
+mod progress;
 mod saved_plan;
 mod schema;
 pub(crate) mod settings;
+mod show;
 mod validate;
 
 use std::process::ExitCode;
@@ -35,12 +40,14 @@ impl From<Exit> for ExitCode {
 /// Runs the chosen subcommand. Errors come back to `main`, which prints them and exits 1.
 pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
-        Command::Validate(args) => validate::run(args).await,
-        Command::Schema => schema::run(),
-        Command::Plan(args) => plan::run(args).await,
-        Command::Apply(args) => apply::run(args).await,
+        Command::Validate(args) => validate::run(args, cli.color).await,
+        Command::Schema(args) => schema::run(&args),
+        Command::Plan(args) => plan::run(args, cli.color).await,
+        Command::Apply(args) => apply::run(args, cli.color).await,
         Command::Daemon(args) => daemon::run(args).await,
         Command::Emulator(args) => emulator::run(args).await,
+        Command::Show(args) => show::run(args, cli.color),
+        Command::Completions(args) => completions::run(&args),
         Command::Export(args) => export::run(args).await,
     }
 }

@@ -1,32 +1,114 @@
 //! `zadig-sync plan`: load, read Zadig, print what would change; optionally save the plan.
 
-use super::Exit;
-use super::saved_plan::SavedPlan;
-use super::settings::{load_for_server, plan_against_server, print_plan};
-use crate::cli::PlanArgs;
+use std::path::Path;
 
-pub async fn run(args: PlanArgs) -> anyhow::Result<Exit> {
-    let Some(desired) = load_for_server(&args.dir.dir, args.output) else {
+use super::Exit;
+use super::output::{Output, errln};
+use super::saved_plan::SavedPlan;
+use super::settings::{Settings, load_for_server, plan_against_server};
+use crate::cli::{DirArgs, PlanArgs, ServerArgs};
+use crate::reconcile::plan::{Action, Plan};
+use crate::report::paint::ColorChoice;
+use crate::report::{Document, Stage};
+
+pub async fn run(args: PlanArgs, color: ColorChoice) -> anyhow::Result<Exit> {
+    let output = Output::for_plans(&args.show, color);
+    let Some(loaded) = load_for_server(&args.dir.dir, Stage::Plan, &output) else {
         return Ok(Exit::Failure);
     };
-    let planned = plan_against_server(desired, &args.server, &args.scope).await?;
+    let settings = Settings::resolve(&args.server, &args.scope, loaded.scope.as_ref());
+    let warnings = loaded.warnings.clone();
+    let planned = plan_against_server(loaded, &settings, &output).await?;
     let server = planned.connection.server.clone();
     planned.connection.close().await?;
     let plan = planned.plan;
-    print_plan(&plan, args.output);
+    output.print(Document::Plan(&plan), &warnings);
     if let Some(path) = &args.out {
+        if plan.has_errors() {
+            // `apply --plan` would replay these errors: the plan must be made again instead.
+            errln(format_args!(
+                "The plan has errors, so it was not saved to {}: fix them and run plan again.",
+                path.display()
+            ));
+            return Ok(Exit::Failure);
+        }
         SavedPlan::write(path, &server, &plan)?;
-        eprintln!(
-            "Saved the plan to {}; apply it with `zadig-sync apply --plan {}`.",
+        errln(format_args!(
+            "Saved the plan to {}; apply it with `{}`.",
             path.display(),
-            path.display()
-        );
+            apply_command(&args.dir, &settings.server, path)
+        ));
     }
-    Ok(if plan.has_errors() {
+    Ok(exit_code(&plan, args.detailed_exitcode))
+}
+
+/// 0 only when Zadig matches the files, or (without `--detailed-exitcode`) when the plan can
+/// be applied as a whole; 1 when a step is an error or a refusal (`apply` would fail on it);
+/// 2 with `--detailed-exitcode` when there are changes.
+fn exit_code(plan: &Plan, detailed: bool) -> Exit {
+    let refused = plan.steps.iter().any(|s| s.action == Action::Refused);
+    if plan.has_errors() || refused {
         Exit::Failure
-    } else if args.detailed_exitcode && plan.has_changes() {
+    } else if detailed && plan.has_changes() {
         Exit::Changes
     } else {
         Exit::Success
-    })
+    }
+}
+
+/// The `apply` command line that executes the plan saved at `path`: the folder and the
+/// server flags this plan was made with, so that it runs from the same working directory.
+fn apply_command(dir: &DirArgs, server: &ServerArgs, path: &Path) -> String {
+    let mut words: Vec<String> = vec!["zadig-sync".into(), "apply".into()];
+    let mut flag = |name: &str, value: Option<&str>| {
+        words.push(name.to_string());
+        words.extend(value.map(shell_word));
+    };
+    if dir.dir != Path::new(crate::cli::DEFAULT_DIR) {
+        flag("--dir", dir.dir.to_str());
+    }
+    if server.emulator {
+        flag("--emulator", None);
+    } else if let Some(url) = &server.url {
+        flag("--url", Some(url));
+    }
+    for (name, file) in [
+        ("--token-file", &server.token_file),
+        ("--ca-file", &server.ca_file),
+    ] {
+        if let Some(file) = file {
+            flag(name, file.to_str());
+        }
+    }
+    if server.insecure_http {
+        flag("--insecure-http", None);
+    }
+    flag("--plan", path.to_str());
+    words.join(" ")
+}
+
+/// `word` as one word for a POSIX shell: as is when it is plain, else single-quoted.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_word("builds.d/x"), "builds.d/x");
+        assert_eq!(shell_word("my builds"), "'my builds'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
 }

@@ -6,27 +6,35 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use anyhow::Context;
+use std::collections::BTreeSet;
+
+use anyhow::{Context, bail};
 
 use crate::cli::ServerArgs;
+use crate::emulator::lock::StateLock;
 use crate::emulator::{self, Edition, EmulatorConfig, RunningEmulator, Seeds};
 use crate::reconcile::desired::DesiredSet;
 use crate::remote::{ClientConfig, Token, ZadigClient, resolve_token};
-use std::io::IsTerminal;
 use std::path::Path;
 
 use crate::cli::ScopeArgs;
 use crate::load::diagnostic::{Diagnostic, Severity};
-use crate::load::{LoadOutcome, ReferenceMode, load_dir};
+use crate::load::scope::{SCOPE_FILE, Scope};
+use crate::load::{ReferenceMode, load_dir};
 use crate::reconcile::live::LiveProject;
-use crate::reconcile::plan::{Plan, PlanOptions, make_plan, managed_projects};
+use crate::reconcile::plan::{Plan, PlanOptions, make_plan};
 use crate::reconcile::redact::Secrets;
 use crate::remote::RequestObserver;
 use crate::remote::fetch::{KnownDetails, NothingKnown, fetch_live_reusing};
-use crate::report::{self, Document, Format};
+use crate::remote::progress::SharedProgress;
+use crate::report::{Document, Stage};
 use std::sync::Arc;
+use std::time::SystemTime;
+
+use super::output::{Output, errln};
+use super::progress::Bar;
 
 /// Where `--emulator` keeps its builds, so that a second run sees what the first one applied.
 pub const EMULATOR_STATE: &str = ".zadig-sync/emulator-state.json";
@@ -40,14 +48,17 @@ pub struct Connection {
     /// Kept to be redacted from everything printed (a build file could quote it).
     token: Token,
     emulator: Option<RunningEmulator>,
+    /// With `--emulator`: the lock of its state file, released after `close` saved it.
+    state_lock: Option<StateLock>,
 }
 
 impl Connection {
     /// What this run must never show: the values `${env:…}` references resolved to, and the
-    /// API token (a build file could quote it).
+    /// API token (a build file could quote it). Log lines hide the same values from now on.
     pub fn secrets(&self, desired: &DesiredSet) -> Secrets {
         let mut values = desired.secrets.clone();
         values.push(self.token.expose().to_string());
+        super::log::hide(&values);
         Secrets::new(&values)
     }
 
@@ -59,64 +70,116 @@ impl Connection {
                 .await
                 .context("stopping the bundled emulator and saving its state")?;
         }
+        drop(self.state_lock);
         Ok(())
     }
 }
 
-/// The client configuration the server flags describe, for the server at `base_url`.
+/// `--max-deletes` when neither the flag nor zadig-sync.yaml sets it.
+pub const DEFAULT_MAX_DELETES: usize = 5;
+
+/// The settings of a run that talks to Zadig, each resolved once here:
+/// flag > environment > the scope file (`zadig-sync.yaml`) > built-in default.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The server flags, `url` resolved (`--url`, `ZADIG_URL`, else the scope file's).
+    pub server: ServerArgs,
+    pub rate_limit: u32,
+    pub concurrency: u32,
+    pub prune: bool,
+    pub max_deletes: usize,
+    /// `--project`: this run is restricted to these projects (none: every managed project).
+    pub only: Vec<String>,
+}
+
+impl Settings {
+    pub fn resolve(server: &ServerArgs, scope_args: &ScopeArgs, file: Option<&Scope>) -> Self {
+        let file = file.cloned().unwrap_or_default();
+        let mut server = server.clone();
+        server.url = server.url.or(file.url);
+        Settings {
+            rate_limit: server
+                .rate_limit
+                .or(file.rate_limit)
+                .unwrap_or(ClientConfig::DEFAULT_RATE_LIMIT),
+            concurrency: server
+                .concurrency
+                .or(file.concurrency)
+                .unwrap_or(ClientConfig::DEFAULT_CONCURRENCY),
+            server,
+            prune: scope_args.prune || file.prune.unwrap_or(false),
+            max_deletes: scope_args
+                .max_deletes
+                .or(file.max_deletes)
+                .unwrap_or(DEFAULT_MAX_DELETES),
+            only: scope_args.projects.clone(),
+        }
+    }
+}
+
+/// The client configuration the settings describe, for the server at `base_url`.
 fn client_config(
-    args: &ServerArgs,
+    settings: &Settings,
     base_url: String,
     token: Token,
     observer: Option<Arc<dyn RequestObserver>>,
 ) -> ClientConfig {
+    let args = &settings.server;
     ClientConfig {
         observer,
         ca_file: args.ca_file.clone(),
         insecure_http: args.insecure_http,
-        rate_limit: args.rate_limit,
-        concurrency: args.concurrency,
+        rate_limit: settings.rate_limit,
+        concurrency: settings.concurrency,
         request_timeout: args.request_timeout,
+        max_body_size: args.max_body_size,
+        deadline: (!args.deadline.is_zero()).then_some(args.deadline),
         ..ClientConfig::new(base_url, token)
     }
 }
 
-pub async fn connect(args: &ServerArgs) -> anyhow::Result<Connection> {
-    connect_observed(args, None).await
+pub async fn connect(settings: &Settings) -> anyhow::Result<Connection> {
+    connect_observed(settings, None).await
 }
 
 /// [`connect`], with `observer` told about every request (the daemon's metrics).
 pub async fn connect_observed(
-    args: &ServerArgs,
+    settings: &Settings,
     observer: Option<Arc<dyn RequestObserver>>,
 ) -> anyhow::Result<Connection> {
+    let args = &settings.server;
     if args.emulator {
-        return connect_to_emulator(args, observer).await;
+        return connect_to_emulator(settings, observer).await;
     }
-    let url = args
-        .url
-        .clone()
-        .context("no Zadig server given: set ZADIG_URL or pass --url (or try --emulator)")?;
+    let url = args.url.clone().context(
+        "no Zadig server given: set ZADIG_URL, pass --url or write `url:` in zadig-sync.yaml \
+         (or try --emulator)",
+    )?;
     let token = resolve_token(
         args.token_file.as_deref(),
         std::env::var("ZADIG_TOKEN").ok(),
         std::env::var_os("ZADIG_TOKEN_FILE").map(PathBuf::from),
     )?;
-    let client = ZadigClient::new(client_config(args, url.clone(), token.clone(), observer))?;
+    let config = client_config(settings, url.clone(), token.clone(), observer);
+    let client = ZadigClient::new(config)?;
     Ok(Connection {
         client,
         token,
         server: url.trim_end_matches('/').to_string(),
         emulator: None,
+        state_lock: None,
     })
 }
 
 async fn connect_to_emulator(
-    args: &ServerArgs,
+    settings: &Settings,
     observer: Option<Arc<dyn RequestObserver>>,
 ) -> anyhow::Result<Connection> {
-    if let Some(url) = &args.url {
-        eprintln!("Ignoring the server {url} (--url or ZADIG_URL): --emulator was given.");
+    if let Some(url) = &settings.server.url {
+        let url = crate::remote::config::without_userinfo(url);
+        errln(format_args!(
+            "Ignoring the server {url} (--url, ZADIG_URL or zadig-sync.yaml): --emulator was given."
+        ));
     }
     let state_path = PathBuf::from(EMULATOR_STATE);
     if let Some(folder) = state_path.parent() {
@@ -132,6 +195,8 @@ async fn connect_to_emulator(
             .with_context(|| format!("writing {}", ignore.display()))?;
         }
     }
+    // Another run in this folder would write its builds over ours: one at a time.
+    let state_lock = super::emulator::lock_state(&state_path).await?;
     let secret = format!("emulator-{:016x}", rand::random::<u64>());
     let config = EmulatorConfig {
         token: secret.clone(),
@@ -146,17 +211,19 @@ async fn connect_to_emulator(
     let emulator = emulator::start(loopback, config)
         .await
         .context("starting the bundled emulator")?;
-    eprintln!(
+    errln(format_args!(
         "Using the bundled Zadig emulator at {} (state in {EMULATOR_STATE}).",
         emulator.url()
-    );
+    ));
     let token = Token::generated(secret);
-    let client = ZadigClient::new(client_config(args, emulator.url(), token.clone(), observer))?;
+    let config = client_config(settings, emulator.url(), token.clone(), observer);
+    let client = ZadigClient::new(config)?;
     Ok(Connection {
         client,
         server: "emulator".to_string(),
         token,
         emulator: Some(emulator),
+        state_lock: Some(state_lock),
     })
 }
 
@@ -169,13 +236,23 @@ pub struct Planned {
     pub connection: Connection,
 }
 
+/// The files, loaded for a command that talks to Zadig: the builds, the scope file when there
+/// is one, and the warnings.
+pub struct Loaded {
+    pub desired: DesiredSet,
+    pub scope: Option<Scope>,
+    pub warnings: Vec<Diagnostic>,
+}
+
 /// Loads the files for a command that talks to Zadig: every `${env:…}` must resolve.
-/// Diagnostics are printed (errors on stdout in the chosen format, warnings on stderr);
-/// `None` means the files have errors and the command must stop.
-pub fn load_for_server(dir: &Path, output: Format) -> Option<DesiredSet> {
-    let outcome = load_online(dir);
+/// Warnings go to stderr (text and Markdown; JSON documents carry them); when the files have
+/// errors, the command's document carrying every diagnostic is printed on stdout and `None`
+/// means the command must stop.
+pub fn load_for_server(dir: &Path, stage: Stage, output: &Output) -> Option<Loaded> {
+    let env = |name: &str| std::env::var(name).ok();
+    let outcome = load_dir(dir, ReferenceMode::Online, &env);
     if outcome.has_errors() {
-        print_diagnostics(&outcome.diagnostics, output);
+        output.print(Document::Stopped(stage, &outcome.diagnostics), &[]);
         return None;
     }
     let warnings: Vec<Diagnostic> = outcome
@@ -183,72 +260,70 @@ pub fn load_for_server(dir: &Path, output: Format) -> Option<DesiredSet> {
         .into_iter()
         .filter(|d| d.severity == Severity::Warning)
         .collect();
-    if !warnings.is_empty() {
-        eprint!(
-            "{}",
-            report::render(Document::Diagnostics(&warnings), Format::Text, false)
-        );
-    }
-    Some(outcome.desired)
-}
-
-/// Loads the files with every `${env:…}` resolved from the environment, printing nothing:
-/// for a caller that reports the diagnostics its own way (the daemon logs them).
-pub fn load_online(dir: &Path) -> LoadOutcome {
-    let env = |name: &str| std::env::var(name).ok();
-    load_dir(dir, ReferenceMode::Online, &env)
-}
-
-/// Diagnostics on stdout, as JSON or as text (Markdown has no form of its own for them).
-pub fn print_diagnostics(diagnostics: &[Diagnostic], output: Format) {
-    print!(
-        "{}",
-        report::render(Document::Diagnostics(diagnostics), output, false)
-    );
+    output.warn(&warnings);
+    Some(Loaded {
+        desired: outcome.desired,
+        scope: outcome.scope,
+        warnings,
+    })
 }
 
 /// Connects, reads the live state of the managed projects, and plans.
 pub async fn plan_against_server(
-    desired: DesiredSet,
-    server: &ServerArgs,
-    scope: &ScopeArgs,
+    loaded: Loaded,
+    settings: &Settings,
+    output: &Output,
 ) -> anyhow::Result<Planned> {
-    let connection = connect(server).await?;
-    let secrets = connection.secrets(&desired);
+    let scoped = scope_desired(loaded, settings)?;
+    let connection = connect(settings).await?;
+    let secrets = connection.secrets(&scoped.desired);
+    let bar = Bar::new(output.progress, "Reading", "builds");
     let known = Arc::new(NothingKnown);
-    let LivePlan { plan, .. } = plan_on(&connection, &desired, &secrets, scope, known).await;
-    Ok(Planned {
-        desired,
-        plan,
-        secrets,
-        connection,
-    })
+    let shared = bar.shared();
+    let read = plan_on(
+        &connection.client,
+        &scoped,
+        &secrets,
+        settings,
+        &shared,
+        known,
+    )
+    .await;
+    drop(bar);
+    match read {
+        Ok(live_plan) => Ok(Planned {
+            desired: scoped.desired,
+            plan: live_plan.plan,
+            secrets,
+            connection,
+        }),
+        Err(message) => {
+            connection.close().await?;
+            anyhow::bail!("{message}");
+        }
+    }
 }
 
-/// The one way a plan is made (by `plan`, `apply` and every daemon pass): list the managed
-/// projects, read the details `known` does not supply, plan with the scope's options.
-pub async fn plan_on(
-    connection: &Connection,
-    desired: &DesiredSet,
-    secrets: &Secrets,
-    scope: &ScopeArgs,
-    known: Arc<dyn KnownDetails>,
-) -> LivePlan {
-    let projects = managed_projects(desired, &scope.projects);
-    let fetched = fetch_live_reusing(&connection.client, &projects, known).await;
-    let (live, listed_at): (Vec<LiveProject>, Vec<Option<SystemTime>>) = fetched
-        .into_iter()
-        .map(|project| (project.live, project.listed_at))
-        .unzip();
-    let options = PlanOptions {
-        prune: scope.prune,
-        max_deletes: scope.max_deletes,
-    };
-    LivePlan {
-        plan: make_plan(desired, &live, &options, secrets),
-        live,
-        listed_at,
-    }
+/// The desired builds of the managed projects only, and those projects.
+pub struct Scoped {
+    pub desired: DesiredSet,
+    pub projects: Vec<String>,
+    /// Whether a scope file names the projects (else the files do, and the plan says so).
+    pub has_scope_file: bool,
+}
+
+/// Keeps the builds of the projects this run manages.
+pub fn scope_desired(loaded: Loaded, settings: &Settings) -> anyhow::Result<Scoped> {
+    let projects = managed_projects(&loaded, &settings.only)?;
+    let mut desired = loaded.desired;
+    desired
+        .builds
+        .retain(|b| projects.contains(b.spec.project_key()));
+    Ok(Scoped {
+        desired,
+        projects: projects.into_iter().collect(),
+        has_scope_file: loaded.scope.is_some(),
+    })
 }
 
 /// A plan with the live state it was made from.
@@ -259,15 +334,72 @@ pub struct LivePlan {
     pub listed_at: Vec<Option<SystemTime>>,
 }
 
-/// Colour only for a person at a terminal, and never when `NO_COLOR` is set.
-pub fn use_color() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+/// The one way a plan is made (by `plan`, `apply` and every daemon pass): list the managed
+/// projects, read the details `known` does not supply, plan with the settings' options. An
+/// error (redacted) when the run was stopped: 401, 403, an unreachable server or the deadline
+/// made every later request fail the same way, so the first error is reported once.
+pub async fn plan_on(
+    client: &ZadigClient,
+    scoped: &Scoped,
+    secrets: &Secrets,
+    settings: &Settings,
+    progress: &SharedProgress,
+    known: Arc<dyn KnownDetails>,
+) -> Result<LivePlan, String> {
+    let fetched = fetch_live_reusing(client, &scoped.projects, progress, known).await;
+    if let Some(stop) = client.stopped() {
+        return Err(secrets.redact(&stop.first_error).into_owned());
+    }
+    let (live, listed_at): (Vec<LiveProject>, Vec<Option<SystemTime>>) = fetched
+        .into_iter()
+        .map(|project| (project.live, project.listed_at))
+        .unzip();
+    let options = PlanOptions {
+        prune: settings.prune,
+        max_deletes: settings.max_deletes,
+    };
+    let mut plan = make_plan(&scoped.desired, &live, &options, secrets);
+    if !scoped.has_scope_file {
+        plan.notes.push(managed_by_files_note(&scoped.projects));
+    }
+    Ok(LivePlan {
+        plan,
+        live,
+        listed_at,
+    })
 }
 
-/// Prints a plan in the chosen format.
-pub fn print_plan(plan: &Plan, output: Format) {
-    print!(
-        "{}",
-        report::render(Document::Plan(plan), output, use_color())
-    );
+/// The projects this run manages: the scope file's (else those the files name), or only
+/// those named by `--project`, which must then be in the scope file when there is one.
+fn managed_projects(loaded: &Loaded, only: &[String]) -> anyhow::Result<BTreeSet<String>> {
+    if only.is_empty() {
+        return Ok(match &loaded.scope {
+            Some(scope) => scope.projects.iter().cloned().collect(),
+            None => loaded.desired.projects().into_iter().collect(),
+        });
+    }
+    if let Some(scope) = &loaded.scope
+        && let Some(outside) = only.iter().find(|p| !scope.manages(p))
+    {
+        bail!(
+            "--project {outside}: {} does not list it under `projects:`; add it there to \
+             manage it",
+            scope.path.display()
+        );
+    }
+    Ok(only.iter().cloned().collect())
+}
+
+/// Without a scope file, a project whose last file is removed is no longer managed (and so
+/// never pruned): the plan says which projects it manages, and how to keep one.
+fn managed_by_files_note(projects: &[String]) -> String {
+    let list = if projects.is_empty() {
+        "no projects".to_string()
+    } else {
+        format!("projects {}", projects.join(", "))
+    };
+    format!(
+        "managing {list}; list them in {SCOPE_FILE} to keep managing a project after its last \
+         file is removed"
+    )
 }

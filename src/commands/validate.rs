@@ -3,19 +3,22 @@
 //! Reads the files and the process environment.
 
 use super::Exit;
-use super::settings::print_diagnostics;
+use super::output::{Output, outln};
 use crate::cli::ValidateArgs;
 use crate::load::diagnostic::Severity;
 use crate::load::{LoadOutcome, ReferenceMode, load_dir};
 use crate::reconcile::desired::DesiredSet;
-use crate::report::Format;
+use crate::report::paint::ColorChoice;
+use crate::report::words::count as plural;
+use crate::report::{Document, Format};
 
-pub async fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
+pub async fn run(args: ValidateArgs, color: ColorChoice) -> anyhow::Result<Exit> {
+    let output = Output::new(args.output, color);
     let env = |name: &str| std::env::var(name).ok();
     let outcome = load_dir(&args.dir.dir, ReferenceMode::Offline, &env);
-    print_diagnostics(&outcome.diagnostics, args.output);
+    output.print(Document::Diagnostics(&outcome.diagnostics), &[]);
     if args.output != Format::Json {
-        println!("{}", summary(&outcome));
+        outln(summary(&outcome));
     }
     Ok(if outcome.has_errors() {
         Exit::Failure
@@ -53,12 +56,4 @@ fn summary(outcome: &LoadOutcome) -> String {
         line.push_str(&format!(", {}", plural(warnings, "warning")));
     }
     line
-}
-
-fn plural(count: usize, noun: &str) -> String {
-    if count == 1 {
-        format!("{count} {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
 }

@@ -28,7 +28,7 @@ use tokio::net::TcpListener;
 use tokio::time::timeout;
 use tracing::info;
 
-use crate::cli::ScopeArgs;
+use crate::cli::{ScopeArgs, ServerArgs};
 use crate::commands::settings::Connection;
 use metrics::Metrics;
 
@@ -130,6 +130,7 @@ pub async fn run_loop<R: Runner>(
 /// Everything a daemon needs besides its connection: the flags and the shared metrics.
 pub struct Daemon {
     pub settings: DaemonSettings,
+    pub server: ServerArgs,
     pub scope: ScopeArgs,
     pub metrics: Arc<Metrics>,
 }
@@ -155,6 +156,7 @@ pub async fn run(
 ) -> Result<Connection, DaemonError> {
     let Daemon {
         settings,
+        server: server_args,
         scope,
         metrics,
     } = daemon;
@@ -180,7 +182,12 @@ pub async fn run(
     ));
     let (events, receiver) = tokio::sync::mpsc::unbounded_channel();
     let triggers = Triggers::new(receiver, settings.interval, settings.debounce);
-    let mut passes = pass::Passes::new(settings.clone(), scope, connection, status.clone());
+    let mut passes = pass::Passes::new(
+        settings.clone(),
+        (server_args, scope),
+        connection,
+        status.clone(),
+    );
     passes.watch = Some(watch::DirWatch::start(&settings.dir, events)?);
     let stopping = passes.stopping.clone();
     {

@@ -10,10 +10,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 use tracing::{debug, error, info, warn};
 
+use crate::apply::PlanSource;
 use crate::apply::execute;
 use crate::apply::outcome::{ApplyReport, OutcomeStatus};
 use crate::cli::ScopeArgs;
-use crate::commands::settings::{Connection, LivePlan, load_online, plan_on};
+use crate::cli::ServerArgs;
+use crate::commands::settings::{
+    Connection, LivePlan, Loaded as Files, Scoped, Settings, plan_on, scope_desired,
+};
 use crate::daemon::backoff::Backoff;
 use crate::daemon::http::Status;
 use crate::daemon::identity::{git_commit, tree_hash};
@@ -22,16 +26,19 @@ use crate::daemon::trigger::{PassEnd, Trigger};
 use crate::daemon::watch::DirWatch;
 use crate::daemon::{DaemonSettings, DriftMode, Stopping};
 use crate::load::diagnostic::Severity;
-use crate::reconcile::desired::DesiredSet;
+use crate::load::{ReferenceMode, load_dir};
 use crate::reconcile::live::{LiveDetail, LiveProject};
 use crate::reconcile::marker::fingerprint;
 use crate::reconcile::normalize::from_live;
-use crate::reconcile::plan::{Action, Plan, Step, managed_projects};
+use crate::reconcile::plan::{Action, Plan, Step};
 use crate::reconcile::redact::Secrets;
+use crate::remote::progress::no_progress;
 
 /// Everything that lives from one pass to the next.
 pub struct Passes {
     pub settings: DaemonSettings,
+    /// The server and scope flags; with the scope file of each pass they give its settings.
+    pub server: ServerArgs,
     pub scope: ScopeArgs,
     pub connection: Connection,
     pub status: Arc<Status>,
@@ -46,7 +53,9 @@ pub struct Passes {
 
 /// The desired state as loaded for one pass.
 struct Loaded {
-    desired: DesiredSet,
+    scoped: Scoped,
+    /// Prune, max deletes and projects, from the flags and this pass's scope file.
+    run: Settings,
     /// What must never be shown: `${env:…}` values and the token.
     secrets: Secrets,
     fingerprints: HashMap<BuildKey, String>,
@@ -56,12 +65,13 @@ struct Loaded {
 impl Passes {
     pub fn new(
         settings: DaemonSettings,
-        scope: ScopeArgs,
+        (server, scope): (ServerArgs, ScopeArgs),
         connection: Connection,
         status: Arc<Status>,
     ) -> Self {
         Passes {
             settings,
+            server,
             scope,
             connection,
             status,
@@ -127,7 +137,8 @@ impl Passes {
 
     /// Loads the files; `None` (after logging every diagnostic) when they have errors.
     fn load(&mut self) -> Option<Loaded> {
-        let outcome = load_online(&self.settings.dir);
+        let env = |name: &str| std::env::var(name).ok();
+        let outcome = load_dir(&self.settings.dir, ReferenceMode::Online, &env);
         for diagnostic in &outcome.diagnostics {
             match diagnostic.severity {
                 Severity::Error => error!(%diagnostic, "invalid build file"),
@@ -139,9 +150,22 @@ impl Passes {
                 "the files have errors: nothing is written or deleted until they are fixed");
             return None;
         }
-        let desired = outcome.desired;
-        let secrets = self.connection.secrets(&desired);
-        let sorted: BTreeMap<BuildKey, String> = desired
+        let run = Settings::resolve(&self.server, &self.scope, outcome.scope.as_ref());
+        let files = Files {
+            desired: outcome.desired,
+            scope: outcome.scope,
+            warnings: Vec::new(),
+        };
+        let scoped = match scope_desired(files, &run) {
+            Ok(scoped) => scoped,
+            Err(problem) => {
+                error!(%problem, "nothing is written or deleted until this is fixed");
+                return None;
+            }
+        };
+        let secrets = self.connection.secrets(&scoped.desired);
+        let sorted: BTreeMap<BuildKey, String> = scoped
+            .desired
             .builds
             .iter()
             .map(|b| {
@@ -151,13 +175,14 @@ impl Passes {
                 )
             })
             .collect();
-        let tree = tree_hash(&sorted, &managed_projects(&desired, &self.scope.projects));
+        let tree = tree_hash(&sorted, &scoped.projects);
         let commit = git_commit(&self.settings.dir);
         self.status
             .metrics
             .set_desired_state(commit.as_deref(), &tree);
         Some(Loaded {
-            desired,
+            scoped,
+            run,
             secrets,
             fingerprints: sorted.into_iter().collect(),
             tree,
@@ -171,20 +196,30 @@ impl Passes {
             .last_full_read
             .is_none_or(|at| at.elapsed() >= self.settings.full_resync);
         let recall = self.memory.recall(&loaded.fingerprints, full);
-        let LivePlan {
-            plan,
-            live,
-            listed_at,
-        } = plan_on(
-            &self.connection,
-            &loaded.desired,
+        // A new run per pass: a breaker tripped by an earlier pass (Zadig down) is closed again.
+        let client = self.connection.client.new_run();
+        let read = plan_on(
+            &client,
+            &loaded.scoped,
             &loaded.secrets,
-            &self.scope,
+            &loaded.run,
+            &no_progress(),
             recall.clone(),
         )
         .await;
         self.status.metrics.details_reused.inc_by(recall.used());
         drop(recall);
+        let LivePlan {
+            plan,
+            live,
+            listed_at,
+        } = match read {
+            Ok(read) => read,
+            Err(problem) => {
+                warn!(%problem, "cannot read Zadig");
+                return "failed";
+            }
+        };
         for problem in &plan.errors {
             warn!(%problem, "cannot read Zadig");
         }
@@ -194,10 +229,12 @@ impl Passes {
             info!("shutting down: this pass writes nothing");
             return "failed";
         }
+        let desired = &loaded.scoped.desired;
         let report = execute(
-            &self.connection.client,
+            &client,
             &runnable,
-            &loaded.desired,
+            PlanSource::Fresh,
+            desired,
             &loaded.secrets,
         )
         .await;
@@ -277,6 +314,7 @@ impl Passes {
             projects: plan.projects.clone(),
             steps: steps.cloned().collect(),
             errors: plan.errors.clone(),
+            notes: plan.notes.clone(),
         }
     }
 

@@ -21,6 +21,10 @@ pub struct TargetedFaults {
     /// Lists of these projects say `total` is this much more than the builds they hold, as
     /// when pages and `total` disagree because builds were written while paging.
     pub inflate_total: BTreeMap<String, usize>,
+    /// The answer to the next successful write (POST, PUT, DELETE) naming one of these builds
+    /// is lost: the write is made, then answered 504 with an empty body, as by a proxy whose
+    /// upstream answered too late. Each name is used once, then removed.
+    pub drop_answers_to: BTreeSet<String>,
 }
 
 impl TargetedFaults {
@@ -36,6 +40,11 @@ impl TargetedFaults {
             &self.fail_reads_of
         };
         build.is_some_and(|name| names.contains(name))
+    }
+
+    /// Whether the answer to this successful write to `build` is lost; uses the name up.
+    pub fn take_dropped_answer(&mut self, build: Option<&str>) -> bool {
+        build.is_some_and(|name| self.drop_answers_to.remove(name))
     }
 
     pub fn extra_total(&self, project: &str) -> usize {
@@ -96,6 +105,19 @@ impl Faults {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dropped_answer_is_used_once_per_build() {
+        let mut faults = TargetedFaults {
+            drop_answers_to: ["a".to_owned()].into(),
+            ..TargetedFaults::default()
+        };
+        assert!(!faults.take_dropped_answer(Some("b")));
+        assert!(!faults.take_dropped_answer(None));
+        assert!(faults.take_dropped_answer(Some("a")));
+        assert!(!faults.take_dropped_answer(Some("a")));
+        assert!(faults.is_empty());
+    }
 
     fn faults(fail_rate: f64, throttle_rate: f64) -> Faults {
         Faults {

@@ -9,6 +9,7 @@ mod convert;
 mod faults;
 mod handlers;
 mod json;
+pub mod lock;
 mod model;
 mod render;
 mod reply;

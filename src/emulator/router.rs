@@ -169,8 +169,10 @@ pub async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Resp
     }
     let targeted = shared.targeted();
     // Finding the build a request names parses its body: only when a fault is aimed at one.
-    let aimed = (!targeted.is_empty())
-        .then(|| touched_build(&method, &path, raw_query.as_deref(), bytes))
+    let touched =
+        (!targeted.is_empty()).then(|| touched_build(&method, &path, raw_query.as_deref(), bytes));
+    let aimed = touched
+        .clone()
         .filter(|touched| targeted.fails(touched.as_deref(), method != Method::GET))
         .map(|_| Injected::ServerError(StatusCode::SERVICE_UNAVAILABLE));
     let injected = match aimed {
@@ -187,7 +189,16 @@ pub async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Resp
                 authorization,
                 body,
             };
-            answer(&shared, incoming).await
+            let (pattern, reply) = answer(&shared, incoming).await;
+            let lost = method != Method::GET
+                && reply.status().is_success()
+                && drop_answer(&shared, touched.flatten().as_deref());
+            let reply = if lost {
+                Reply::Empty(StatusCode::GATEWAY_TIMEOUT)
+            } else {
+                reply
+            };
+            (pattern, reply)
         }
     };
     shared
@@ -207,6 +218,15 @@ struct Incoming<'a> {
 
 fn route_label(method: &Method, path: &str) -> &'static str {
     match_route(method, &percent_decode(path), None).0
+}
+
+/// Whether the answer to this successful write is to be lost (`drop_answers_to`).
+fn drop_answer(shared: &Shared, build: Option<&str>) -> bool {
+    shared
+        .targeted
+        .lock()
+        .map(|mut faults| faults.take_dropped_answer(build))
+        .unwrap_or(false)
 }
 
 fn injected_reply(injected: Injected) -> Reply {

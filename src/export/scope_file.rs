@@ -140,6 +140,7 @@ fn read(text: &str) -> Result<Node, String> {
             value: Value::Map(Vec::new()),
             pos: crate::load::yaml::Pos { line: 1, column: 1 },
             from_reference: false,
+            reference_places: Vec::new(),
         }),
         [document] if matches!(document.value, Value::Map(_)) => Ok(document.clone()),
         [_] => Err("it is not a mapping of settings".into()),

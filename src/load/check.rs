@@ -51,7 +51,7 @@ impl<'a> Checker<'a> {
         }
         match type_of(schema) {
             Some("string") => self.scalar(node, field, "text", node.text().map(Json::from)),
-            Some("integer") => self.scalar(node, field, "a whole number", as_integer(node)),
+            Some("integer") => self.scalar(node, field, WHOLE_NUMBER, as_integer(node)),
             Some("boolean") => {
                 self.scalar(node, field, "true or false", node.as_bool().map(Json::Bool))
             }
@@ -207,7 +207,13 @@ impl<'a> Checker<'a> {
     }
 
     fn type_error(&mut self, node: &Node, field: &str, expected: &str) {
-        let mut message = format!("`{field}` must be {expected}, found {}", node.describe());
+        let mut message = match &node.value {
+            // A number that is not whole: say so, rather than "a number, found a number".
+            Value::Scalar(Scalar::Float(_)) if expected == WHOLE_NUMBER => {
+                format!("`{field}`: {} is not a whole number", shown(node))
+            }
+            _ => format!("`{field}` must be {expected}, found {}", node.describe()),
+        };
         if let Some(hint) = shape_hint(field, node) {
             message.push_str(hint);
         }
@@ -252,6 +258,8 @@ fn type_of(schema: &Json) -> Option<&str> {
 fn is_any(schema: &Json) -> bool {
     schema == &Json::Bool(true) || schema.as_object().is_some_and(Map::is_empty)
 }
+
+const WHOLE_NUMBER: &str = "a whole number";
 
 fn as_integer(node: &Node) -> Option<Json> {
     match node.value {

@@ -19,6 +19,8 @@ pub struct LoadedDocument {
     /// The build's name as written and its place, for the cross-file uniqueness check.
     pub name: Option<(String, Pos)>,
     pub project: String,
+    /// Where `project_key`'s value is, when the document has one.
+    pub project_pos: Option<Pos>,
     /// Where the document starts: its first key.
     pub start: Pos,
     pub findings: Vec<Finding>,
@@ -41,6 +43,7 @@ pub fn load_document(mut doc: Node, schema: &Json, resolver: &Resolver<'_>) -> L
         build: None,
         name: text_of(&doc, "name").map(|name| (name, doc.get("name").map_or(start, |n| n.pos))),
         project: text_of(&doc, "project_key").unwrap_or_default(),
+        project_pos: doc.get("project_key").map(|n| n.pos),
         start,
         findings: Vec::new(),
         secrets: Vec::new(),

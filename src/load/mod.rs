@@ -13,6 +13,7 @@ pub mod finding;
 pub mod refs;
 pub mod rules;
 pub mod schema;
+pub mod scope;
 mod system_paths;
 pub mod yaml;
 
@@ -25,6 +26,7 @@ use document::{LoadedDocument, load_document};
 use files::{FileError, MAX_FILE_BYTES};
 use finding::{Finding, origin};
 use refs::Resolver;
+use scope::{Scope, read_scope};
 use yaml::Pos;
 
 /// How unresolved `${env:…}` / `${file:…}` references count.
@@ -42,6 +44,9 @@ pub struct LoadOutcome {
     pub desired: DesiredSet,
     /// Every problem, in file order, then by place.
     pub diagnostics: Vec<Diagnostic>,
+    /// The scope file (`zadig-sync.yaml` at the root of the directory), when there is one
+    /// and it is valid.
+    pub scope: Option<Scope>,
 }
 
 impl LoadOutcome {
@@ -75,6 +80,13 @@ pub fn load_dir(
         }
     };
     let mut diagnostics: Vec<Diagnostic> = walk.problems.iter().map(file_diagnostic).collect();
+    if walk.files.is_empty() && walk.problems.is_empty() {
+        diagnostics.push(empty_dir(dir));
+    }
+    let scope = read_scope(dir).unwrap_or_else(|mut problems| {
+        diagnostics.append(&mut problems);
+        None
+    });
     let mut sources = Vec::with_capacity(walk.files.len());
     for path in walk.files {
         match files::read_text(&path, MAX_FILE_BYTES) {
@@ -83,7 +95,8 @@ pub fn load_dir(
         }
     }
     let read = |path: &Path| files::read_named_file(path, MAX_FILE_BYTES);
-    let mut outcome = load_sources(&sources, mode, env, &read);
+    let mut outcome = load_sources_in_scope(&sources, mode, env, &read, scope.as_ref());
+    outcome.scope = scope;
     diagnostics.append(&mut outcome.diagnostics);
     // Walk, read and parse problems were collected stage by stage; a user reads them by file.
     diagnostics.sort_by(|a, b| {
@@ -96,6 +109,16 @@ pub fn load_dir(
     });
     outcome.diagnostics = diagnostics;
     outcome
+}
+
+/// A build directory with no build file in it: valid, but most likely the wrong `--dir`.
+fn empty_dir(dir: &Path) -> Diagnostic {
+    let message = format!(
+        "directory `{}` holds no build file (`*.yaml`, `*.yml`): no build is managed \
+         (set --dir or ZADIG_SYNC_DIR if the files are elsewhere)",
+        dir.display()
+    );
+    Diagnostic::warning("empty-dir", None, message)
 }
 
 /// A file that could not be read, placed at its first line (or at its bad byte).
@@ -118,6 +141,17 @@ pub fn load_sources(
     mode: ReferenceMode,
     env: &dyn Fn(&str) -> Option<String>,
     read: &dyn Fn(&Path) -> Result<String, FileError>,
+) -> LoadOutcome {
+    load_sources_in_scope(sources, mode, env, read, None)
+}
+
+/// [`load_sources`], where every build must belong to a project of `scope`, when given.
+pub fn load_sources_in_scope(
+    sources: &[Source],
+    mode: ReferenceMode,
+    env: &dyn Fn(&str) -> Option<String>,
+    read: &dyn Fn(&Path) -> Result<String, FileError>,
+    scope: Option<&Scope>,
 ) -> LoadOutcome {
     let schema = schema::file_schema();
     let mut names = NameRegistry::default();
@@ -152,6 +186,9 @@ pub fn load_sources(
         for doc in documents {
             let mut loaded = load_document(doc, &schema, &resolver);
             names.claim(&mut loaded, &source.path);
+            if let Some(scope) = scope {
+                check_in_scope(&mut loaded, scope);
+            }
             add_document(&mut outcome, loaded, &source.path);
         }
     }
@@ -174,6 +211,31 @@ fn add_document(outcome: &mut LoadOutcome, mut loaded: LoadedDocument, path: &Pa
             origin: origin(path, loaded.start),
         });
     }
+}
+
+/// A build of a project the scope file does not list is an error at its `project_key`.
+fn check_in_scope(loaded: &mut LoadedDocument, scope: &Scope) {
+    let Some(project) = loaded.build.as_ref().map(|b| b.project_key().to_string()) else {
+        return;
+    };
+    if scope.manages(&project) {
+        return;
+    }
+    let message = format!(
+        "project `{project}` is not listed in {}'s `projects:` ({}); add it there to manage \
+         it, or correct project_key",
+        scope.path.display(),
+        if scope.projects.is_empty() {
+            "none listed".to_string()
+        } else {
+            scope.projects.join(", ")
+        }
+    );
+    let pos = loaded.project_pos.unwrap_or(loaded.start);
+    loaded
+        .findings
+        .push(Finding::error("project-not-in-scope", pos, message));
+    loaded.build = None;
 }
 
 /// Zadig's build names are global, not per project: the first file to use a name keeps it.

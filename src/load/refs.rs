@@ -50,7 +50,8 @@ pub fn resolve_tree(
     match &mut node.value {
         Value::Scalar(Scalar::Str(text)) if text.contains("${") => {
             let referenced = has_reference(text);
-            if let Some(resolved) = resolver.substitute(text, node.pos, findings, secrets) {
+            let places = &node.reference_places;
+            if let Some(resolved) = resolver.substitute(text, node.pos, places, findings, secrets) {
                 *text = resolved;
                 node.from_reference = referenced;
             }
@@ -79,17 +80,22 @@ impl Resolver<'_> {
             let Some(text) = credential.value.text() else {
                 continue;
             };
-            for piece in pieces(text) {
+            let references = pieces(text)
+                .into_iter()
+                .filter(|p| !matches!(p, Piece::Text(_)));
+            for (index, piece) in references.enumerate() {
                 if let Piece::Env(name) = piece
                     && (self.env)(name).is_some_and(|value| value.is_empty())
                 {
-                    findings.push(self.empty_credential(name, &credential));
+                    let places = &credential.value.reference_places;
+                    let pos = places.get(index).copied().unwrap_or(credential.value.pos);
+                    findings.push(self.empty_credential(name, &credential, pos));
                 }
             }
         }
     }
 
-    fn empty_credential(&self, name: &str, credential: &CredentialValue<'_>) -> Finding {
+    fn empty_credential(&self, name: &str, credential: &CredentialValue<'_>, pos: Pos) -> Finding {
         let problem = format!(
             "environment variable `{name}` is set but empty, and `${{env:{name}}}` is the \
              `{}` of credential `{}`: writing it would wipe the secret stored in Zadig \
@@ -100,7 +106,7 @@ impl Resolver<'_> {
             "plan and apply will refuse it",
             "give it a value, or run plan only where the secrets are",
         ];
-        self.by_mode("empty-credential", credential.value.pos, &problem, advice)
+        self.by_mode("empty-credential", pos, &problem, advice)
     }
 
     /// The text with its references replaced, or `None` when one could not be resolved
@@ -109,12 +115,21 @@ impl Resolver<'_> {
         &self,
         text: &str,
         pos: Pos,
+        places: &[Pos],
         findings: &mut Vec<Finding>,
         secrets: &mut Vec<String>,
     ) -> Option<String> {
         let mut out = String::with_capacity(text.len());
         let mut complete = true;
+        let mut references = 0;
         for piece in pieces(text) {
+            // Each reference at its own place when the reader found it, else at the value's.
+            let pos = if matches!(piece, Piece::Text(_)) {
+                pos
+            } else {
+                references += 1;
+                places.get(references - 1).copied().unwrap_or(pos)
+            };
             let value = match piece {
                 Piece::Text(t) => Ok(t.to_string()),
                 Piece::Env(name) => self.env_value(name, pos).inspect(|value| {
@@ -199,13 +214,29 @@ enum Piece<'t> {
 
 /// Splits `text` into literal text and references.
 fn pieces(text: &str) -> Vec<Piece<'_>> {
+    located_pieces(text).into_iter().map(|(_, p)| p).collect()
+}
+
+/// The byte offset in `text` of each reference (well-formed or broken), in order: the YAML
+/// reader uses it to place each reference at its own line and column in the source.
+pub fn reference_offsets(text: &str) -> Vec<usize> {
+    located_pieces(text)
+        .into_iter()
+        .filter(|(_, p)| !matches!(p, Piece::Text(_)))
+        .map(|(offset, _)| offset)
+        .collect()
+}
+
+/// [`pieces`], each with the byte offset where it starts.
+fn located_pieces(text: &str) -> Vec<(usize, Piece<'_>)> {
     let mut out = Vec::new();
     let mut rest = text;
+    let at = |rest: &str| text.len() - rest.len();
     while let Some(start) = rest.find('$') {
         let (before, after) = rest.split_at(start);
-        out.push(Piece::Text(before));
+        out.push((at(before), Piece::Text(before)));
         if let Some(escaped) = after.strip_prefix("$${") {
-            out.push(Piece::Text("${"));
+            out.push((at(after), Piece::Text("${")));
             rest = escaped;
             continue;
         }
@@ -213,18 +244,19 @@ fn pieces(text: &str) -> Vec<Piece<'_>> {
             .into_iter()
             .find_map(|prefix| Some((prefix, after.strip_prefix(prefix)?)))
         else {
-            out.push(Piece::Text("$"));
+            out.push((at(after), Piece::Text("$")));
             rest = &after[1..];
             continue;
         };
         let Some(end) = body.find('}') else {
-            out.push(Piece::Broken(format!("`{prefix}` is not closed with `}}`")));
+            let broken = Piece::Broken(format!("`{prefix}` is not closed with `}}`"));
+            out.push((at(after), broken));
             return out;
         };
-        out.push(reference(prefix == "${env:", &body[..end]));
+        out.push((at(after), reference(prefix == "${env:", &body[..end])));
         rest = &body[end + 1..];
     }
-    out.push(Piece::Text(rest));
+    out.push((at(rest), Piece::Text(rest)));
     out
 }
 

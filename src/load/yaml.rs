@@ -8,6 +8,8 @@
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Location, Options, Spanned};
 
+use crate::load::refs::reference_offsets;
+
 /// A 1-based place in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Pos {
@@ -39,6 +41,9 @@ pub struct Node {
     /// Set when `${env:…}`/`${file:…}` substitution wrote this value: messages must not show
     /// it, since it may be a secret (a token in an enum field would be quoted back).
     pub from_reference: bool,
+    /// For a string holding `${env:…}`/`${file:…}` references: where each one starts in the
+    /// file, in order (empty when they could not be placed; then the value's place is used).
+    pub reference_places: Vec<Pos>,
 }
 
 impl Node {
@@ -109,12 +114,16 @@ const MAX_DEPTH: usize = 24;
 /// the cap stops "billion laughs" alias bombs early.
 const MAX_NODES: usize = 20_000;
 
+/// Most YAML documents (`---`) in one file: far more builds than one file should hold.
+const MAX_DOCUMENTS: usize = 1_024;
+
 fn options() -> Options {
     serde_saphyr::options! {
         strict_booleans: true,
         budget: serde_saphyr::budget! {
             max_depth: MAX_DEPTH,
             max_nodes: MAX_NODES,
+            max_documents: MAX_DOCUMENTS,
             max_recorded_anchor_events: MAX_NODES,
         },
         alias_limits: serde_saphyr::alias_limits! {
@@ -137,6 +146,9 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, SyntaxError> {
 /// serde-saphyr's message without its ` at line L, column C…` tail (we print the place
 /// ourselves) and without its advice to change parser options, which users cannot do.
 fn message_of(error: &serde_saphyr::Error) -> String {
+    if let serde_saphyr::Error::Budget { breach, .. } = error.without_snippet() {
+        return limit_hit(breach);
+    }
     let message = error.without_snippet().to_string();
     let message = message
         .find(" at line ")
@@ -152,6 +164,21 @@ fn message_of(error: &serde_saphyr::Error) -> String {
     }
 }
 
+/// Names the one limit a file went past (documented in docs/file-format.md, "Limits").
+fn limit_hit(breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let limit = match breach {
+        B::Documents { .. } => format!("more than {MAX_DOCUMENTS} YAML documents"),
+        B::Depth { .. } => format!("more than {MAX_DEPTH} levels of nesting"),
+        B::Nodes { .. } => format!("more than {MAX_NODES} nodes"),
+        B::AliasAnchorRatio { .. } | B::Aliases { .. } | B::Anchors { .. } => {
+            format!("aliases expanding to more than {MAX_NODES} nodes")
+        }
+        other => format!("past a limit of the YAML reader ({other:?})"),
+    };
+    format!("this file has {limit}, the loader's limit for one file")
+}
+
 fn pos_of(location: Location) -> Option<Pos> {
     let line = usize::try_from(location.line()).ok()?;
     let column = usize::try_from(location.column()).ok()?;
@@ -161,9 +188,15 @@ fn pos_of(location: Location) -> Option<Pos> {
 fn into_node(raw: Spanned<RawValue>, text: &str) -> Node {
     let pos = pos_of(raw.referenced).unwrap_or(Pos { line: 1, column: 1 });
     let source = source_text(raw.defined, text);
+    let mut reference_places = Vec::new();
     let value = match raw.value {
         RawValue::Null => Value::Null,
-        RawValue::Str(s) => Value::Scalar(Scalar::Str(s)),
+        RawValue::Str(s) => {
+            if s.contains("${") {
+                reference_places = places_of_references(raw.defined, text, &s);
+            }
+            Value::Scalar(Scalar::Str(s))
+        }
         RawValue::Bool(b) => {
             Value::Scalar(Scalar::Bool(b, source.unwrap_or_else(|| b.to_string())))
         }
@@ -181,6 +214,43 @@ fn into_node(raw: Spanned<RawValue>, text: &str) -> Node {
         value,
         pos,
         from_reference: false,
+        reference_places,
+    }
+}
+
+/// The line and column of each reference in the source of a string scalar. A block scalar's
+/// value starts lines below its key, and a second reference sits further along: each gets its
+/// own place. Empty when the source and the value do not hold the same number of references
+/// (a comment in a block header, escapes in a quoted string): the caller falls back to the
+/// value's place rather than guess.
+fn places_of_references(location: Location, text: &str, value: &str) -> Vec<Pos> {
+    let span = location.span();
+    let (Some(start), Some(len)) = (span.byte_offset(), span.byte_len()) else {
+        return Vec::new();
+    };
+    let (Ok(start), Ok(len)) = (usize::try_from(start), usize::try_from(len)) else {
+        return Vec::new();
+    };
+    let Some(source) = start.checked_add(len).and_then(|end| text.get(start..end)) else {
+        return Vec::new();
+    };
+    let offsets = reference_offsets(source);
+    if offsets.len() != reference_offsets(value).len() {
+        return Vec::new();
+    }
+    offsets
+        .into_iter()
+        .map(|offset| pos_at(text, start + offset))
+        .collect()
+}
+
+/// The 1-based line and column (in characters) of a byte offset.
+fn pos_at(text: &str, offset: usize) -> Pos {
+    let before = text.get(..offset).unwrap_or(text);
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Pos {
+        line: before.matches('\n').count() + 1,
+        column: before[line_start..].chars().count() + 1,
     }
 }
 
@@ -305,6 +375,37 @@ mod tests {
             parse_documents("# only a comment\n")
                 .expect("parses")
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn each_limit_is_named_when_it_is_the_one_hit() {
+        let documents = vec!["a: 1"; MAX_DOCUMENTS + 1].join("\n---\n");
+        let error = parse_documents(&documents).expect_err("too many documents");
+        assert!(
+            error
+                .message
+                .contains(&format!("more than {MAX_DOCUMENTS} YAML documents")),
+            "{}",
+            error.message
+        );
+        let nodes = (0..MAX_NODES)
+            .map(|i| format!("k{i}: v\n"))
+            .collect::<String>();
+        let error = parse_documents(&nodes).expect_err("too many nodes");
+        assert!(
+            error
+                .message
+                .contains(&format!("more than {MAX_NODES} nodes")),
+            "{}",
+            error.message
+        );
+        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        let error = parse_documents(&deep).expect_err("too deep");
+        assert!(
+            error.message.contains("levels of nesting"),
+            "{}",
+            error.message
         );
     }
 

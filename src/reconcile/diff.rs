@@ -200,9 +200,14 @@ fn compare_custom(found: &mut Collector, have: &CanonicalCustom, want: &Canonica
 
 fn compare_template(found: &mut Collector, have: &CanonicalTemplate, want: &CanonicalTemplate) {
     found.value("template_name", &have.template_name, &want.template_name);
+    // Inputs with their values (a credential's withheld), so that a create shows what it sets.
     let render_target = |target: &CanonicalTarget| {
         let repos: Vec<String> = target.repos.keys().map(|k| k.to_string()).collect();
-        let inputs: Vec<&String> = target.inputs.keys().collect();
+        let inputs: BTreeMap<&String, &str> = target
+            .inputs
+            .iter()
+            .map(|(key, input)| (key, shown_value(input)))
+            .collect();
         render(&serde_json::json!({ "repo_info": repos, "inputs": inputs }))
     };
     found.keyed(
@@ -297,13 +302,18 @@ fn compare_parameter(
     );
 }
 
-/// A parameter as one line of JSON, its value withheld when it is a credential.
-fn render_parameter(parameter: &CanonicalParameter, value_field: &str) -> String {
-    let value = if parameter.is_credential {
+/// A parameter's value as shown: `(sensitive)` for a credential.
+fn shown_value(parameter: &CanonicalParameter) -> &str {
+    if parameter.is_credential {
         "(sensitive)"
     } else {
         parameter.value.as_str()
-    };
+    }
+}
+
+/// A parameter as one line of JSON, its value withheld when it is a credential.
+fn render_parameter(parameter: &CanonicalParameter, value_field: &str) -> String {
+    let value = shown_value(parameter);
     let mut object = serde_json::Map::new();
     if !parameter.kind.is_empty() {
         object.insert("type".into(), parameter.kind.clone().into());
@@ -319,13 +329,15 @@ fn compare_services<K: Display + Ord + Clone>(
     live: &BTreeSet<K>,
     desired: &BTreeSet<K>,
 ) {
-    let as_map =
-        |set: &BTreeSet<K>| -> BTreeMap<K, ()> { set.iter().map(|k| (k.clone(), ())).collect() };
+    // Each service as `service/module`, which is how its key reads too.
+    let as_map = |set: &BTreeSet<K>| -> BTreeMap<K, String> {
+        set.iter().map(|k| (k.clone(), k.to_string())).collect()
+    };
     found.keyed(
         prefix,
         &as_map(live),
         &as_map(desired),
-        |_| "bound".into(),
+        |service| format!("service/module {service}"),
         |_, _, _, _| {},
     );
 }

@@ -88,6 +88,11 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "{origin} is not a regular file (a FIFO, socket, device or directory?); zadig-sync \
+         reads the API token only from a regular file"
+    )]
+    TokenFileNotRegular { origin: TokenOrigin },
     #[error("the API token from {origin} is empty")]
     TokenEmpty { origin: TokenOrigin },
     #[error(
@@ -103,6 +108,11 @@ pub enum ConfigError {
         #[source]
         source: url::ParseError,
     },
+    #[error(
+        "the Zadig URL {url:?} holds a user name or password: remove it, and put the token \
+         in ZADIG_TOKEN or --token-file"
+    )]
+    CredentialsInUrl { url: String },
     #[error("invalid Zadig URL {url:?}: the scheme must be https or http")]
     UnsupportedScheme { url: String },
     #[error(
@@ -153,12 +163,37 @@ pub fn resolve_token(
     Err(ConfigError::TokenMissing)
 }
 
+/// Reads a token file; only a regular file (a FIFO with no writer would block for ever), and
+/// with a warning when users other than its owner may read it.
 fn read_token_file(origin: TokenOrigin, path: &Path) -> Result<Token, ConfigError> {
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(source) => return Err(ConfigError::TokenFileRead { origin, source }),
+    };
+    if !metadata.is_file() {
+        return Err(ConfigError::TokenFileNotRegular { origin });
+    }
+    warn_if_shared(&origin, &metadata);
     match std::fs::read_to_string(path) {
         Ok(text) => Token::parse(&text, origin),
         Err(source) => Err(ConfigError::TokenFileRead { origin, source }),
     }
 }
+
+#[cfg(unix)]
+fn warn_if_shared(origin: &TokenOrigin, metadata: &std::fs::Metadata) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = metadata.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        tracing::warn!(
+            "the API token file ({origin}) can be read by its group or by others (mode {mode:o}); \
+             make it readable by its owner only: chmod 600"
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_shared(_: &TokenOrigin, _: &std::fs::Metadata) {}
 
 /// Everything the client needs; `Debug` is safe to log (the token prints as `***`).
 #[derive(Debug, Clone)]
@@ -178,6 +213,10 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     pub connect_timeout: Duration,
     pub retry: RetryPolicy,
+    /// Largest answer read, in bytes; a larger one fails its request (`--max-body-size`).
+    pub max_body_size: u64,
+    /// How long the whole run may take (`--deadline`); `None` for no limit.
+    pub deadline: Option<Duration>,
     /// Told about every attempt (the daemon's request counters).
     pub observer: Option<Arc<dyn RequestObserver>>,
 }
@@ -187,6 +226,9 @@ impl ClientConfig {
     pub const DEFAULT_CONCURRENCY: u32 = 16;
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
     pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+    /// A detail of a large build is tens of KiB; a page of 100 builds less.
+    pub const DEFAULT_MAX_BODY_SIZE: u64 = 8 * 1024 * 1024;
+    pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(10 * 60);
 
     /// The defaults of the command line, for `base_url` and `token`.
     pub fn new(base_url: impl Into<String>, token: Token) -> Self {
@@ -200,6 +242,8 @@ impl ClientConfig {
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             retry: RetryPolicy::default(),
+            max_body_size: Self::DEFAULT_MAX_BODY_SIZE,
+            deadline: Some(Self::DEFAULT_DEADLINE),
             observer: None,
         }
     }
@@ -209,29 +253,67 @@ impl ClientConfig {
 /// in its path, so route paths can be appended.
 pub(super) fn checked_base_url(config: &ClientConfig) -> Result<Url, ConfigError> {
     let raw = config.base_url.trim();
+    let shown = without_userinfo(raw);
     let mut url = Url::parse(raw).map_err(|source| ConfigError::InvalidUrl {
-        url: raw.to_owned(),
+        url: shown.clone(),
         source,
     })?;
+    if !url.username().is_empty() || url.password().is_some() || shown != raw {
+        return Err(ConfigError::CredentialsInUrl { url: shown });
+    }
     match url.scheme() {
         "https" => {}
         "http" if config.insecure_http || is_loopback(&url) => {}
-        "http" => {
-            return Err(ConfigError::InsecureHttp {
-                url: raw.to_owned(),
-            });
-        }
-        _ => {
-            return Err(ConfigError::UnsupportedScheme {
-                url: raw.to_owned(),
-            });
-        }
+        "http" => return Err(ConfigError::InsecureHttp { url: shown }),
+        _ => return Err(ConfigError::UnsupportedScheme { url: shown }),
     }
     let path = url.path().trim_end_matches('/').to_owned();
     url.set_path(&path);
     url.set_query(None);
     url.set_fragment(None);
     Ok(url)
+}
+
+/// A size in bytes, with an optional binary unit: `1048576`, `512KiB`, `8MiB`, `1GiB`
+/// (`K`, `M`, `G`, `KB`, `MB`, `GB` mean the same).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size such as 8MiB"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("unknown size unit {other:?} (use KiB, MiB or GiB)")),
+    };
+    match number.checked_mul(factor) {
+        Some(0) | None => Err(format!("{text:?} is not a size between 1 byte and 16 EiB")),
+        Some(bytes) => Ok(bytes),
+    }
+}
+
+/// `raw` without anything that may be a user name or password (`user:pw@`), even when it is
+/// not a valid URL: the only form of a `--url` that may be printed or saved.
+pub fn without_userinfo(raw: &str) -> String {
+    let (scheme, rest) = match raw.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, raw),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let rest = match rest[..authority_end].rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    match scheme {
+        Some(scheme) => format!("{scheme}://{rest}"),
+        None => rest.to_owned(),
+    }
 }
 
 pub(super) fn is_loopback(url: &Url) -> bool {
@@ -305,6 +387,43 @@ mod tests {
     fn base_url_keeps_its_prefix_without_trailing_slash() {
         let url = checked_base_url(&config("https://h.example/zadig/?x=1", false)).unwrap();
         assert_eq!(url.as_str(), "https://h.example/zadig");
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_refused_and_never_shown() {
+        for url in [
+            "https://admin:hunter22@zadig.example.com/x",
+            "https://admin@zadig.example.com",
+            "http://u:hunter22@127.0.0.1:1",
+            "https://u:hunter22@bad host",
+            "u:hunter22@zadig.example.com",
+        ] {
+            let err = checked_base_url(&config(url, false)).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                !text.contains("hunter22") && !text.contains("admin"),
+                "{text}"
+            );
+            if !matches!(err, ConfigError::InvalidUrl { .. }) {
+                assert!(matches!(err, ConfigError::CredentialsInUrl { .. }), "{url}");
+                assert!(text.contains("put the token in ZADIG_TOKEN or --token-file"));
+            }
+        }
+        assert_eq!(
+            without_userinfo("https://h.example/a@b"),
+            "https://h.example/a@b"
+        );
+    }
+
+    #[test]
+    fn sizes_read_binary_units() {
+        assert_eq!(parse_size("8MiB"), Ok(8 << 20));
+        assert_eq!(parse_size("512 kb"), Ok(512 << 10));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("100"), Ok(100));
+        for bad in ["", "0", "MiB", "8 parsecs", "-1", "99999999999999999999G"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -1,19 +1,25 @@
 //! What went wrong talking to Zadig, in words a user can act on. Zadig answers 400/401/403
 //! often with an empty body, and business errors as `{type, message, code, description,
-//! extra}` with Chinese messages (`docs/zadig-api.md` §8); this module turns each known answer
-//! into its own variant with an explanation, and keeps method, path, status and Zadig's own
-//! text in every one. Pure: classifies answers already received.
+//! extra}` with Chinese messages (`docs/zadig-api.md` §8). A [`RemoteError`] carries its
+//! context once (the call: method, route, path, what it was about; the status; the attempts;
+//! what Zadig said, with its code) and a [`Kind`] saying what went wrong, with only the data
+//! that kind adds; `Kind::as_str` names it as a stable word. Pure.
 
 use std::fmt;
+use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
-use serde::Deserialize;
+
+use super::observe::Route;
+use super::run::StopReason;
+pub use super::zadig_text::{ZadigMessage, ZadigText};
 
 /// One request as an error names it: method, path with query (never the token), and what the
 /// request was about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Call {
     pub method: Method,
+    pub route: Route,
     /// The URL path and query, e.g. `/openapi/build/api-test/detail?projectKey=yaml`.
     pub path: String,
     pub subject: Subject,
@@ -49,199 +55,300 @@ impl fmt::Display for Call {
     }
 }
 
-/// Zadig's error body. `message` is a short (often Chinese) summary, `description` the detail.
-/// The 500 "Internal Error" shape has no `type`/`extra`, which serde ignores anyway.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
-pub struct ZadigMessage {
-    pub code: i64,
-    pub message: String,
-    pub description: String,
+/// A request to Zadig that did not succeed: its context, once, and what kind of failure.
+#[derive(Debug)]
+pub struct RemoteError {
+    context: Box<Context>,
+    kind: Kind,
 }
 
-impl ZadigMessage {
-    /// `None` unless the body is a JSON object carrying a code or a message.
-    pub fn parse(body: &[u8]) -> Option<Self> {
-        let parsed: ZadigMessage = serde_json::from_slice(body).ok()?;
-        let meaningful = parsed.code != 0 || !parsed.message.is_empty();
-        meaningful.then_some(parsed)
-    }
+/// Where a failure happened and what came back.
+#[derive(Debug)]
+pub struct Context {
+    pub call: Call,
+    /// `None` when no answer came (or none was needed to decide).
+    pub status: Option<StatusCode>,
+    /// How many times the request was sent (retries of 5xx and 429 included).
+    pub attempts: u32,
+    /// What the server said, when it answered.
+    pub zadig: Option<ZadigText>,
 }
 
-impl fmt::Display for ZadigMessage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "code {}, {:?}", self.code, self.message)?;
-        if !self.description.is_empty() {
-            write!(f, ": {:?}", self.description)?;
-        }
-        Ok(())
-    }
+/// What went wrong, with what the kind adds to the context.
+#[derive(Debug)]
+pub enum Kind {
+    Unauthorized,
+    Forbidden,
+    /// The build of the call's subject does not exist.
+    NotFound,
+    NameTaken {
+        /// The project that holds the name, as Zadig's description tells it (may be this one).
+        owner_project: Option<String>,
+    },
+    LicenceRequired,
+    UpdateUnsupported,
+    Rejected,
+    /// A client error in a shape Zadig never sends (a proxy's HTML page).
+    Unexpected,
+    /// Any other status (5xx after the retries, 3xx, 404, …).
+    Status,
+    Transport(reqwest::Error),
+    Decode(serde_json::Error),
+    Encode(serde_json::Error),
+    BodyTooLarge {
+        limit: u64,
+    },
+    WrongDetail {
+        got_name: String,
+        got_project: String,
+    },
+    /// Not done: an earlier error stopped the run.
+    Halted(StopReason),
+    DeadlineExceeded {
+        deadline: Duration,
+    },
+    IncompleteList {
+        expected: i64,
+        got: usize,
+    },
+    ListTooLong {
+        pages: u32,
+        total: i64,
+    },
+    /// A delete refused: a create proved this project's list incomplete.
+    ListDisproved,
 }
 
-/// What Zadig answered, as far as it said anything: its JSON error, its plain text, or nothing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ZadigText {
-    Json(Box<ZadigMessage>),
-    Plain(String),
-    Empty,
-}
-
-impl ZadigText {
-    const MAX_PLAIN: usize = 500;
-
-    pub fn from_body(body: &[u8]) -> Self {
-        if let Some(message) = ZadigMessage::parse(body) {
-            return ZadigText::Json(Box::new(message));
-        }
-        let text = String::from_utf8_lossy(body);
-        let text = text.trim();
-        if text.is_empty() {
-            return ZadigText::Empty;
-        }
-        let mut cut = text.chars().take(Self::MAX_PLAIN).collect::<String>();
-        if cut.len() < text.len() {
-            cut.push('…');
-        }
-        ZadigText::Plain(cut)
-    }
-
-    pub fn message(&self) -> Option<&ZadigMessage> {
+impl Kind {
+    /// A stable word for the kind (logs, JSON, metrics).
+    pub fn as_str(&self) -> &'static str {
         match self {
-            ZadigText::Json(message) => Some(message),
+            Kind::Unauthorized => "unauthorized",
+            Kind::Forbidden => "forbidden",
+            Kind::NotFound => "not_found",
+            Kind::NameTaken { .. } => "name_taken",
+            Kind::LicenceRequired => "licence_required",
+            Kind::UpdateUnsupported => "update_unsupported",
+            Kind::Rejected => "rejected",
+            Kind::Unexpected => "unexpected_answer",
+            Kind::Status => "status",
+            Kind::Transport(_) => "transport",
+            Kind::Decode(_) => "decode",
+            Kind::Encode(_) => "encode",
+            Kind::BodyTooLarge { .. } => "body_too_large",
+            Kind::WrongDetail { .. } => "wrong_detail",
+            Kind::Halted(_) => "halted",
+            Kind::DeadlineExceeded { .. } => "deadline_exceeded",
+            Kind::IncompleteList { .. } => "incomplete_list",
+            Kind::ListTooLong { .. } => "list_too_long",
+            Kind::ListDisproved => "list_disproved",
+        }
+    }
+}
+
+impl RemoteError {
+    /// A failure of `call` with no answer to show.
+    pub fn new(call: Call, kind: Kind) -> Self {
+        Self::answered(call, None, 1, None, kind)
+    }
+
+    /// A failure of `call` that came with an answer (or after `attempts` attempts).
+    pub fn answered(
+        call: Call,
+        status: Option<StatusCode>,
+        attempts: u32,
+        zadig: Option<ZadigText>,
+        kind: Kind,
+    ) -> Self {
+        RemoteError {
+            context: Box::new(Context {
+                call,
+                status,
+                attempts,
+                zadig,
+            }),
+            kind,
+        }
+    }
+
+    pub fn kind(&self) -> &Kind {
+        &self.kind
+    }
+
+    pub fn context(&self) -> &Context {
+        &self.context
+    }
+
+    pub fn call(&self) -> &Call {
+        &self.context.call
+    }
+
+    pub fn status(&self) -> Option<StatusCode> {
+        self.context.status
+    }
+
+    pub fn attempts(&self) -> u32 {
+        self.context.attempts
+    }
+
+    /// Zadig's business code, when Zadig sent one.
+    pub fn zadig_code(&self) -> Option<i64> {
+        let message = self.context.zadig.as_ref()?.message()?;
+        Some(message.code)
+    }
+
+    /// True when the build is gone (as opposed to unreadable for another reason).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self.kind, Kind::NotFound)
+    }
+}
+
+impl std::error::Error for RemoteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            Kind::Transport(source) => Some(source),
+            Kind::Decode(source) | Kind::Encode(source) => Some(source),
             _ => None,
         }
     }
 }
 
-/// Appended to every message: what Zadig itself said, or that it said nothing.
-impl fmt::Display for ZadigText {
+impl fmt::Display for RemoteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ZadigText::Json(message) => write!(f, " [Zadig: {message}]"),
-            ZadigText::Plain(text) => write!(f, " [Zadig: {text:?}]"),
-            ZadigText::Empty => f.write_str(" [Zadig sent an empty body]"),
+        let Context {
+            call,
+            status,
+            attempts,
+            zadig,
+        } = &*self.context;
+        let project = call.subject.project();
+        if let Kind::IncompleteList { .. } | Kind::ListTooLong { .. } = &self.kind {
+            write!(f, "listing builds of project {project:?}: ")?;
+            return explain(f, &self.kind, &self.context);
+        }
+        write!(f, "{call}")?;
+        if let Some(status) = status {
+            write!(f, ": {status}")?;
+        }
+        if let Kind::Status = &self.kind {
+            let hint = status.map(|status| status_hint(status, *attempts));
+            f.write_str(hint.as_deref().unwrap_or_default())?;
+        } else {
+            f.write_str(": ")?;
+            explain(f, &self.kind, &self.context)?;
+        }
+        match zadig {
+            Some(zadig) if !matches!(self.kind, Kind::Unexpected) => write!(f, "{zadig}"),
+            _ => Ok(()),
         }
     }
 }
 
-/// A request to Zadig that did not succeed.
-#[derive(Debug, thiserror::Error)]
-pub enum RemoteError {
-    #[error(
-        "{call}: {status}: the API token is invalid or expired, or was regenerated in Zadig; \
-         copy a new one from Account Settings → API Token{zadig}"
-    )]
-    Unauthorized {
-        call: Box<Call>,
-        status: StatusCode,
-        zadig: ZadigText,
-    },
-    #[error(
-        "{call}: {status}: the token's user lacks the permission in project {:?} ({}){zadig}",
-        call.subject.project(),
-        permission_needed(&call.method)
-    )]
-    Forbidden {
-        call: Box<Call>,
-        status: StatusCode,
-        zadig: ZadigText,
-    },
-    #[error("{call}: {status}: build {name:?} does not exist in project {project:?}{zadig}")]
-    NotFound {
-        call: Box<Call>,
-        status: StatusCode,
-        project: String,
-        name: String,
-        zadig: ZadigText,
-    },
-    #[error(
-        "{call}: {status}: the name {name:?} is already taken by a build in {}; build names are \
-         global across all projects of a Zadig server{zadig}",
-        owner_project.as_deref().map_or("another project".to_owned(), |p| format!("project {p:?}"))
-    )]
-    NameTaken {
-        call: Box<Call>,
-        status: StatusCode,
-        name: String,
-        /// The project that holds the name, as Zadig's description tells it (may be this one).
-        owner_project: Option<String>,
-        zadig: ZadigText,
-    },
-    #[error(
-        "{call}: {status}: template builds need a ZadigX professional or enterprise licence, \
-         which this server does not have; use a custom build instead{zadig}"
-    )]
-    LicenceRequired {
-        call: Box<Call>,
-        status: StatusCode,
-        zadig: ZadigText,
-    },
-    #[error(
-        "{call}: {status}: this Zadig is older than v4.2 and cannot update builds through its \
-         OpenAPI; upgrade Zadig{zadig}"
-    )]
-    UpdateUnsupported {
-        call: Box<Call>,
-        status: StatusCode,
-        zadig: ZadigText,
-    },
-    #[error(
-        "{call}: {status}: Zadig rejected the request: {}{zadig}",
-        rejection_hint(zadig)
-    )]
-    Rejected {
-        call: Box<Call>,
-        status: StatusCode,
-        zadig: ZadigText,
-    },
-    #[error("{call}: {status}{}{zadig}", status_hint(*status, *attempts))]
-    Status {
-        call: Box<Call>,
-        status: StatusCode,
-        /// How many times the request was sent (retries of 5xx and 429 included).
-        attempts: u32,
-        zadig: ZadigText,
-    },
-    #[error(
-        "{call}: {} (after {attempts} attempts): {}",
-        transport_hint(source),
-        root_cause(source)
-    )]
-    Transport {
-        call: Box<Call>,
-        attempts: u32,
-        #[source]
-        source: reqwest::Error,
-    },
-    #[error("{call}: {status}: the answer is not the JSON expected: {source}")]
-    Decode {
-        call: Box<Call>,
-        status: StatusCode,
-        #[source]
-        source: serde_json::Error,
-    },
-    #[error("{subject}: cannot encode the request body: {source}")]
-    Encode {
-        subject: Subject,
-        #[source]
-        source: serde_json::Error,
-    },
-    #[error(
-        "listing builds of project {project:?}: Zadig reported {expected} builds but the pages \
-         held {got} distinct ones (builds written meanwhile, or a page went missing); the list \
-         cannot be trusted, so nothing is deleted"
-    )]
-    IncompleteList {
-        project: String,
-        expected: i64,
-        got: usize,
-    },
+/// The words for one kind, between the call and what Zadig said.
+fn explain(f: &mut fmt::Formatter<'_>, kind: &Kind, context: &Context) -> fmt::Result {
+    let call = &context.call;
+    let project = call.subject.project();
+    match kind {
+        Kind::Unauthorized => f.write_str(
+            "the API token is invalid or expired, or was regenerated in Zadig; copy a new one \
+             from Account Settings → API Token",
+        ),
+        Kind::Forbidden => write!(
+            f,
+            "the token's user lacks the permission in project {project:?} ({})",
+            permission_needed(&call.method)
+        ),
+        Kind::NotFound => write!(
+            f,
+            "build {:?} does not exist in project {project:?}",
+            subject_name(call)
+        ),
+        Kind::NameTaken { owner_project } => write!(
+            f,
+            "the name {:?} is already taken by a build in {}; build names are global across \
+             all projects of a Zadig server",
+            subject_name(call),
+            owner_project
+                .as_deref()
+                .map_or("another project".to_owned(), |p| format!("project {p:?}"))
+        ),
+        Kind::LicenceRequired => f.write_str(
+            "template builds need a ZadigX professional or enterprise licence, which this \
+             server does not have; use a custom build instead",
+        ),
+        Kind::UpdateUnsupported => f.write_str(
+            "this Zadig is older than v4.2 and cannot update builds through its OpenAPI; \
+             upgrade Zadig",
+        ),
+        Kind::Rejected => write!(
+            f,
+            "Zadig rejected the request: {}",
+            rejection_hint(context.zadig.as_ref())
+        ),
+        Kind::Unexpected => write!(
+            f,
+            "the answer is not one of Zadig's{}; a proxy or another service may be answering \
+             at this address (check --url)",
+            context
+                .zadig
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        ),
+        Kind::Status => Ok(()),
+        Kind::Transport(source) => write!(
+            f,
+            "{} (after {} attempts): {}",
+            transport_hint(source),
+            context.attempts,
+            root_cause(source)
+        ),
+        Kind::Decode(source) => write!(f, "the answer is not the JSON expected: {source}"),
+        Kind::Encode(source) => write!(f, "cannot encode the request body: {source}"),
+        Kind::BodyTooLarge { limit } => write!(
+            f,
+            "the answer is larger than {limit} bytes, the limit set by --max-body-size; it was \
+             not read (raise the limit if this Zadig really sends so much)"
+        ),
+        Kind::WrongDetail {
+            got_name,
+            got_project,
+        } => write!(
+            f,
+            "Zadig answered with build {got_name:?} of project {got_project:?} instead of the \
+             one asked for; the answer is not used"
+        ),
+        Kind::Halted(reason) => write!(f, "stopped, as {}; see that error", reason.explain()),
+        Kind::DeadlineExceeded { deadline } => write!(
+            f,
+            "the run's deadline ({}) passed; nothing more is sent (raise --deadline for a \
+             larger run)",
+            humantime::format_duration(*deadline)
+        ),
+        Kind::IncompleteList { expected, got } => write!(
+            f,
+            "Zadig reported {expected} builds but the pages held {got} distinct ones (builds \
+             written meanwhile, or a page went missing); the list cannot be trusted, so nothing \
+             is deleted"
+        ),
+        Kind::ListTooLong { pages, total } => write!(
+            f,
+            "more than {pages} pages (Zadig reported {total} builds); the list is not trusted, \
+             so nothing is deleted in that project"
+        ),
+        Kind::ListDisproved => write!(
+            f,
+            "not deleted: a create in project {project:?} found its name taken by a build of \
+             that same project that the list did not show, so the list was incomplete and no \
+             build of {project:?} is deleted in this run"
+        ),
+    }
 }
 
-impl RemoteError {
-    /// True when the build is gone (as opposed to unreadable for another reason).
-    pub fn is_not_found(&self) -> bool {
-        matches!(self, RemoteError::NotFound { .. })
+fn subject_name(call: &Call) -> &str {
+    match &call.subject {
+        Subject::Build { name, .. } => name,
+        Subject::Project { .. } => "",
     }
 }
 
@@ -254,9 +361,9 @@ fn permission_needed(method: &Method) -> &'static str {
     }
 }
 
-fn rejection_hint(zadig: &ZadigText) -> &'static str {
+fn rejection_hint(zadig: Option<&ZadigText>) -> &'static str {
     match zadig {
-        ZadigText::Empty => {
+        None | Some(ZadigText::Empty) => {
             "no reason given (an empty 400 means a field has the wrong JSON type or a required \
              field is missing; run `zadig-sync validate`)"
         }
@@ -287,7 +394,9 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 fn transport_hint(source: &reqwest::Error) -> &'static str {
-    if source.is_timeout() {
+    if speaks_plain_http(source) {
+        "the server answers in plain HTTP: use http:// on loopback, or check the port"
+    } else if source.is_timeout() {
         "no answer in time"
     } else if source.is_connect() {
         "cannot connect to Zadig"
@@ -296,103 +405,8 @@ fn transport_hint(source: &reqwest::Error) -> &'static str {
     }
 }
 
-/// Turns a non-success answer into the error that explains it. `attempts` is how many times
-/// the request was sent.
-pub fn classify(call: Call, status: StatusCode, body: &[u8], attempts: u32) -> RemoteError {
-    let call = Box::new(call);
-    let zadig = ZadigText::from_body(body);
-    match status {
-        StatusCode::UNAUTHORIZED => {
-            return RemoteError::Unauthorized {
-                call,
-                status,
-                zadig,
-            };
-        }
-        StatusCode::FORBIDDEN => {
-            return RemoteError::Forbidden {
-                call,
-                status,
-                zadig,
-            };
-        }
-        StatusCode::METHOD_NOT_ALLOWED if call.method == Method::PUT => {
-            return RemoteError::UpdateUnsupported {
-                call,
-                status,
-                zadig,
-            };
-        }
-        _ => {}
-    }
-    let (code, description) = match zadig.message() {
-        Some(message) => (message.code, message.description.clone()),
-        None => (0, String::new()),
-    };
-    let build = match &call.subject {
-        Subject::Build { project, name } => Some((project.clone(), name.clone())),
-        Subject::Project { .. } => None,
-    };
-    match (code, build) {
-        (6523, Some((project, name))) => RemoteError::NotFound {
-            call,
-            status,
-            project,
-            name,
-            zadig,
-        },
-        (6521, Some((project, name))) if description_is_missing(&description) => {
-            RemoteError::NotFound {
-                call,
-                status,
-                project,
-                name,
-                zadig,
-            }
-        }
-        (6520, Some((_, name))) if description_is_duplicate(&description) => {
-            let owner_project = duplicate_owner(&description);
-            RemoteError::NameTaken {
-                call,
-                status,
-                name,
-                owner_project,
-                zadig,
-            }
-        }
-        (7050, _) => RemoteError::LicenceRequired {
-            call,
-            status,
-            zadig,
-        },
-        _ if status == StatusCode::BAD_REQUEST => RemoteError::Rejected {
-            call,
-            status,
-            zadig,
-        },
-        _ => RemoteError::Status {
-            call,
-            status,
-            attempts,
-            zadig,
-        },
-    }
-}
-
-fn description_is_missing(description: &str) -> bool {
-    description.contains("failed to find build module") || description.contains("no documents")
-}
-
-/// Zadig's duplicate check answers `<project>项目中有相同的构建名称存在,请检查!`; a race on the
-/// unique index answers with Mongo's `E11000 duplicate key` instead.
-fn description_is_duplicate(description: &str) -> bool {
-    description.contains(DUPLICATE_MARKER) || description.contains("E11000")
-}
-
-const DUPLICATE_MARKER: &str = "项目中有相同的构建名称";
-
-fn duplicate_owner(description: &str) -> Option<String> {
-    let (project, _) = description.split_once(DUPLICATE_MARKER)?;
-    let project = project.trim();
-    (!project.is_empty()).then(|| project.to_owned())
+/// An https:// URL whose server answered in plain HTTP: rustls reads the HTTP reply as a TLS
+/// record of an unknown content type (its only words for it).
+fn speaks_plain_http(source: &reqwest::Error) -> bool {
+    root_cause(source).contains("InvalidContentType")
 }

@@ -17,8 +17,28 @@ use tracing::debug;
 use crate::reconcile::live::{LiveBuild, LiveDetail, LiveProject};
 use crate::reconcile::spec::ServiceRef;
 use crate::reconcile::wire::{DetailResponse, ListedBuild};
+use crate::remote::progress::{SharedProgress, no_progress};
 use crate::remote::tasks::join_in_order;
-use crate::remote::{RemoteError, ZadigClient};
+use crate::remote::{BuildListing, RemoteError, ZadigClient};
+
+/// Reads every managed project, in the order given. The first project's list goes alone: a
+/// wrong token or a dead server then stops the run at that first answer (`run.rs`), before
+/// one request per project is in flight.
+pub async fn fetch_live(client: &ZadigClient, projects: &[String]) -> Vec<LiveProject> {
+    fetch_live_with(client, projects, &no_progress()).await
+}
+
+/// [`fetch_live`], telling `progress` how many builds there are to read (as each list comes
+/// in) and each one read.
+pub async fn fetch_live_with(
+    client: &ZadigClient,
+    projects: &[String],
+    progress: &SharedProgress,
+) -> Vec<LiveProject> {
+    let known: Arc<dyn KnownDetails> = Arc::new(NothingKnown);
+    let fetched = fetch_live_reusing(client, projects, progress, known).await;
+    fetched.into_iter().map(|project| project.live).collect()
+}
 
 /// Details already held by the caller, offered before each detail read.
 pub trait KnownDetails: Send + Sync {
@@ -43,22 +63,29 @@ pub struct FetchedProject {
     pub listed_at: Option<SystemTime>,
 }
 
-/// Reads every managed project, in the order given.
-pub async fn fetch_live(client: &ZadigClient, projects: &[String]) -> Vec<LiveProject> {
-    let known: Arc<dyn KnownDetails> = Arc::new(NothingKnown);
-    let fetched = fetch_live_reusing(client, projects, known).await;
-    fetched.into_iter().map(|project| project.live).collect()
-}
+type Dated = Result<(BuildListing, Option<SystemTime>), RemoteError>;
 
-/// [`fetch_live`], reading no detail that `known` supplies.
+/// [`fetch_live_with`], reading no detail that `known` supplies.
 pub async fn fetch_live_reusing(
     client: &ZadigClient,
     projects: &[String],
+    progress: &SharedProgress,
     known: Arc<dyn KnownDetails>,
 ) -> Vec<FetchedProject> {
+    let Some(first) = projects.first() else {
+        return Vec::new();
+    };
+    let first_listing = client.list_builds_dated(first).await;
+    let mut pending = Some(first_listing);
     let results = join_in_order(projects.iter().map(|project| {
-        let (client, project, known) = (client.clone(), project.clone(), known.clone());
-        async move { fetch_project(&client, project, known.as_ref()).await }
+        let (client, project, progress) = (client.clone(), project.clone(), progress.clone());
+        let known = known.clone();
+        let listed = if project == *first {
+            pending.take()
+        } else {
+            None
+        };
+        async move { fetch_project(&client, project, listed, &progress, known.as_ref()).await }
     }))
     .await;
     projects
@@ -76,16 +103,23 @@ pub async fn fetch_live_reusing(
         .collect()
 }
 
+/// One project: its list (unless already read), then the details of its builds.
 async fn fetch_project(
     client: &ZadigClient,
     project: String,
+    listed: Option<Dated>,
+    progress: &SharedProgress,
     known: &dyn KnownDetails,
 ) -> FetchedProject {
-    let (listing, listed_at) = match client.list_builds_dated(&project).await {
-        Ok((listing, date)) => (
-            Ok(fetch_details(client, &project, listing.builds, known).await),
-            date,
-        ),
+    let listing = match listed {
+        Some(listing) => listing,
+        None => client.list_builds_dated(&project).await,
+    };
+    let (listing, listed_at) = match listing {
+        Ok((listing, date)) => {
+            let builds = fetch_details(client, &project, listing.builds, progress, known).await;
+            (Ok(builds), date)
+        }
         Err(error) => {
             debug!(project = %project, %error, "listing builds failed");
             (Err(error.to_string()), None)
@@ -101,8 +135,10 @@ async fn fetch_details(
     client: &ZadigClient,
     project: &str,
     listed: Vec<ListedBuild>,
+    progress: &SharedProgress,
     known: &dyn KnownDetails,
 ) -> Vec<LiveBuild> {
+    progress.add_total(listed.len());
     // Owned, so that the tasks can be created one by one as they start.
     let wanted: Vec<(String, Option<LiveDetail>)> = listed
         .iter()
@@ -110,11 +146,14 @@ async fn fetch_details(
         .collect();
     let details = join_in_order(wanted.into_iter().map(|(name, remembered)| {
         let (client, project) = (client.clone(), project.to_string());
+        let progress = progress.clone();
         async move {
             if let Some(detail) = remembered {
+                progress.advance();
                 return Ok(detail);
             }
             let detail = read_build(&client, &project, &name).await;
+            progress.advance();
             detail.map_err(|error| error.to_string())
         }
     }))

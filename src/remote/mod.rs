@@ -3,17 +3,24 @@
 //! `ZadigClient` offers the six routes of `docs/zadig-api.md` (list with paging, detail, detail
 //! per target service, create, update, delete) and hides Zadig's quirks behind them: template
 //! builds are updated through `PUT /openapi/build/{name}/template`, never the buggy
-//! `PUT ?source=template`; a list that disagrees with its `total` is an error; a create that was
-//! retried and then answered "same name" is checked by reading the build back. Does I/O.
+//! `PUT ?source=template`; a list that disagrees with its `total` is an error; a detail that
+//! names another build is an error; a create answered "same name" in its own project is checked
+//! by reading the build back (and keeps deletions out of that project for the run). Does I/O.
 
+mod classify;
 pub mod config;
 pub mod error;
 pub mod fetch;
 pub mod observe;
 pub mod paging;
+pub mod progress;
+#[cfg(test)]
+mod properties;
 pub mod retry;
+pub mod run;
 pub mod tasks;
 mod transport;
+pub mod zadig_text;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -24,25 +31,29 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 pub use config::{ClientConfig, ConfigError, Token, TokenOrigin, resolve_token};
-pub use error::{Call, RemoteError, Subject, ZadigMessage, ZadigText};
+pub use error::{Call, Context, Kind, RemoteError, Subject};
 pub use observe::{Observation, RequestObserver, Route};
 pub use paging::BuildListing;
 pub use retry::RetryPolicy;
+pub use run::{Stop, StopReason};
+pub use zadig_text::{ZadigMessage, ZadigText};
 
 use crate::reconcile::spec::{BuildSpec, ServiceRef};
 use crate::reconcile::wire;
 use paging::{Next, PageCollector};
+use run::RunGuard;
 use transport::{Answer, Outgoing, Transport};
 
 /// Builds per list page: large enough that most projects are one request (Zadig has no
 /// maximum page size), small enough to keep one answer modest.
 pub const LIST_PAGE_SIZE: u32 = 100;
 
-/// A client of one Zadig server. Cheap to clone into tasks: clones share one connection pool
-/// and one set of rate and concurrency limits.
+/// A client of one Zadig server. Cheap to clone into tasks: clones share one connection pool,
+/// one set of rate and concurrency limits, and one run (breaker, deadline: see `run.rs`).
 #[derive(Clone)]
 pub struct ZadigClient {
     transport: Arc<Transport>,
+    run: Arc<RunGuard>,
 }
 
 impl fmt::Debug for ZadigClient {
@@ -56,13 +67,39 @@ impl fmt::Debug for ZadigClient {
 impl ZadigClient {
     /// Checks the URL (and the plain-http rule), reads the CA file, sets up the limits.
     pub fn new(config: ClientConfig) -> Result<Self, ConfigError> {
+        let transport = Transport::new(&config)?;
+        let run = Arc::new(transport.new_run());
         Ok(ZadigClient {
-            transport: Arc::new(Transport::new(&config)?),
+            transport: Arc::new(transport),
+            run,
         })
     }
 
-    /// Every build of `project`, all pages. Fails with `RemoteError::IncompleteList` when the
-    /// pages disagree with Zadig's `total`: such a list must not drive deletions.
+    /// A client for a new run (a daemon's next pass): same connections and limits, a closed
+    /// breaker, a full deadline and no disproved list.
+    pub fn new_run(&self) -> Self {
+        ZadigClient {
+            transport: self.transport.clone(),
+            run: Arc::new(self.transport.new_run()),
+        }
+    }
+
+    /// Records that `project`'s list missed a build (a create found it existing): no deletion
+    /// in that project is sent for the rest of the run (`Kind::ListDisproved`).
+    pub fn disprove_list(&self, project: &str) {
+        self.run.disprove_list(project);
+    }
+
+    /// The error that stopped this run (401, 403, an unreachable server, the deadline), to be
+    /// reported once; every request after it failed with `Kind::Halted`.
+    pub fn stopped(&self) -> Option<Stop> {
+        self.run.stopped()
+    }
+
+    /// Every build of `project`: pages until a short one, whatever `total` says. Fails with
+    /// `Kind::IncompleteList` when the pages disagree with Zadig's `total`, and with
+    /// `Kind::ListTooLong` past the pages `total` allows or [`paging::MAX_LIST_PAGES`]:
+    /// such a list must not drive deletions.
     pub async fn list_builds(&self, project: &str) -> Result<BuildListing, RemoteError> {
         Ok(self.list_builds_dated(project).await?.0)
     }
@@ -75,7 +112,7 @@ impl ZadigClient {
         project: &str,
     ) -> Result<(BuildListing, Option<SystemTime>), RemoteError> {
         let mut first_date = None;
-        let mut collector = PageCollector::new(project, LIST_PAGE_SIZE);
+        let mut collector = PageCollector::new(LIST_PAGE_SIZE);
         let page_size = LIST_PAGE_SIZE.to_string();
         let mut page = 1;
         loop {
@@ -89,16 +126,19 @@ impl ZadigClient {
             let subject = Subject::Project {
                 project: project.to_owned(),
             };
-            let (response, date): (wire::ListResponse, _) = self.read_dated(url, subject).await?;
+            let (response, call, date) = self.read_dated(Route::List, url, subject).await?;
             first_date = first_date.or(date);
-            match collector.add(response)? {
+            let next = collector
+                .add(response)
+                .map_err(|kind| RemoteError::new(call, kind))?;
+            match next {
                 Next::Done => return Ok((collector.finish(), first_date)),
                 Next::Page(next) => page = next,
             }
         }
     }
 
-    /// The detail of one build. A build that does not exist is `RemoteError::NotFound`.
+    /// The detail of one build. A build that does not exist is `Kind::NotFound`.
     /// For a template build, repos and parameters are empty here: see `get_build_target`.
     pub async fn get_build(
         &self,
@@ -108,7 +148,7 @@ impl ZadigClient {
         let url = self
             .transport
             .url(&[name, "detail"], &[("projectKey", project)]);
-        self.read(url, build_subject(project, name)).await
+        self.read_detail(url, project, name).await
     }
 
     /// The detail of a template build as one target service sees it: that target's repos and
@@ -125,11 +165,11 @@ impl ZadigClient {
             ("serviceModule", service.service_module.as_str()),
         ];
         let url = self.transport.url(&[name, "detail"], &query);
-        self.read(url, build_subject(project, name)).await
+        self.read_detail(url, project, name).await
     }
 
     /// Creates a build: `POST /openapi/build`, or `?source=template` for a template build.
-    /// A name taken anywhere on the server is `RemoteError::NameTaken`, naming its project.
+    /// A name taken anywhere on the server is `Kind::NameTaken`, naming its project.
     pub async fn create_build(&self, spec: &BuildSpec) -> Result<(), RemoteError> {
         let project = spec.project_key();
         let query: &[(&str, &str)] = match spec {
@@ -137,12 +177,20 @@ impl ZadigClient {
             BuildSpec::Template(_) => &[("source", "template"), ("projectKey", project)],
         };
         let url = self.transport.url(&[], query);
-        let answer = self.write(Method::POST, url, spec).await?;
+        let answer = self.write(Method::POST, Route::Create, url, spec).await?;
+        let retried = answer.attempts > 1;
         match answer_to_result(answer) {
-            Err((error, attempts)) if attempts > 1 && is_name_taken(&error) => {
+            Err(error) if taken_in_own_project(&error, project) => {
+                // The list of this project missed a build (or another run created it since):
+                // either way no deletion in this project may rely on that list any more.
+                self.run.disprove_list(project);
                 self.confirm_earlier_create(spec, error).await
             }
-            other => other.map_err(|(error, _)| error),
+            // A lost answer to an earlier attempt may have been ours whatever Zadig names.
+            Err(error) if retried && matches!(error.kind(), Kind::NameTaken { .. }) => {
+                self.confirm_earlier_create(spec, error).await
+            }
+            other => other,
         }
     }
 
@@ -150,68 +198,95 @@ impl ZadigClient {
     /// `PUT /openapi/build/{name}/template` for template builds.
     pub async fn update_build(&self, spec: &BuildSpec) -> Result<(), RemoteError> {
         let query = [("projectKey", spec.project_key())];
-        let url = match spec {
-            BuildSpec::Custom(_) => self.transport.url(&[], &query),
-            BuildSpec::Template(_) => self.transport.url(&[spec.name(), "template"], &query),
+        let (route, url) = match spec {
+            BuildSpec::Custom(_) => (Route::Update, self.transport.url(&[], &query)),
+            BuildSpec::Template(_) => (
+                Route::UpdateTemplate,
+                self.transport.url(&[spec.name(), "template"], &query),
+            ),
         };
-        let answer = self.write(Method::PUT, url, spec).await?;
-        answer_to_result(answer).map_err(|(error, _)| error)
+        let answer = self.write(Method::PUT, route, url, spec).await?;
+        answer_to_result(answer)
     }
 
-    /// Deletes a build. Zadig answers success for a build that does not exist.
+    /// Deletes a build. Zadig answers success for a build that does not exist. Refused, with
+    /// nothing sent, in a project whose list a create disproved during this run.
     pub async fn delete_build(&self, project: &str, name: &str) -> Result<(), RemoteError> {
         let url = self
             .transport
             .url(&[], &[("name", name), ("projectKey", project)]);
-        let answer = self
-            .transport
-            .send(Outgoing {
-                method: Method::DELETE,
-                url,
-                subject: build_subject(project, name),
-                body: None,
-            })
-            .await?;
-        answer_to_result(answer).map_err(|(error, _)| error)
+        let outgoing = Outgoing {
+            method: Method::DELETE,
+            route: Route::Delete,
+            url,
+            subject: build_subject(project, name),
+            body: None,
+        };
+        if self.run.list_disproved(project) {
+            return Err(RemoteError::new(outgoing.call(), Kind::ListDisproved));
+        }
+        let answer = self.transport.send(&self.run, outgoing).await?;
+        answer_to_result(answer)
     }
 
-    async fn read<T: DeserializeOwned>(
+    /// A detail answer, checked to be about the build asked for.
+    async fn read_detail(
         &self,
         url: url::Url,
-        subject: Subject,
-    ) -> Result<T, RemoteError> {
-        Ok(self.read_dated(url, subject).await?.0)
+        project: &str,
+        name: &str,
+    ) -> Result<wire::DetailResponse, RemoteError> {
+        let subject = build_subject(project, name);
+        let (detail, call): (wire::DetailResponse, _) =
+            self.read_with_call(Route::Detail, url, subject).await?;
+        if detail.name != name || detail.project_key != project {
+            let kind = Kind::WrongDetail {
+                got_name: zadig_text::clip(&detail.name),
+                got_project: zadig_text::clip(&detail.project_key),
+            };
+            return Err(RemoteError::new(call, kind));
+        }
+        Ok(detail)
     }
 
+    async fn read_with_call<T: DeserializeOwned>(
+        &self,
+        route: Route,
+        url: url::Url,
+        subject: Subject,
+    ) -> Result<(T, Call), RemoteError> {
+        let (value, call, _) = self.read_dated(route, url, subject).await?;
+        Ok((value, call))
+    }
+
+    /// [`Self::read_with_call`], with the answer's `Date` header.
     async fn read_dated<T: DeserializeOwned>(
         &self,
+        route: Route,
         url: url::Url,
         subject: Subject,
-    ) -> Result<(T, Option<SystemTime>), RemoteError> {
-        let answer = self
-            .transport
-            .send(Outgoing {
-                method: Method::GET,
-                url,
-                subject,
-                body: None,
-            })
-            .await?;
+    ) -> Result<(T, Call, Option<SystemTime>), RemoteError> {
+        let outgoing = Outgoing {
+            method: Method::GET,
+            route,
+            url,
+            subject,
+            body: None,
+        };
+        let answer = self.transport.send(&self.run, outgoing).await?;
         if !answer.status.is_success() {
-            return Err(error::classify(
-                answer.call,
-                answer.status,
-                &answer.body,
-                answer.attempts,
-            ));
+            return Err(answer.into_error());
         }
-        let date = answer.date;
-        let value = serde_json::from_slice(&answer.body).map_err(|source| RemoteError::Decode {
-            call: Box::new(answer.call),
-            status: answer.status,
-            source,
-        })?;
-        Ok((value, date))
+        match serde_json::from_slice(&answer.body) {
+            Ok(value) => Ok((value, answer.call, answer.date)),
+            Err(source) => Err(RemoteError::answered(
+                answer.call,
+                Some(answer.status),
+                answer.attempts,
+                None,
+                Kind::Decode(source),
+            )),
+        }
     }
 
     /// Sends a create or update body. Both may be repeated: PUT is idempotent, and a repeated
@@ -219,26 +294,26 @@ impl ZadigClient {
     async fn write(
         &self,
         method: Method,
+        route: Route,
         url: url::Url,
         spec: &BuildSpec,
     ) -> Result<Answer, RemoteError> {
-        let subject = build_subject(spec.project_key(), spec.name());
-        let body = serde_json::to_vec(spec).map_err(|source| RemoteError::Encode {
-            subject: subject.clone(),
-            source,
-        })?;
-        self.transport
-            .send(Outgoing {
-                method,
-                url,
-                subject,
-                body: Some(&body),
-            })
-            .await
+        let mut outgoing = Outgoing {
+            method,
+            route,
+            url,
+            subject: build_subject(spec.project_key(), spec.name()),
+            body: None,
+        };
+        let body = serde_json::to_vec(spec)
+            .map_err(|source| RemoteError::new(outgoing.call(), Kind::Encode(source)))?;
+        outgoing.body = Some(&body);
+        self.transport.send(&self.run, outgoing).await
     }
 
-    /// A create was sent more than once and the last attempt found the name taken: if the
-    /// build now exists in this project and holds what was sent, an earlier attempt created it.
+    /// A create found the name taken in its own project: if the build there holds what was
+    /// sent, an earlier attempt of ours (a retry whose answer was lost) or an identical run
+    /// at the same time created it, and the create is done. Anything else is a real conflict.
     async fn confirm_earlier_create(
         &self,
         spec: &BuildSpec,
@@ -265,19 +340,22 @@ fn build_subject(project: &str, name: &str) -> Subject {
     }
 }
 
-fn answer_to_result(answer: Answer) -> Result<(), (RemoteError, u32)> {
+fn answer_to_result(answer: Answer) -> Result<(), RemoteError> {
     if answer.status.is_success() {
         return Ok(());
     }
-    let attempts = answer.attempts;
-    Err((
-        error::classify(answer.call, answer.status, &answer.body, attempts),
-        attempts,
-    ))
+    Err(answer.into_error())
 }
 
-fn is_name_taken(error: &RemoteError) -> bool {
-    matches!(error, RemoteError::NameTaken { .. })
+/// "Name taken", by a build of `project` itself (or of a project Zadig did not name, as in
+/// the unique-index race): names are global, so another project's build is a move, not this.
+fn taken_in_own_project(error: &RemoteError, project: &str) -> bool {
+    match error.kind() {
+        Kind::NameTaken { owner_project } => owner_project
+            .as_deref()
+            .is_none_or(|owner| owner == project),
+        _ => false,
+    }
 }
 
 /// Whether `detail` is the build `spec` would have created. The script of a custom build

@@ -1,13 +1,18 @@
 //! Collecting the pages of `GET /openapi/build` into one listing, and refusing a listing that
 //! cannot be trusted: Zadig's pages come in Mongo's natural order with no sort, so builds
 //! written between two page reads can shift, repeat or vanish (`docs/zadig-api.md` §6). A
-//! caller that deletes what is not listed must never act on such a list. Pure: pages in,
-//! verdict out.
+//! caller that deletes what is not listed must never act on such a list. Pages are read until
+//! a short one, whatever `total` says (a `total` one short at a page boundary would otherwise
+//! hide a build), and never more than `total` allows or [`MAX_LIST_PAGES`] (a server whose
+//! pages never end is not read for ever). Pure: pages in, verdict out.
 
 use std::collections::HashSet;
 
-use super::error::RemoteError;
+use super::error::Kind;
 use crate::reconcile::wire::{ListResponse, ListedBuild};
+
+/// The most pages read of one project's list: 100,000 builds at 100 a page.
+pub const MAX_LIST_PAGES: u32 = 1_000;
 
 /// All builds of one project, as listed; `builds.len() == total` always holds.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,7 +33,6 @@ pub enum Next {
 /// Takes the pages one by one and checks them against `total`.
 #[derive(Debug)]
 pub struct PageCollector {
-    project: String,
     page_size: u32,
     page: u32,
     /// `total` of the first page; every later page must agree.
@@ -38,9 +42,8 @@ pub struct PageCollector {
 }
 
 impl PageCollector {
-    pub fn new(project: &str, page_size: u32) -> Self {
+    pub fn new(page_size: u32) -> Self {
         PageCollector {
-            project: project.to_owned(),
             page_size,
             page: 1,
             expected: None,
@@ -50,10 +53,16 @@ impl PageCollector {
     }
 
     /// Adds the page just fetched; says which page to fetch next, or that the list is complete.
-    pub fn add(&mut self, page: ListResponse) -> Result<Next, RemoteError> {
+    pub fn add(&mut self, page: ListResponse) -> Result<Next, Kind> {
         let expected = *self.expected.get_or_insert(page.total);
         if page.total != expected {
             return Err(self.incomplete());
+        }
+        if self.pages_needed(expected) > u64::from(MAX_LIST_PAGES) {
+            return Err(Kind::ListTooLong {
+                pages: MAX_LIST_PAGES,
+                total: expected,
+            });
         }
         let page_len = page.builds.len();
         for build in page.builds {
@@ -63,15 +72,21 @@ impl PageCollector {
             self.builds.push(build);
         }
         let got = self.got();
-        if got == expected {
-            return Ok(Next::Done);
-        }
         let short_page = page_len < self.page_size as usize;
-        if got > expected || short_page {
-            return Err(self.incomplete());
+        match (short_page, got.cmp(&expected)) {
+            (true, std::cmp::Ordering::Equal) => Ok(Next::Done),
+            (false, std::cmp::Ordering::Less | std::cmp::Ordering::Equal) => {
+                self.page += 1;
+                Ok(Next::Page(self.page))
+            }
+            _ => Err(self.incomplete()),
         }
-        self.page += 1;
-        Ok(Next::Page(self.page))
+    }
+
+    /// Pages a list of `total` builds takes, the last (short, maybe empty) one included.
+    fn pages_needed(&self, total: i64) -> u64 {
+        let total = u64::try_from(total).unwrap_or(0);
+        total / u64::from(self.page_size.max(1)) + 1
     }
 
     /// The complete listing; only after `add` said `Done`.
@@ -86,9 +101,8 @@ impl PageCollector {
         i64::try_from(self.builds.len()).unwrap_or(i64::MAX)
     }
 
-    fn incomplete(&self) -> RemoteError {
-        RemoteError::IncompleteList {
-            project: self.project.clone(),
+    fn incomplete(&self) -> Kind {
+        Kind::IncompleteList {
             expected: self.expected.unwrap_or(0),
             got: self.builds.len(),
         }
@@ -111,8 +125,8 @@ mod tests {
         ListResponse { total, builds }
     }
 
-    fn collect(pages: Vec<ListResponse>) -> Result<BuildListing, RemoteError> {
-        let mut collector = PageCollector::new("yaml", 2);
+    fn collect(pages: Vec<ListResponse>) -> Result<BuildListing, Kind> {
+        let mut collector = PageCollector::new(2);
         let mut expected_page = 1;
         for page in pages {
             match collector.add(page)? {
@@ -126,14 +140,13 @@ mod tests {
         panic!("the collector asked for more pages than the test has");
     }
 
-    fn assert_incomplete(result: Result<BuildListing, RemoteError>, expected: i64, got: usize) {
+    fn assert_incomplete(result: Result<BuildListing, Kind>, expected: i64, got: usize) {
         match result {
-            Err(RemoteError::IncompleteList {
-                project,
+            Err(Kind::IncompleteList {
                 expected: e,
                 got: g,
             }) => {
-                assert_eq!((project.as_str(), e, g), ("yaml", expected, got));
+                assert_eq!((e, g), (expected, got));
             }
             other => panic!("expected IncompleteList, got {other:?}"),
         }
@@ -154,9 +167,49 @@ mod tests {
     }
 
     #[test]
-    fn exactly_full_pages_stop_at_total() {
-        let listing = collect(vec![page(4, &["a", "b"]), page(4, &["c", "d"])]).unwrap();
+    fn exactly_full_pages_read_on_to_an_empty_page() {
+        let listing = collect(vec![
+            page(4, &["a", "b"]),
+            page(4, &["c", "d"]),
+            page(4, &[]),
+        ])
+        .unwrap();
         assert_eq!(listing.builds.len(), 4);
+    }
+
+    #[test]
+    fn an_under_reported_total_at_a_page_boundary_is_incomplete() {
+        // 3 builds, total says 2: the first page is full, so the next one is read.
+        assert_incomplete(collect(vec![page(2, &["a", "b"]), page(2, &["c"])]), 2, 3);
+    }
+
+    #[test]
+    fn a_total_beyond_the_page_ceiling_is_refused_at_once() {
+        let mut collector = PageCollector::new(100);
+        let names: Vec<String> = (0..100).map(|i| format!("b{i}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        match collector.add(page(1_000_000_000, &names)) {
+            Err(Kind::ListTooLong { pages, total }) => {
+                assert_eq!((pages, total), (MAX_LIST_PAGES, 1_000_000_000));
+            }
+            other => panic!("expected ListTooLong, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn pages_that_never_end_stop_once_past_total() {
+        let mut collector = PageCollector::new(2);
+        let mut pages = 0;
+        let result = loop {
+            pages += 1;
+            let names = [format!("a{pages}"), format!("b{pages}")];
+            match collector.add(page(6, &[&names[0], &names[1]])) {
+                Ok(Next::Page(_)) => continue,
+                other => break other,
+            }
+        };
+        assert!(matches!(result, Err(Kind::IncompleteList { .. })));
+        assert_eq!(pages, 4);
     }
 
     #[test]

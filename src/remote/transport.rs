@@ -1,31 +1,48 @@
 //! Sending one request to Zadig: authentication, the global rate and concurrency limits,
-//! timeouts, retries with backoff, and one log line per attempt. Does network I/O.
+//! timeouts, retries with backoff, the size limit on answers, the run's breaker and deadline
+//! (`run.rs`), and one log line and one [`RequestObserver`] call per attempt. Does network I/O.
 //!
 //! Logs carry method, path, status, attempt and elapsed time; never the token (its header
 //! value is marked sensitive) and never a request body (it can hold credential parameters).
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, StatusCode};
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 use url::Url;
 
+use super::classify::classify;
 use super::config::{self, ClientConfig, ConfigError};
-use super::error::{Call, RemoteError, Subject};
+use super::error::{Call, Kind, RemoteError, Subject};
 use super::observe::{Observation, RequestObserver, Route};
 use super::retry::{self, RetryPolicy};
+use super::run::{RunGuard, StopReason};
 
 /// A request ready to send.
 pub(super) struct Outgoing<'a> {
     pub method: Method,
+    pub route: Route,
     pub url: Url,
     pub subject: Subject,
     /// JSON, already serialised.
     pub body: Option<&'a [u8]>,
+}
+
+impl Outgoing<'_> {
+    /// The request as errors name it.
+    pub fn call(&self) -> Call {
+        Call {
+            method: self.method.clone(),
+            route: self.route,
+            path: self.url[url::Position::BeforePath..].to_owned(),
+            subject: self.subject.clone(),
+        }
+    }
 }
 
 /// Zadig's answer, whatever its status.
@@ -33,15 +50,46 @@ pub(super) struct Outgoing<'a> {
 pub(super) struct Answer {
     pub call: Call,
     pub status: StatusCode,
+    pub content_type: Option<String>,
     pub body: Vec<u8>,
     /// How many times the request was sent.
     pub attempts: u32,
-    /// The answer's `Date` header, when it had a valid one (the server's clock).
+    /// The answer's `Date` header, when valid: the server's clock.
     pub date: Option<std::time::SystemTime>,
 }
 
-/// What one attempt produced: an answer, or a failure before an answer was read.
-type Attempt = Result<(StatusCode, HeaderMap, Vec<u8>), reqwest::Error>;
+impl Answer {
+    /// The error a non-success answer means.
+    pub fn into_error(self) -> RemoteError {
+        classify(
+            self.call,
+            self.status,
+            &self.body,
+            self.content_type.as_deref(),
+            self.attempts,
+        )
+    }
+}
+
+/// One attempt's answer, read whole (within the size limit).
+struct Received {
+    status: StatusCode,
+    content_type: Option<String>,
+    retry_after: Option<Duration>,
+    body: Vec<u8>,
+    date: Option<std::time::SystemTime>,
+}
+
+/// Why an attempt produced no answer.
+enum Failure {
+    Http(reqwest::Error),
+    /// The answer is larger than `--max-body-size`: not read, not retried.
+    TooLarge,
+    /// The run's deadline passed while waiting.
+    Deadline,
+}
+
+type Attempt = Result<Received, Failure>;
 
 /// The shared connection state behind every clone of the client.
 #[derive(Debug)]
@@ -52,6 +100,8 @@ pub(super) struct Transport {
     rate: Option<DefaultDirectRateLimiter>,
     in_flight: Semaphore,
     retry: RetryPolicy,
+    max_body: u64,
+    deadline: Option<Duration>,
     observer: Option<Arc<dyn RequestObserver>>,
 }
 
@@ -90,8 +140,15 @@ impl Transport {
             rate,
             in_flight: Semaphore::new(config.concurrency as usize),
             retry: config.retry,
+            max_body: config.max_body_size,
+            deadline: config.deadline,
             observer: config.observer.clone(),
         })
+    }
+
+    /// The run state a new run starts with: a closed breaker and a full deadline.
+    pub fn new_run(&self) -> RunGuard {
+        RunGuard::new(self.deadline)
     }
 
     /// `base` + `/openapi/build` + the given path segments (each percent-encoded) + query.
@@ -112,30 +169,29 @@ impl Transport {
     /// repeated: GET, PUT and DELETE are idempotent on Zadig, and the one POST (create) is
     /// followed by a duplicate check in the client. An answer of any other status is returned
     /// as is, for the caller to interpret.
-    pub async fn send(&self, request: Outgoing<'_>) -> Result<Answer, RemoteError> {
-        let call = Call {
-            method: request.method.clone(),
-            path: request.url[url::Position::BeforePath..].to_owned(),
-            subject: request.subject.clone(),
-        };
+    pub async fn send(&self, run: &RunGuard, request: Outgoing<'_>) -> Result<Answer, RemoteError> {
+        let call = request.call();
         let max_attempts = self.retry.max_retries.saturating_add(1);
         let mut attempt = 1;
         loop {
-            let outcome = self.attempt(&request, &call, attempt).await;
-            let retry_after = match &outcome {
-                Ok((status, headers, body)) if retry::is_retryable(*status, body) => {
-                    retry::retry_after(*status, headers)
+            if let Some(stop) = run.stopped() {
+                return Err(RemoteError::new(call, Kind::Halted(stop.reason)));
+            }
+            let outcome = self.attempt(run, &request, &call, attempt).await;
+            let retry_after = match verdict(run, &outcome) {
+                Verdict::Final => return self.finish(run, call, outcome, attempt),
+                Verdict::Stop(reason) => {
+                    return self.stop(run, reason, self.finish(run, call, outcome, attempt));
                 }
-                Ok(_) => break finish(call, outcome, attempt),
-                Err(error) if error.is_builder() || is_certificate_error(error) => {
-                    break finish(call, outcome, attempt);
-                }
-                Err(_) => None,
+                Verdict::Retry(retry_after) => retry_after,
             };
             if attempt >= max_attempts {
-                break finish(call, outcome, attempt);
+                return self.finish(run, call, outcome, attempt);
             }
             let delay = self.retry.delay(attempt, retry_after);
+            if !run.fits(delay) {
+                return self.finish(run, call, Err(Failure::Deadline), attempt);
+            }
             tracing::debug!(method = %call.method, path = %call.path, attempt,
                 delay_ms = delay.as_millis() as u64, "retrying Zadig request");
             tokio::time::sleep(delay).await;
@@ -143,13 +199,36 @@ impl Transport {
         }
     }
 
-    /// One attempt, inside the concurrency and rate limits, with the whole body read.
-    async fn attempt(&self, request: &Outgoing<'_>, call: &Call, attempt: u32) -> Attempt {
-        let _permit = self.in_flight.acquire().await;
-        if let Some(rate) = &self.rate {
-            rate.until_ready().await;
-        }
-        let started = Instant::now();
+    /// One attempt, inside the concurrency and rate limits and the run's deadline, with the
+    /// whole body read (up to the size limit).
+    async fn attempt(
+        &self,
+        run: &RunGuard,
+        request: &Outgoing<'_>,
+        call: &Call,
+        attempt: u32,
+    ) -> Attempt {
+        let sending = async {
+            let _permit = self.in_flight.acquire().await;
+            if let Some(rate) = &self.rate {
+                rate.until_ready().await;
+            }
+            let started = Instant::now();
+            let outcome = self.exchange(request).await;
+            (outcome, started.elapsed())
+        };
+        let (outcome, elapsed) = match run.deadline() {
+            Some(deadline) => match tokio::time::timeout_at(deadline, sending).await {
+                Ok(done) => done,
+                Err(_) => (Err(Failure::Deadline), Duration::ZERO),
+            },
+            None => sending.await,
+        };
+        self.log_and_observe(call, &outcome, attempt, elapsed);
+        outcome
+    }
+
+    async fn exchange(&self, request: &Outgoing<'_>) -> Attempt {
         let mut builder = self
             .http
             .request(request.method.clone(), request.url.clone())
@@ -159,108 +238,206 @@ impl Transport {
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.to_vec());
         }
-        let outcome = read_answer(builder).await;
-        let elapsed_ms = started.elapsed().as_millis() as u64;
-        match &outcome {
-            Ok((status, _, _)) => tracing::debug!(method = %call.method, path = %call.path,
-                status = status.as_u16(), attempt, elapsed_ms, "Zadig answered"),
-            Err(error) => tracing::debug!(method = %call.method, path = %call.path, attempt,
-                elapsed_ms, error = %error, "Zadig request failed"),
-        }
-        self.observe(request, &outcome, attempt, started.elapsed());
-        outcome
+        let response = builder.send().await.map_err(Failure::Http)?;
+        read_limited(response, self.max_body).await
     }
 
-    /// Tells the observer (metrics) about one attempt: route, method, status, time.
-    fn observe(&self, request: &Outgoing<'_>, outcome: &Attempt, attempt: u32, elapsed: Duration) {
-        let Some(observer) = &self.observer else {
-            return;
+    fn log_and_observe(&self, call: &Call, outcome: &Attempt, attempt: u32, elapsed: Duration) {
+        let elapsed_ms = elapsed.as_millis() as u64;
+        let status = match outcome {
+            Ok(received) => {
+                tracing::debug!(method = %call.method, path = %call.path,
+                    status = received.status.as_u16(), attempt, elapsed_ms, "Zadig answered");
+                Some(received.status)
+            }
+            Err(failure) => {
+                tracing::debug!(method = %call.method, path = %call.path, attempt, elapsed_ms,
+                    error = %failure_text(failure, self.max_body), "Zadig request failed");
+                None
+            }
         };
-        let base = self
-            .base
-            .path_segments()
-            .map_or(0, |s| s.filter(|p| !p.is_empty()).count());
-        // Path segments past the base path and `openapi/build` (a build name is one segment).
-        let after = request
-            .url
-            .path_segments()
-            .map_or(0, |s| s.count())
-            .saturating_sub(base + 2);
-        observer.observe(&Observation {
-            route: route_of(&request.method, after),
-            method: request.method.clone(),
-            status: outcome.as_ref().ok().map(|(status, _, _)| *status),
-            attempt,
-            elapsed,
-        });
+        if let Some(observer) = &self.observer {
+            observer.observe(&Observation {
+                route: call.route,
+                method: call.method.clone(),
+                status,
+                attempt,
+                elapsed,
+            });
+        }
+    }
+
+    /// The request's result. An answer of 401 or 403 stops the run: every later request
+    /// would get the same.
+    fn finish(
+        &self,
+        run: &RunGuard,
+        call: Call,
+        outcome: Attempt,
+        attempts: u32,
+    ) -> Result<Answer, RemoteError> {
+        match outcome {
+            Ok(received) => {
+                let answer = Answer {
+                    call,
+                    status: received.status,
+                    content_type: received.content_type,
+                    body: received.body,
+                    attempts,
+                    date: received.date,
+                };
+                let reason = match answer.status {
+                    StatusCode::UNAUTHORIZED => StopReason::Unauthorized,
+                    StatusCode::FORBIDDEN => StopReason::Forbidden,
+                    _ => return Ok(answer),
+                };
+                // Sent before the run stopped, answered after: the same refusal, reported once.
+                if run.stopped().is_some_and(|stop| stop.reason == reason) {
+                    return Err(RemoteError::new(answer.call, Kind::Halted(reason)));
+                }
+                self.stop(run, reason, Err(answer.into_error()))
+            }
+            Err(Failure::TooLarge) => {
+                let limit = self.max_body;
+                Err(RemoteError::new(call, Kind::BodyTooLarge { limit }))
+            }
+            Err(Failure::Deadline) => {
+                let deadline = self.deadline.unwrap_or_default();
+                let error = RemoteError::new(call, Kind::DeadlineExceeded { deadline });
+                self.stop(run, StopReason::Deadline, Err(error))
+            }
+            Err(Failure::Http(source)) => Err(RemoteError::answered(
+                call,
+                None,
+                attempts,
+                None,
+                Kind::Transport(source),
+            )),
+        }
+    }
+
+    /// Stops the run with the error of `result`, which is then the one reported.
+    fn stop(
+        &self,
+        run: &RunGuard,
+        reason: StopReason,
+        result: Result<Answer, RemoteError>,
+    ) -> Result<Answer, RemoteError> {
+        if let Err(error) = &result {
+            run.stop(reason, error.to_string());
+        }
+        result
     }
 }
 
-/// Which route a request is for, from its method and the segments after `/openapi/build`.
-fn route_of(method: &Method, segments_after_base: usize) -> Route {
-    match (method.as_str(), segments_after_base) {
-        ("GET", 0) => Route::List,
-        ("GET", _) => Route::Detail,
-        ("POST", _) => Route::Create,
-        ("PUT", 0) => Route::Update,
-        ("PUT", _) => Route::UpdateTemplate,
-        _ => Route::Delete,
-    }
+/// What to do after an attempt.
+enum Verdict {
+    Final,
+    /// Final, and every later request of the run would fail the same way.
+    Stop(StopReason),
+    /// Try again, after the server's `Retry-After` if it gave one.
+    Retry(Option<Duration>),
 }
 
-async fn read_answer(builder: reqwest::RequestBuilder) -> Attempt {
-    let response = builder.send().await?;
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response.bytes().await?;
-    Ok((status, headers, body.to_vec()))
-}
-
-fn finish(call: Call, outcome: Attempt, attempts: u32) -> Result<Answer, RemoteError> {
+fn verdict(run: &RunGuard, outcome: &Attempt) -> Verdict {
     match outcome {
-        Ok((status, headers, body)) => Ok(Answer {
-            call,
-            status,
-            body,
-            attempts,
-            date: headers
-                .get(reqwest::header::DATE)
-                .and_then(|value| value.to_str().ok())
-                .and_then(|text| httpdate::parse_http_date(text).ok()),
-        }),
-        Err(source) => Err(RemoteError::Transport {
-            call: Box::new(call),
-            attempts,
-            source,
-        }),
+        Ok(received) => {
+            run.answered();
+            if retry::is_retryable(received.status, &received.body) {
+                Verdict::Retry(received.retry_after)
+            } else {
+                Verdict::Final
+            }
+        }
+        Err(Failure::TooLarge | Failure::Deadline) => Verdict::Final,
+        Err(Failure::Http(error)) if error.is_builder() || is_certificate_error(error) => {
+            Verdict::Final
+        }
+        // A name that does not resolve will not resolve a second later.
+        Err(Failure::Http(error)) if is_dns_failure(error) => {
+            Verdict::Stop(StopReason::Unreachable)
+        }
+        Err(Failure::Http(error)) if is_connection_failure(error) => {
+            if run.connection_failed() {
+                Verdict::Stop(StopReason::Unreachable)
+            } else {
+                Verdict::Retry(None)
+            }
+        }
+        Err(Failure::Http(_)) => Verdict::Retry(None),
     }
+}
+
+/// Reads the answer, refusing one larger than `limit` bytes before and while reading it, so a
+/// flood costs at most `limit` of memory per request.
+async fn read_limited(mut response: reqwest::Response, limit: u64) -> Attempt {
+    let declared = response
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(Failure::TooLarge);
+    }
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let retry_after = retry::retry_after(status, response.headers());
+    let date = response
+        .headers()
+        .get(reqwest::header::DATE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| httpdate::parse_http_date(text).ok());
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(Failure::Http)? {
+        if body.len() as u64 + chunk.len() as u64 > limit {
+            return Err(Failure::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Received {
+        status,
+        content_type,
+        retry_after,
+        body,
+        date,
+    })
+}
+
+fn failure_text(failure: &Failure, limit: u64) -> String {
+    match failure {
+        Failure::Http(error) => error.to_string(),
+        Failure::TooLarge => format!("answer larger than {limit} bytes"),
+        Failure::Deadline => "the run's deadline passed".to_owned(),
+    }
+}
+
+/// No answer came: refused, reset, unresolvable or timed out.
+fn is_connection_failure(error: &reqwest::Error) -> bool {
+    error.is_connect() || error.is_timeout() || error.is_request()
+}
+
+/// The host name does not resolve (hyper's resolver says "dns error").
+fn is_dns_failure(error: &reqwest::Error) -> bool {
+    any_cause(error, |text| text.contains("dns error"))
 }
 
 /// A TLS certificate the client does not trust fails the same way every time: retrying only
 /// delays the message. (rustls says "invalid peer certificate: …"; matched on the text because
 /// reqwest does not expose the TLS error type.)
 fn is_certificate_error(error: &reqwest::Error) -> bool {
+    any_cause(error, |text| text.contains("certificate"))
+}
+
+fn any_cause(error: &reqwest::Error, test: impl Fn(&str) -> bool) -> bool {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(current) = cause {
-        if current.to_string().contains("certificate") {
+        if test(&current.to_string()) {
             return true;
         }
         cause = current.source();
     }
     false
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_route_comes_from_the_method_and_the_segments_after_the_base() {
-        assert_eq!(route_of(&Method::GET, 0), Route::List);
-        assert_eq!(route_of(&Method::GET, 2), Route::Detail);
-        assert_eq!(route_of(&Method::POST, 0), Route::Create);
-        assert_eq!(route_of(&Method::PUT, 0), Route::Update);
-        assert_eq!(route_of(&Method::PUT, 2), Route::UpdateTemplate);
-        assert_eq!(route_of(&Method::DELETE, 0), Route::Delete);
-    }
 }

@@ -1,16 +1,67 @@
-//! Diagnostics as text for people and JSON for CI. Pure.
+//! Diagnostics as text for people (coloured on request), Markdown for pull-request comments,
+//! and JSON for CI. Pure.
 //!
 //! The JSON shape is a contract with users' CI scripts (documented in `docs/file-format.md`):
 //! `{"version":1,"errors":N,"warnings":N,"diagnostics":[{"severity","code","file","line",
 //! "column","message"}]}`; `file`, `line` and `column` are `null` when a problem has no place.
+//! The documents of `plan` and `apply` carry the same diagnostic objects.
+
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
 use crate::load::diagnostic::{Diagnostic, Severity};
+use crate::report::paint::Painter;
+use crate::report::words::count;
 
 /// One line per diagnostic: `path:line:col: error[code]: message`.
 pub fn render_text(diagnostics: &[Diagnostic]) -> String {
-    diagnostics.iter().map(|d| format!("{d}\n")).collect()
+    render_text_colored(diagnostics, false)
+}
+
+/// [`render_text`], the place and the severity coloured when `color` is on.
+pub fn render_text_colored(diagnostics: &[Diagnostic], color: bool) -> String {
+    let paint = Painter { color };
+    let mut out = String::new();
+    for d in diagnostics {
+        if let Some(origin) = &d.origin {
+            let _ = write!(out, "{}: ", paint.apply("1", &origin.to_string()));
+        }
+        let severity = format!("{}[{}]", d.severity, d.code);
+        let code = match d.severity {
+            Severity::Error => "1;31",
+            Severity::Warning => "1;33",
+        };
+        let _ = writeln!(out, "{}: {}", paint.apply(code, &severity), d.message);
+    }
+    out
+}
+
+/// The diagnostics of a run stopped by them (`command` is `plan`, `apply` or `validate`) as a
+/// pull-request comment: a heading, the counts, one list item per diagnostic.
+pub fn render_markdown(command: &str, diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let mut out = format!("### zadig-sync {command}\n\n");
+    let counts = format!("{}, {}", count(errors, "error"), count(warnings, "warning"));
+    let outcome = match (errors, command) {
+        (0, _) => format!("The build files are valid ({counts})."),
+        (_, "validate") => format!("The build files are invalid ({counts})."),
+        _ => format!(
+            "The build files are invalid ({counts}); nothing was read from or written to Zadig."
+        ),
+    };
+    let _ = writeln!(out, "**{outcome}**\n");
+    for d in diagnostics {
+        let place = d
+            .origin
+            .as_ref()
+            .map(|o| format!("{} ", super::escape::code(&o.to_string())))
+            .unwrap_or_default();
+        let message = super::escape::markdown(&d.message).replace('\n', " ");
+        let _ = writeln!(out, "- {place}**{}** `{}`: {message}", d.severity, d.code);
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -22,7 +73,7 @@ struct JsonReport<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonDiagnostic<'a> {
+pub(crate) struct JsonDiagnostic<'a> {
     severity: Severity,
     code: &'a str,
     file: Option<String>,
@@ -44,6 +95,11 @@ impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
     }
 }
 
+/// The diagnostic objects of a JSON document, in order.
+pub(crate) fn json_diagnostics(diagnostics: &[Diagnostic]) -> Vec<JsonDiagnostic<'_>> {
+    diagnostics.iter().map(JsonDiagnostic::from).collect()
+}
+
 /// The diagnostics as one pretty-printed JSON object (see the module docs for the shape).
 pub fn render_json(diagnostics: &[Diagnostic]) -> String {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -51,7 +107,7 @@ pub fn render_json(diagnostics: &[Diagnostic]) -> String {
         version: 1,
         errors,
         warnings: diagnostics.len() - errors,
-        diagnostics: diagnostics.iter().map(JsonDiagnostic::from).collect(),
+        diagnostics: json_diagnostics(diagnostics),
     };
     // Serialising plain strings and numbers cannot fail; an empty object is a safe fallback.
     serde_json::to_string_pretty(&report).unwrap_or_else(|_| String::from("{}"))

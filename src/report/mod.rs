@@ -3,9 +3,14 @@
 //! comments), with the escaping each format needs. Pure: callers pass in whatever a rendering
 //! depends on (colour, for one) and print the string themselves.
 
+pub mod added;
 pub mod diagnostic;
+pub mod escape;
 pub mod outcome;
+pub mod paint;
 pub mod plan;
+pub mod plan_markdown;
+pub mod words;
 
 pub use plan::{plan_json, plan_markdown, plan_text};
 
@@ -34,6 +39,13 @@ impl Format {
     }
 }
 
+/// The command whose document is rendered, where it matters (a run stopped by invalid files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Plan,
+    Apply,
+}
+
 /// What there is to render.
 #[derive(Debug, Clone, Copy)]
 pub enum Document<'a> {
@@ -41,28 +53,78 @@ pub enum Document<'a> {
     Plan(&'a Plan),
     /// What an apply did; JSON carries the plan beside the outcomes.
     Apply(&'a Plan, &'a ApplyReport),
-    /// Problems in the build files.
+    /// Problems in the build files (`validate`).
     Diagnostics(&'a [Diagnostic]),
+    /// `plan` or `apply` stopped before talking to Zadig because the files have errors: the
+    /// command's own document (same `format_version`), carrying the diagnostics.
+    Stopped(Stage, &'a [Diagnostic]),
+}
+
+/// How to render, beyond the format.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style<'a> {
+    /// ANSI colour (text only).
+    pub color: bool,
+    /// List the builds in Zadig that the files do not describe (`--show-kept`), instead of
+    /// only counting them.
+    pub show_kept: bool,
+    /// Warnings from loading the files, carried by the JSON documents of plan and apply
+    /// (text and Markdown callers print them apart).
+    pub warnings: &'a [Diagnostic],
 }
 
 /// The one entry point of rendering: a document in a format. `color` matters for text only.
 /// The result always ends with a newline (or is empty).
 pub fn render(document: Document<'_>, format: Format, color: bool) -> String {
+    render_styled(
+        document,
+        format,
+        &Style {
+            color,
+            ..Style::default()
+        },
+    )
+}
+
+/// [`render`] with every choice spelled out.
+pub fn render_styled(document: Document<'_>, format: Format, style: &Style<'_>) -> String {
     let text = match (document, format) {
-        (Document::Plan(plan), Format::Text) => plan_text(plan, color),
-        (Document::Plan(plan), Format::Json) => plan_json(plan),
-        (Document::Plan(plan), Format::Markdown) => plan_markdown(plan),
-        (Document::Apply(plan, report), Format::Json) => outcome::apply_json(plan, report),
-        (Document::Apply(_, report), Format::Text) => outcome::outcomes_text(report),
-        (Document::Apply(_, report), Format::Markdown) => outcome::outcomes_markdown(report),
+        (Document::Plan(plan), Format::Text) => plan::plan_text_styled(plan, style),
+        (Document::Plan(plan), Format::Json) => plan::plan_json_with(plan, style.warnings),
+        (Document::Plan(plan), Format::Markdown) => plan::plan_markdown_styled(plan, style),
+        (Document::Apply(plan, report), Format::Json) => {
+            outcome::apply_json(plan, report, style.warnings)
+        }
+        (Document::Apply(plan, report), Format::Text) => outcome::outcomes_text(plan, report),
+        (Document::Apply(plan, report), Format::Markdown) => {
+            outcome::outcomes_markdown(plan, report)
+        }
         (Document::Diagnostics(diagnostics), Format::Json) => diagnostic::render_json(diagnostics),
-        (Document::Diagnostics(diagnostics), Format::Text | Format::Markdown) => {
-            diagnostic::render_text(diagnostics)
+        (Document::Diagnostics(diagnostics), Format::Text) => {
+            diagnostic::render_text_colored(diagnostics, style.color)
+        }
+        (Document::Diagnostics(diagnostics), Format::Markdown) => {
+            diagnostic::render_markdown("validate", diagnostics)
+        }
+        (Document::Stopped(stage, diagnostics), format) => {
+            stopped(stage, diagnostics, format, style)
         }
     };
     if text.is_empty() || text.ends_with('\n') {
         text
     } else {
         text + "\n"
+    }
+}
+
+fn stopped(stage: Stage, diagnostics: &[Diagnostic], format: Format, style: &Style<'_>) -> String {
+    match (stage, format) {
+        (_, Format::Text) => diagnostic::render_text_colored(diagnostics, style.color),
+        (Stage::Plan, Format::Markdown) => diagnostic::render_markdown("plan", diagnostics),
+        (Stage::Apply, Format::Markdown) => diagnostic::render_markdown("apply", diagnostics),
+        (Stage::Plan, Format::Json) => plan::stopped_plan_json(diagnostics),
+        (Stage::Apply, Format::Json) => {
+            outcome::apply_json(&Plan::empty(), &ApplyReport::default(), diagnostics)
+        }
     }
 }

@@ -2,39 +2,58 @@
 
 use std::fmt::Write as _;
 
-use crate::apply::outcome::{APPLY_FORMAT_VERSION, ApplyReport, OutcomeStatus};
+use super::escape;
+use crate::apply::outcome::{APPLY_FORMAT_VERSION, ApplyReport, OutcomeStatus, StepOutcome};
+use crate::load::diagnostic::Diagnostic;
 use crate::reconcile::plan::Plan;
+use crate::report::diagnostic::json_diagnostics;
 
-/// The outcomes as terminal text, one line a step, then `Apply: <summary>.`
-pub fn outcomes_text(report: &ApplyReport) -> String {
+/// The outcomes as terminal text, one line a step (a failed or refused step also names the
+/// file that describes the build), then `Apply: <summary>.`
+pub fn outcomes_text(plan: &Plan, report: &ApplyReport) -> String {
     let mut out = String::new();
     if !report.outcomes.is_empty() {
         out.push('\n');
     }
     for outcome in &report.outcomes {
-        let target = format!("{}/{}", outcome.project, outcome.name);
+        let target = escape::text(&format!("{}/{}", outcome.project, outcome.name));
         let action = outcome.action.as_str();
-        let _ = match &outcome.status {
+        let from = escape::text(&from_file(plan, outcome));
+        let _ = match &outcome.status.escaped(escape::text) {
             OutcomeStatus::Done => writeln!(out, "  ok      {action:<8} {target}"),
             OutcomeStatus::Unverified(reason) => {
-                writeln!(out, "  ok?     {action:<8} {target}: {reason}")
+                writeln!(out, "  ok?     {action:<8} {target}{from}: {reason}")
             }
-            OutcomeStatus::Refused(reason) => writeln!(out, "  refused {target}: {reason}"),
-            OutcomeStatus::Failed(reason) => writeln!(out, "  failed  {target}: {reason}"),
+            OutcomeStatus::Refused(reason) => writeln!(out, "  refused {target}{from}: {reason}"),
+            OutcomeStatus::Failed(reason) => writeln!(out, "  failed  {target}{from}: {reason}"),
         };
     }
     let _ = writeln!(out, "\nApply: {}.", report.summary());
     out
 }
 
+/// ` (builds.d/a.yaml:3:1)` for a step whose build a file describes, else nothing.
+fn from_file(plan: &Plan, outcome: &StepOutcome) -> String {
+    plan.steps
+        .iter()
+        .find(|s| s.project == outcome.project && s.name == outcome.name)
+        .and_then(|s| s.origin.as_deref())
+        .map(|origin| format!(" ({origin})"))
+        .unwrap_or_default()
+}
+
 /// The outcomes for a pull-request comment (`apply --output markdown`), after the plan.
-pub fn outcomes_markdown(report: &ApplyReport) -> String {
+pub fn outcomes_markdown(plan: &Plan, report: &ApplyReport) -> String {
     let mut out = String::from("\n### zadig-sync apply\n\n");
     let _ = writeln!(out, "**Apply: {}.**\n", report.summary());
     for outcome in &report.outcomes {
-        let target = format!("`{}/{}`", outcome.project, outcome.name);
+        let target = escape::code(&escape::text(&format!(
+            "{}/{}",
+            outcome.project, outcome.name
+        )));
+        let target = format!("{target}{}", escape::markdown(&from_file(plan, outcome)));
         let action = outcome.action.as_str();
-        let line = match &outcome.status {
+        let line = match &outcome.status.escaped(escape::markdown) {
             OutcomeStatus::Done => format!("- ok: {action} {target}"),
             OutcomeStatus::Unverified(reason) => {
                 format!("- unverified: {action} {target}: {reason}")
@@ -47,13 +66,15 @@ pub fn outcomes_markdown(report: &ApplyReport) -> String {
     out
 }
 
-/// `apply --output json`: the plan, the outcomes and the counts, versioned.
-pub fn apply_json(plan: &Plan, report: &ApplyReport) -> String {
+/// `apply --output json`: the plan (with no step when the files stopped the run before one
+/// was made), the outcomes, the counts and the diagnostics of the files, versioned.
+pub fn apply_json(plan: &Plan, report: &ApplyReport, diagnostics: &[Diagnostic]) -> String {
     let document = serde_json::json!({
         "format_version": APPLY_FORMAT_VERSION,
         "plan": plan,
         "outcomes": report.outcomes,
         "summary": report.counts(),
+        "diagnostics": json_diagnostics(diagnostics),
     });
     serde_json::to_string_pretty(&document).unwrap_or_else(|error| {
         serde_json::json!({ "format_version": APPLY_FORMAT_VERSION, "error": error.to_string() })
@@ -126,11 +147,12 @@ mod tests {
             projects: vec!["shop".into()],
             steps: vec![],
             errors: vec![],
+            notes: vec![],
         };
         for text in [
-            outcomes_text(&report),
-            outcomes_markdown(&report),
-            apply_json(&plan, &report),
+            outcomes_text(&plan, &report),
+            outcomes_markdown(&plan, &report),
+            apply_json(&plan, &report, &[]),
         ] {
             assert!(!text.contains("s3cr3t-v"), "{text}");
             assert!(text.contains("403 (sensitive)"), "{text}");
@@ -144,9 +166,10 @@ mod tests {
             projects: vec![],
             steps: vec![],
             errors: vec![],
+            notes: vec![],
         };
         let json: serde_json::Value =
-            serde_json::from_str(&apply_json(&plan, &report())).expect("JSON");
+            serde_json::from_str(&apply_json(&plan, &report(), &[])).expect("JSON");
         assert_eq!(json["format_version"], APPLY_FORMAT_VERSION);
         assert_eq!(json["summary"]["created"], 2);
         assert_eq!(json["outcomes"][1]["status"], "unverified");

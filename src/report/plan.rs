@@ -1,27 +1,54 @@
 //! A plan for people and programs: text like `terraform plan` (ANSI colour only when the caller
-//! asks), JSON (the serialised [`Plan`], versioned by `format_version`), and Markdown for a
-//! pull-request comment. Pure, no I/O: the caller decides colour from the TTY and `NO_COLOR`.
+//! asks) and JSON (the serialised [`Plan`], versioned by `format_version`); the Markdown for a
+//! pull-request comment is in `plan_markdown`, sharing the summary and step choice from here. Pure, no I/O: the caller decides colour from the TTY and `NO_COLOR`.
 //!
 //! Sensitive values never reach these functions: `diff` withholds credentials and the planner
 //! redacts `${env:…}` values, and a sensitive change is printed as `(sensitive value changed)`.
 
 use std::fmt::Write;
 
-use crate::reconcile::marker::escape_controls;
+use super::escape;
+use crate::load::diagnostic::Diagnostic;
+use crate::reconcile::plan::make::PRUNABLE_NOTE;
 use crate::reconcile::plan::{Action, Change, FieldChange, Plan, Step};
+use crate::report::{Style, added};
+use serde::Serialize;
 
-const SENSITIVE: &str = "(sensitive value changed)";
+use crate::report::diagnostic::{JsonDiagnostic, json_diagnostics};
+use crate::report::paint::Painter;
+use crate::report::words::{count, is_are};
+
+pub use super::plan_markdown::{plan_markdown, plan_markdown_styled};
+
+pub(super) const SENSITIVE: &str = "(sensitive value changed)";
 const NO_CHANGES: &str = "No changes. Zadig matches the files.";
 
-/// The plan as terminal text: project-level errors, one block per step (unchanged builds only counted),
-/// destructive steps first, then a summary line.
+/// The plan as terminal text, kept builds counted (see [`plan_text_styled`]).
 pub fn plan_text(plan: &Plan, color: bool) -> String {
-    let paint = Painter { color };
+    plan_text_styled(
+        plan,
+        &Style {
+            color,
+            ..Style::default()
+        },
+    )
+}
+
+/// The plan as terminal text: project-level errors, one block per step (unchanged builds
+/// only counted, kept builds too unless `show_kept`), destructive steps first, then the
+/// summary.
+pub fn plan_text_styled(plan: &Plan, style: &Style<'_>) -> String {
+    let paint = Painter { color: style.color };
     let mut out = String::new();
     for error in &plan.errors {
-        let _ = writeln!(out, "{}: {error}", paint.apply("1;31", "Error"));
+        let _ = writeln!(
+            out,
+            "{}: {}",
+            paint.apply("1;31", "Error"),
+            escape::text(error)
+        );
     }
-    let shown: Vec<&Step> = plan.steps.iter().filter(|s| worth_showing(s)).collect();
+    let shown = shown_steps(plan, style);
     if !plan.errors.is_empty() && !shown.is_empty() {
         out.push('\n');
     }
@@ -31,80 +58,128 @@ pub fn plan_text(plan: &Plan, color: bool) -> String {
     }
     out.push_str(&summary(plan));
     out.push('\n');
+    if let Some(kept) = kept_line(plan, style) {
+        out.push_str(&kept);
+        out.push('\n');
+    }
+    for note in &plan.notes {
+        let _ = writeln!(out, "Note: {}", escape::text(note));
+    }
     out
 }
 
-/// The plan as pretty JSON, `format_version` first. The schema is in `docs/plan-output.md`.
+/// The plan as pretty JSON, `format_version` first, with no diagnostics.
 pub fn plan_json(plan: &Plan) -> String {
-    serde_json::to_string_pretty(plan).unwrap_or_else(|error| {
+    plan_json_with(plan, &[])
+}
+
+/// The plan as pretty JSON, `format_version` first, and `diagnostics` last: the warnings the
+/// files produced (or, for a run stopped by them, every diagnostic). The schema is in
+/// `docs/plan-output.md`.
+pub fn plan_json_with(plan: &Plan, diagnostics: &[Diagnostic]) -> String {
+    let document = PlanDocument {
+        plan,
+        diagnostics: json_diagnostics(diagnostics),
+    };
+    serde_json::to_string_pretty(&document).unwrap_or_else(|error| {
         // Unreachable for this plain data type; still valid JSON for a consumer.
         serde_json::json!({ "format_version": plan.format_version, "error": error.to_string() })
             .to_string()
     })
 }
 
-/// The plan as a pull-request comment: summary, a table of the steps, then per step with
-/// changes or notes a `<details>` block (script diffs in ```diff blocks).
-pub fn plan_markdown(plan: &Plan) -> String {
-    let mut out = String::from("### zadig-sync plan\n\n");
-    let _ = writeln!(out, "**{}**\n", summary(plan));
-    for error in &plan.errors {
-        let _ = writeln!(out, "> **Error:** {}\n", escape_markdown(error));
-    }
-    let shown: Vec<&Step> = plan.steps.iter().filter(|s| worth_showing(s)).collect();
-    if shown.is_empty() {
-        return out;
-    }
-    out.push_str("| | build | action | kind | changes |\n|---|---|---|---|---|\n");
-    for step in &shown {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            code(symbol(step.action)),
-            code(&format!("{}/{}", step.project, step.name)).replace('|', "\\|"),
-            verb(step.action),
-            step.kind.as_str(),
-            step.changes.len()
-        );
-    }
-    for step in shown
-        .into_iter()
-        .filter(|s| !s.changes.is_empty() || !s.notes.is_empty())
-    {
-        out.push('\n');
-        write_step_markdown(&mut out, step);
-    }
-    out
+/// The plan's own fields, in order, then `diagnostics`.
+#[derive(Serialize)]
+struct PlanDocument<'a> {
+    #[serde(flatten)]
+    plan: &'a Plan,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+/// `plan --output json` when the files have errors: the plan document with no step, carrying
+/// every diagnostic.
+pub fn stopped_plan_json(diagnostics: &[Diagnostic]) -> String {
+    plan_json_with(&Plan::empty(), diagnostics)
+}
+
+/// The steps worth a block of their own.
+pub(super) fn shown_steps<'p>(plan: &'p Plan, style: &Style<'_>) -> Vec<&'p Step> {
+    plan.steps
+        .iter()
+        .filter(|s| worth_showing(s, style.show_kept))
+        .collect()
 }
 
 /// Unchanged builds are only counted, unless they carry a note (a template input Zadig drops,
-/// a strategy the cluster lacks) that the user should read.
-fn worth_showing(step: &Step) -> bool {
-    step.action != Action::Unchanged || !step.notes.is_empty()
+/// a strategy the cluster lacks) that the user should read; kept builds are only counted
+/// unless the user asked to see them.
+fn worth_showing(step: &Step, show_kept: bool) -> bool {
+    match step.action {
+        Action::Unchanged => !step.notes.is_empty(),
+        Action::Kept => show_kept || is_prunable(step),
+        _ => true,
+    }
 }
 
-/// `Plan: 1 to create, …` or, when nothing would be written and nothing failed, `No changes.`
-fn summary(plan: &Plan) -> String {
-    let count = |action: Action| plan.steps.iter().filter(|s| s.action == action).count();
-    let refused = count(Action::Refused);
-    let errors = count(Action::Error) + plan.errors.len();
+/// A kept build zadig-sync wrote whose file is gone: always shown, since `--prune` would
+/// delete it (the other kept builds, made by hand or by templates, are only counted).
+fn is_prunable(step: &Step) -> bool {
+    step.action == Action::Kept && step.notes.iter().any(|n| n == PRUNABLE_NOTE)
+}
+
+fn count_of(plan: &Plan, action: Action) -> usize {
+    plan.steps.iter().filter(|s| s.action == action).count()
+}
+
+/// `Plan: 1 to create, …` or, when nothing would be written, nothing failed and Zadig holds
+/// no build the files leave out, `No changes. Zadig matches the files.`
+pub(super) fn summary(plan: &Plan) -> String {
+    let counted = |action: Action| count_of(plan, action);
+    let refused = counted(Action::Refused);
+    let errors = counted(Action::Error) + plan.errors.len();
     if !plan.has_changes() && refused == 0 && errors == 0 {
-        return NO_CHANGES.to_string();
+        return if counted(Action::Kept) == 0 {
+            NO_CHANGES.to_string()
+        } else {
+            "No changes to the builds these files describe.".to_string()
+        };
     }
     format!(
-        "Plan: {} to create, {} to update, {} to replace, {} to delete, {} unchanged, {} kept, \
-         {refused} refused, {errors} {}.",
-        count(Action::Create),
-        count(Action::Update),
-        count(Action::Replace),
-        count(Action::Delete),
-        count(Action::Unchanged),
-        count(Action::Kept),
-        if errors == 1 { "error" } else { "errors" },
+        "Plan: {} to create, {} to update, {} to replace, {} to delete, {} unchanged, \
+         {refused} refused, {}.",
+        counted(Action::Create),
+        counted(Action::Update),
+        counted(Action::Replace),
+        counted(Action::Delete),
+        counted(Action::Unchanged),
+        count(errors, "error"),
     )
 }
 
-fn symbol(action: Action) -> &'static str {
+/// `3 builds in Zadig are not managed by these files (--show-kept lists them).`: the kept
+/// builds `--prune` would not delete (those it would are shown in full), or nothing when
+/// there are none.
+pub(super) fn kept_line(plan: &Plan, style: &Style<'_>) -> Option<String> {
+    let kept = plan
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::Kept && !is_prunable(s))
+        .count();
+    (kept > 0).then(|| {
+        let hint = if style.show_kept {
+            ""
+        } else {
+            " (--show-kept lists them)"
+        };
+        format!(
+            "{} in Zadig {} not managed by these files{hint}.",
+            count(kept, "build"),
+            is_are(kept)
+        )
+    })
+}
+
+pub(super) fn symbol(action: Action) -> &'static str {
     match action {
         Action::Create => "+",
         Action::Update => "~",
@@ -117,7 +192,7 @@ fn symbol(action: Action) -> &'static str {
     }
 }
 
-fn verb(action: Action) -> &'static str {
+pub(super) fn verb(action: Action) -> &'static str {
     match action {
         Action::Create => "create",
         Action::Update => "update",
@@ -143,28 +218,13 @@ fn action_color(action: Action) -> &'static str {
     }
 }
 
-#[derive(Clone, Copy)]
-struct Painter {
-    color: bool,
-}
-
-impl Painter {
-    fn apply(self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\u{1b}[{code}m{text}\u{1b}[0m")
-        } else {
-            text.to_string()
-        }
-    }
-}
-
 fn write_step_text(out: &mut String, step: &Step, paint: Painter) {
     // Names come from Zadig too: a control character must not drive the terminal.
     let header = format!(
         "{:>3} {}/{} ({}): {}",
         symbol(step.action),
-        escape_controls(&step.project),
-        escape_controls(&step.name),
+        escape::text(&step.project),
+        escape::text(&step.name),
         step.kind.as_str(),
         verb(step.action),
     );
@@ -176,7 +236,7 @@ fn write_step_text(out: &mut String, step: &Step, paint: Painter) {
         write_change_text(out, change, paint);
     }
     for note in &step.notes {
-        let _ = writeln!(out, "      note: {note}");
+        let _ = writeln!(out, "      note: {}", escape::text(note));
     }
 }
 
@@ -193,18 +253,26 @@ fn write_change_text(out: &mut String, change: &FieldChange, paint: Painter) {
         Change::Set {
             old: None,
             new: Some(new),
-        } => ("+", "32", new.clone()),
+        } => ("+", "32", escape::text(&added(&change.path, new))),
         Change::Set {
             old: Some(old),
             new: None,
-        } => ("-", "31", old.clone()),
-        Change::Set { old, new } => ("~", "33", format!("{} → {}", or_none(old), or_none(new))),
+        } => ("-", "31", escape::text(old)),
+        Change::Set { old, new } => (
+            "~",
+            "33",
+            format!(
+                "{} → {}",
+                escape::text(or_none(old)),
+                escape::text(or_none(new))
+            ),
+        ),
     };
     let label = paint.apply(color, &format!("{mark} {}:", change.path));
     let separator = if value.is_empty() { "" } else { " " };
     let _ = writeln!(out, "      {label}{separator}{value}");
     if let Change::Text { diff } = &change.change {
-        for diff_line in diff.lines() {
+        for diff_line in diff.lines().map(escape::text) {
             let color = match diff_line.chars().next() {
                 Some('+') => "32",
                 Some('-') => "31",
@@ -212,108 +280,21 @@ fn write_change_text(out: &mut String, change: &FieldChange, paint: Painter) {
                 _ => "0",
             };
             let painted = if color == "0" {
-                diff_line.to_string()
+                diff_line
             } else {
-                paint.apply(color, diff_line)
+                paint.apply(color, &diff_line)
             };
             let _ = writeln!(out, "          {painted}");
         }
     }
 }
 
-fn or_none(value: &Option<String>) -> &str {
+/// An added value with its mark, as one string.
+fn added(path: &str, value: &str) -> String {
+    let (value, mark) = added::shown(path, value);
+    format!("{value}{mark}")
+}
+
+pub(super) fn or_none(value: &Option<String>) -> &str {
     value.as_deref().unwrap_or("(none)")
-}
-
-fn write_step_markdown(out: &mut String, step: &Step) {
-    let name = format!("{}/{}", step.project, step.name);
-    let _ = writeln!(
-        out,
-        "<details><summary><code>{}</code>: {}</summary>\n",
-        escape_html(&name),
-        verb(step.action)
-    );
-    if let Some(origin) = &step.origin {
-        let _ = writeln!(out, "From {}\n", code(origin));
-    }
-    for change in &step.changes {
-        write_change_markdown(out, change);
-    }
-    for note in &step.notes {
-        let _ = writeln!(out, "- _note:_ {}", escape_markdown(note));
-    }
-    out.push_str("\n</details>\n");
-}
-
-fn write_change_markdown(out: &mut String, change: &FieldChange) {
-    let path = code(&change.path);
-    let _ = match &change.change {
-        Change::Sensitive => writeln!(out, "- {path}: {SENSITIVE}"),
-        Change::Text { diff } => {
-            let fence = fence_for(diff);
-            writeln!(
-                out,
-                "- {path}:\n\n{fence}diff\n{}{fence}\n",
-                ensure_newline(diff)
-            )
-        }
-        Change::Set {
-            old: None,
-            new: Some(new),
-        } => writeln!(out, "- {path}: added {}", code(new)),
-        Change::Set {
-            old: Some(old),
-            new: None,
-        } => writeln!(out, "- {path}: removed {}", code(old)),
-        Change::Set { old, new } => writeln!(
-            out,
-            "- {path}: {} → {}",
-            code(or_none(old)),
-            code(or_none(new))
-        ),
-    };
-}
-
-fn ensure_newline(text: &str) -> String {
-    if text.ends_with('\n') {
-        text.to_string()
-    } else {
-        format!("{text}\n")
-    }
-}
-
-/// A Markdown code span that survives backticks inside the text.
-fn code(text: &str) -> String {
-    let ticks = "`".repeat(longest_run(text, '`') + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
-    format!("{ticks}{pad}{text}{pad}{ticks}")
-}
-
-/// A code fence longer than any run of backticks in the text.
-fn fence_for(text: &str) -> String {
-    "`".repeat(longest_run(text, '`').max(2) + 1)
-}
-
-fn longest_run(text: &str, wanted: char) -> usize {
-    let (mut longest, mut current) = (0, 0);
-    for c in text.chars() {
-        current = if c == wanted { current + 1 } else { 0 };
-        longest = longest.max(current);
-    }
-    longest
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-/// Notes and errors are prose: keep them from opening HTML tags or tables.
-fn escape_markdown(text: &str) -> String {
-    escape_html(text).replace('|', "\\|")
 }

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::util::cli::{Emulator, TOKEN, binary, workspace};
+use crate::util::cli::{Emulator, TOKEN, binary, failed, succeeded, workspace, zadig_sync};
 
 const BUILD: &str = "\
 name: asked
@@ -79,5 +79,23 @@ fn at_a_terminal_anything_but_yes_cancels_and_writes_nothing() {
 
     let (code, text) = apply_on_a_terminal(&emulator, dir.path(), "yes\n");
     assert_eq!(code, Some(0), "{text}");
+    assert_eq!(emulator.build_names("shop"), ["asked"]);
+}
+
+#[test]
+fn without_a_terminal_apply_needs_yes_and_writes_nothing_otherwise() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("asked.yaml", BUILD)]);
+
+    // stdin is /dev/null: nobody can answer.
+    let output = zadig_sync(dir.path(), &emulator, &["apply"]);
+    let text = failed(&output);
+    assert!(
+        text.contains("add --yes to apply without a terminal"),
+        "{text}"
+    );
+    assert_eq!(emulator.write_count(), 0, "nothing may be written: {text}");
+
+    succeeded(&zadig_sync(dir.path(), &emulator, &["apply", "--yes"]));
     assert_eq!(emulator.build_names("shop"), ["asked"]);
 }

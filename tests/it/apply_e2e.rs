@@ -115,7 +115,8 @@ fn a_renamed_build_is_deleted_and_created_with_prune() {
     let renamed = API.replace("name: shop-api", "name: shop-api-v2");
     std::fs::write(dir.path().join("builds.d/api.yaml"), renamed).expect("rewrite");
 
-    // Without --prune the old build is kept and said to be kept.
+    // Without --prune the old build is kept and said to be kept: listed even without
+    // --show-kept, since --prune would delete it.
     let output = apply(dir.path(), &emulator, &[]);
     let text = succeeded(&output);
     assert_eq!(emulator.build_names("shop"), ["shop-api", "shop-api-v2"]);
@@ -204,7 +205,17 @@ fn builds_made_by_hand_in_zadig_are_never_deleted() {
 
     let output = apply(dir.path(), &emulator, &["--prune"]);
     let text = succeeded(&output);
-    assert!(text.contains("by-hand"), "the kept build is listed: {text}");
+    assert!(
+        text.contains("1 build in Zadig is not managed by these files (--show-kept lists them)."),
+        "the kept build is counted: {text}"
+    );
+    assert!(!text.contains("by-hand"), "and not listed: {text}");
+    let output = apply(dir.path(), &emulator, &["--prune", "--show-kept"]);
+    let text = succeeded(&output);
+    assert!(
+        text.contains("= shop/by-hand (custom): kept"),
+        "--show-kept lists it: {text}"
+    );
     assert_eq!(emulator.build_names("shop"), ["by-hand", "shop-api"]);
 }
 
@@ -372,13 +383,24 @@ fn a_project_that_cannot_be_read_is_never_reported_as_no_changes() {
     let output = zadig_sync(
         dir.path(),
         &emulator,
-        &["plan", "--detailed-exitcode", "--project", "elsewhere"],
+        &[
+            "plan",
+            "--detailed-exitcode",
+            "--project",
+            "elsewhere",
+            "--project",
+            "shop",
+        ],
     );
     let text = failed(&output);
     assert!(!text.contains("No changes"), "{text}");
     assert!(text.contains("Error: project elsewhere"), "{text}");
 
-    let text = failed(&apply(dir.path(), &emulator, &["--project", "elsewhere"]));
+    let text = failed(&apply(
+        dir.path(),
+        &emulator,
+        &["--project", "elsewhere", "--project", "shop"],
+    ));
     assert!(
         text.contains("1 created"),
         "the readable project is still applied: {text}"

@@ -83,7 +83,11 @@ fn a_conversion_zadig_refuses_leaves_the_old_build_in_place() {
 fn a_build_moved_to_another_project_is_deleted_before_it_is_created() {
     let emulator = Emulator::start(&[]);
     let dir = applied_then_changed(&emulator, CUSTOM, &moved_to_beta());
-    let output = apply(dir.path(), &emulator, &["--prune", "--project", "alpha"]);
+    let output = apply(
+        dir.path(),
+        &emulator,
+        &["--prune", "--project", "alpha", "--project", "beta"],
+    );
     succeeded(&output);
     assert!(
         emulator.build_names("alpha").is_empty(),
@@ -103,7 +107,11 @@ fn a_move_whose_deletion_fails_creates_nothing_and_keeps_the_old_build() {
     let emulator = Emulator::start(&[]);
     let dir = applied_then_changed(&emulator, CUSTOM, &moved_to_beta());
     emulator.set_faults(serde_json::json!({"fail_writes_to": ["mover"]}));
-    let output = apply(dir.path(), &emulator, &["--prune", "--project", "alpha"]);
+    let output = apply(
+        dir.path(),
+        &emulator,
+        &["--prune", "--project", "alpha", "--project", "beta"],
+    );
     let text = failed(&output);
     assert!(text.contains("still held"), "{text}");
     assert_eq!(emulator.build_names("alpha"), ["mover"]);
@@ -115,6 +123,9 @@ fn a_move_from_a_project_this_run_does_not_manage_says_how_to_finish_it() {
     let emulator = Emulator::start(&[]);
     let dir = applied_then_changed(&emulator, CUSTOM, &moved_to_beta());
     let text = failed(&apply(dir.path(), &emulator, &[]));
-    assert!(text.contains("--project alpha --prune"), "{text}");
+    assert!(
+        text.contains("--project alpha --project beta --prune"),
+        "{text}"
+    );
     assert_eq!(emulator.build_names("alpha"), ["mover"]);
 }

@@ -79,7 +79,16 @@ async fn creates_and_updates_come_before_deletes_and_a_freed_name_is_deleted_fir
     write_file(dir.path(), "new.yaml", &build("shop", "shop-new", "make"));
     std::fs::remove_file(dir.path().join("builds.d/old.yaml")).expect("rm");
     write_file(dir.path(), "mover.yaml", &build("beta", "mover", "make"));
-    let args = ["--prune", "--project", "alpha"];
+    // `--project` restricts a run: name every project this move touches.
+    let args = [
+        "--prune",
+        "--project",
+        "alpha",
+        "--project",
+        "beta",
+        "--project",
+        "shop",
+    ];
     let output = apply(dir.path(), &recorder.url(), &args).await;
     succeeded(&output);
 

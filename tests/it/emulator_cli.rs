@@ -115,3 +115,50 @@ fn a_bad_seed_file_is_an_error_naming_the_file() {
     refused_seed("my-seeds.json", r#"{"images": [{"label": "no id"}]}"#)
         .stderr(contains("my-seeds.json"));
 }
+
+#[test]
+fn listen_refuses_addresses_that_are_not_loopback() {
+    for listen in ["0.0.0.0:0", "[::]:0", "192.0.2.1:0"] {
+        let mut child = Command::new(cargo_bin("zadig-sync"))
+            .args(["emulator", "--listen", listen, "--token", "t"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        // Killed on drop: an emulator that wrongly started must not outlive the test.
+        let mut running = Running(child);
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        assert_eq!(line, "", "{listen}: it must not listen");
+        let status = running.0.wait().unwrap();
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut running.0.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert_eq!(status.code(), Some(1), "{listen}: {stderr}");
+        assert!(
+            stderr.contains("is not a loopback address"),
+            "{listen}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn listen_accepts_localhost_with_a_port() {
+    let mut child = Command::new(cargo_bin("zadig-sync"))
+        .args(["emulator", "--listen", "localhost:0", "--token", "t"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let running = Running(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    assert!(
+        line.starts_with("listening on http://127.0.0.1:")
+            || line.starts_with("listening on http://[::1]:"),
+        "{line:?}"
+    );
+    drop(running);
+}

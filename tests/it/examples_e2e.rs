@@ -51,6 +51,7 @@ fn the_quick_start_needs_only_the_bundled_emulator() {
     let quick_start = Path::new(env!("CARGO_MANIFEST_DIR")).join("builds.d");
     copy_tree(&quick_start, &work.path().join("builds.d"));
 
+    // Without a terminal here, so `--yes` stands in for the answer a person types.
     // Behind a proxy too: loopback traffic must not go to it (nothing listens on port 9).
     let behind_a_proxy = |args: &[&str]| {
         let mut command = command(work.path());
@@ -61,7 +62,7 @@ fn the_quick_start_needs_only_the_bundled_emulator() {
             .env("ALL_PROXY", "http://127.0.0.1:9");
         command
     };
-    let first = behind_a_proxy(&["apply", "--emulator"])
+    let first = behind_a_proxy(&["apply", "--emulator", "--yes"])
         .output()
         .expect("run");
     let text = succeeded(&first);
@@ -72,7 +73,7 @@ fn the_quick_start_needs_only_the_bundled_emulator() {
             .is_file()
     );
 
-    let second = behind_a_proxy(&["apply", "--emulator"])
+    let second = behind_a_proxy(&["apply", "--emulator", "--yes"])
         .output()
         .expect("run");
     let text = succeeded(&second);

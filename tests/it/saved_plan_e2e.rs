@@ -1,7 +1,9 @@
 //! `plan --out` then `apply --plan`: a saved plan is executed only against the server it was
 //! made for, and it is the same document `plan --output json` prints, plus that server.
 
-use crate::util::cli::{Emulator, describe, failed, succeeded, workspace, zadig_sync};
+use crate::util::cli::{
+    Emulator, binary, command, describe, failed, succeeded, workspace, zadig_sync,
+};
 
 const BUILD: &str = "\
 name: saved
@@ -52,8 +54,14 @@ fn the_saved_plan_holds_the_json_plan_and_its_server() {
         &["plan", "--out", "plan.json", "--output", "json"],
     );
     succeeded(&output);
-    let printed: serde_json::Value =
+    let mut printed: serde_json::Value =
         serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    // The printed document also carries the files' diagnostics; the saved plan is the rest.
+    assert_eq!(printed["diagnostics"], serde_json::json!([]));
+    printed
+        .as_object_mut()
+        .expect("object")
+        .remove("diagnostics");
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("plan.json")).expect("read"))
             .expect("JSON file");
@@ -99,6 +107,79 @@ fn a_hand_edited_plan_cannot_delete_a_build_zadig_sync_did_not_write() {
         "{text}"
     );
     assert_eq!(emulator.build_names("shop"), ["by-hand", "saved"]);
+}
+
+#[test]
+fn a_plan_with_errors_is_not_saved() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("saved.yaml", BUILD)]);
+    // A list whose total disagrees with its pages: the plan has an error for `shop`.
+    emulator.set_faults(serde_json::json!({"inflate_total": {"shop": 1}}));
+    let output = zadig_sync(dir.path(), &emulator, &["plan", "--out", "plan.json"]);
+    let text = failed(&output);
+    assert!(text.contains("not saved to plan.json"), "{text}");
+    assert!(!dir.path().join("plan.json").exists(), "{text}");
+}
+
+#[test]
+fn the_printed_apply_command_works_as_printed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = dir.path().join("my builds");
+    std::fs::create_dir_all(&files).expect("mkdir");
+    std::fs::write(files.join("saved.yaml"), BUILD).expect("write");
+    let output = command(dir.path())
+        .args([
+            "plan",
+            "--emulator",
+            "--dir",
+            "my builds",
+            "--out",
+            "plan.json",
+        ])
+        .output()
+        .expect("run plan");
+    succeeded(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let printed = stderr
+        .split('`')
+        .find(|part| part.starts_with("zadig-sync apply"))
+        .unwrap_or_else(|| panic!("no apply command in {stderr}"));
+
+    // Run exactly what was printed, from the same folder, with the binary on PATH.
+    let bin_dir = binary().parent().expect("bin dir").to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = std::process::Command::new("sh")
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .env_remove("ZADIG_SYNC_DIR")
+        .args(["-c", printed])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run the printed command");
+    let text = succeeded(&output);
+    assert!(
+        text.contains("1 created"),
+        "{printed}: {}",
+        describe(&output)
+    );
+
+    // The build is in the emulator's state: the next plan sees no changes.
+    let output = command(dir.path())
+        .args([
+            "plan",
+            "--emulator",
+            "--dir",
+            "my builds",
+            "--detailed-exitcode",
+        ])
+        .output()
+        .expect("run plan");
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
 }
 
 /// Regression (a new user's report): applying a saved plan twice re-sent its creates, and each

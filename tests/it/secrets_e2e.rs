@@ -41,9 +41,22 @@ advanced_settings:
   cluster_name: ${env:CLUSTER}
 ";
     let dir = workspace(&[("b.yaml", build)]);
-    for output_format in ["text", "json"] {
+    let runs: [&[&str]; 3] = [
+        &["--output", "text"],
+        &["--output", "json"],
+        // Logs: the step's failure is logged at INFO, quoting Zadig's error.
+        &[
+            "--output",
+            "text",
+            "--log",
+            "zadig_sync=trace",
+            "--log-json",
+        ],
+    ];
+    for extra in runs {
         let output = command(dir.path())
-            .args(["apply", "--yes", "--output", output_format])
+            .args(["apply", "--yes"])
+            .args(extra)
             .env("ZADIG_URL", emulator.url())
             .env("ZADIG_TOKEN", TOKEN)
             .env("CLUSTER", "no-such-cluster-3f9a")

@@ -92,7 +92,11 @@ fn a_yaml_alias_bomb_is_refused() {
     let outcome = load(root.path());
     let error = only_error(&outcome);
     assert_eq!(error.code, "yaml");
-    assert!(error.message.contains("budget"), "{}", error.message);
+    assert!(
+        error.message.contains("loader's limit"),
+        "{}",
+        error.message
+    );
 }
 
 #[test]

@@ -57,7 +57,10 @@ async fn the_token_appears_in_no_log_line_at_trace() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(bearer_token(TOKEN))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"name": "x"})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"name": "x", "project_key": "yaml"})),
+        )
         .up_to_n_times(1)
         .mount(&server)
         .await;

@@ -22,6 +22,10 @@ use crate::reconcile::redact::Secrets;
 use crate::reconcile::spec::{BuildKind, BuildSpec};
 use crate::reconcile::unobservable::{fields_a_create_also_writes, fingerprint_only_note};
 
+/// The note of a kept build that zadig-sync wrote and no file describes any more: `--prune`
+/// would delete it. Reports show such builds even when they only count the other kept ones.
+pub const PRUNABLE_NOTE: &str = "not in the files; would be deleted with --prune";
+
 /// The choices of the user that change the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlanOptions {
@@ -29,14 +33,6 @@ pub struct PlanOptions {
     pub prune: bool,
     /// `--max-deletes`: above this many deletions, refuse them all.
     pub max_deletes: usize,
-}
-
-/// The managed projects: those named by at least one file, plus `--project` (sorted, unique).
-/// Only these are listed, so only these can ever see a deletion.
-pub fn managed_projects(desired: &DesiredSet, extra: &[String]) -> Vec<String> {
-    let mut projects: BTreeSet<String> = desired.projects().into_iter().collect();
-    projects.extend(extra.iter().cloned());
-    projects.into_iter().collect()
 }
 
 /// One step per desired build and per live build the files do not describe. Every value of
@@ -84,6 +80,7 @@ pub fn make_plan(
             .iter()
             .map(|e| secrets.redact(e).into_owned())
             .collect(),
+        notes: Vec::new(),
     }
 }
 
@@ -313,10 +310,7 @@ fn undescribed_policy(live: &LiveCanonical, prune: bool) -> (Action, String) {
                  script was copied), so it is not zadig-sync's and is never deleted"
             ),
         ),
-        (Ownership::Ours { .. }, false) => (
-            Action::Kept,
-            "not in the files; would be deleted with --prune".into(),
-        ),
+        (Ownership::Ours { .. }, false) => (Action::Kept, PRUNABLE_NOTE.into()),
         (Ownership::Ours { .. }, true) => (
             Action::Delete,
             "not in the files; written by zadig-sync (marked)".into(),
@@ -374,8 +368,13 @@ fn guard_deletes(drafts: &mut [Draft], list_failed: bool, max_deletes: usize) {
     let reason = if list_failed || detail_failed {
         "refused: a list or a detail failed to read in this run, so nothing is deleted".to_string()
     } else if deletes > max_deletes {
+        let counted = if deletes == 1 {
+            "1 deletion exceeds".to_string()
+        } else {
+            format!("{deletes} deletions exceed")
+        };
         format!(
-            "refused: {deletes} deletions exceed --max-deletes {max_deletes}; \
+            "refused: {counted} --max-deletes {max_deletes}; \
              run with --max-deletes {deletes} to allow them"
         )
     } else {

@@ -9,7 +9,7 @@ use crate::reconcile::spec::BuildKind;
 pub mod make;
 pub mod shown;
 
-pub use make::{PlanOptions, make_plan, managed_projects};
+pub use make::{PlanOptions, make_plan};
 
 /// Bumped whenever the JSON shape of [`Plan`] changes incompatibly.
 /// 2: every step says its `phase` (the order apply runs it in).
@@ -25,6 +25,10 @@ pub struct Plan {
     /// Errors not tied to one build (a project whose list failed to read). Each makes the plan
     /// fail like an error step: nothing in that project could be compared.
     pub errors: Vec<String>,
+    /// Notes on the plan as a whole (which projects it manages and why), shown under its
+    /// summary. Absent from the JSON when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -234,6 +238,17 @@ impl From<FieldChangeJson> for FieldChange {
 }
 
 impl Plan {
+    /// A plan with no project and no step (for a run stopped before planning).
+    pub fn empty() -> Self {
+        Plan {
+            format_version: PLAN_FORMAT_VERSION,
+            projects: Vec::new(),
+            steps: Vec::new(),
+            errors: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
     pub fn has_changes(&self) -> bool {
         self.steps.iter().any(|s| s.action.is_write())
     }

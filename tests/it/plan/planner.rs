@@ -3,7 +3,7 @@
 use crate::plan::fixtures::make_plan;
 use zadig_sync::reconcile::live::{LiveBuild, LiveProject};
 use zadig_sync::reconcile::marker::fingerprint;
-use zadig_sync::reconcile::plan::make::{PlanOptions, managed_projects};
+use zadig_sync::reconcile::plan::make::PlanOptions;
 use zadig_sync::reconcile::plan::{Action, Plan};
 use zadig_sync::reconcile::spec::BuildKind;
 
@@ -215,13 +215,6 @@ fn steps_are_sorted_destructive_first_then_project_then_name() {
         ])
     );
     assert_eq!(plan.projects, ["a", "b"]);
-}
-
-#[test]
-fn managed_projects_are_the_files_projects_plus_the_flags() {
-    let set = desired(vec![minimal_named("b", "x"), minimal_named("a", "y")]);
-    let extra = ["c".to_string(), "a".to_string()];
-    assert_eq!(managed_projects(&set, &extra), ["a", "b", "c"]);
 }
 
 #[test]

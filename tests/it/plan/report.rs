@@ -7,7 +7,8 @@ use zadig_sync::reconcile::marker::request_body;
 use zadig_sync::reconcile::plan::make::PlanOptions;
 use zadig_sync::reconcile::plan::{Action, Plan};
 use zadig_sync::reconcile::spec::BuildSpec;
-use zadig_sync::report::{plan_json, plan_markdown, plan_text};
+use zadig_sync::report::plan::plan_text_styled;
+use zadig_sync::report::{Style, plan_json, plan_markdown, plan_text};
 
 use crate::plan::fixtures::{
     create_body, desired, live_unmarked, live_written, minimal_named, project, spec, spec_from,
@@ -143,6 +144,61 @@ fn no_changes_says_so() {
     );
 }
 
+/// Builds in Zadig that no file describes are counted in one sentence, not one block each,
+/// and then Zadig does not "match the files"; `--show-kept` lists them.
+#[test]
+fn kept_builds_are_counted_and_listed_on_request() {
+    let same = minimal_named("yaml", "same");
+    let live = [project(
+        "yaml",
+        vec![
+            live_written(&same, 1),
+            live_unmarked("yaml", "hand-made"),
+            live_unmarked("yaml", "other"),
+        ],
+    )];
+    let options = PlanOptions {
+        prune: false,
+        max_deletes: 5,
+    };
+    let plan = make_plan(&desired(vec![same]), &live, &options);
+    insta::assert_snapshot!(plan_text(&plan, false), @r"
+    No changes to the builds these files describe.
+    2 builds in Zadig are not managed by these files (--show-kept lists them).
+    ");
+    let shown = Style {
+        show_kept: true,
+        ..Style::default()
+    };
+    let listed = plan_text_styled(&plan, &shown);
+    assert!(
+        listed.contains("= yaml/hand-made (custom): kept"),
+        "{listed}"
+    );
+    assert!(listed.contains("= yaml/other (custom): kept"), "{listed}");
+    assert!(
+        listed.ends_with("2 builds in Zadig are not managed by these files.\n"),
+        "{listed}"
+    );
+    let markdown = plan_markdown(&plan);
+    assert!(!markdown.contains("hand-made"), "{markdown}");
+    assert!(
+        markdown.contains("2 builds in Zadig are not managed"),
+        "{markdown}"
+    );
+
+    let one = make_plan(
+        &desired(vec![]),
+        &[project("yaml", vec![live_unmarked("yaml", "hand-made")])],
+        &options,
+    );
+    assert!(
+        plan_text(&one, false).contains("1 build in Zadig is not managed by these files"),
+        "{}",
+        plan_text(&one, false)
+    );
+}
+
 #[test]
 fn a_build_name_from_zadig_cannot_drive_the_terminal() {
     // A build made in Zadig's UI, not in the files: its name is printed in a "kept" step.
@@ -155,7 +211,11 @@ fn a_build_name_from_zadig_cannot_drive_the_terminal() {
             max_deletes: 5,
         },
     );
-    let text = plan_text(&plan, false);
+    let shown = Style {
+        show_kept: true,
+        ..Style::default()
+    };
+    let text = plan_text_styled(&plan, &shown);
     assert!(!text.contains('\u{1b}'), "{text:?}");
     assert!(text.contains("yaml/evil\\u{1b}[2Jname"), "{text}");
 }
@@ -233,4 +293,47 @@ fn debug_of_a_canonical_build_redacts_credentials() {
     let debug = format!("{canonical:?}");
     assert!(!debug.contains("s3cr3t"), "{debug}");
     assert!(debug.contains("(sensitive)"));
+}
+
+/// A build whose name and script came from Zadig with ESC sequences, CR, newlines and pipes.
+fn hostile_plan() -> Plan {
+    let same = minimal_named("yaml", "same");
+    let mut edited = live_written(&same, 7);
+    if let Ok(detail) = &mut edited.detail {
+        let base = detail.base_mut();
+        base.build_script = format!("echo \u{1b}]0;owned\u{7}\u{1b}[2J\r\n{}", base.build_script);
+    }
+    let evil = "evil\u{1b}[2J|\n| injected | row |\rx";
+    let marked_evil = live_written(&minimal_named("yaml", evil), 8);
+    let live = [project("yaml", vec![edited, marked_evil])];
+    let options = PlanOptions {
+        prune: true,
+        max_deletes: 5,
+    };
+    make_plan(&desired(vec![same]), &live, &options)
+}
+
+#[test]
+fn strings_from_zadig_are_escaped_for_each_output() {
+    let plan = hostile_plan();
+    assert!(plan.steps.iter().any(|s| s.action == Action::Delete));
+    let text = plan_text(&plan, false);
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\r') && !text.contains('\u{7}'),
+        "{text}"
+    );
+    assert!(
+        text.contains("\\u{1b}]0;owned"),
+        "the sequence is shown, inert: {text}"
+    );
+    let markdown = plan_markdown(&plan);
+    assert!(
+        !markdown.contains('\u{1b}') && !markdown.contains('\r'),
+        "{markdown}"
+    );
+    let rows = markdown.lines().filter(|l| l.starts_with('|')).count();
+    let shown = plan.steps.iter().filter(|s| s.action.is_write()).count();
+    assert_eq!(rows, 2 + shown, "one table row per step:\n{markdown}");
+    let json: serde_json::Value = serde_json::from_str(&plan_json(&plan)).expect("valid JSON");
+    assert!(json.to_string().contains("evil"));
 }

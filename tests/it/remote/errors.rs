@@ -3,7 +3,7 @@
 
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
-use zadig_sync::remote::{RemoteError, ZadigClient};
+use zadig_sync::remote::{Kind, RemoteError, ZadigClient};
 
 use crate::util::client::{client, custom_spec, template_spec, zadig_error};
 
@@ -44,7 +44,7 @@ async fn create_error(answer: ResponseTemplate) -> RemoteError {
 async fn unauthorized_with_an_empty_body_says_the_token_is_bad() {
     let server = server_answering("GET", zadig_error("unauthorized")).await;
     let error = client(&server).list_builds("yaml").await.unwrap_err();
-    assert!(matches!(error, RemoteError::Unauthorized { .. }));
+    assert!(matches!(error.kind(), Kind::Unauthorized));
     assert_eq!(
         error.to_string(),
         "GET /openapi/build?projectKey=yaml&pageNum=1&pageSize=100 (project \"yaml\"): \
@@ -56,7 +56,7 @@ async fn unauthorized_with_an_empty_body_says_the_token_is_bad() {
 #[tokio::test]
 async fn forbidden_on_update_names_build_create() {
     let error = update_error(zadig_error("forbidden")).await;
-    assert!(matches!(error, RemoteError::Forbidden { .. }));
+    assert!(matches!(error.kind(), Kind::Forbidden));
     assert_eq!(
         error.to_string(),
         "PUT /openapi/build?projectKey=yaml (build \"api-test\" in project \"yaml\"): \
@@ -87,13 +87,9 @@ async fn forbidden_names_the_permission_each_route_needs() {
 #[tokio::test]
 async fn same_name_names_the_project_that_owns_it() {
     let error = create_error(zadig_error("duplicate_name_other_project")).await;
-    match &error {
-        RemoteError::NameTaken {
-            name,
-            owner_project,
-            ..
-        } => {
-            assert_eq!(name, "api-test");
+    match error.kind() {
+        Kind::NameTaken { owner_project } => {
+            assert_eq!(subject_name(&error), "api-test");
             assert_eq!(owner_project.as_deref(), Some("yaml"));
         }
         other => panic!("expected NameTaken, got {other:?}"),
@@ -113,20 +109,15 @@ async fn same_name_names_the_project_that_owns_it() {
 async fn missing_build_on_detail_is_not_found() {
     let error = detail_error(zadig_error("detail_missing")).await;
     assert!(error.is_not_found());
-    match &error {
-        RemoteError::NotFound {
-            project,
-            name,
-            status,
-            ..
-        } => {
-            assert_eq!(
-                (project.as_str(), name.as_str(), status.as_u16()),
-                ("yaml", "missing", 400)
-            );
-        }
-        other => panic!("expected NotFound, got {other:?}"),
-    }
+    assert!(matches!(error.kind(), Kind::NotFound), "{error:?}");
+    assert_eq!(
+        (
+            error.call().subject.project(),
+            subject_name(&error),
+            error.status().map(|s| s.as_u16())
+        ),
+        ("yaml", "missing", Some(400))
+    );
     assert!(error.to_string().contains("mongo: no documents in result"));
 }
 
@@ -140,7 +131,7 @@ async fn missing_build_on_update_is_not_found() {
 #[tokio::test]
 async fn an_empty_400_explains_what_it_usually_means() {
     let error = create_error(zadig_error("binding_error_installs_as_string")).await;
-    assert!(matches!(error, RemoteError::Rejected { .. }));
+    assert!(matches!(error.kind(), Kind::Rejected));
     let text = error.to_string();
     assert!(text.contains("400 Bad Request"), "{text}");
     assert!(text.contains("wrong JSON type"), "{text}");
@@ -149,7 +140,7 @@ async fn an_empty_400_explains_what_it_usually_means() {
 #[tokio::test]
 async fn a_failed_lookup_keeps_zadigs_description() {
     let error = create_error(zadig_error("unknown_build_os")).await;
-    assert!(matches!(error, RemoteError::Rejected { .. }), "{error:?}");
+    assert!(matches!(error.kind(), Kind::Rejected), "{error:?}");
     let text = error.to_string();
     assert!(
         text.contains("failed to find the basic image of name: focal"),
@@ -165,7 +156,7 @@ async fn template_routes_without_licence_say_so() {
         .create_build(&template_spec())
         .await
         .unwrap_err();
-    assert!(matches!(error, RemoteError::LicenceRequired { .. }));
+    assert!(matches!(error.kind(), Kind::LicenceRequired));
     assert!(error.to_string().contains("ZadigX"));
     assert!(
         error
@@ -179,7 +170,7 @@ async fn method_not_allowed_on_put_means_zadig_is_older_than_4_2() {
     let answer =
         ResponseTemplate::new(405).set_body_string("Method not allowed: PUT /openapi/build");
     let error = update_error(answer).await;
-    assert!(matches!(error, RemoteError::UpdateUnsupported { .. }));
+    assert!(matches!(error.kind(), Kind::UpdateUnsupported));
     let text = error.to_string();
     assert!(text.contains("older than v4.2"), "{text}");
     assert!(
@@ -195,15 +186,12 @@ async fn internal_errors_keep_zadigs_description() {
         .create_build(&template_spec())
         .await
         .unwrap_err();
-    match &error {
-        RemoteError::Status {
-            status, attempts, ..
-        } => {
-            // Zadig's own 500 body is its verdict on the request: not retried.
-            assert_eq!((status.as_u16(), *attempts), (500, 1));
-        }
-        other => panic!("expected Status, got {other:?}"),
-    }
+    assert!(matches!(error.kind(), Kind::Status), "{error:?}");
+    // Zadig's own 500 body is its verdict on the request: not retried.
+    assert_eq!(
+        (error.status().map(|s| s.as_u16()), error.attempts()),
+        (Some(500), 1)
+    );
     assert!(
         error
             .to_string()
@@ -233,7 +221,7 @@ async fn a_redirect_is_reported_not_followed() {
 async fn an_answer_that_is_not_json_is_a_decode_error() {
     let error =
         detail_error(ResponseTemplate::new(200).set_body_string("<html>login</html>")).await;
-    assert!(matches!(error, RemoteError::Decode { .. }), "{error:?}");
+    assert!(matches!(error.kind(), Kind::Decode(_)), "{error:?}");
 }
 
 #[tokio::test]
@@ -245,4 +233,37 @@ async fn plain_http_to_a_remote_host_is_refused_before_sending() {
     assert!(error.to_string().contains("--insecure-http"), "{error}");
     config.insecure_http = true;
     assert!(ZadigClient::new(config).is_ok());
+}
+
+/// https:// spoken to a server that answers in plain HTTP says so and what to do, instead of
+/// rustls's "received corrupt message of type InvalidContentType" alone.
+#[tokio::test]
+async fn https_to_a_plain_http_server_says_to_use_http() {
+    let server = MockServer::start().await;
+    let https = server.uri().replacen("http://", "https://", 1);
+    let config = zadig_sync::remote::ClientConfig {
+        retry: crate::util::client::fast_retry(),
+        rate_limit: 0,
+        ..zadig_sync::remote::ClientConfig::new(https, crate::util::client::token())
+    };
+    let error = ZadigClient::new(config)
+        .unwrap()
+        .get_build("yaml", "api")
+        .await
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains(
+            "the server answers in plain HTTP: use http:// on loopback, or check the port"
+        ),
+        "{text}"
+    );
+}
+
+/// The build name an error's call was about.
+fn subject_name(error: &RemoteError) -> &str {
+    match &error.call().subject {
+        zadig_sync::remote::Subject::Build { name, .. } => name,
+        zadig_sync::remote::Subject::Project { .. } => "",
+    }
 }

@@ -5,5 +5,6 @@
 mod config;
 mod docs_fixtures;
 mod errors;
+mod hostile;
 mod resilience;
 mod routes;

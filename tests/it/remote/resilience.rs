@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
-use zadig_sync::remote::{ClientConfig, RemoteError, RetryPolicy, ZadigClient};
+use zadig_sync::remote::{ClientConfig, Kind, RemoteError, RetryPolicy, ZadigClient};
 
 use crate::util::client::{
     answer_always, answer_once_then, client, client_with, custom_spec, success, token, zadig_error,
@@ -37,12 +37,11 @@ async fn retries_stop_at_their_limit() {
 
     let error = client(&server).get_build("yaml", "x").await.unwrap_err();
 
-    match &error {
-        RemoteError::Status {
-            status, attempts, ..
-        } => assert_eq!((status.as_u16(), *attempts), (503, 3)),
-        other => panic!("expected Status, got {other:?}"),
-    }
+    assert!(matches!(error.kind(), Kind::Status), "{error:?}");
+    assert_eq!(
+        (error.status().map(|s| s.as_u16()), error.attempts()),
+        (Some(503), 3)
+    );
     assert!(error.to_string().contains("after 3 attempts"), "{error}");
 }
 
@@ -109,7 +108,7 @@ async fn resets_beyond_the_limit_are_a_transport_error() {
         .await;
     let error = client(&server).get_build("yaml", "x").await.unwrap_err();
     assert!(
-        matches!(error, RemoteError::Transport { attempts: 3, .. }),
+        matches!(error.kind(), Kind::Transport(_)) && error.attempts() == 3,
         "{error:?}"
     );
     assert!(
@@ -131,7 +130,7 @@ async fn a_refused_connection_says_it_cannot_connect() {
     let error = client.list_builds("yaml").await.unwrap_err();
 
     assert!(
-        matches!(error, RemoteError::Transport { attempts: 3, .. }),
+        matches!(error.kind(), Kind::Transport(_)) && error.attempts() == 3,
         "{error:?}"
     );
     assert!(
@@ -198,16 +197,22 @@ async fn a_retried_create_that_finds_someone_elses_build_fails() {
     theirs["build_script"] = json!("echo written by hand in the UI");
     let (_server, result) = create_retried_into_same_name(theirs).await;
     assert!(
-        matches!(result, Err(RemoteError::NameTaken { .. })),
+        result
+            .as_ref()
+            .is_err_and(|e| matches!(e.kind(), Kind::NameTaken { .. })),
         "{result:?}"
     );
 }
 
 #[tokio::test]
-async fn a_first_time_create_answered_same_name_is_not_read_back() {
+async fn a_first_time_create_answered_same_name_by_another_project_is_not_read_back() {
     let server = MockServer::start().await;
+    let mut taken =
+        crate::util::client::fixture("zadig/errors.json")["duplicate_name_other_project"]["body"]
+            .clone();
+    taken["description"] = json!("shop项目中有相同的构建名称存在,请检查!");
     Mock::given(method("POST"))
-        .respond_with(zadig_error("duplicate_name_other_project"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(taken))
         .expect(1)
         .mount(&server)
         .await;
@@ -220,7 +225,7 @@ async fn a_first_time_create_answered_same_name_is_not_read_back() {
         .create_build(&custom_spec())
         .await
         .unwrap_err();
-    assert!(matches!(error, RemoteError::NameTaken { .. }));
+    assert!(matches!(error.kind(), Kind::NameTaken { .. }));
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use wiremock::matchers::{
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use zadig_sync::reconcile::spec::{BuildSpec, ServiceRef};
 use zadig_sync::reconcile::wire::DetailResponse;
-use zadig_sync::remote::{LIST_PAGE_SIZE, RemoteError};
+use zadig_sync::remote::{Kind, LIST_PAGE_SIZE};
 
 use crate::util::client::{
     TOKEN, answer_always, client, custom_spec, fixture, success, template_spec,
@@ -69,13 +69,12 @@ async fn list_whose_pages_fall_short_of_total_is_incomplete() {
 
     let error = client(&server).list_builds("yaml").await.unwrap_err();
 
-    match &error {
-        RemoteError::IncompleteList {
-            project,
-            expected,
-            got,
-        } => {
-            assert_eq!((project.as_str(), *expected, *got), ("yaml", 4, 2));
+    match error.kind() {
+        Kind::IncompleteList { expected, got } => {
+            assert_eq!(
+                (error.call().subject.project(), *expected, *got),
+                ("yaml", 4, 2)
+            );
         }
         other => panic!("expected IncompleteList, got {other:?}"),
     }
@@ -89,11 +88,10 @@ async fn list_whose_second_page_repeats_builds_is_incomplete() {
     list_page(2, 110, listed(10, 95)).mount(&server).await;
     let error = client(&server).list_builds("yaml").await.unwrap_err();
     assert!(matches!(
-        error,
-        RemoteError::IncompleteList {
+        error.kind(),
+        Kind::IncompleteList {
             expected: 110,
             got: 100,
-            ..
         }
     ));
 }
@@ -153,7 +151,8 @@ async fn names_and_keys_are_url_encoded() {
     answer_always(
         &server,
         "GET",
-        ResponseTemplate::new(200).set_body_json(json!({})),
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"name": "a b?#%é", "project_key": "p q&r"})),
     )
     .await;
     answer_always(&server, "DELETE", success()).await;
@@ -266,7 +265,9 @@ async fn a_base_url_with_a_path_prefix_keeps_it() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/zadig/openapi/build/x/detail"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"name": "x"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"name": "x", "project_key": "yaml"})),
+        )
         .expect(1)
         .mount(&server)
         .await;

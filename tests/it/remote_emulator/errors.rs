@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 use zadig_sync::emulator::{Edition, EmulatorConfig, LIMITED_TOKEN};
-use zadig_sync::remote::RemoteError;
+use zadig_sync::remote::{Kind, RemoteError};
 
 use crate::util::emulator::{TOKEN, custom_body};
 use crate::util::emulator_client::{
@@ -25,10 +25,7 @@ async fn a_wrong_token_is_unauthorized() {
 
     let error = client.list_builds("yaml").await.unwrap_err();
 
-    assert!(
-        matches!(error, RemoteError::Unauthorized { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error.kind(), Kind::Unauthorized), "{error:?}");
     assert_mentions(&error, &["401", "API token is invalid", "empty body"]);
     assert!(!error.to_string().contains("not-the-token"));
 }
@@ -48,7 +45,7 @@ async fn the_limited_token_may_read_but_not_update() {
         .await
         .unwrap_err();
 
-    assert!(matches!(error, RemoteError::Forbidden { .. }), "{error:?}");
+    assert!(matches!(error.kind(), Kind::Forbidden), "{error:?}");
     assert_mentions(
         &error,
         &["403", "\"yaml\"", "Build.Create", "not only Build.Edit"],
@@ -68,16 +65,14 @@ async fn a_name_taken_in_another_project_names_that_project() {
         .await
         .unwrap_err();
 
-    match &error {
-        RemoteError::NameTaken {
-            name,
-            owner_project,
-            ..
-        } => assert_eq!(
-            (name.as_str(), owner_project.as_deref()),
-            ("shared", Some("yaml"))
-        ),
-        other => panic!("expected NameTaken, got {other:?}"),
+    match (error.kind(), &error.call().subject) {
+        (Kind::NameTaken { owner_project }, zadig_sync::remote::Subject::Build { name, .. }) => {
+            assert_eq!(
+                (name.as_str(), owner_project.as_deref()),
+                ("shared", Some("yaml"))
+            )
+        }
+        (other, _) => panic!("expected NameTaken, got {other:?}"),
     }
     assert_mentions(
         &error,
@@ -127,10 +122,7 @@ async fn both_template_routes_need_a_licence_on_the_open_source_edition() {
     let update = client.update_build(&template).await.unwrap_err();
 
     for error in [&create, &update] {
-        assert!(
-            matches!(error, RemoteError::LicenceRequired { .. }),
-            "{error:?}"
-        );
+        assert!(matches!(error.kind(), Kind::LicenceRequired), "{error:?}");
         assert_mentions(error, &["licence", "use a custom build instead", "7050"]);
     }
     client.create_build(&custom("plain", "yaml")).await.unwrap();
@@ -142,7 +134,7 @@ async fn rejected_build_os(build_os: &str) -> RemoteError {
     let mut body = custom_body("bad-os", "yaml");
     body["build_os"] = build_os.into();
     let error = client.create_build(&spec(body)).await.unwrap_err();
-    assert!(matches!(error, RemoteError::Rejected { .. }), "{error:?}");
+    assert!(matches!(error.kind(), Kind::Rejected), "{error:?}");
     error
 }
 
@@ -172,16 +164,12 @@ async fn an_unknown_build_template_is_a_500_with_zadigs_description() {
 
     let error = client.create_build(&spec(body)).await.unwrap_err();
 
-    match &error {
-        RemoteError::Status {
-            status, attempts, ..
-        } => assert_eq!(
-            (*status, *attempts),
-            (StatusCode::INTERNAL_SERVER_ERROR, 1),
-            "Zadig's own 500 is its verdict, not a passing fault: no retry"
-        ),
-        other => panic!("expected Status, got {other:?}"),
-    }
+    assert!(matches!(error.kind(), Kind::Status), "{error:?}");
+    assert_eq!(
+        (error.status(), error.attempts()),
+        (Some(StatusCode::INTERNAL_SERVER_ERROR), 1),
+        "Zadig's own 500 is its verdict, not a passing fault: no retry"
+    );
     assert_mentions(
         &error,
         &[

@@ -5,18 +5,16 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use zadig_sync::emulator::EmulatorConfig;
-use zadig_sync::remote::{RemoteError, RetryPolicy};
+use zadig_sync::remote::{Kind, RemoteError, RetryPolicy};
 
 use crate::util::emulator::TOKEN;
 use crate::util::emulator_client::{answered, answered_total, client_with, custom, fast_retry};
 
 /// The status and attempt count of an error that should be a plain status error.
 fn status_and_attempts(error: &RemoteError) -> (StatusCode, u32) {
-    match error {
-        RemoteError::Status {
-            status, attempts, ..
-        } => (*status, *attempts),
-        other => panic!("expected a status error, got {other:?}"),
+    match (error.kind(), error.status()) {
+        (Kind::Status, Some(status)) => (status, error.attempts()),
+        (other, _) => panic!("expected a status error, got {other:?}"),
     }
 }
 

@@ -215,6 +215,16 @@ pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Exit code, stdout and stderr, for a snapshot: the emulator's address (which changes every
+/// run) becomes `<url>`.
+pub fn transcript(output: &Output, emulator: Option<&Emulator>) -> String {
+    let text = describe(output);
+    match emulator {
+        Some(emulator) => text.replace(&emulator.url(), "<url>"),
+        None => text,
+    }
+}
+
 pub fn describe(output: &Output) -> String {
     format!(
         "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",

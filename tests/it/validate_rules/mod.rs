@@ -4,6 +4,7 @@
 //! cases live in `tests/validate_rules/`.
 
 mod empties;
+mod positions;
 mod repeats;
 mod secrets;
 mod text;

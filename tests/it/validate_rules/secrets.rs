@@ -170,7 +170,7 @@ fn an_empty_env_value_for_a_credential_is_an_error_online() {
     );
     insta::assert_snapshot!(render_text(&outcome.diagnostics), @r"
     b/a.yaml:9:20: error[empty-credential]: environment variable `DB_PASS` is set but empty, and `${env:DB_PASS}` is the `default_value` of credential `db-pass`: writing it would wipe the secret stored in Zadig (CI systems pass empty strings for secrets a pull request from a fork may not read); give it a value, or run plan only where the secrets are
-    b/a.yaml:17:95: error[empty-credential]: environment variable `DB_PASS` is set but empty, and `${env:DB_PASS}` is the `value` of credential `password`: writing it would wipe the secret stored in Zadig (CI systems pass empty strings for secrets a pull request from a fork may not read); give it a value, or run plan only where the secrets are
+    b/a.yaml:17:97: error[empty-credential]: environment variable `DB_PASS` is set but empty, and `${env:DB_PASS}` is the `value` of credential `password`: writing it would wipe the secret stored in Zadig (CI systems pass empty strings for secrets a pull request from a fork may not read); give it a value, or run plan only where the secrets are
     ");
 }
 
@@ -200,7 +200,7 @@ fn an_empty_env_value_for_a_credential_is_a_warning_offline() {
         found,
         [
             (Severity::Warning, "empty-credential", Some((9, 20)), true),
-            (Severity::Warning, "empty-credential", Some((17, 95)), true),
+            (Severity::Warning, "empty-credential", Some((17, 97)), true),
         ]
     );
 }
