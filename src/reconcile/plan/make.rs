@@ -8,7 +8,7 @@
 //! that span builds (the delete guard, global names) adjust the drafts; then every step is built
 //! once from its draft.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::reconcile::desired::{DesiredBuild, DesiredSet};
 use crate::reconcile::diff::{Comparison, Difference, compare, compare_bodies};
@@ -43,8 +43,10 @@ pub fn make_plan(
     options: &PlanOptions,
     secrets: &Secrets,
 ) -> Plan {
-    let live_by_project: BTreeMap<&str, &LiveProject> =
-        live.iter().map(|p| (p.project.as_str(), p)).collect();
+    let live_by_project: BTreeMap<&str, Listing> = live
+        .iter()
+        .map(|p| (p.project.as_str(), index(p)))
+        .collect();
     let mut drafts: Vec<Draft> = desired
         .builds
         .iter()
@@ -82,6 +84,19 @@ pub fn make_plan(
             .collect(),
         notes: Vec::new(),
     }
+}
+
+/// A project's list, its builds by name (the first of a name, as a scan in list order finds),
+/// so that matching N files to N listed builds costs N look-ups, not N × N / projects.
+type Listing<'a> = Result<HashMap<&'a str, &'a LiveBuild>, ()>;
+
+fn index(project: &LiveProject) -> Listing<'_> {
+    let builds = project.listing.as_ref().map_err(|_| ())?;
+    let mut by_name = HashMap::with_capacity(builds.len());
+    for build in builds {
+        by_name.entry(build.name.as_str()).or_insert(build);
+    }
+    Ok(by_name)
 }
 
 /// A step before the policies that span builds have run: raw differences, unredacted notes.
@@ -131,7 +146,7 @@ impl Draft {
 }
 
 /// The draft of a build the files describe, from what its project's list and detail say.
-fn plan_desired(build: &DesiredBuild, project: Option<&&LiveProject>) -> Draft {
+fn plan_desired(build: &DesiredBuild, project: Option<&Listing>) -> Draft {
     let spec = &build.spec;
     let desired = from_spec(spec);
     let draft = |action, live_update_time, comparison: Comparison| Draft {
@@ -153,7 +168,7 @@ fn plan_desired(build: &DesiredBuild, project: Option<&&LiveProject>) -> Draft {
         };
         draft(Action::Error, live_update_time, comparison)
     };
-    let listed = match project.map(|p| &p.listing) {
+    let listed = match project {
         None => return error(None, "its project was not read from Zadig".into()),
         // The reason is in the plan's errors once; repeating it on every build of a large
         // project (a wrong token: hundreds of times) would bury it.
@@ -161,7 +176,7 @@ fn plan_desired(build: &DesiredBuild, project: Option<&&LiveProject>) -> Draft {
             let note = "the list of its project failed to read (see the plan's errors)";
             return error(None, note.into());
         }
-        Some(Ok(builds)) => builds.iter().find(|b| b.name == spec.name()),
+        Some(Ok(by_name)) => by_name.get(spec.name()).copied(),
     };
     let Some(listed) = listed else {
         return draft(Action::Create, None, fields_to_create(spec, &desired));
@@ -327,8 +342,11 @@ fn check_names_free(drafts: &mut [Draft], live: &[LiveProject]) {
         .filter(|d| d.action == Action::Delete)
         .map(|d| (d.project.clone(), d.name.clone()))
         .collect();
+    let holders = holders_by_name(live);
     for draft in drafts.iter_mut().filter(|d| d.action == Action::Create) {
-        for holder in holders_of(&draft.name, &draft.project, live) {
+        let found = holders.get(draft.name.as_str()).into_iter().flatten();
+        let others: Vec<&str> = found.copied().filter(|&h| h != draft.project).collect();
+        for holder in others {
             if deleted.contains(&(holder.to_string(), draft.name.clone())) {
                 draft.notes.push(format!(
                     "moved from project {holder}: the build there is deleted first, since \
@@ -347,17 +365,18 @@ fn check_names_free(drafts: &mut [Draft], live: &[LiveProject]) {
     }
 }
 
-/// The other managed projects that hold a build called `name`.
-fn holders_of<'a>(name: &str, project: &str, live: &'a [LiveProject]) -> Vec<&'a str> {
-    live.iter()
-        .filter(|p| p.project != project)
-        .filter(|p| {
-            p.listing
-                .as_ref()
-                .is_ok_and(|builds| builds.iter().any(|b| b.name == name))
-        })
-        .map(|p| p.project.as_str())
-        .collect()
+/// For each build name, the managed projects whose list holds it (each once, in list order).
+fn holders_by_name(live: &[LiveProject]) -> HashMap<&str, Vec<&str>> {
+    let mut holders: HashMap<&str, Vec<&str>> = HashMap::new();
+    for project in live {
+        for build in project.listing.iter().flatten() {
+            let projects = holders.entry(build.name.as_str()).or_default();
+            if projects.last() != Some(&project.project.as_str()) {
+                projects.push(project.project.as_str());
+            }
+        }
+    }
+    holders
 }
 
 /// No deletion after any failed read (the missing build might be in the files' view of a list we
