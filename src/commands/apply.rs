@@ -47,7 +47,9 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
             (saved.plan, desired, secrets, connection)
         }
         None => {
-            let planned = plan_against_server(loaded, &settings, &output).await?;
+            let planned =
+                plan_against_server(loaded, &settings, args.cache.cache.as_deref(), &output)
+                    .await?;
             let Planned {
                 plan,
                 desired,
