@@ -421,14 +421,14 @@ fn log_outcomes(plan: &Plan, report: &ApplyReport) {
             .iter()
             .find(|s| s.project == outcome.project && s.name == outcome.name);
         let fields = step.map(fields).unwrap_or_default();
-        let (project, build, action) = (&outcome.project, &outcome.name, outcome.action);
+        let (project, build, action) = (&outcome.project, &outcome.name, outcome.action.as_str());
         match &outcome.status {
-            OutcomeStatus::Done => info!(%project, %build, ?action, %fields, "applied"),
+            OutcomeStatus::Done => info!(%project, %build, action, %fields, "applied"),
             OutcomeStatus::Unverified(reason) => {
-                warn!(%project, %build, ?action, %fields, %reason, "written but not verified")
+                warn!(%project, %build, action, %fields, %reason, "written but not verified")
             }
-            OutcomeStatus::Refused(reason) => warn!(%project, %build, ?action, %reason, "refused"),
-            OutcomeStatus::Failed(reason) => warn!(%project, %build, ?action, %reason, "failed"),
+            OutcomeStatus::Refused(reason) => warn!(%project, %build, action, %reason, "refused"),
+            OutcomeStatus::Failed(reason) => warn!(%project, %build, action, %reason, "failed"),
         }
     }
 }
