@@ -37,7 +37,7 @@ const CHANGED_CREDENTIAL: &str = "(a credential value the build files do not hol
 pub enum CacheError {
     #[error("creating the cache folder {path}: {source}")]
     Folder { path: PathBuf, source: io::Error },
-    #[error("reading the cache key {path}: {reason}")]
+    #[error("writing the cache key {path}: {reason}")]
     Key { path: PathBuf, reason: String },
     #[error("writing the cache {path}: {source}")]
     Write { path: PathBuf, source: io::Error },
@@ -57,6 +57,8 @@ struct CacheFile {
     format: String,
     version: u32,
     server: String,
+    /// Which key made the digests (a digest of the key, not the key).
+    key_id: String,
     builds: Vec<Entry>,
 }
 
@@ -77,7 +79,8 @@ impl DetailCache {
     /// warning, when there is one, says why the file was not used.
     pub fn open(dir: &Path, server: &str) -> Result<(Self, Option<String>), CacheError> {
         create_private_dir(dir)?;
-        let key = read_or_create_key(&dir.join(KEY_FILE))?;
+        let key_path = dir.join(KEY_FILE);
+        let (key, replaced) = read_or_create_key(&key_path)?;
         let digest = hex::encode(Sha256::digest(server.as_bytes()));
         let path = dir.join(format!("details-{}.json", &digest[..16]));
         let mut cache = DetailCache {
@@ -86,7 +89,15 @@ impl DetailCache {
             key,
             entries: HashMap::new(),
         };
-        let warning = match cache.read_file() {
+        let read = match replaced {
+            // Digests made with the lost key can never match again: nothing to read.
+            Some(reason) => Err(Some(format!(
+                "its key {} was unusable ({reason}) and was replaced",
+                key_path.display()
+            ))),
+            None => cache.read_file(),
+        };
+        let warning = match read {
             Ok(entries) => {
                 cache.entries = entries;
                 None
@@ -121,6 +132,11 @@ impl DetailCache {
                 "it is the cache of another server ({})",
                 crate::remote::config::without_userinfo(&file.server)
             )));
+        }
+        if file.key_id != key_id(&self.key) {
+            return Err(Some(
+                "its credential digests were made with another key".into(),
+            ));
         }
         Ok(file
             .builds
@@ -185,6 +201,7 @@ impl DetailCache {
         let file = CacheFile {
             format: FORMAT.to_string(),
             version: CACHE_VERSION,
+            key_id: key_id(&self.key),
             server: self.server,
             builds,
         };
@@ -267,6 +284,11 @@ fn quotes_a_secret(detail: &LiveDetail, secrets: &[String]) -> bool {
     })
 }
 
+/// Names the key in the cache file without revealing it.
+fn key_id(key: &[u8]) -> String {
+    digest(key, "zadig-sync cache key id")[..16].to_string()
+}
+
 /// The keyed digest of a credential value, as hex.
 fn digest(key: &[u8], value: &str) -> String {
     let mut hasher = Sha256::new();
@@ -306,28 +328,24 @@ fn create_private_dir(dir: &Path) -> Result<(), CacheError> {
     builder.create(dir).map_err(folder_error)
 }
 
-/// The key of the digests: 32 random bytes, hex, created once (0600).
-fn read_or_create_key(path: &Path) -> Result<Vec<u8>, CacheError> {
-    let key_error = |reason: String| CacheError::Key {
-        path: path.to_path_buf(),
-        reason,
+/// The key of the digests: 32 random bytes, hex, created once (0600). One that cannot be
+/// used is replaced; the reason is returned, so that the cache made with it is not read.
+fn read_or_create_key(path: &Path) -> Result<(Vec<u8>, Option<String>), CacheError> {
+    let replaced = match std::fs::read_to_string(path) {
+        Ok(text) => match hex::decode(text.trim()) {
+            Ok(key) if key.len() >= 16 => return Ok((key, None)),
+            Ok(_) => Some("shorter than 16 bytes".to_string()),
+            Err(error) => Some(error.to_string()),
+        },
+        Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+        Err(error) => Some(error.to_string()),
     };
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let key = hex::decode(text.trim()).map_err(|e| key_error(e.to_string()))?;
-            if key.len() < 16 {
-                return Err(key_error("shorter than 16 bytes".into()));
-            }
-            Ok(key)
-        }
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {
-            let key: [u8; 32] = rand::random();
-            write_atomically(path, hex::encode(key).as_bytes())
-                .map_err(|e| key_error(e.to_string()))?;
-            Ok(key.to_vec())
-        }
-        Err(error) => Err(key_error(error.to_string())),
-    }
+    let key: [u8; 32] = rand::random();
+    write_atomically(path, hex::encode(key).as_bytes()).map_err(|e| CacheError::Key {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    Ok((key.to_vec(), replaced))
 }
 
 #[cfg(test)]

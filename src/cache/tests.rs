@@ -131,6 +131,13 @@ fn a_corrupt_foreign_or_other_servers_cache_is_ignored_with_a_warning() {
     std::fs::write(&path, good.replace("\"version\":1", "\"version\":99")).unwrap();
     assert!(warning_for(dir.path(), SERVER).contains("version 99"));
 
+    std::fs::write(&path, &good).unwrap();
+    std::fs::write(dir.path().join("key"), "not hex").unwrap();
+    let warning = warning_for(dir.path(), SERVER);
+    assert!(warning.contains("was unusable"), "{warning}");
+    assert!(warning_for(dir.path(), SERVER).contains("another key"));
+
+    std::fs::write(&path, &good).unwrap();
     let other = "https://other.example.com";
     let (other_cache, _) = DetailCache::open(dir.path(), other).unwrap();
     std::fs::write(&other_cache.path, &good).unwrap();

@@ -171,3 +171,38 @@ fn a_corrupt_cache_is_a_warning_and_a_full_read() {
         "{stderr}"
     );
 }
+
+#[test]
+fn zadig_sync_cache_names_the_folder() {
+    let (emulator, dir) = applied();
+    let run = || {
+        command(dir.path())
+            .args(["plan", "--detailed-exitcode"])
+            .env("ZADIG_URL", emulator.url())
+            .env("ZADIG_TOKEN", TOKEN)
+            .env("DB_PASSWORD", SECRET)
+            .env("ZADIG_SYNC_CACHE", "from-env")
+            .output()
+            .expect("run zadig-sync")
+    };
+    assert_exit(&run(), 0);
+    let (warm, made) = requests_of(&emulator, run);
+    assert_exit(&warm, 0);
+    assert_eq!(made, [LIST]);
+    assert!(dir.path().join("from-env/key").is_file());
+}
+
+#[test]
+fn with_the_emulator_the_cache_is_under_zadig_sync() {
+    let dir = workspace();
+    let output = command(dir.path())
+        .args(["plan", "--emulator"])
+        .env("DB_PASSWORD", SECRET)
+        .output()
+        .expect("run zadig-sync");
+    succeeded(&output);
+    let folder = dir.path().join(".zadig-sync/cache");
+    assert!(folder.join("key").is_file(), "{}", describe(&output));
+    let files = std::fs::read_dir(&folder).expect("cache folder").count();
+    assert_eq!(files, 2, "the key and the emulator's details");
+}
