@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 use anyhow::{Context, bail};
 
-use crate::cache::{DetailCache, desired_strings};
+use crate::cache::desired_strings;
 use crate::cli::ServerArgs;
 use crate::emulator::lock::StateLock;
 use crate::emulator::{self, Edition, EmulatorConfig, RunningEmulator, Seeds};
@@ -269,9 +269,6 @@ pub fn load_for_server(dir: &Path, stage: Stage, output: &Output) -> Option<Load
     })
 }
 
-/// Where `--emulator` keeps its `--cache` when none is given.
-pub const EMULATOR_CACHE: &str = ".zadig-sync/cache";
-
 /// Connects, reads the live state of the managed projects (taking from `cache`, when given,
 /// the details it may vouch for, and saving this run's settled ones there), and plans.
 pub async fn plan_against_server(
@@ -283,13 +280,7 @@ pub async fn plan_against_server(
     let scoped = scope_desired(loaded, settings)?;
     let connection = connect(settings).await?;
     let secrets = connection.secrets(&scoped.desired);
-    let cache_dir = cache.map(Path::to_path_buf).or_else(|| {
-        settings
-            .server
-            .emulator
-            .then(|| PathBuf::from(EMULATOR_CACHE))
-    });
-    let cache = cache_dir.and_then(|dir| open_cache(&dir, &connection.server));
+    let cache = super::cache::open(cache, settings.server.emulator, &connection.server);
     let known: Arc<dyn KnownDetails> = match &cache {
         Some(cache) => Arc::new(cache.recall(&desired_strings(&scoped.desired))),
         None => Arc::new(NothingKnown),
@@ -309,7 +300,7 @@ pub async fn plan_against_server(
     if let (Some(cache), Ok(live_plan)) = (cache, &read) {
         let mut never_written = scoped.desired.secrets.clone();
         never_written.push(connection.token.expose().to_string());
-        save_cache(cache, live_plan, &never_written);
+        super::cache::save(cache, live_plan, &never_written);
     }
     match read {
         Ok(live_plan) => Ok(Planned {
@@ -322,31 +313,6 @@ pub async fn plan_against_server(
             connection.close().await?;
             anyhow::bail!("{message}");
         }
-    }
-}
-
-/// The cache of `server` in `dir`, or a warning and none (a run never fails for its cache).
-fn open_cache(dir: &Path, server: &str) -> Option<DetailCache> {
-    match DetailCache::open(dir, server) {
-        Ok((cache, warning)) => {
-            if let Some(warning) = warning {
-                errln(format_args!("warning: {warning}"));
-            }
-            Some(cache)
-        }
-        Err(error) => {
-            errln(format_args!("warning: {error}; reading every build"));
-            None
-        }
-    }
-}
-
-fn save_cache(cache: DetailCache, live_plan: &LivePlan, secrets: &[String]) {
-    match cache.save(&live_plan.live, &live_plan.listed_at, secrets) {
-        Ok(count) => tracing::debug!(details = count, "saved the cache"),
-        Err(error) => errln(format_args!(
-            "warning: {error}; the next run reads every build"
-        )),
     }
 }
 
