@@ -128,10 +128,8 @@ impl DetailCache {
             )));
         }
         if file.server != self.server {
-            return Err(Some(format!(
-                "it is the cache of another server ({})",
-                crate::remote::config::without_userinfo(&file.server)
-            )));
+            // Not named: the text is the file's, and need not be printable.
+            return Err(Some("it is the cache of another server".into()));
         }
         if file.key_id != key_id(&self.key) {
             return Err(Some(

@@ -281,8 +281,11 @@ pub async fn plan_against_server(
     let connection = connect(settings).await?;
     let secrets = connection.secrets(&scoped.desired);
     let cache = super::cache::open(cache, settings.server.emulator, &connection.server);
-    let known: Arc<dyn KnownDetails> = match &cache {
-        Some(cache) => Arc::new(cache.recall(&desired_strings(&scoped.desired))),
+    let recall = cache
+        .as_ref()
+        .map(|cache| Arc::new(cache.recall(&desired_strings(&scoped.desired))));
+    let known: Arc<dyn KnownDetails> = match &recall {
+        Some(recall) => recall.clone(),
         None => Arc::new(NothingKnown),
     };
     let bar = Bar::new(output.progress, "Reading", "builds");
@@ -297,6 +300,9 @@ pub async fn plan_against_server(
     )
     .await;
     drop(bar);
+    if let Some(recall) = &recall {
+        tracing::info!(details = recall.used(), "details taken from the cache");
+    }
     if let (Some(cache), Ok(live_plan)) = (cache, &read) {
         let mut never_written = scoped.desired.secrets.clone();
         never_written.push(connection.token.expose().to_string());
