@@ -195,6 +195,17 @@ pub struct ScopeArgs {
     pub max_deletes: Option<usize>,
 }
 
+/// `--cache`: where `plan` and `apply` keep settled details between runs.
+#[derive(Debug, Clone, Args)]
+pub struct CacheArgs {
+    /// Keep the details of builds that did not change in this folder between runs, so that a
+    /// run reads one list per project and only the builds edited since (docs/cache.md).
+    /// Credential values are stored as keyed digests only [default: off; with --emulator,
+    /// `.zadig-sync/cache`].
+    #[arg(long, env = "ZADIG_SYNC_CACHE", value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+}
+
 /// How a plan is shown.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Output")]
@@ -221,6 +232,8 @@ pub struct PlanArgs {
     /// Save the plan to this file, for `apply --plan` (not when the plan has errors).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub cache: CacheArgs,
     // Flattened last: each starts a help heading of its own, which later flags would join.
     #[command(flatten)]
     pub server: ServerArgs,
@@ -242,6 +255,8 @@ pub struct ApplyArgs {
     /// --max-deletes or --project.
     #[arg(long, conflicts_with_all = ["prune", "max_deletes", "projects"])]
     pub plan: Option<PathBuf>,
+    #[command(flatten)]
+    pub cache: CacheArgs,
     // Flattened last: each starts a help heading of its own, which later flags would join.
     #[command(flatten)]
     pub server: ServerArgs,

@@ -25,6 +25,7 @@
 //! | [`reconcile`] | the file format and Zadig's wire shapes as types, the canonical model, normalise, the marker and fingerprint, the field diff, the plan | **no** (checked by CI) |
 //! | [`remote`] | the typed client for Zadig's build routes: auth, retry, limits, answer size cap, paging, errors, the run's breaker and deadline, the `RequestObserver` hook; fetching the live state | HTTP |
 //! | [`apply`] | executing a plan: stale checks, writes, read-back, one outcome per step | HTTP via `remote` |
+//! | [`cache`] | `plan`/`apply --cache`: settled details on disk between runs, credential values as keyed digests | reads and writes files |
 //! | [`report`] | plans, outcomes and diagnostics as text, JSON and Markdown | **no** (checked by CI) |
 //! | [`daemon`] | `apply` for ever: file watch, resync and retries as one trigger stream, drift, the memory of settled details, `/healthz` `/readyz` `/metrics` | yes |
 //! | [`emulator`] | Zadig's build API on loopback, with its quirks, for tests and trying | yes |
@@ -36,6 +37,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod apply;
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod daemon;

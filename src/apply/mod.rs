@@ -27,40 +27,41 @@ use crate::remote::progress::{SharedProgress, no_progress};
 use crate::remote::tasks::join_in_order;
 use crate::remote::{Kind, RemoteError, ZadigClient};
 
-/// Executes every step of `plan` that writes, phase by phase as the plan orders them, and
-/// reports the steps that cannot be executed. `desired` supplies the bodies to send (the plan
-/// carries only fingerprints, never secrets); `secrets` are redacted from every reason.
-/// Before the first write every step is paired with what it needs (its spec, the `update_time`
-/// the plan read); a write step that lacks its spec refuses the whole run, one that lacks its
-/// `update_time` is refused alone (a hand-edited plan must fail closed, never skip the check).
-pub async fn execute(
-    client: &ZadigClient,
-    plan: &Plan,
-    source: PlanSource,
-    desired: &DesiredSet,
-    secrets: &Secrets,
-) -> ApplyReport {
-    execute_with(client, plan, source, desired, secrets, &no_progress()).await
+/// What one apply executes: the plan, where it came from, the files that supply the bodies
+/// to send (the plan carries only fingerprints, never secrets), and the secrets to redact from
+/// every reason.
+#[derive(Debug, Clone, Copy)]
+pub struct Job<'a> {
+    pub plan: &'a Plan,
+    pub source: PlanSource,
+    pub desired: &'a DesiredSet,
+    pub secrets: &'a Secrets,
+}
+
+/// Executes every step of the job's plan that writes, phase by phase as the plan orders them,
+/// and reports the steps that cannot be executed. Before the first write every step is paired
+/// with what it needs (its spec, the `update_time` the plan read); a write step that lacks its
+/// spec refuses the whole run, one that lacks its `update_time` is refused alone (a
+/// hand-edited plan must fail closed, never skip the check).
+pub async fn execute(client: &ZadigClient, job: Job<'_>) -> ApplyReport {
+    execute_with(client, job, &no_progress()).await
 }
 
 /// [`execute`], telling `progress` how many steps will be executed and each one finished.
 pub async fn execute_with(
     client: &ZadigClient,
-    plan: &Plan,
-    source: PlanSource,
-    desired: &DesiredSet,
-    secrets: &Secrets,
+    job: Job<'_>,
     progress: &SharedProgress,
 ) -> ApplyReport {
-    let mut report = match pair_steps(plan, source, desired) {
+    let mut report = match pair_steps(job.plan, job.source, job.desired) {
         Ok(paired) => {
             progress.add_total(paired.len());
-            run_phases(client, plan, paired, progress).await
+            run_phases(client, job.plan, paired, progress).await
         }
-        Err(missing) => refuse_run(plan, &missing),
+        Err(missing) => refuse_run(job.plan, &missing),
     };
     // Zadig's error texts can quote what was sent (an unknown cluster's name, say).
-    report.redact(secrets);
+    report.redact(job.secrets);
     report
 }
 

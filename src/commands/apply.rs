@@ -7,7 +7,7 @@ use super::output::{Output, err, errln};
 use super::progress::Bar;
 use super::saved_plan::SavedPlan;
 use super::settings::{Planned, Settings, connect, load_for_server, plan_against_server};
-use crate::apply::{PlanSource, execute_with};
+use crate::apply::{Job, PlanSource, execute_with};
 use crate::cli::ApplyArgs;
 use crate::report::paint::ColorChoice;
 use crate::report::{self, Document, Format, Stage, Style};
@@ -47,7 +47,9 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
             (saved.plan, desired, secrets, connection)
         }
         None => {
-            let planned = plan_against_server(loaded, &settings, &output).await?;
+            let planned =
+                plan_against_server(loaded, &settings, args.cache.cache.as_deref(), &output)
+                    .await?;
             let Planned {
                 plan,
                 desired,
@@ -83,15 +85,13 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
     };
     let bar = Bar::new(output.progress, "Applying", "steps");
     let shared = bar.shared();
-    let report = execute_with(
-        &connection.client,
-        &plan,
+    let job = Job {
+        plan: &plan,
         source,
-        &desired,
-        &secrets,
-        &shared,
-    )
-    .await;
+        desired: &desired,
+        secrets: &secrets,
+    };
+    let report = execute_with(&connection.client, job, &shared).await;
     drop(bar);
     connection.close().await?;
     output.print(Document::Apply(&plan, &report), &warnings);

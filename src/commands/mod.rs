@@ -2,6 +2,7 @@
 //! decided here and nowhere else.
 
 mod apply;
+mod cache;
 mod completions;
 mod daemon;
 mod emulator;

@@ -18,7 +18,8 @@ pub async fn run(args: PlanArgs, color: ColorChoice) -> anyhow::Result<Exit> {
     };
     let settings = Settings::resolve(&args.server, &args.scope, loaded.scope.as_ref());
     let warnings = loaded.warnings.clone();
-    let planned = plan_against_server(loaded, &settings, &output).await?;
+    let planned =
+        plan_against_server(loaded, &settings, args.cache.cache.as_deref(), &output).await?;
     let server = planned.connection.server.clone();
     planned.connection.close().await?;
     let plan = planned.plan;

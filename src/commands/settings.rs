@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 
 use anyhow::{Context, bail};
 
+use crate::cache::desired_strings;
 use crate::cli::ServerArgs;
 use crate::emulator::lock::StateLock;
 use crate::emulator::{self, Edition, EmulatorConfig, RunningEmulator, Seeds};
@@ -268,17 +269,26 @@ pub fn load_for_server(dir: &Path, stage: Stage, output: &Output) -> Option<Load
     })
 }
 
-/// Connects, reads the live state of the managed projects, and plans.
+/// Connects, reads the live state of the managed projects (taking from `cache`, when given,
+/// the details it may vouch for, and saving this run's settled ones there), and plans.
 pub async fn plan_against_server(
     loaded: Loaded,
     settings: &Settings,
+    cache: Option<&Path>,
     output: &Output,
 ) -> anyhow::Result<Planned> {
     let scoped = scope_desired(loaded, settings)?;
     let connection = connect(settings).await?;
     let secrets = connection.secrets(&scoped.desired);
+    let cache = super::cache::open(cache, settings.server.emulator, &connection.server);
+    let recall = cache
+        .as_ref()
+        .map(|cache| Arc::new(cache.recall(&desired_strings(&scoped.desired))));
+    let known: Arc<dyn KnownDetails> = match &recall {
+        Some(recall) => recall.clone(),
+        None => Arc::new(NothingKnown),
+    };
     let bar = Bar::new(output.progress, "Reading", "builds");
-    let known = Arc::new(NothingKnown);
     let shared = bar.shared();
     let read = plan_on(
         &connection.client,
@@ -290,6 +300,14 @@ pub async fn plan_against_server(
     )
     .await;
     drop(bar);
+    if let Some(recall) = &recall {
+        tracing::info!(details = recall.used(), "details taken from the cache");
+    }
+    if let (Some(cache), Ok(live_plan)) = (cache, &read) {
+        let mut never_written = scoped.desired.secrets.clone();
+        never_written.push(connection.token.expose().to_string());
+        super::cache::save(cache, live_plan, &never_written);
+    }
     match read {
         Ok(live_plan) => Ok(Planned {
             desired: scoped.desired,

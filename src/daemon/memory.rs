@@ -8,22 +8,17 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use tokio::time::Instant;
 
 use crate::daemon::backoff::Backoff;
-use crate::reconcile::live::{LiveDetail, LiveProject};
+use crate::reconcile::live::{LiveDetail, LiveProject, is_settled};
 use crate::reconcile::wire::ListedBuild;
-use crate::remote::fetch::KnownDetails;
+use crate::remote::fetch::{KnownDetails, unix_seconds};
 
 /// `(project, build name)`.
 pub type BuildKey = (String, String);
-
-/// `update_time` has one-second resolution: a detail is trusted from memory only when its
-/// `update_time` is at least this many seconds older than the server's `Date` when it was
-/// listed, so that any later edit must carry a larger `update_time`.
-pub const SETTLED_AFTER_S: i64 = 2;
 
 #[derive(Debug)]
 struct Entry {
@@ -176,20 +171,9 @@ impl Memory {
     }
 }
 
-/// A detail is settled when the list and the detail agree on `update_time` and it is at least
-/// [`SETTLED_AFTER_S`] older than the server's clock when the list was read.
-fn is_settled(listed_update_time: i64, detail_update_time: i64, listed_at: i64) -> bool {
-    listed_update_time == detail_update_time && listed_update_time <= listed_at - SETTLED_AFTER_S
-}
-
-fn unix_seconds(time: SystemTime) -> Option<i64> {
-    let seconds = time.duration_since(UNIX_EPOCH).ok()?.as_secs();
-    i64::try_from(seconds).ok()
-}
-
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
     use crate::reconcile::live::LiveBuild;
@@ -231,17 +215,6 @@ mod tests {
 
     fn desired(name: &str, fingerprint: &str) -> HashMap<BuildKey, String> {
         HashMap::from([(key(name), fingerprint.to_string())])
-    }
-
-    #[test]
-    fn settled_means_two_seconds_older_than_the_servers_date() {
-        assert!(is_settled(NOW - 2, NOW - 2, NOW));
-        assert!(!is_settled(NOW - 1, NOW - 1, NOW));
-        assert!(!is_settled(NOW, NOW, NOW));
-        assert!(
-            !is_settled(NOW - 5, NOW - 4, NOW),
-            "changed between list and detail"
-        );
     }
 
     #[test]

@@ -10,9 +10,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 use tracing::{debug, error, info, warn};
 
-use crate::apply::PlanSource;
-use crate::apply::execute;
 use crate::apply::outcome::{ApplyReport, OutcomeStatus};
+use crate::apply::{Job, PlanSource, execute};
 use crate::cli::ScopeArgs;
 use crate::cli::ServerArgs;
 use crate::commands::settings::{
@@ -230,14 +229,13 @@ impl Passes {
             return "failed";
         }
         let desired = &loaded.scoped.desired;
-        let report = execute(
-            &client,
-            &runnable,
-            PlanSource::Fresh,
+        let job = Job {
+            plan: &runnable,
+            source: PlanSource::Fresh,
             desired,
-            &loaded.secrets,
-        )
-        .await;
+            secrets: &loaded.secrets,
+        };
+        let report = execute(&client, job).await;
         log_outcomes(&plan, &report);
         count_changes(&self.status, &report);
         let written = self.record_writes(&report);
@@ -423,14 +421,14 @@ fn log_outcomes(plan: &Plan, report: &ApplyReport) {
             .iter()
             .find(|s| s.project == outcome.project && s.name == outcome.name);
         let fields = step.map(fields).unwrap_or_default();
-        let (project, build, action) = (&outcome.project, &outcome.name, outcome.action);
+        let (project, build, action) = (&outcome.project, &outcome.name, outcome.action.as_str());
         match &outcome.status {
-            OutcomeStatus::Done => info!(%project, %build, ?action, %fields, "applied"),
+            OutcomeStatus::Done => info!(%project, %build, action, %fields, "applied"),
             OutcomeStatus::Unverified(reason) => {
-                warn!(%project, %build, ?action, %fields, %reason, "written but not verified")
+                warn!(%project, %build, action, %fields, %reason, "written but not verified")
             }
-            OutcomeStatus::Refused(reason) => warn!(%project, %build, ?action, %reason, "refused"),
-            OutcomeStatus::Failed(reason) => warn!(%project, %build, ?action, %reason, "failed"),
+            OutcomeStatus::Refused(reason) => warn!(%project, %build, action, %reason, "refused"),
+            OutcomeStatus::Failed(reason) => warn!(%project, %build, action, %reason, "failed"),
         }
     }
 }

@@ -204,7 +204,15 @@ pub async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Resp
     shared
         .stats
         .record(method.as_str(), pattern, reply.status().as_u16());
-    reply.into_response()
+    let mut response = reply.into_response();
+    // Zadig's `Date` and its `update_time` come from one clock: so do the emulator's, moved
+    // forward together by `POST /_emulator/clock` (the client's settled rule compares them).
+    let seconds = u64::try_from(shared.api.clock.now_seconds()).unwrap_or(0);
+    let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds);
+    if let Ok(date) = header::HeaderValue::from_str(&httpdate::fmt_http_date(now)) {
+        response.headers_mut().insert(header::DATE, date);
+    }
+    response
 }
 
 /// The parts of a request the build routes read.

@@ -11,6 +11,7 @@ use crate::load::finding::Finding;
 use crate::load::refs::has_reference;
 use crate::load::schema::BUILD_SCRIPT_FILE;
 use crate::load::yaml::{Node, Pos, Value};
+use crate::reconcile::export::names::sanitise;
 use crate::reconcile::spec::BuildKind;
 
 /// Every rule of this module over one document.
@@ -147,7 +148,7 @@ fn check_masked(item: &Node, value_field: &str, why: &str, findings: &mut Vec<Fi
     let message = format!(
         "`{key}` has `{value_field}: {MASK}`: {why}; give the real value, e.g. \
          `${{env:{}}}`",
-        env_name_for(key)
+        sanitise(key)
     );
     findings.push(Finding::error("masked-value", value.pos, message));
 }
@@ -281,22 +282,9 @@ fn check_credential_literal(credential: &CredentialValue<'_>, findings: &mut Vec
     let message = format!(
         "`{key}` is a credential, but its `{value_field}` is written in the file; take it from \
          the environment instead: `{value_field}: ${{env:{}}}` (or `${{file:PATH}}`)",
-        env_name_for(key)
+        sanitise(key)
     );
     findings.push(Finding::error("credential-literal", value.pos, message));
-}
-
-/// A conventional environment variable name for a parameter key: `db-pass` → `DB_PASS`.
-fn env_name_for(key: &str) -> String {
-    key.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 fn check_gpu_limit(doc: &Node, findings: &mut Vec<Finding>) {
@@ -377,7 +365,7 @@ mod tests {
 
     #[test]
     fn env_names() {
-        assert_eq!(env_name_for("db-pass"), "DB_PASS");
-        assert_eq!(env_name_for("token"), "TOKEN");
+        assert_eq!(sanitise("db-pass"), "DB_PASS");
+        assert_eq!(sanitise("token"), "TOKEN");
     }
 }

@@ -2,6 +2,8 @@
 //! (list, then detail per build). Pure data, no I/O; failures are kept as values so the
 //! planner can plan the rest and refuse what a failure makes unsafe.
 
+use serde::{Deserialize, Serialize};
+
 use crate::reconcile::spec::ServiceRef;
 use crate::reconcile::wire::DetailResponse;
 
@@ -24,8 +26,9 @@ pub struct LiveBuild {
     pub detail: Result<LiveDetail, String>,
 }
 
-/// Everything detail returned for one build, by kind.
-#[derive(Debug, Clone, PartialEq)]
+/// Everything detail returned for one build, by kind. Serialisable for `--cache`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LiveDetail {
     /// A custom build: its detail says it all.
     Custom(DetailResponse),
@@ -51,5 +54,37 @@ impl LiveDetail {
         match self {
             LiveDetail::Custom(base) | LiveDetail::Template { base, .. } => base,
         }
+    }
+}
+
+/// `update_time` has one-second resolution: a detail may be reused without reading it again
+/// only when its `update_time` is at least this many seconds older than the server's `Date`
+/// when it was listed, so that any later edit must carry a larger `update_time`.
+pub const SETTLED_AFTER_S: i64 = 2;
+
+/// The one *settled* rule (the daemon's memory and `--cache` both use it): the list and the
+/// detail agree on `update_time`, and it is at least [`SETTLED_AFTER_S`] older than the
+/// server's clock (`listed_at`, Unix seconds) when the list was read. Such a detail stays
+/// current for as long as the build lists with the same `update_time`.
+pub fn is_settled(listed_update_time: i64, detail_update_time: i64, listed_at: i64) -> bool {
+    listed_update_time == detail_update_time
+        && listed_update_time <= listed_at.saturating_sub(SETTLED_AFTER_S)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_700_000_000;
+
+    #[test]
+    fn settled_means_two_seconds_older_than_the_servers_date() {
+        assert!(is_settled(NOW - 2, NOW - 2, NOW));
+        assert!(!is_settled(NOW - 1, NOW - 1, NOW));
+        assert!(!is_settled(NOW, NOW, NOW));
+        assert!(
+            !is_settled(NOW - 5, NOW - 4, NOW),
+            "changed between list and detail"
+        );
     }
 }

@@ -219,6 +219,8 @@ pub struct ClientConfig {
     pub deadline: Option<Duration>,
     /// Told about every attempt (the daemon's request counters).
     pub observer: Option<Arc<dyn RequestObserver>>,
+    /// Builds asked for per list page ([`super::LIST_PAGE_SIZE`]; smaller in tests).
+    pub list_page_size: u32,
 }
 
 impl ClientConfig {
@@ -245,6 +247,7 @@ impl ClientConfig {
             max_body_size: Self::DEFAULT_MAX_BODY_SIZE,
             deadline: Some(Self::DEFAULT_DEADLINE),
             observer: None,
+            list_page_size: super::LIST_PAGE_SIZE,
         }
     }
 }

@@ -10,7 +10,7 @@
 //! build is an error on that build, and a failed list makes the planner refuse deletions.
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing::debug;
 
@@ -219,4 +219,10 @@ async fn read_targets(
         targets.push((service.clone(), detail));
     }
     Ok(targets)
+}
+
+/// A server time (a `Date` header) as Unix seconds, for [`crate::reconcile::live::is_settled`].
+pub fn unix_seconds(time: SystemTime) -> Option<i64> {
+    let seconds = time.duration_since(UNIX_EPOCH).ok()?.as_secs();
+    i64::try_from(seconds).ok()
 }

@@ -11,6 +11,7 @@ mod classify;
 pub mod config;
 pub mod error;
 pub mod fetch;
+mod list;
 pub mod observe;
 pub mod paging;
 pub mod progress;
@@ -40,13 +41,12 @@ pub use zadig_text::{ZadigMessage, ZadigText};
 
 use crate::reconcile::spec::{BuildSpec, ServiceRef};
 use crate::reconcile::wire;
-use paging::{Next, PageCollector};
 use run::RunGuard;
 use transport::{Answer, Outgoing, Transport};
 
-/// Builds per list page: large enough that most projects are one request (Zadig has no
-/// maximum page size), small enough to keep one answer modest.
-pub const LIST_PAGE_SIZE: u32 = 100;
+/// Builds per list page: most projects are one request (Zadig has no maximum page size), and
+/// an answer stays well within `--max-body-size` (a listed build is about 200 bytes).
+pub const LIST_PAGE_SIZE: u32 = 1_000;
 
 /// A client of one Zadig server. Cheap to clone into tasks: clones share one connection pool,
 /// one set of rate and concurrency limits, and one run (breaker, deadline: see `run.rs`).
@@ -54,6 +54,8 @@ pub const LIST_PAGE_SIZE: u32 = 100;
 pub struct ZadigClient {
     transport: Arc<Transport>,
     run: Arc<RunGuard>,
+    /// Builds asked for per list page.
+    page_size: u32,
 }
 
 impl fmt::Debug for ZadigClient {
@@ -72,6 +74,7 @@ impl ZadigClient {
         Ok(ZadigClient {
             transport: Arc::new(transport),
             run,
+            page_size: config.list_page_size.max(1),
         })
     }
 
@@ -81,6 +84,7 @@ impl ZadigClient {
         ZadigClient {
             transport: self.transport.clone(),
             run: Arc::new(self.transport.new_run()),
+            page_size: self.page_size,
         }
     }
 
@@ -94,48 +98,6 @@ impl ZadigClient {
     /// reported once; every request after it failed with `Kind::Halted`.
     pub fn stopped(&self) -> Option<Stop> {
         self.run.stopped()
-    }
-
-    /// Every build of `project`: pages until a short one, whatever `total` says. Fails with
-    /// `Kind::IncompleteList` when the pages disagree with Zadig's `total`, and with
-    /// `Kind::ListTooLong` past the pages `total` allows or [`paging::MAX_LIST_PAGES`]:
-    /// such a list must not drive deletions.
-    pub async fn list_builds(&self, project: &str) -> Result<BuildListing, RemoteError> {
-        Ok(self.list_builds_dated(project).await?.0)
-    }
-
-    /// [`Self::list_builds`], with the `Date` header of the first page's answer: the server's
-    /// time when the list was read (the daemon trusts a remembered detail only once the build's
-    /// `update_time` is old enough next to it).
-    pub async fn list_builds_dated(
-        &self,
-        project: &str,
-    ) -> Result<(BuildListing, Option<SystemTime>), RemoteError> {
-        let mut first_date = None;
-        let mut collector = PageCollector::new(LIST_PAGE_SIZE);
-        let page_size = LIST_PAGE_SIZE.to_string();
-        let mut page = 1;
-        loop {
-            let page_number = page.to_string();
-            let query = [
-                ("projectKey", project),
-                ("pageNum", page_number.as_str()),
-                ("pageSize", page_size.as_str()),
-            ];
-            let url = self.transport.url(&[], &query);
-            let subject = Subject::Project {
-                project: project.to_owned(),
-            };
-            let (response, call, date) = self.read_dated(Route::List, url, subject).await?;
-            first_date = first_date.or(date);
-            let next = collector
-                .add(response)
-                .map_err(|kind| RemoteError::new(call, kind))?;
-            match next {
-                Next::Done => return Ok((collector.finish(), first_date)),
-                Next::Page(next) => page = next,
-            }
-        }
     }
 
     /// The detail of one build. A build that does not exist is `Kind::NotFound`.

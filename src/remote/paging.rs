@@ -11,8 +11,9 @@ use std::collections::HashSet;
 use super::error::Kind;
 use crate::reconcile::wire::{ListResponse, ListedBuild};
 
-/// The most pages read of one project's list: 100,000 builds at 100 a page.
-pub const MAX_LIST_PAGES: u32 = 1_000;
+/// The most pages read of one project's list: 100,000 builds at 1,000 a page
+/// ([`super::LIST_PAGE_SIZE`]).
+pub const MAX_LIST_PAGES: u32 = 100;
 
 /// All builds of one project, as listed; `builds.len() == total` always holds.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,6 +82,13 @@ impl PageCollector {
             }
             _ => Err(self.incomplete()),
         }
+    }
+
+    /// The pages the first page's `total` announces (the last, short or empty, included),
+    /// within [`MAX_LIST_PAGES`]: what may be read at once after the first.
+    pub fn pages_expected(&self) -> u32 {
+        let pages = self.pages_needed(self.expected.unwrap_or(0));
+        u32::try_from(pages.min(u64::from(MAX_LIST_PAGES))).unwrap_or(MAX_LIST_PAGES)
     }
 
     /// Pages a list of `total` builds takes, the last (short, maybe empty) one included.
@@ -158,6 +166,22 @@ mod tests {
         let names: Vec<_> = listing.builds.iter().map(|b| b.name.as_str()).collect();
         assert_eq!(names, ["a", "b", "c"]);
         assert_eq!(listing.total, 3);
+    }
+
+    #[test]
+    fn the_pages_announced_by_total_include_the_last_short_or_empty_one() {
+        let mut collector = PageCollector::new(2);
+        assert!(matches!(
+            collector.add(page(5, &["a", "b"])),
+            Ok(Next::Page(2))
+        ));
+        assert_eq!(collector.pages_expected(), 3);
+        let mut collector = PageCollector::new(2);
+        assert!(matches!(
+            collector.add(page(4, &["a", "b"])),
+            Ok(Next::Page(2))
+        ));
+        assert_eq!(collector.pages_expected(), 3);
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //! first `apply` does not reorder what people see in Zadig's UI.
 
 mod fields;
-mod names;
+pub mod names;
 pub mod scalar;
 mod yaml;
 

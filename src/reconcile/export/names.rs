@@ -34,7 +34,10 @@ impl EnvNames {
     }
 }
 
-fn sanitise(part: &str) -> String {
+/// A conventional environment variable name for a text: upper case, and `_` for every
+/// character that is not an ASCII letter or digit (`db-pass` → `DB_PASS`). Shared with the
+/// loader's advice for a literal credential.
+pub fn sanitise(part: &str) -> String {
     part.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {

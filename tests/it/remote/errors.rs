@@ -47,7 +47,7 @@ async fn unauthorized_with_an_empty_body_says_the_token_is_bad() {
     assert!(matches!(error.kind(), Kind::Unauthorized));
     assert_eq!(
         error.to_string(),
-        "GET /openapi/build?projectKey=yaml&pageNum=1&pageSize=100 (project \"yaml\"): \
+        "GET /openapi/build?projectKey=yaml&pageNum=1&pageSize=1000 (project \"yaml\"): \
          401 Unauthorized: the API token is invalid or expired, or was regenerated in Zadig; \
          copy a new one from Account Settings → API Token [Zadig sent an empty body]"
     );

@@ -2,16 +2,21 @@
 //! and how it reads Zadig's answer.
 
 use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use wiremock::matchers::{
     bearer_token, body_json, method, path, query_param, query_param_is_missing,
 };
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use zadig_sync::reconcile::spec::{BuildSpec, ServiceRef};
 use zadig_sync::reconcile::wire::DetailResponse;
-use zadig_sync::remote::{Kind, LIST_PAGE_SIZE};
+
+use zadig_sync::remote::{
+    ClientConfig, Kind, LIST_PAGE_SIZE, Observation, RequestObserver, ZadigClient,
+};
 
 use crate::util::client::{
-    TOKEN, answer_always, client, custom_spec, fixture, success, template_spec,
+    TOKEN, answer_always, client, config, custom_spec, fixture, success, template_spec,
 };
 
 fn listed(count: usize, offset: usize) -> Vec<Value> {
@@ -23,12 +28,28 @@ fn listed(count: usize, offset: usize) -> Vec<Value> {
         .collect()
 }
 
+/// The page size of the paging tests: small, so that a few hundred builds make several pages.
+const PAGE: u32 = 100;
+
+/// A client asking for [`PAGE`] builds a page.
+fn paged_client(server: &MockServer) -> ZadigClient {
+    ZadigClient::new(ClientConfig {
+        list_page_size: PAGE,
+        ..config(server)
+    })
+    .unwrap()
+}
+
 fn list_page(page: u32, total: usize, builds: Vec<Value>) -> Mock {
+    list_page_sized(page, PAGE, total, builds)
+}
+
+fn list_page_sized(page: u32, size: u32, total: usize, builds: Vec<Value>) -> Mock {
     Mock::given(method("GET"))
         .and(path("/openapi/build"))
         .and(query_param("projectKey", "yaml"))
         .and(query_param("pageNum", page.to_string()))
-        .and(query_param("pageSize", LIST_PAGE_SIZE.to_string()))
+        .and(query_param("pageSize", size.to_string()))
         .and(bearer_token(TOKEN))
         .respond_with(
             ResponseTemplate::new(200).set_body_json(json!({"total": total, "builds": builds})),
@@ -42,7 +63,7 @@ async fn list_reads_every_page_until_total() {
     list_page(1, 150, listed(100, 0)).mount(&server).await;
     list_page(2, 150, listed(50, 100)).mount(&server).await;
 
-    let listing = client(&server).list_builds("yaml").await.unwrap();
+    let listing = paged_client(&server).list_builds("yaml").await.unwrap();
 
     assert_eq!(listing.total, 150);
     let names: Vec<_> = listing.builds.iter().map(|b| b.name.clone()).collect();
@@ -54,9 +75,74 @@ async fn list_reads_every_page_until_total() {
 #[tokio::test]
 async fn list_of_an_empty_project_is_one_request() {
     let server = MockServer::start().await;
-    list_page(1, 0, vec![]).mount(&server).await;
+    list_page_sized(1, LIST_PAGE_SIZE, 0, vec![])
+        .mount(&server)
+        .await;
     let listing = client(&server).list_builds("yaml").await.unwrap();
     assert!(listing.builds.is_empty());
+}
+
+#[tokio::test]
+async fn list_asks_for_large_pages_by_default() {
+    assert_eq!(LIST_PAGE_SIZE, 1_000, "Zadig has no maximum page size");
+    let server = MockServer::start().await;
+    let size = LIST_PAGE_SIZE as usize;
+    list_page_sized(1, LIST_PAGE_SIZE, size + 5, listed(size, 0))
+        .mount(&server)
+        .await;
+    list_page_sized(2, LIST_PAGE_SIZE, size + 5, listed(5, size))
+        .mount(&server)
+        .await;
+    let listing = client(&server).list_builds("yaml").await.unwrap();
+    assert_eq!(listing.builds.len(), size + 5);
+}
+
+/// How long each request took, in the order their answers came.
+#[derive(Debug, Default)]
+struct AnswerOrder(Mutex<Vec<Duration>>);
+
+impl RequestObserver for AnswerOrder {
+    fn observe(&self, observation: &Observation) {
+        self.0.lock().unwrap().push(observation.elapsed);
+    }
+}
+
+#[tokio::test]
+async fn the_pages_after_the_first_are_read_at_once_and_kept_in_order() {
+    let server = MockServer::start().await;
+    list_page(1, 350, listed(100, 0)).mount(&server).await;
+    // Page 2 answers last: read one after another, page 3 could not be asked for before it.
+    Mock::given(method("GET"))
+        .and(query_param("pageNum", "2"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"total": 350, "builds": listed(100, 100)}))
+                .set_delay(Duration::from_secs(1)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    list_page(3, 350, listed(100, 200)).mount(&server).await;
+    list_page(4, 350, listed(50, 300)).mount(&server).await;
+    let order = Arc::new(AnswerOrder::default());
+    let client = ZadigClient::new(ClientConfig {
+        list_page_size: PAGE,
+        observer: Some(order.clone()),
+        ..config(&server)
+    })
+    .unwrap();
+
+    let listing = client.list_builds("yaml").await.unwrap();
+
+    let names: Vec<_> = listing.builds.iter().map(|b| b.name.clone()).collect();
+    let expected: Vec<_> = (0..350).map(|i| format!("b{i:03}")).collect();
+    assert_eq!(names, expected, "every build, in page order");
+    let elapsed = order.0.lock().unwrap().clone();
+    assert_eq!(elapsed.len(), 4);
+    assert!(
+        elapsed[3] >= Duration::from_secs(1),
+        "the slow page 2 answered last, after pages 3 and 4: {elapsed:?}"
+    );
 }
 
 #[tokio::test]
@@ -67,7 +153,7 @@ async fn list_whose_pages_fall_short_of_total_is_incomplete() {
     let builds = body["builds"].as_array().unwrap().clone();
     list_page(1, 4, builds).mount(&server).await;
 
-    let error = client(&server).list_builds("yaml").await.unwrap_err();
+    let error = paged_client(&server).list_builds("yaml").await.unwrap_err();
 
     match error.kind() {
         Kind::IncompleteList { expected, got } => {
@@ -86,7 +172,7 @@ async fn list_whose_second_page_repeats_builds_is_incomplete() {
     let server = MockServer::start().await;
     list_page(1, 110, listed(100, 0)).mount(&server).await;
     list_page(2, 110, listed(10, 95)).mount(&server).await;
-    let error = client(&server).list_builds("yaml").await.unwrap_err();
+    let error = paged_client(&server).list_builds("yaml").await.unwrap_err();
     assert!(matches!(
         error.kind(),
         Kind::IncompleteList {

@@ -5,7 +5,9 @@
 use std::collections::BTreeSet;
 
 use zadig_sync::reconcile::spec::BuildSpec;
-use zadig_sync::remote::LIST_PAGE_SIZE;
+use zadig_sync::remote::{ClientConfig, Token, ZadigClient};
+
+use crate::util::emulator::TOKEN;
 
 use crate::util::emulator_client::{
     answered, billing, custom, full_spec, spec, started, template_body,
@@ -38,7 +40,9 @@ async fn a_custom_build_is_created_and_read_back_in_detail() {
 #[tokio::test]
 async fn listing_pages_until_total_over_several_pages() {
     let (emulator, client) = started().await;
-    let count = 2 * LIST_PAGE_SIZE as usize + 30;
+    // Small pages, so that a few dozen builds make several (the default is LIST_PAGE_SIZE).
+    let page_size = 10;
+    let count = 2 * page_size as usize + 3;
     let names: BTreeSet<String> = (0..count).map(|i| format!("paged-{i:03}")).collect();
     for name in &names {
         client.create_build(&custom(name, "paged")).await.unwrap();
@@ -48,7 +52,16 @@ async fn listing_pages_until_total_over_several_pages() {
         .await
         .unwrap();
 
-    let listing = client.list_builds("paged").await.unwrap();
+    let config = ClientConfig {
+        list_page_size: page_size,
+        rate_limit: 0,
+        ..ClientConfig::new(emulator.url(), Token::generated(TOKEN.to_owned()))
+    };
+    let listing = ZadigClient::new(config)
+        .unwrap()
+        .list_builds("paged")
+        .await
+        .unwrap();
 
     assert_eq!(listing.total, count as i64);
     let listed: BTreeSet<String> = listing.builds.iter().map(|b| b.name.clone()).collect();

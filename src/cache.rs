@@ -1,0 +1,350 @@
+//! `plan`/`apply --cache DIR`: the *settled* details of one run kept on disk for the next, so
+//! that a run whose builds did not change reads one list per project and no detail.
+//!
+//! One file per server (`details-<sha256 of the URL>.json`, naming the server inside too),
+//! written atomically with mode 0600. A detail goes in only when settled
+//! ([`crate::reconcile::live::is_settled`], the daemon's rule) and comes out only while the
+//! build lists with the same `update_time`. Credential values are never written: each is
+//! replaced by a keyed digest (`sha256(key ‖ value)`, the random key in `DIR/key`, 0600), and
+//! restored on reading to the file's value when the digests agree, else to a marker no file
+//! holds, so that the comparison still sees a change. A file that cannot be read, parsed, is of
+//! another version or another server is ignored with a warning (never trusted, never fatal).
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::load::files::write_atomically;
+use crate::reconcile::desired::DesiredSet;
+use crate::reconcile::live::{LiveDetail, LiveProject, is_settled};
+use crate::reconcile::wire::{DetailParameter, ListedBuild};
+use crate::remote::fetch::{KnownDetails, unix_seconds};
+
+/// The version of the cache file; another is ignored.
+pub const CACHE_VERSION: u32 = 1;
+const FORMAT: &str = "zadig-sync-cache";
+const KEY_FILE: &str = "key";
+/// What a credential value becomes in memory when its digest matches no file's value.
+const CHANGED_CREDENTIAL: &str = "(a credential value the build files do not hold)";
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error("creating the cache folder {path}: {source}")]
+    Folder { path: PathBuf, source: io::Error },
+    #[error("writing the cache key {path}: {reason}")]
+    Key { path: PathBuf, reason: String },
+    #[error("writing the cache {path}: {source}")]
+    Write { path: PathBuf, source: io::Error },
+}
+
+/// One build's settled detail, credential values as digests.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Entry {
+    project: String,
+    name: String,
+    update_time: i64,
+    detail: LiveDetail,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct CacheFile {
+    format: String,
+    version: u32,
+    server: String,
+    /// Which key made the digests (a digest of the key, not the key).
+    key_id: String,
+    builds: Vec<Entry>,
+}
+
+type Key = (String, String);
+
+/// The cache of one server, opened for a run.
+#[derive(Debug)]
+pub struct DetailCache {
+    path: PathBuf,
+    server: String,
+    key: Vec<u8>,
+    /// Read from the file, for the projects this run does not read (kept as they were).
+    entries: HashMap<Key, Entry>,
+}
+
+impl DetailCache {
+    /// Opens (creating the folder and key when missing) the cache of `server` in `dir`. The
+    /// warning, when there is one, says why the file was not used.
+    pub fn open(dir: &Path, server: &str) -> Result<(Self, Option<String>), CacheError> {
+        create_private_dir(dir)?;
+        let key_path = dir.join(KEY_FILE);
+        let (key, replaced) = read_or_create_key(&key_path)?;
+        let digest = hex::encode(Sha256::digest(server.as_bytes()));
+        let path = dir.join(format!("details-{}.json", &digest[..16]));
+        let mut cache = DetailCache {
+            path,
+            server: server.to_string(),
+            key,
+            entries: HashMap::new(),
+        };
+        let read = match replaced {
+            // Digests made with the lost key can never match again: nothing to read.
+            Some(reason) => Err(Some(format!(
+                "its key {} was unusable ({reason}) and was replaced",
+                key_path.display()
+            ))),
+            None => cache.read_file(),
+        };
+        let warning = match read {
+            Ok(entries) => {
+                cache.entries = entries;
+                None
+            }
+            Err(reason) => reason.map(|reason| {
+                format!(
+                    "ignoring the cache {}: {reason}; reading every build",
+                    cache.path.display()
+                )
+            }),
+        };
+        Ok((cache, warning))
+    }
+
+    /// The file's entries; `Err(None)` when there is no file yet.
+    fn read_file(&self) -> Result<HashMap<Key, Entry>, Option<String>> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Err(None),
+            Err(error) => return Err(Some(error.to_string())),
+        };
+        let file: CacheFile = serde_json::from_slice(&bytes)
+            .map_err(|error| Some(format!("not a cache file ({error})")))?;
+        if file.format != FORMAT || file.version != CACHE_VERSION {
+            return Err(Some(format!(
+                "version {} of {:?}, this zadig-sync reads version {CACHE_VERSION}",
+                file.version, file.format
+            )));
+        }
+        if file.server != self.server {
+            // Not named: the text is the file's, and need not be printable.
+            return Err(Some("it is the cache of another server".into()));
+        }
+        if file.key_id != key_id(&self.key) {
+            return Err(Some(
+                "its credential digests were made with another key".into(),
+            ));
+        }
+        Ok(file
+            .builds
+            .into_iter()
+            .map(|entry| ((entry.project.clone(), entry.name.clone()), entry))
+            .collect())
+    }
+
+    /// The details this run may take from the cache, credentials restored against the values
+    /// the build files hold (`plain`: every string of the desired builds).
+    pub fn recall(&self, plain: &[String]) -> CacheRecall {
+        let by_digest = plain
+            .iter()
+            .map(|value| (digest(&self.key, value), value.clone()))
+            .collect();
+        CacheRecall {
+            entries: Mutex::new(self.entries.clone()),
+            by_digest,
+            used: AtomicU64::new(0),
+        }
+    }
+
+    /// Writes the settled details of this run (`live`, listed at `listed_at`), keeping the
+    /// entries of projects this run did not read successfully. A detail that holds one of
+    /// `secrets` (the `${env:…}` values, the token) anywhere but in a credential value (a
+    /// script quoting one) is left out: it is read every time instead.
+    pub fn save(
+        mut self,
+        live: &[LiveProject],
+        listed_at: &[Option<SystemTime>],
+        secrets: &[String],
+    ) -> Result<usize, CacheError> {
+        for (project, date) in live.iter().zip(listed_at) {
+            let Ok(builds) = &project.listing else {
+                continue;
+            };
+            self.entries.retain(|(p, _), _| *p != project.project);
+            let Some(now) = date.and_then(unix_seconds) else {
+                continue;
+            };
+            for build in builds {
+                let Ok(detail) = &build.detail else { continue };
+                if !is_settled(build.update_time, detail.base().update_time, now) {
+                    continue;
+                }
+                let entry = Entry {
+                    project: project.project.clone(),
+                    name: build.name.clone(),
+                    update_time: build.update_time,
+                    detail: map_credentials(detail.clone(), |v| digest(&self.key, v)),
+                };
+                if quotes_a_secret(&entry.detail, secrets) {
+                    continue;
+                }
+                self.entries
+                    .insert((entry.project.clone(), entry.name.clone()), entry);
+            }
+        }
+        let mut builds: Vec<Entry> = self.entries.into_values().collect();
+        builds.sort_by(|a, b| (&a.project, &a.name).cmp(&(&b.project, &b.name)));
+        let count = builds.len();
+        let file = CacheFile {
+            format: FORMAT.to_string(),
+            version: CACHE_VERSION,
+            key_id: key_id(&self.key),
+            server: self.server,
+            builds,
+        };
+        let bytes = serde_json::to_vec(&file).map_err(|error| CacheError::Write {
+            path: self.path.clone(),
+            source: io::Error::other(error),
+        })?;
+        write_atomically(&self.path, &bytes).map_err(|source| CacheError::Write {
+            path: self.path.clone(),
+            source,
+        })?;
+        Ok(count)
+    }
+}
+
+/// The cached details one run may use; each is handed out once.
+#[derive(Debug)]
+pub struct CacheRecall {
+    entries: Mutex<HashMap<Key, Entry>>,
+    by_digest: HashMap<String, String>,
+    used: AtomicU64,
+}
+
+impl CacheRecall {
+    /// How many details came from the cache.
+    pub fn used(&self) -> u64 {
+        self.used.load(Ordering::Relaxed)
+    }
+}
+
+impl KnownDetails for CacheRecall {
+    /// Only when the build lists with the `update_time` its settled detail was cached with.
+    fn known(&self, project: &str, listed: &ListedBuild) -> Option<LiveDetail> {
+        let key = (project.to_string(), listed.name.clone());
+        let mut entries = self.entries.lock().ok()?;
+        if entries.get(&key)?.update_time != listed.update_time {
+            return None;
+        }
+        let entry = entries.remove(&key)?;
+        self.used.fetch_add(1, Ordering::Relaxed);
+        Some(map_credentials(entry.detail, |digest| {
+            self.by_digest
+                .get(digest)
+                .cloned()
+                .unwrap_or_else(|| CHANGED_CREDENTIAL.to_string())
+        }))
+    }
+}
+
+/// Every string value of the desired builds: the candidates a cached credential digest is
+/// matched against (held in memory only).
+pub fn desired_strings(desired: &DesiredSet) -> Vec<String> {
+    fn walk(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::String(text) => out.push(text.clone()),
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = desired.secrets.clone();
+    for build in &desired.builds {
+        if let Ok(value) = serde_json::to_value(&build.spec) {
+            walk(&value, &mut out);
+        }
+    }
+    out
+}
+
+/// Whether `detail` (credentials already digested) holds any of `secrets`.
+fn quotes_a_secret(detail: &LiveDetail, secrets: &[String]) -> bool {
+    let Ok(text) = serde_json::to_string(detail) else {
+        return true;
+    };
+    secrets.iter().any(|secret| {
+        // As JSON escapes it, so that a secret with a quote or newline is still found.
+        let escaped = serde_json::to_string(secret).unwrap_or_default();
+        let escaped = escaped.trim_matches('"');
+        !escaped.is_empty() && text.contains(escaped)
+    })
+}
+
+/// Names the key in the cache file without revealing it.
+fn key_id(key: &[u8]) -> String {
+    digest(key, "zadig-sync cache key id")[..16].to_string()
+}
+
+/// The keyed digest of a credential value, as hex.
+fn digest(key: &[u8], value: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(key);
+    hasher.update(value.as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+/// Every credential parameter's value (base and targets) passed through `f`.
+fn map_credentials(mut detail: LiveDetail, f: impl Fn(&str) -> String) -> LiveDetail {
+    let apply = |parameters: &mut Vec<DetailParameter>| {
+        for parameter in parameters.iter_mut().filter(|p| p.is_credential) {
+            parameter.value = f(&parameter.value);
+        }
+    };
+    match &mut detail {
+        LiveDetail::Custom(base) => apply(&mut base.parameters),
+        LiveDetail::Template { base, targets } => {
+            apply(&mut base.parameters);
+            for (_, target) in targets.iter_mut() {
+                apply(&mut target.parameters);
+            }
+        }
+    }
+    detail
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), CacheError> {
+    let folder_error = |source| CacheError::Folder {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(folder_error)
+}
+
+/// The key of the digests: 32 random bytes, hex, created once (0600). One that cannot be
+/// used is replaced; the reason is returned, so that the cache made with it is not read.
+fn read_or_create_key(path: &Path) -> Result<(Vec<u8>, Option<String>), CacheError> {
+    let replaced = match std::fs::read_to_string(path) {
+        Ok(text) => match hex::decode(text.trim()) {
+            Ok(key) if key.len() >= 16 => return Ok((key, None)),
+            Ok(_) => Some("shorter than 16 bytes".to_string()),
+            Err(error) => Some(error.to_string()),
+        },
+        Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+        Err(error) => Some(error.to_string()),
+    };
+    let key: [u8; 32] = rand::random();
+    write_atomically(path, hex::encode(key).as_bytes()).map_err(|e| CacheError::Key {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    Ok((key.to_vec(), replaced))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,174 @@
+use std::time::{Duration, UNIX_EPOCH};
+
+use super::*;
+use crate::reconcile::live::LiveBuild;
+use crate::reconcile::wire::DetailResponse;
+
+const NOW: i64 = 1_700_000_000;
+const SERVER: &str = "https://zadig.example.com";
+
+fn detail(name: &str, update_time: i64, secret: &str) -> LiveDetail {
+    LiveDetail::Custom(DetailResponse {
+        name: name.into(),
+        update_time,
+        parameters: vec![
+            DetailParameter {
+                key: "TOKEN".into(),
+                value: secret.into(),
+                is_credential: true,
+                ..DetailParameter::default()
+            },
+            DetailParameter {
+                key: "MODE".into(),
+                value: "fast".into(),
+                ..DetailParameter::default()
+            },
+        ],
+        ..DetailResponse::default()
+    })
+}
+
+fn project(builds: &[(&str, i64)]) -> LiveProject {
+    LiveProject {
+        project: "p".into(),
+        listing: Ok(builds
+            .iter()
+            .map(|(name, time)| LiveBuild {
+                name: (*name).into(),
+                update_time: *time,
+                detail: Ok(detail(name, *time, "s3cret-value")),
+            })
+            .collect()),
+    }
+}
+
+fn listed(name: &str, update_time: i64) -> ListedBuild {
+    ListedBuild {
+        name: name.into(),
+        update_time,
+        ..ListedBuild::default()
+    }
+}
+
+fn at(seconds: i64) -> Option<SystemTime> {
+    Some(UNIX_EPOCH + Duration::from_secs(seconds as u64))
+}
+
+fn saved(dir: &Path) -> DetailCache {
+    let (cache, warning) = DetailCache::open(dir, SERVER).unwrap();
+    assert!(warning.is_none(), "{warning:?}");
+    let live = [project(&[("old", NOW - 10), ("fresh", NOW - 1)])];
+    assert_eq!(
+        cache.save(&live, &[at(NOW)], &[]).unwrap(),
+        1,
+        "only settled"
+    );
+    let (cache, warning) = DetailCache::open(dir, SERVER).unwrap();
+    assert!(warning.is_none(), "{warning:?}");
+    cache
+}
+
+#[test]
+fn a_settled_detail_comes_back_while_its_update_time_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = saved(dir.path());
+    let recall = cache.recall(&["s3cret-value".to_string()]);
+    assert!(recall.known("p", &listed("fresh", NOW - 1)).is_none());
+    assert!(
+        recall.known("p", &listed("old", NOW - 9)).is_none(),
+        "edited"
+    );
+    let back = recall.known("p", &listed("old", NOW - 10)).unwrap();
+    assert_eq!(back, detail("old", NOW - 10, "s3cret-value"));
+    assert_eq!(recall.used(), 1);
+}
+
+#[test]
+fn no_credential_value_is_written_and_a_changed_one_compares_unequal() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = saved(dir.path());
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!text.contains("s3cret-value"), "{text}");
+    }
+    let recall = cache.recall(&["another-value".to_string()]);
+    let back = recall.known("p", &listed("old", NOW - 10)).unwrap();
+    let value = &back.base().parameters[0].value;
+    assert_ne!(value, "s3cret-value");
+    assert_ne!(value, "another-value");
+    assert_eq!(back.base().parameters[1].value, "fast");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_cache_and_its_key_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    saved(dir.path());
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let mode = entry.unwrap().metadata().unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+    }
+}
+
+fn warning_for(dir: &Path, server: &str) -> String {
+    let (cache, warning) = DetailCache::open(dir, server).unwrap();
+    assert!(cache.entries.is_empty(), "nothing trusted");
+    warning.expect("a warning")
+}
+
+#[test]
+fn a_corrupt_foreign_or_other_servers_cache_is_ignored_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = saved(dir.path()).path;
+    let good = std::fs::read_to_string(&path).unwrap();
+
+    std::fs::write(&path, "{ not json").unwrap();
+    let warning = warning_for(dir.path(), SERVER);
+    assert!(warning.contains(&path.display().to_string()), "{warning}");
+    assert!(warning.contains("not a cache file"), "{warning}");
+
+    std::fs::write(&path, good.replace("\"version\":1", "\"version\":99")).unwrap();
+    assert!(warning_for(dir.path(), SERVER).contains("version 99"));
+
+    std::fs::write(&path, &good).unwrap();
+    std::fs::write(dir.path().join("key"), "not hex").unwrap();
+    let warning = warning_for(dir.path(), SERVER);
+    assert!(warning.contains("was unusable"), "{warning}");
+    assert!(warning_for(dir.path(), SERVER).contains("another key"));
+
+    std::fs::write(&path, &good).unwrap();
+    let other = "https://other.example.com";
+    let (other_cache, _) = DetailCache::open(dir.path(), other).unwrap();
+    std::fs::write(&other_cache.path, &good).unwrap();
+    assert!(warning_for(dir.path(), other).contains("another server"));
+}
+
+#[test]
+fn a_project_not_read_this_run_keeps_its_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = saved(dir.path());
+    let failed = LiveProject {
+        project: "p".into(),
+        listing: Err("list failed".into()),
+    };
+    assert_eq!(cache.save(&[failed], &[None], &[]).unwrap(), 1);
+}
+
+#[test]
+fn a_detail_quoting_a_secret_outside_a_credential_is_not_cached() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, _) = DetailCache::open(dir.path(), SERVER).unwrap();
+    let mut live = project(&[("old", NOW - 10)]);
+    if let Ok(builds) = &mut live.listing
+        && let Ok(detail) = &mut builds[0].detail
+    {
+        detail.base_mut().build_script = "echo \"env-secret\"".into();
+    }
+    let saved = cache.save(&[live], &[at(NOW)], &["env-secret\"".to_string()]);
+    assert_eq!(saved.unwrap(), 0);
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!text.contains("env-secret"), "{text}");
+    }
+}

@@ -1,0 +1,208 @@
+//! End to end: `plan --cache DIR` against the real emulator. A warm cache plans unchanged
+//! builds with one list call per project (counted by `/_emulator/stats`), a build edited in
+//! Zadig is read again, a corrupt cache is a warning and a full read, and no credential value
+//! is ever in the cache folder.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Output;
+
+use crate::util::cli::{Emulator, TOKEN, command, describe, succeeded};
+
+const SECRET: &str = "s3cr3t-Cache-Credential-5e1a";
+
+const API: &str = "\
+name: shop-api
+project_key: shop
+infrastructure: kubernetes
+build_os: ubuntu 20.04
+script_type: shell
+build_script: make build
+parameters:
+  - key: DB_PASSWORD
+    type: string
+    default_value: ${env:DB_PASSWORD}
+    is_credential: true
+";
+
+const WORKER: &str = "\
+name: shop-worker
+project_key: shop
+infrastructure: vm
+build_os: ubuntu 22.04
+script_type: shell
+build_script: make worker
+";
+
+fn workspace() -> tempfile::TempDir {
+    crate::util::cli::workspace(&[("api.yaml", API), ("worker.yaml", WORKER)])
+}
+
+/// `plan --detailed-exitcode --cache cache` with the credential's value `password`.
+fn plan(dir: &Path, emulator: &Emulator, password: &str) -> Output {
+    command(dir)
+        .args(["plan", "--detailed-exitcode", "--cache", "cache"])
+        .env("ZADIG_URL", emulator.url())
+        .env("ZADIG_TOKEN", TOKEN)
+        .env("DB_PASSWORD", password)
+        .output()
+        .expect("run zadig-sync")
+}
+
+/// Requests answered so far, by `METHOD route`.
+fn counts(emulator: &Emulator) -> BTreeMap<String, u64> {
+    let stats = emulator.stats();
+    let mut counts = BTreeMap::new();
+    for request in stats["requests"].as_array().expect("requests") {
+        let key = format!("{} {}", request["method"], request["route"]).replace('"', "");
+        *counts.entry(key).or_insert(0) += request["count"].as_u64().unwrap_or(0);
+    }
+    counts
+}
+
+/// The requests `run` made.
+fn requests_of(emulator: &Emulator, run: impl FnOnce() -> Output) -> (Output, Vec<String>) {
+    let before = counts(emulator);
+    let output = run();
+    let mut made = Vec::new();
+    for (key, count) in counts(emulator) {
+        for _ in before.get(&key).copied().unwrap_or(0)..count {
+            made.push(key.clone());
+        }
+    }
+    (output, made)
+}
+
+const LIST: &str = "GET /openapi/build";
+const DETAIL: &str = "GET /openapi/build/:name/detail";
+
+/// Applies the files, then moves the emulator's clock so that every detail is settled.
+fn applied() -> (Emulator, tempfile::TempDir) {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace();
+    let output = command(dir.path())
+        .args(["apply", "--yes"])
+        .env("ZADIG_URL", emulator.url())
+        .env("ZADIG_TOKEN", TOKEN)
+        .env("DB_PASSWORD", SECRET)
+        .output()
+        .expect("apply");
+    succeeded(&output);
+    emulator.advance_clock(5);
+    (emulator, dir)
+}
+
+fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(output.status.code(), Some(code), "{}", describe(output));
+}
+
+#[test]
+fn a_warm_cache_plans_unchanged_builds_with_one_list_per_project() {
+    let (emulator, dir) = applied();
+    let (cold, made) = requests_of(&emulator, || plan(dir.path(), &emulator, SECRET));
+    assert_exit(&cold, 0);
+    assert_eq!(made, [LIST, DETAIL, DETAIL], "cold: every detail is read");
+
+    let (warm, made) = requests_of(&emulator, || plan(dir.path(), &emulator, SECRET));
+    assert_exit(&warm, 0);
+    assert_eq!(made, [LIST], "warm: {}", describe(&warm));
+
+    for entry in std::fs::read_dir(dir.path().join("cache")).expect("cache folder") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(
+            !text.contains(SECRET),
+            "{} holds the credential",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn a_build_edited_in_zadig_is_read_again_and_its_change_planned() {
+    let (emulator, dir) = applied();
+    assert_exit(&plan(dir.path(), &emulator, SECRET), 0);
+    let body = serde_json::json!({
+        "name": "shop-worker", "project_key": "shop", "infrastructure": "vm",
+        "build_os": "ubuntu 22.04", "script_type": "shell", "build_script": "edited by hand",
+    });
+    let (status, text) = emulator.request("PUT", "/openapi/build?projectKey=shop", Some(&body));
+    assert_eq!(status, 200, "{text}");
+
+    let (output, made) = requests_of(&emulator, || plan(dir.path(), &emulator, SECRET));
+    assert_exit(&output, 2);
+    assert_eq!(made, [LIST, DETAIL], "only the edited build");
+    assert!(describe(&output).contains("edited by hand"));
+}
+
+#[test]
+fn a_changed_credential_value_in_the_files_is_planned_from_the_cache() {
+    let (emulator, dir) = applied();
+    assert_exit(&plan(dir.path(), &emulator, SECRET), 0);
+    let (output, made) = requests_of(&emulator, || plan(dir.path(), &emulator, "rotated"));
+    assert_eq!(made, [LIST], "from the cache");
+    assert_exit(&output, 2);
+    let text = describe(&output);
+    assert!(text.contains("shop-api"), "{text}");
+    assert!(
+        !text.contains(SECRET) && !text.contains("rotated"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_corrupt_cache_is_a_warning_and_a_full_read() {
+    let (emulator, dir) = applied();
+    assert_exit(&plan(dir.path(), &emulator, SECRET), 0);
+    let cache_file = std::fs::read_dir(dir.path().join("cache"))
+        .expect("cache folder")
+        .map(|entry| entry.expect("entry").path())
+        .find(|path| path.to_string_lossy().ends_with(".json"))
+        .expect("a cache file");
+    std::fs::write(&cache_file, "{\"format\": 1").expect("corrupt");
+
+    let (output, made) = requests_of(&emulator, || plan(dir.path(), &emulator, SECRET));
+    assert_exit(&output, 0);
+    assert_eq!(made, [LIST, DETAIL, DETAIL]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let name = cache_file.file_name().expect("name").to_string_lossy();
+    assert!(
+        stderr.contains("warning: ignoring the cache") && stderr.contains(name.as_ref()),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn zadig_sync_cache_names_the_folder() {
+    let (emulator, dir) = applied();
+    let run = || {
+        command(dir.path())
+            .args(["plan", "--detailed-exitcode"])
+            .env("ZADIG_URL", emulator.url())
+            .env("ZADIG_TOKEN", TOKEN)
+            .env("DB_PASSWORD", SECRET)
+            .env("ZADIG_SYNC_CACHE", "from-env")
+            .output()
+            .expect("run zadig-sync")
+    };
+    assert_exit(&run(), 0);
+    let (warm, made) = requests_of(&emulator, run);
+    assert_exit(&warm, 0);
+    assert_eq!(made, [LIST]);
+    assert!(dir.path().join("from-env/key").is_file());
+}
+
+#[test]
+fn with_the_emulator_the_cache_is_under_zadig_sync() {
+    let dir = workspace();
+    let output = command(dir.path())
+        .args(["plan", "--emulator"])
+        .env("DB_PASSWORD", SECRET)
+        .output()
+        .expect("run zadig-sync");
+    succeeded(&output);
+    let folder = dir.path().join(".zadig-sync/cache");
+    assert!(folder.join("key").is_file(), "{}", describe(&output));
+    let files = std::fs::read_dir(&folder).expect("cache folder").count();
+    assert_eq!(files, 2, "the key and the emulator's details");
+}
