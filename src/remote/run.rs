@@ -109,15 +109,19 @@ impl RunGuard {
             .is_none_or(|deadline| Instant::now() + wait < deadline)
     }
 
-    /// Stops the run; the first stop wins, so its error is the one reported.
-    pub fn stop(&self, reason: StopReason, first_error: String) {
+    /// Stops the run; the first stop wins, so its error is the one reported. Returns the
+    /// reason the run had already stopped for, when this was not the first stop: checked and
+    /// set under one lock, so two refusals answered at once cannot both count as the first.
+    pub fn stop(&self, reason: StopReason, first_error: String) -> Option<StopReason> {
         let mut state = self.state();
-        if state.stop.is_none() {
-            state.stop = Some(Stop {
-                reason,
-                first_error,
-            });
+        if let Some(stop) = &state.stop {
+            return Some(stop.reason);
         }
+        state.stop = Some(Stop {
+            reason,
+            first_error,
+        });
+        None
     }
 
     /// An answer arrived (of any status): the server is reachable.
@@ -162,8 +166,15 @@ mod tests {
     fn the_first_stop_is_the_one_reported() {
         let guard = RunGuard::new(None);
         assert_eq!(guard.stopped(), None);
-        guard.stop(StopReason::Unauthorized, "401 first".into());
-        guard.stop(StopReason::Unreachable, "later".into());
+        assert_eq!(
+            guard.stop(StopReason::Unauthorized, "401 first".into()),
+            None
+        );
+        assert_eq!(
+            guard.stop(StopReason::Unreachable, "later".into()),
+            Some(StopReason::Unauthorized),
+            "a later stop learns it was not the first"
+        );
         let stop = guard.stopped().unwrap();
         assert_eq!(
             (stop.reason, stop.first_error.as_str()),

@@ -291,11 +291,16 @@ impl Transport {
                     StatusCode::FORBIDDEN => StopReason::Forbidden,
                     _ => return Ok(answer),
                 };
-                // Sent before the run stopped, answered after: the same refusal, reported once.
-                if run.stopped().is_some_and(|stop| stop.reason == reason) {
-                    return Err(RemoteError::new(answer.call, Kind::Halted(reason)));
+                // Sent before the run stopped, answered after (or at the same time as the
+                // refusal that stopped it): the same refusal, reported once.
+                let call = answer.call.clone();
+                let error = answer.into_error();
+                match run.stop(reason, error.to_string()) {
+                    Some(earlier) if earlier == reason => {
+                        Err(RemoteError::new(call, Kind::Halted(reason)))
+                    }
+                    _ => Err(error),
                 }
-                self.stop(run, reason, Err(answer.into_error()))
             }
             Err(Failure::TooLarge) => {
                 let limit = self.max_body;
@@ -324,7 +329,8 @@ impl Transport {
         result: Result<Answer, RemoteError>,
     ) -> Result<Answer, RemoteError> {
         if let Err(error) = &result {
-            run.stop(reason, error.to_string());
+            // A later stop keeps the first one's error: this result is reported as it is.
+            let _earlier = run.stop(reason, error.to_string());
         }
         result
     }
