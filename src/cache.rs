@@ -13,8 +13,6 @@
 use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
@@ -24,7 +22,7 @@ use crate::load::files::write_atomically;
 use crate::reconcile::desired::DesiredSet;
 use crate::reconcile::live::{LiveDetail, LiveProject, is_settled};
 use crate::reconcile::wire::{DetailParameter, ListedBuild};
-use crate::remote::fetch::{KnownDetails, unix_seconds};
+use crate::remote::fetch::{KnownDetails, Remembered, unix_seconds};
 
 /// The version of the cache file; another is ignored.
 pub const CACHE_VERSION: u32 = 1;
@@ -150,10 +148,12 @@ impl DetailCache {
             .iter()
             .map(|value| (digest(&self.key, value), value.clone()))
             .collect();
+        let entries = (self.entries.iter())
+            .map(|(key, entry)| (key.clone(), (entry.update_time, entry.detail.clone())))
+            .collect();
         CacheRecall {
-            entries: Mutex::new(self.entries.clone()),
+            remembered: Remembered::new(entries),
             by_digest,
-            used: AtomicU64::new(0),
         }
     }
 
@@ -215,32 +215,26 @@ impl DetailCache {
     }
 }
 
-/// The cached details one run may use; each is handed out once.
+/// The cached details one run may use (each handed out once, see [`Remembered`]), with
+/// their credential digests turned back into the values the files hold.
 #[derive(Debug)]
 pub struct CacheRecall {
-    entries: Mutex<HashMap<Key, Entry>>,
+    remembered: Remembered,
     by_digest: HashMap<String, String>,
-    used: AtomicU64,
 }
 
 impl CacheRecall {
     /// How many details came from the cache.
     pub fn used(&self) -> u64 {
-        self.used.load(Ordering::Relaxed)
+        self.remembered.used()
     }
 }
 
 impl KnownDetails for CacheRecall {
     /// Only when the build lists with the `update_time` its settled detail was cached with.
     fn known(&self, project: &str, listed: &ListedBuild) -> Option<LiveDetail> {
-        let key = (project.to_string(), listed.name.clone());
-        let mut entries = self.entries.lock().ok()?;
-        if entries.get(&key)?.update_time != listed.update_time {
-            return None;
-        }
-        let entry = entries.remove(&key)?;
-        self.used.fetch_add(1, Ordering::Relaxed);
-        Some(map_credentials(entry.detail, |digest| {
+        let detail = self.remembered.take(project, listed)?;
+        Some(map_credentials(detail, |digest| {
             self.by_digest
                 .get(digest)
                 .cloned()

@@ -6,16 +6,14 @@
 //! what Zadig listed last time: it does not grow with the number of passes.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use tokio::time::Instant;
 
 use crate::daemon::backoff::Backoff;
 use crate::reconcile::live::{LiveDetail, LiveProject, is_settled};
-use crate::reconcile::wire::ListedBuild;
-use crate::remote::fetch::{KnownDetails, unix_seconds};
+use crate::remote::fetch::{Remembered, unix_seconds};
 
 /// `(project, build name)`.
 pub type BuildKey = (String, String);
@@ -42,48 +40,19 @@ pub struct Memory {
     failing: HashMap<BuildKey, Failing>,
 }
 
-/// The details one pass may take from memory instead of reading them. Each is handed over
-/// (moved, not copied), so that a pass never holds two copies of every detail.
-#[derive(Debug, Default)]
-pub struct Recall {
-    entries: Mutex<HashMap<BuildKey, Entry>>,
-    used: AtomicU64,
-}
-
-impl Recall {
-    /// How many details were taken from memory.
-    pub fn used(&self) -> u64 {
-        self.used.load(Ordering::Relaxed)
-    }
-}
-
-impl KnownDetails for Recall {
-    /// Only when the list shows the same `update_time` as the remembered detail.
-    fn known(&self, project: &str, listed: &ListedBuild) -> Option<LiveDetail> {
-        let key = (project.to_string(), listed.name.clone());
-        let mut entries = self.entries.lock().ok()?;
-        if entries.get(&key)?.update_time != listed.update_time {
-            return None;
-        }
-        let entry = entries.remove(&key)?;
-        self.used.fetch_add(1, Ordering::Relaxed);
-        Some(entry.detail)
-    }
-}
-
 impl Memory {
     /// Hands the remembered details to a pass: none on a full re-read, and only those whose
     /// desired fingerprint is still what the files say (`desired`).
-    pub fn recall(&mut self, desired: &HashMap<BuildKey, String>, full: bool) -> Arc<Recall> {
+    pub fn recall(&mut self, desired: &HashMap<BuildKey, String>, full: bool) -> Arc<Remembered> {
         let mut entries = std::mem::take(&mut self.settled);
         if full {
             entries.clear();
         }
         entries.retain(|key, entry| entry.desired.as_ref() == desired.get(key));
-        Arc::new(Recall {
-            entries: Mutex::new(entries),
-            used: AtomicU64::new(0),
-        })
+        let entries = (entries.into_iter())
+            .map(|(key, entry)| (key, (entry.update_time, entry.detail)))
+            .collect();
+        Arc::new(Remembered::new(entries))
     }
 
     /// Keeps the details this pass read or reused, except those of builds it wrote (their
@@ -178,6 +147,7 @@ mod tests {
     use super::*;
     use crate::reconcile::live::LiveBuild;
     use crate::reconcile::wire::DetailResponse;
+    use crate::reconcile::wire::ListedBuild;
 
     const NOW: i64 = 1_700_000_000;
 
@@ -229,10 +199,10 @@ mod tests {
         );
         let recall = memory.recall(&fp, false);
         assert!(
-            recall.known("p", &listed("a", NOW - 9)).is_none(),
+            recall.take("p", &listed("a", NOW - 9)).is_none(),
             "edited in Zadig"
         );
-        assert!(recall.known("p", &listed("a", NOW - 10)).is_some());
+        assert!(recall.take("p", &listed("a", NOW - 10)).is_some());
         assert_eq!(recall.used(), 1);
     }
 
@@ -265,7 +235,7 @@ mod tests {
             &HashSet::new(),
         );
         let recall = memory.recall(&desired("a", "f2"), false);
-        assert!(recall.known("p", &listed("a", NOW - 10)).is_none());
+        assert!(recall.take("p", &listed("a", NOW - 10)).is_none());
         memory.remember(
             vec![project("a", NOW - 10)],
             &[at(NOW)],
@@ -273,7 +243,7 @@ mod tests {
             &HashSet::new(),
         );
         let recall = memory.recall(&fp, true);
-        assert!(recall.known("p", &listed("a", NOW - 10)).is_none());
+        assert!(recall.take("p", &listed("a", NOW - 10)).is_none());
     }
 
     #[test]

@@ -9,7 +9,9 @@
 //! Failures become values in [`LiveProject`]/[`LiveBuild`], never an early return: one broken
 //! build is an error on that build, and a failed list makes the planner refuse deletions.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing::debug;
@@ -52,6 +54,48 @@ pub struct NothingKnown;
 impl KnownDetails for NothingKnown {
     fn known(&self, _: &str, _: &ListedBuild) -> Option<LiveDetail> {
         None
+    }
+}
+
+/// Details read earlier (the daemon's memory, the disk cache), each handed out once — moved,
+/// not copied, so a pass never holds two copies of every detail — and only while its build
+/// lists with the `update_time` it was read at.
+#[derive(Debug, Default)]
+pub struct Remembered {
+    /// `(project, name)` → the `update_time` the detail was read at, and the detail.
+    entries: Mutex<HashMap<(String, String), (i64, LiveDetail)>>,
+    used: AtomicU64,
+}
+
+impl Remembered {
+    pub fn new(entries: HashMap<(String, String), (i64, LiveDetail)>) -> Self {
+        Remembered {
+            entries: Mutex::new(entries),
+            used: AtomicU64::new(0),
+        }
+    }
+
+    /// The detail of a listed build, if one was remembered at the same `update_time`.
+    pub fn take(&self, project: &str, listed: &ListedBuild) -> Option<LiveDetail> {
+        let key = (project.to_string(), listed.name.clone());
+        let mut entries = self.entries.lock().ok()?;
+        if entries.get(&key)?.0 != listed.update_time {
+            return None;
+        }
+        let (_, detail) = entries.remove(&key)?;
+        self.used.fetch_add(1, Ordering::Relaxed);
+        Some(detail)
+    }
+
+    /// How many details were handed out.
+    pub fn used(&self) -> u64 {
+        self.used.load(Ordering::Relaxed)
+    }
+}
+
+impl KnownDetails for Remembered {
+    fn known(&self, project: &str, listed: &ListedBuild) -> Option<LiveDetail> {
+        self.take(project, listed)
     }
 }
 
