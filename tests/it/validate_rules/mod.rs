@@ -1,7 +1,7 @@
 //! Every validation rule of the build-file format, each with a bad file whose rendered
 //! diagnostics (file, line, column, message) are pinned by a snapshot. The files live in
-//! memory and go through `load_sources`, the pure half of the loader. One test binary: more
-//! cases live in `tests/validate_rules/`.
+//! memory and go through `load_sources`, the pure half of the loader. More
+//! cases live in the submodules beside this file.
 
 mod empties;
 mod positions;
