@@ -44,7 +44,7 @@ fn state(n: usize) -> (DesiredSet, Vec<LiveProject>) {
         live[i % PROJECTS].push(LiveBuild {
             name,
             update_time: 1_764_115_200,
-            detail: Ok(LiveDetail::Custom(detail)),
+            detail: Ok(LiveDetail::custom(detail)),
         });
         let origin = Origin {
             path: format!("builds.d/build-{i}.yaml").into(),

@@ -182,25 +182,28 @@ async fn run_concurrently(
     steps: &[&Paired<'_>],
     progress: &SharedProgress,
 ) -> Vec<StepOutcome> {
-    let slots = join_in_order(steps.iter().map(|paired| {
-        let client = client.clone();
-        let progress = progress.clone();
-        let step = paired.step.clone();
-        let (wanted, source) = (paired.wanted.clone(), paired.source);
-        let span = info_span!(
-            "apply",
-            project = %step.project,
-            build = %step.name,
-            op = step.action.as_str()
-        );
-        async move {
-            let status = run_step(&client, &step, wanted.as_deref(), source).await;
-            progress.advance();
-            info!(status = status.as_str(), "step finished");
-            outcome(&step, status)
-        }
-        .instrument(span)
-    }))
+    let slots = join_in_order(
+        client.tasks_at_once(),
+        steps.iter().map(|paired| {
+            let client = client.clone();
+            let progress = progress.clone();
+            let step = paired.step.clone();
+            let (wanted, source) = (paired.wanted.clone(), paired.source);
+            let span = info_span!(
+                "apply",
+                project = %step.project,
+                build = %step.name,
+                op = step.action.as_str()
+            );
+            async move {
+                let status = run_step(&client, &step, wanted.as_deref(), source).await;
+                progress.advance();
+                info!(status = status.as_str(), "step finished");
+                outcome(&step, status)
+            }
+            .instrument(span)
+        }),
+    )
     .await;
     steps
         .iter()

@@ -8,7 +8,7 @@ const NOW: i64 = 1_700_000_000;
 const SERVER: &str = "https://zadig.example.com";
 
 fn detail(name: &str, update_time: i64, secret: &str) -> LiveDetail {
-    LiveDetail::Custom(DetailResponse {
+    LiveDetail::custom(DetailResponse {
         name: name.into(),
         update_time,
         parameters: vec![

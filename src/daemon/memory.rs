@@ -35,7 +35,8 @@ struct Failing {
 pub struct Memory {
     /// Settled details only.
     settled: HashMap<BuildKey, Entry>,
-    /// The desired fingerprint each build matched at the end of the last pass.
+    /// The desired fingerprint each template build matched at the end of the last pass
+    /// (template builds carry no marker saying what they were written with).
     in_sync: HashMap<BuildKey, String>,
     failing: HashMap<BuildKey, Failing>,
 }
@@ -101,7 +102,7 @@ impl Memory {
         self.settled.is_empty()
     }
 
-    /// The fingerprint `key` was last in sync with.
+    /// The fingerprint template build `key` was last in sync with.
     pub fn in_sync_with(&self, key: &BuildKey) -> Option<&str> {
         self.in_sync.get(key).map(String::as_str)
     }
@@ -129,9 +130,9 @@ impl Memory {
         failing.not_before = now + failing.backoff.fail();
     }
 
-    /// Forgets the backoff of builds no longer in the plan.
-    pub fn keep_failing_only(&mut self, present: &HashSet<BuildKey>) {
-        self.failing.retain(|key, _| present.contains(key));
+    /// Forgets the backoff of builds no longer in the plan (`present` says which are).
+    pub fn keep_failing_only(&mut self, present: impl Fn(&BuildKey) -> bool) {
+        self.failing.retain(|key, _| present(key));
     }
 
     /// When the earliest backed-off build may be written again.
@@ -152,7 +153,7 @@ mod tests {
     const NOW: i64 = 1_700_000_000;
 
     fn project(name: &str, update_time: i64) -> LiveProject {
-        let detail = LiveDetail::Custom(DetailResponse {
+        let detail = LiveDetail::custom(DetailResponse {
             name: name.into(),
             update_time,
             ..DetailResponse::default()

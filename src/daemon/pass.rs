@@ -31,6 +31,7 @@ use crate::reconcile::marker::fingerprint;
 use crate::reconcile::normalize::from_live;
 use crate::reconcile::plan::{Action, Plan, Step};
 use crate::reconcile::redact::Secrets;
+use crate::reconcile::spec::BuildKind;
 use crate::remote::progress::no_progress;
 
 /// Everything that lives from one pass to the next.
@@ -267,7 +268,7 @@ impl Passes {
             let Some(wanted) = step.desired_fingerprint.as_deref() else {
                 continue;
             };
-            let is_drift = match details.get(&key) {
+            let is_drift = match details.get(&key_of(step)) {
                 Some(detail @ LiveDetail::Custom(_)) => {
                     from_live(detail).ownership.fingerprint() == Some(wanted)
                 }
@@ -340,42 +341,39 @@ impl Passes {
         drifted: &HashSet<BuildKey>,
         runnable: &Plan,
     ) -> StateCounts {
-        let outcomes: HashMap<BuildKey, &OutcomeStatus> = report
+        let outcomes: HashMap<KeyRef, &OutcomeStatus> = report
             .outcomes
             .iter()
-            .map(|o| (key(&o.project, &o.name), &o.status))
+            .map(|o| ((o.project.as_str(), o.name.as_str()), &o.status))
             .collect();
-        let attempted: HashSet<BuildKey> = runnable
-            .steps
-            .iter()
-            .map(|s| key(&s.project, &s.name))
-            .collect();
+        let attempted: HashSet<KeyRef> = runnable.steps.iter().map(key_of).collect();
         let mut counts = StateCounts::default();
         let mut in_sync = HashMap::new();
         for step in &plan.steps {
-            let key = key(&step.project, &step.name);
+            let key = key_of(step);
             let state = match (step.action, outcomes.get(&key).copied()) {
                 (Action::Unchanged, _) => "in_sync",
                 (_, Some(OutcomeStatus::Done)) => "in_sync",
                 (_, Some(OutcomeStatus::Refused(_))) | (Action::Refused, _) => "refused",
                 (_, Some(_)) | (Action::Error, _) => "failed",
                 (Action::Kept, None) => continue,
-                _ if drifted.contains(&key) => "drifted",
+                _ if drifted.contains(&(key.0.to_string(), key.1.to_string())) => "drifted",
                 _ if !attempted.contains(&key) => "failed",
                 _ => continue,
             };
-            if let (Some(fingerprint), "in_sync") = (&step.desired_fingerprint, state) {
-                in_sync.insert(key.clone(), fingerprint.clone());
+            // Only template builds need it: a custom build's marker says the same.
+            let template = step.kind == BuildKind::Template;
+            if let (Some(fingerprint), "in_sync", true) =
+                (&step.desired_fingerprint, state, template)
+            {
+                in_sync.insert((key.0.to_string(), key.1.to_string()), fingerprint.clone());
             }
             counts.add(state);
         }
         self.memory.set_in_sync(in_sync);
-        let present: HashSet<BuildKey> = plan
-            .steps
-            .iter()
-            .map(|s| key(&s.project, &s.name))
-            .collect();
-        self.memory.keep_failing_only(&present);
+        let present: HashSet<KeyRef> = plan.steps.iter().map(key_of).collect();
+        self.memory
+            .keep_failing_only(|(project, name)| present.contains(&(project.as_str(), name)));
         counts.publish(&self.status);
         counts
     }
@@ -460,16 +458,24 @@ fn fields(step: &Step) -> String {
     paths.join(", ")
 }
 
-fn details_by_key(live: &[LiveProject]) -> HashMap<BuildKey, &LiveDetail> {
+fn details_by_key(live: &[LiveProject]) -> HashMap<KeyRef<'_>, &LiveDetail> {
     let mut details = HashMap::new();
     for project in live {
         for build in project.listing.iter().flatten() {
             if let Ok(detail) = &build.detail {
-                details.insert(key(&project.project, &build.name), detail);
+                details.insert((project.project.as_str(), build.name.as_str()), detail);
             }
         }
     }
     details
+}
+
+/// A build's key borrowed from a step, for the maps a pass builds and drops (5,000 builds
+/// would otherwise mean 10,000 short-lived strings per map).
+type KeyRef<'a> = (&'a str, &'a str);
+
+fn key_of(step: &Step) -> KeyRef<'_> {
+    (step.project.as_str(), step.name.as_str())
 }
 
 fn key(project: &str, name: &str) -> BuildKey {

@@ -87,15 +87,17 @@ pub fn load_dir(
         diagnostics.append(&mut problems);
         None
     });
-    let mut sources = Vec::with_capacity(walk.files.len());
+    // One file at a time: its text is dropped once parsed, so a directory of thousands of
+    // files is never held in memory at once (the daemon loads it on every pass).
+    let read = |path: &Path| files::read_named_file(path, MAX_FILE_BYTES);
+    let mut loader = Loader::new(mode, env, &read, scope.as_ref(), walk.files.len());
     for path in walk.files {
         match files::read_text(&path, MAX_FILE_BYTES) {
-            Ok(text) => sources.push(Source { path, text }),
+            Ok(text) => loader.add(&Source { path, text }),
             Err(error) => diagnostics.push(file_diagnostic(&error)),
         }
     }
-    let read = |path: &Path| files::read_named_file(path, MAX_FILE_BYTES);
-    let mut outcome = load_sources_in_scope(&sources, mode, env, &read, scope.as_ref());
+    let mut outcome = loader.finish();
     outcome.scope = scope;
     diagnostics.append(&mut outcome.diagnostics);
     // Walk, read and parse problems were collected stage by stage; a user reads them by file.
@@ -153,16 +155,55 @@ pub fn load_sources_in_scope(
     read: &dyn Fn(&Path) -> Result<String, FileError>,
     scope: Option<&Scope>,
 ) -> LoadOutcome {
-    let schema = schema::file_schema();
-    let mut names = NameRegistry::default();
-    let mut outcome = LoadOutcome::default();
-    outcome.desired.file_count = sources.len();
+    let mut loader = Loader::new(mode, env, read, scope, sources.len());
     for source in sources {
-        let base_dir = source.path.parent().unwrap_or(Path::new("."));
-        let resolver = Resolver {
+        loader.add(source);
+    }
+    loader.finish()
+}
+
+/// Loads build files one by one, carrying what spans files (the build names in use, the
+/// scope), so that a caller can read each file just before it is loaded.
+struct Loader<'a> {
+    mode: ReferenceMode,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    read: &'a dyn Fn(&Path) -> Result<String, FileError>,
+    scope: Option<&'a Scope>,
+    /// The JSON schema every document is checked against.
+    schema: serde_json::Value,
+    names: NameRegistry,
+    outcome: LoadOutcome,
+}
+
+impl<'a> Loader<'a> {
+    /// `files`: how many files will be added (most hold one build each).
+    fn new(
+        mode: ReferenceMode,
+        env: &'a dyn Fn(&str) -> Option<String>,
+        read: &'a dyn Fn(&Path) -> Result<String, FileError>,
+        scope: Option<&'a Scope>,
+        files: usize,
+    ) -> Self {
+        let mut outcome = LoadOutcome::default();
+        outcome.desired.builds.reserve(files);
+        Loader {
             mode,
             env,
             read,
+            scope,
+            schema: schema::file_schema(),
+            names: NameRegistry::default(),
+            outcome,
+        }
+    }
+
+    fn add(&mut self, source: &Source) {
+        self.outcome.desired.file_count += 1;
+        let base_dir = source.path.parent().unwrap_or(Path::new("."));
+        let resolver = Resolver {
+            mode: self.mode,
+            env: self.env,
+            read: self.read,
             base_dir,
         };
         let documents = match yaml::parse_documents(&source.text) {
@@ -170,31 +211,36 @@ pub fn load_sources_in_scope(
             Err(error) => {
                 let pos = error.pos.unwrap_or(Pos { line: 1, column: 1 });
                 let finding = Finding::error("yaml", pos, error.message);
-                outcome
+                self.outcome
                     .diagnostics
                     .push(finding.into_diagnostic(&source.path));
-                continue;
+                return;
             }
         };
         if documents.is_empty() {
             let message = "this file holds no build (it is empty or only comments)";
             let finding = Finding::warning("empty-file", Pos { line: 1, column: 1 }, message);
-            outcome
+            self.outcome
                 .diagnostics
                 .push(finding.into_diagnostic(&source.path));
         }
         for doc in documents {
-            let mut loaded = load_document(doc, &schema, &resolver);
-            names.claim(&mut loaded, &source.path);
-            if let Some(scope) = scope {
+            let mut loaded = load_document(doc, &self.schema, &resolver);
+            self.names.claim(&mut loaded, &source.path);
+            if let Some(scope) = self.scope {
                 check_in_scope(&mut loaded, scope);
             }
-            add_document(&mut outcome, loaded, &source.path);
+            add_document(&mut self.outcome, loaded, &source.path);
         }
     }
-    outcome.desired.secrets.sort();
-    outcome.desired.secrets.dedup();
-    outcome
+
+    fn finish(mut self) -> LoadOutcome {
+        let desired = &mut self.outcome.desired;
+        desired.builds.shrink_to_fit();
+        desired.secrets.sort();
+        desired.secrets.dedup();
+        self.outcome
+    }
 }
 
 /// A document's secrets are kept even when it has errors: redacting too much costs nothing.

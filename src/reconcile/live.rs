@@ -27,21 +27,49 @@ pub struct LiveBuild {
 }
 
 /// Everything detail returned for one build, by kind. Serialisable for `--cache`.
+///
+/// The details are boxed: a [`DetailResponse`] is several hundred bytes inline, and the fetch
+/// stage, the plan and the daemon's memory keep one slot per build in vectors and maps, so
+/// an unboxed detail would cost that much again per container it passes through (a pointer
+/// costs eight bytes).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LiveDetail {
     /// A custom build: its detail says it all.
-    Custom(DetailResponse),
+    Custom(Box<DetailResponse>),
     /// A template build (a non-empty `template_name`): detail without a service names the
     /// template and its targets; one more detail per target service carries that target's
     /// repos and merged inputs.
     Template {
-        base: DetailResponse,
+        base: Box<DetailResponse>,
         targets: Vec<(ServiceRef, DetailResponse)>,
     },
 }
 
 impl LiveDetail {
+    /// A custom build's detail, kept without spare room.
+    pub fn custom(mut base: DetailResponse) -> Self {
+        base.shrink_to_fit();
+        LiveDetail::Custom(Box::new(base))
+    }
+
+    /// A template build's detail: the base read without a service, and one per target; kept
+    /// without spare room.
+    pub fn template(
+        mut base: DetailResponse,
+        mut targets: Vec<(ServiceRef, DetailResponse)>,
+    ) -> Self {
+        base.shrink_to_fit();
+        targets.shrink_to_fit();
+        for (_, target) in &mut targets {
+            target.shrink_to_fit();
+        }
+        LiveDetail::Template {
+            base: Box::new(base),
+            targets,
+        }
+    }
+
     /// The detail read without a service: identity, `update_time`, and (custom) everything.
     pub fn base(&self) -> &DetailResponse {
         match self {
@@ -86,5 +114,38 @@ mod tests {
             !is_settled(NOW - 5, NOW - 4, NOW),
             "changed between list and detail"
         );
+    }
+
+    // The daemon keeps one detail per build for months, and every stage passes them through
+    // vectors and maps: a slot must stay a pointer, whatever fields the detail gains.
+    #[test]
+    fn a_detail_slot_is_a_pointer_not_the_detail() {
+        assert!(std::mem::size_of::<LiveDetail>() <= 32);
+        assert!(std::mem::size_of::<LiveBuild>() <= 80);
+    }
+
+    #[test]
+    fn a_parsed_detail_keeps_no_spare_room() {
+        let body = r#"{"name": "b", "repos": [{"repo_name": "r"}],
+            "parameters": [{"key": "K", "choice_option": ["a"]}],
+            "outputs": [{"name": "IMAGE"}], "build_env": {"installs": [{"name": "go", "version": "1"}]}}"#;
+        let detail = LiveDetail::custom(serde_json::from_str(body).unwrap());
+        let base = detail.base();
+        assert_eq!(base.repos.capacity(), 1);
+        assert_eq!(base.parameters.capacity(), 1);
+        assert_eq!(base.parameters[0].choice_option.capacity(), 1);
+        assert_eq!(base.outputs.capacity(), 1);
+        assert_eq!(base.build_env.installs.capacity(), 1);
+        let service = ServiceRef {
+            service_name: "s".into(),
+            service_module: "m".into(),
+        };
+        let target = (service, serde_json::from_str(body).unwrap());
+        let LiveDetail::Template { targets, .. } =
+            LiveDetail::template(DetailResponse::default(), vec![target])
+        else {
+            unreachable!("a template detail")
+        };
+        assert_eq!(targets[0].1.repos.capacity(), 1);
     }
 }

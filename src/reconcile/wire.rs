@@ -52,6 +52,27 @@ pub struct DetailResponse {
     pub post_build: PostBuild,
 }
 
+impl DetailResponse {
+    /// Gives back the spare room of every list. A JSON array is parsed into a vector that
+    /// grows as it goes (one repo leaves room for four), and the daemon keeps thousands of
+    /// details for months: that room would be most of their size.
+    pub fn shrink_to_fit(&mut self) {
+        self.target_services.shrink_to_fit();
+        self.repos.shrink_to_fit();
+        self.build_env.installs.shrink_to_fit();
+        let advanced = &mut self.advanced_settings;
+        advanced.custom_annotations.shrink_to_fit();
+        advanced.custom_labels.shrink_to_fit();
+        advanced.outputs.shrink_to_fit();
+        self.parameters.shrink_to_fit();
+        for parameter in &mut self.parameters {
+            parameter.choice_option.shrink_to_fit();
+            parameter.choice_value.shrink_to_fit();
+        }
+        self.outputs.shrink_to_fit();
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DetailRepo {

@@ -121,16 +121,19 @@ pub async fn fetch_live_reusing(
     };
     let first_listing = client.list_builds_dated(first).await;
     let mut pending = Some(first_listing);
-    let results = join_in_order(projects.iter().map(|project| {
-        let (client, project, progress) = (client.clone(), project.clone(), progress.clone());
-        let known = known.clone();
-        let listed = if project == *first {
-            pending.take()
-        } else {
-            None
-        };
-        async move { fetch_project(&client, project, listed, &progress, known.as_ref()).await }
-    }))
+    let results = join_in_order(
+        client.tasks_at_once(),
+        projects.iter().map(|project| {
+            let (client, project, progress) = (client.clone(), project.clone(), progress.clone());
+            let known = known.clone();
+            let listed = if project == *first {
+                pending.take()
+            } else {
+                None
+            };
+            async move { fetch_project(&client, project, listed, &progress, known.as_ref()).await }
+        }),
+    )
     .await;
     projects
         .iter()
@@ -183,25 +186,36 @@ async fn fetch_details(
     known: &dyn KnownDetails,
 ) -> Vec<LiveBuild> {
     progress.add_total(listed.len());
-    // Owned, so that the tasks can be created one by one as they start.
-    let wanted: Vec<(String, Option<LiveDetail>)> = listed
-        .iter()
-        .map(|build| (build.name.clone(), known.known(project, build)))
-        .collect();
-    let details = join_in_order(wanted.into_iter().map(|(name, remembered)| {
-        let (client, project) = (client.clone(), project.to_string());
-        let progress = progress.clone();
-        async move {
-            if let Some(detail) = remembered {
-                progress.advance();
-                return Ok(detail);
-            }
-            let detail = read_build(&client, &project, &name).await;
+    let mut details: Vec<Option<Result<LiveDetail, String>>> = Vec::with_capacity(listed.len());
+    let mut to_read = Vec::new();
+    for (index, build) in listed.iter().enumerate() {
+        let remembered = known.known(project, build);
+        if remembered.is_some() {
             progress.advance();
-            detail.map_err(|error| error.to_string())
+        } else {
+            to_read.push(index);
         }
-    }))
+        details.push(remembered.map(Ok));
+    }
+    // A task only for a detail to read: one taken from memory costs no task. Owned names,
+    // as `join_in_order` creates each task as it starts it, across awaits.
+    let names: Vec<String> = to_read.iter().map(|&i| listed[i].name.clone()).collect();
+    let read = join_in_order(
+        client.tasks_at_once(),
+        names.into_iter().map(|name| {
+            let (client, project) = (client.clone(), project.to_string());
+            let progress = progress.clone();
+            async move {
+                let detail = read_build(&client, &project, &name).await;
+                progress.advance();
+                detail.map_err(|error| error.to_string())
+            }
+        }),
+    )
     .await;
+    for (index, detail) in to_read.into_iter().zip(read) {
+        details[index] = detail;
+    }
     listed
         .into_iter()
         .zip(details)
@@ -225,7 +239,7 @@ pub async fn read_build(
     let base = client.get_build(project, name).await?;
     if base.template_name.is_empty() {
         debug!(project, build = name, "read custom build");
-        return Ok(LiveDetail::Custom(base));
+        return Ok(LiveDetail::custom(base));
     }
     let targets = read_targets(client, project, name, &base.target_services).await?;
     debug!(
@@ -234,7 +248,7 @@ pub async fn read_build(
         targets = targets.len(),
         "read template build"
     );
-    Ok(LiveDetail::Template { base, targets })
+    Ok(LiveDetail::template(base, targets))
 }
 
 /// One detail per target service of a template build, read concurrently (the client bounds
@@ -247,11 +261,14 @@ async fn read_targets(
 ) -> Result<Vec<(ServiceRef, DetailResponse)>, RemoteError> {
     // Owned items for the closure: `join_in_order` creates each task as it starts it, so the
     // iterator lives across awaits, where a closure over borrowed items would not compile.
-    let details = join_in_order(services.iter().cloned().map(|service| {
-        let client = client.clone();
-        let (project, name) = (project.to_string(), name.to_string());
-        async move { client.get_build_target(&project, &name, &service).await }
-    }))
+    let details = join_in_order(
+        client.tasks_at_once(),
+        services.iter().cloned().map(|service| {
+            let client = client.clone();
+            let (project, name) = (project.to_string(), name.to_string());
+            async move { client.get_build_target(&project, &name, &service).await }
+        }),
+    )
     .await;
     let mut targets = Vec::with_capacity(services.len());
     for (service, detail) in services.iter().zip(details) {

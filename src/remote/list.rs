@@ -74,7 +74,10 @@ impl ZadigClient {
                 Ok((page, call))
             }
         });
-        join_in_order(reads).await.into_iter().collect()
+        join_in_order(self.tasks_at_once(), reads)
+            .await
+            .into_iter()
+            .collect()
     }
 
     /// One page (1-based) of `project`'s list, with its `Date` header.

@@ -88,6 +88,13 @@ impl ZadigClient {
         }
     }
 
+    /// How many tasks a fan-out over builds keeps alive at once: as many as requests may be
+    /// in flight (`--concurrency`). More would only wait for a slot while holding a request's
+    /// state (several kilobytes each), which is what a long-running daemon's peak is made of.
+    pub fn tasks_at_once(&self) -> usize {
+        self.transport.concurrency().max(1)
+    }
+
     /// Records that `project`'s list missed a build (a create found it existing): no deletion
     /// in that project is sent for the rest of the run (`Kind::ListDisproved`).
     pub fn disprove_list(&self, project: &str) {

@@ -99,6 +99,8 @@ pub(super) struct Transport {
     authorization: HeaderValue,
     rate: Option<DefaultDirectRateLimiter>,
     in_flight: Semaphore,
+    /// `--concurrency`: how many requests may be in flight at once.
+    concurrency: usize,
     retry: RetryPolicy,
     max_body: u64,
     deadline: Option<Duration>,
@@ -139,11 +141,17 @@ impl Transport {
             authorization,
             rate,
             in_flight: Semaphore::new(config.concurrency as usize),
+            concurrency: config.concurrency as usize,
             retry: config.retry,
             max_body: config.max_body_size,
             deadline: config.deadline,
             observer: config.observer.clone(),
         })
+    }
+
+    /// How many requests may be in flight at once (`--concurrency`).
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
     }
 
     /// The run state a new run starts with: a closed breaker and a full deadline.

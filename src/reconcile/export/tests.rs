@@ -37,7 +37,7 @@ fn full_detail() -> LiveDetail {
             parameter.value = SECRET.to_string();
         }
     }
-    LiveDetail::Custom(base)
+    LiveDetail::custom(base)
 }
 
 fn template_detail() -> LiveDetail {
@@ -47,10 +47,7 @@ fn template_detail() -> LiveDetail {
     target.parameters[2].is_credential = true;
     target.parameters[2].value = SECRET.to_string();
     let service = base.target_services[0].clone();
-    LiveDetail::Template {
-        base,
-        targets: vec![(service, target)],
-    }
+    LiveDetail::template(base, vec![(service, target)])
 }
 
 fn export(detail: &LiveDetail) -> ExportedBuild {
@@ -132,7 +129,7 @@ fn a_script_file_round_trips_through_the_loader() {
 fn the_minimal_and_advanced_fixtures_round_trip() {
     for name in ["minimal", "advanced-without-spec"] {
         let base = response(&fixture(name)["detail_response"]["body"]);
-        let detail = LiveDetail::Custom(base);
+        let detail = LiveDetail::custom(base);
         round_trip(&detail, ScriptPlacement::Inline, &[]);
     }
 }
@@ -320,7 +317,7 @@ mod properties {
             base.advanced_settings.cluster_name = cluster;
             base.advanced_settings.strategy_name = strategy;
             base.advanced_settings.timeout = timeout;
-            LiveDetail::Custom(base)
+            LiveDetail::custom(base)
         }
     }
 

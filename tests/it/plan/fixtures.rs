@@ -58,7 +58,7 @@ pub fn detail_body(name: &str, key: &str) -> DetailResponse {
 
 /// A custom build's detail as Zadig returns it (fixture scripts carry no marker).
 pub fn custom_detail(name: &str) -> LiveDetail {
-    LiveDetail::Custom(detail_body(name, "detail_response"))
+    LiveDetail::custom(detail_body(name, "detail_response"))
 }
 
 /// The detail Zadig returns after zadig-sync wrote `spec`: the fixture's detail whose script is
@@ -77,13 +77,13 @@ pub fn template_detail() -> LiveDetail {
         service_name: "billing".into(),
         service_module: "billing".into(),
     };
-    LiveDetail::Template {
-        base: detail_body("template", "detail_response_without_service"),
-        targets: vec![(
+    LiveDetail::template(
+        detail_body("template", "detail_response_without_service"),
+        vec![(
             billing,
             detail_body("template", "detail_response_with_service"),
         )],
-    }
+    )
 }
 
 /// `minimal.json` renamed, in another project if asked: a small custom build for plan tests.
