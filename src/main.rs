@@ -12,12 +12,36 @@ use zadig_sync::commands::output::errln;
 use zadig_sync::commands::{self, Exit};
 use zadig_sync::daemon::LogFormat;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return usage(&error),
     };
+    let runtime = match runtime_for(&cli.command) {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            errln(format_args!(
+                "error: cannot start the async runtime: {error}"
+            ));
+            return Exit::Failure.into();
+        }
+    };
+    runtime.block_on(run(cli))
+}
+
+/// The daemon runs its passes on one thread: a pass mostly waits on Zadig, and with glibc every
+/// thread that allocates gets an allocator arena of its own, which a service that runs for
+/// months pays for in resident memory (docs/daemon.md, "Memory"); its endpoints have a thread
+/// of their own (`daemon::http`). The one-shot commands use a thread per core.
+fn runtime_for(command: &Command) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = match command {
+        Command::Daemon(_) => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    builder.enable_all().build()
+}
+
+async fn run(cli: Cli) -> ExitCode {
     let (log, json) = logging_of(&cli);
     let filter = match EnvFilter::try_new(&log) {
         Ok(filter) => filter,

@@ -12,6 +12,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
+use tokio::sync::oneshot;
 
 use crate::daemon::metrics::Metrics;
 
@@ -69,6 +70,30 @@ pub async fn serve(
     axum::serve(listener, router(status))
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// [`serve`] on a thread of its own, with its own small runtime: probes and scrapes are
+/// answered at once even while a pass keeps the daemon's one thread busy (loading thousands
+/// of files, planning). The receiver resolves when the server has stopped.
+pub fn serve_on_own_thread(
+    listener: std::net::TcpListener,
+    status: Arc<Status>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<oneshot::Receiver<std::io::Result<()>>> {
+    listener.set_nonblocking(true)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (done, stopped) = oneshot::channel();
+    std::thread::Builder::new()
+        .name("zadig-sync-http".into())
+        .spawn(move || {
+            let served = runtime.block_on(async move {
+                serve(TcpListener::from_std(listener)?, status, shutdown).await
+            });
+            let _ = done.send(served);
+        })?;
+    Ok(stopped)
 }
 
 fn flag(set: bool, yes: &'static str, no: &'static str) -> Response {
@@ -137,6 +162,38 @@ mod tests {
         let (code, text) = get_status(&base, "/metrics").await;
         assert_eq!(code, 200);
         assert!(text.contains("zadig_sync_passes_total"), "{text}");
+        let _ = stop.send(());
+        server.await.unwrap().unwrap();
+    }
+
+    /// One request over a plain socket, without any runtime (this thread stays blocked).
+    fn blocking_get(addr: std::net::SocketAddr, path: &str) -> String {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    }
+
+    // The daemon runs on one thread; a pass busy on the CPU (here: this test blocking its
+    // own runtime's only thread) must not keep a liveness probe waiting.
+    #[tokio::test(flavor = "current_thread")]
+    async fn probes_are_answered_while_the_daemon_thread_is_busy() {
+        let status = Arc::new(Status::new(Arc::new(Metrics::new())));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = serve_on_own_thread(listener, status, async {
+            let _ = stopped.await;
+        })
+        .unwrap();
+        let answer = blocking_get(addr, "/healthz");
+        assert!(answer.starts_with("HTTP/1.0 200"), "{answer}");
+        assert!(answer.ends_with("ok\n"), "{answer}");
         let _ = stop.send(());
         server.await.unwrap().unwrap();
     }

@@ -2,7 +2,9 @@
 //! merged into one trigger stream ([`trigger`]); each trigger runs one pass ([`pass`]), which
 //! is exactly apply's pipeline and safety rules (load, plan, execute) plus drift handling,
 //! per-build backoff and the memory of settled details ([`memory`]); `/healthz`, `/readyz`
-//! and `/metrics` are served beside it ([`http`], [`metrics`]). Does I/O.
+//! and `/metrics` are served beside it ([`http`], [`metrics`]), on a thread of their own:
+//! passes run on one thread (`main.rs` picks the runtime), which keeps a service that runs
+//! for months to one allocator arena (docs/daemon.md, "Memory"). Does I/O.
 //!
 //! [`run_loop`] takes its shutdown future as an argument (as mini-redis does): the running
 //! pass may finish within a grace period, and no new pass starts.
@@ -24,7 +26,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::ValueEnum;
-use tokio::net::TcpListener;
 use tokio::time::timeout;
 use tracing::info;
 
@@ -160,26 +161,21 @@ pub async fn run(
         scope,
         metrics,
     } = daemon;
-    let listener =
-        TcpListener::bind(settings.listen)
-            .await
-            .map_err(|source| DaemonError::Listen {
-                addr: settings.listen,
-                source,
-            })?;
+    let listen_error = |source| DaemonError::Listen {
+        addr: settings.listen,
+        source,
+    };
+    let listener = std::net::TcpListener::bind(settings.listen).map_err(listen_error)?;
     let listening = listener.local_addr().unwrap_or(settings.listen);
-    info!(address = %listening, "serving /healthz, /readyz and /metrics");
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;
         let _ = stop.send(true);
     });
     let status = Arc::new(http::Status::new(metrics));
-    let server = tokio::spawn(http::serve(
-        listener,
-        status.clone(),
-        wait_for(stopped.clone()),
-    ));
+    let server = http::serve_on_own_thread(listener, status.clone(), wait_for(stopped.clone()))
+        .map_err(listen_error)?;
+    info!(address = %listening, "serving /healthz, /readyz and /metrics");
     let (events, receiver) = tokio::sync::mpsc::unbounded_channel();
     let triggers = Triggers::new(receiver, settings.interval, settings.debounce);
     let mut passes = pass::Passes::new(
