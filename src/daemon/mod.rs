@@ -15,6 +15,7 @@ pub mod identity;
 pub mod memory;
 pub mod metrics;
 pub mod pass;
+pub mod states;
 pub mod trigger;
 pub mod watch;
 

@@ -21,6 +21,9 @@ use crate::daemon::backoff::Backoff;
 use crate::daemon::http::Status;
 use crate::daemon::identity::{git_commit, tree_hash};
 use crate::daemon::memory::{BuildKey, Memory};
+use crate::daemon::states::{
+    KeyRef, PassStates, StateCounts, classify, count_changes, fields, key_of, log_outcomes,
+};
 use crate::daemon::trigger::{PassEnd, Trigger};
 use crate::daemon::watch::DirWatch;
 use crate::daemon::{DaemonSettings, DriftMode, Stopping};
@@ -29,9 +32,8 @@ use crate::load::{ReferenceMode, load_dir};
 use crate::reconcile::live::{LiveDetail, LiveProject};
 use crate::reconcile::marker::fingerprint;
 use crate::reconcile::normalize::from_live;
-use crate::reconcile::plan::{Action, Plan, Step};
+use crate::reconcile::plan::{Action, Plan};
 use crate::reconcile::redact::Secrets;
-use crate::reconcile::spec::BuildKind;
 use crate::remote::progress::no_progress;
 
 /// Everything that lives from one pass to the next.
@@ -341,35 +343,7 @@ impl Passes {
         drifted: &HashSet<BuildKey>,
         runnable: &Plan,
     ) -> StateCounts {
-        let outcomes: HashMap<KeyRef, &OutcomeStatus> = report
-            .outcomes
-            .iter()
-            .map(|o| ((o.project.as_str(), o.name.as_str()), &o.status))
-            .collect();
-        let attempted: HashSet<KeyRef> = runnable.steps.iter().map(key_of).collect();
-        let mut counts = StateCounts::default();
-        let mut in_sync = HashMap::new();
-        for step in &plan.steps {
-            let key = key_of(step);
-            let state = match (step.action, outcomes.get(&key).copied()) {
-                (Action::Unchanged, _) => "in_sync",
-                (_, Some(OutcomeStatus::Done)) => "in_sync",
-                (_, Some(OutcomeStatus::Refused(_))) | (Action::Refused, _) => "refused",
-                (_, Some(_)) | (Action::Error, _) => "failed",
-                (Action::Kept, None) => continue,
-                _ if drifted.contains(&(key.0.to_string(), key.1.to_string())) => "drifted",
-                _ if !attempted.contains(&key) => "failed",
-                _ => continue,
-            };
-            // Only template builds need it: a custom build's marker says the same.
-            let template = step.kind == BuildKind::Template;
-            if let (Some(fingerprint), "in_sync", true) =
-                (&step.desired_fingerprint, state, template)
-            {
-                in_sync.insert((key.0.to_string(), key.1.to_string()), fingerprint.clone());
-            }
-            counts.add(state);
-        }
+        let PassStates { counts, in_sync } = classify(plan, report, drifted, runnable);
         self.memory.set_in_sync(in_sync);
         let present: HashSet<KeyRef> = plan.steps.iter().map(key_of).collect();
         self.memory
@@ -377,85 +351,6 @@ impl Passes {
         counts.publish(&self.status);
         counts
     }
-}
-
-#[derive(Debug, Default)]
-struct StateCounts {
-    in_sync: i64,
-    drifted: i64,
-    failed: i64,
-    refused: i64,
-}
-
-impl StateCounts {
-    fn add(&mut self, state: &str) {
-        match state {
-            "in_sync" => self.in_sync += 1,
-            "drifted" => self.drifted += 1,
-            "refused" => self.refused += 1,
-            _ => self.failed += 1,
-        }
-    }
-
-    fn publish(&self, status: &Status) {
-        use crate::daemon::metrics::StateLabel;
-        let builds = &status.metrics.builds;
-        for (state, value) in [
-            ("in_sync", self.in_sync),
-            ("drifted", self.drifted),
-            ("failed", self.failed),
-            ("refused", self.refused),
-        ] {
-            builds.get_or_create(&StateLabel { state }).set(value);
-        }
-    }
-}
-
-/// One line per change applied and per failure, naming the build and the fields.
-fn log_outcomes(plan: &Plan, report: &ApplyReport) {
-    for outcome in &report.outcomes {
-        let step = plan
-            .steps
-            .iter()
-            .find(|s| s.project == outcome.project && s.name == outcome.name);
-        let fields = step.map(fields).unwrap_or_default();
-        let (project, build, action) = (&outcome.project, &outcome.name, outcome.action.as_str());
-        match &outcome.status {
-            OutcomeStatus::Done => info!(%project, %build, action, %fields, "applied"),
-            OutcomeStatus::Unverified(reason) => {
-                warn!(%project, %build, action, %fields, %reason, "written but not verified")
-            }
-            OutcomeStatus::Refused(reason) => warn!(%project, %build, action, %reason, "refused"),
-            OutcomeStatus::Failed(reason) => warn!(%project, %build, action, %reason, "failed"),
-        }
-    }
-}
-
-/// `zadig_sync_changes_applied_total`: the writes that succeeded, by action.
-fn count_changes(status: &Status, report: &ApplyReport) {
-    use crate::daemon::metrics::ActionLabel;
-    for outcome in &report.outcomes {
-        let action = match outcome.action {
-            Action::Create => "create",
-            Action::Update => "update",
-            Action::Replace => "replace",
-            Action::Delete => "delete",
-            _ => continue,
-        };
-        if outcome.status == OutcomeStatus::Done {
-            status
-                .metrics
-                .changes
-                .get_or_create(&ActionLabel { action })
-                .inc();
-        }
-    }
-}
-
-/// The changed fields' paths (never their values).
-fn fields(step: &Step) -> String {
-    let paths: Vec<&str> = step.changes.iter().map(|c| c.path.as_str()).collect();
-    paths.join(", ")
 }
 
 fn details_by_key(live: &[LiveProject]) -> HashMap<KeyRef<'_>, &LiveDetail> {
@@ -468,14 +363,6 @@ fn details_by_key(live: &[LiveProject]) -> HashMap<KeyRef<'_>, &LiveDetail> {
         }
     }
     details
-}
-
-/// A build's key borrowed from a step, for the maps a pass builds and drops (5,000 builds
-/// would otherwise mean 10,000 short-lived strings per map).
-type KeyRef<'a> = (&'a str, &'a str);
-
-fn key_of(step: &Step) -> KeyRef<'_> {
-    (step.project.as_str(), step.name.as_str())
 }
 
 fn key(project: &str, name: &str) -> BuildKey {
