@@ -15,8 +15,9 @@ use tokio::sync::mpsc::UnboundedSender;
 use tracing::{debug, info, warn};
 
 /// How long notify's debouncer gathers events before passing them on (it also stitches the
-/// two halves of a rename together); the `--debounce` quiet period is applied after it.
-const NOTIFY_TICK: Duration = Duration::from_millis(100);
+/// two halves of a rename together, which arrive microseconds apart); the `--debounce` quiet
+/// period is applied after it, so this only adds to the time from a save to its pass.
+const NOTIFY_TICK: Duration = Duration::from_millis(50);
 
 #[derive(Debug, thiserror::Error)]
 pub enum WatchError {
