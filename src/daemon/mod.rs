@@ -145,6 +145,11 @@ pub enum DaemonError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot start the thread serving /healthz, /readyz and /metrics: {source}")]
+    Serve {
+        #[source]
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Watch(#[from] watch::WatchError),
 }
@@ -175,7 +180,7 @@ pub async fn run(
     });
     let status = Arc::new(http::Status::new(metrics));
     let server = http::serve_on_own_thread(listener, status.clone(), wait_for(stopped.clone()))
-        .map_err(listen_error)?;
+        .map_err(|source| DaemonError::Serve { source })?;
     info!(address = %listening, "serving /healthz, /readyz and /metrics");
     let (events, receiver) = tokio::sync::mpsc::unbounded_channel();
     let triggers = Triggers::new(receiver, settings.interval, settings.debounce);

@@ -55,7 +55,8 @@ impl StateCounts {
     }
 }
 
-/// The states of a pass, and the fingerprint each template build is now in sync with.
+/// The states of a pass, and the fingerprint each template build is in sync with (or, when
+/// drifted, was last in sync with and the files still want).
 #[derive(Debug, Default)]
 pub struct PassStates {
     pub counts: StateCounts,
@@ -91,8 +92,13 @@ pub fn classify(
             _ if !attempted.contains(&key) => "failed",
             _ => continue,
         };
-        let template = step.kind == BuildKind::Template;
-        if let (Some(fingerprint), "in_sync", true) = (&step.desired_fingerprint, state, template) {
+        // A drifted build (reported, not written) was last in sync with what the files still
+        // want: remembering it keeps it drift at the next pass, not an ordinary update that
+        // `--drift report` would then write.
+        let remembered = matches!(state, "in_sync" | "drifted");
+        if let (Some(fingerprint), true) = (&step.desired_fingerprint, remembered)
+            && step.kind == BuildKind::Template
+        {
             states.in_sync.insert(owned(), fingerprint.clone());
         }
         states.counts.add(state);
@@ -234,6 +240,29 @@ mod tests {
             &HashSet::new(),
             &plan(vec![]),
         );
+        let key = ("p".to_string(), "t".to_string());
+        assert_eq!(states.in_sync, HashMap::from([(key, "fp-t".to_string())]));
+    }
+
+    // With `--drift report`, a drifted template build is not written; forgetting what it was in
+    // sync with would make it an ordinary update at the next pass, and written.
+    #[test]
+    fn a_reported_template_drift_stays_drift_at_the_next_pass() {
+        let whole = plan(vec![
+            step("t", Action::Update, BuildKind::Template),
+            step("failed", Action::Update, BuildKind::Template),
+        ]);
+        let runnable = plan(vec![step("failed", Action::Update, BuildKind::Template)]);
+        let report = ApplyReport {
+            outcomes: vec![outcome(
+                "failed",
+                Action::Update,
+                OutcomeStatus::Failed("500".into()),
+            )],
+        };
+        let drifted = HashSet::from([("p".to_string(), "t".to_string())]);
+        let states = classify(&whole, &report, &drifted, &runnable);
+        assert_eq!(states.counts.drifted, 1);
         let key = ("p".to_string(), "t".to_string());
         assert_eq!(states.in_sync, HashMap::from([(key, "fp-t".to_string())]));
     }

@@ -213,6 +213,70 @@ fn drift_report_logs_and_counts_but_writes_nothing() {
     assert!(daemon.metric("zadig_sync_drift_detected_total") >= 1.0);
 }
 
+const TEMPLATED: &str = "\
+name: shop-api
+project_key: shop
+template_name: java-template
+target_services:
+  - service_name: api
+    service_module: api
+    repo_info:
+      - codehost_name: github
+        repo_namespace: shop
+        repo_name: api
+        branch: main
+    inputs:
+      - key: JAVA_VERSION
+        value: \"21\"
+";
+
+fn java_version(emulator: &Emulator) -> Value {
+    let path = "/openapi/build/shop-api/detail?projectKey=shop&serviceName=api&serviceModule=api";
+    let (status, text) = emulator.request("GET", path, None);
+    assert_eq!(status, 200, "{text}");
+    let detail: Value = serde_json::from_str(&text).expect("a detail");
+    let inputs = detail["parameters"].as_array().cloned().unwrap_or_default();
+    (inputs.iter().find(|p| p["key"] == "JAVA_VERSION")).map_or(Value::Null, |p| p["value"].clone())
+}
+
+// Template builds carry no marker: the daemon remembers what each was last in sync with. A
+// reported drift must stay drift at every later pass, not turn into an update that is written.
+#[test]
+fn a_reported_template_drift_is_never_written() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("api.yaml", TEMPLATED)]);
+    let args = with(&["--interval", "1s", "--drift", "report"]);
+    let daemon = Daemon::start(dir.path(), &emulator, &args, &[]);
+    daemon.wait_ready();
+    daemon.wait("one pass after the create, in sync", || {
+        daemon.metric(r#"zadig_sync_builds{state="in_sync"}"#) == 1.0
+    });
+
+    let edited: Value = serde_json::json!({
+        "name": "shop-api", "project_key": "shop", "template_name": "java-template",
+        "target_services": [{
+            "service_name": "api", "service_module": "api",
+            "repo_info": [{"codehost_name": "github", "repo_namespace": "shop",
+                "repo_name": "api", "branch": "main"}],
+            "inputs": [{"key": "JAVA_VERSION", "value": "17"}],
+        }],
+    });
+    let route = "/openapi/build/shop-api/template?projectKey=shop";
+    let (status, text) = emulator.request("PUT", route, Some(&edited));
+    assert_eq!(status, 200, "{text}");
+    let writes = emulator.write_count();
+    daemon.wait("the drift is reported", || {
+        daemon.metric(r#"zadig_sync_builds{state="drifted"}"#) == 1.0
+    });
+    let seen = passes(&daemon, "success");
+    daemon.wait("three more passes", || {
+        passes(&daemon, "success") >= seen + 3.0
+    });
+    assert_eq!(emulator.write_count(), writes, "{}", daemon.logs());
+    assert_eq!(java_version(&emulator), "17");
+    assert_eq!(daemon.metric(r#"zadig_sync_builds{state="drifted"}"#), 1.0);
+}
+
 #[test]
 fn a_swapped_dir_symlink_is_seen_without_a_resync() {
     let emulator = Emulator::start(&[]);
