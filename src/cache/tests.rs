@@ -1,8 +1,7 @@
-use std::time::{Duration, UNIX_EPOCH};
-
 use super::*;
 use crate::reconcile::live::LiveBuild;
 use crate::reconcile::wire::DetailResponse;
+use crate::remote::fetch::testing::{at, listed};
 
 const NOW: i64 = 1_700_000_000;
 const SERVER: &str = "https://zadig.example.com";
@@ -40,18 +39,6 @@ fn project(builds: &[(&str, i64)]) -> LiveProject {
             })
             .collect()),
     }
-}
-
-fn listed(name: &str, update_time: i64) -> ListedBuild {
-    ListedBuild {
-        name: name.into(),
-        update_time,
-        ..ListedBuild::default()
-    }
-}
-
-fn at(seconds: i64) -> Option<SystemTime> {
-    Some(UNIX_EPOCH + Duration::from_secs(seconds as u64))
 }
 
 fn saved(dir: &Path) -> DetailCache {

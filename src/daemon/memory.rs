@@ -143,12 +143,10 @@ impl Memory {
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, UNIX_EPOCH};
-
     use super::*;
     use crate::reconcile::live::LiveBuild;
     use crate::reconcile::wire::DetailResponse;
-    use crate::reconcile::wire::ListedBuild;
+    use crate::remote::fetch::testing::{at, listed};
 
     const NOW: i64 = 1_700_000_000;
 
@@ -166,18 +164,6 @@ mod tests {
                 detail: Ok(detail),
             }]),
         }
-    }
-
-    fn listed(name: &str, update_time: i64) -> ListedBuild {
-        ListedBuild {
-            name: name.into(),
-            update_time,
-            ..ListedBuild::default()
-        }
-    }
-
-    fn at(seconds: i64) -> Option<SystemTime> {
-        Some(UNIX_EPOCH + Duration::from_secs(seconds as u64))
     }
 
     fn key(name: &str) -> BuildKey {

@@ -287,3 +287,26 @@ pub fn unix_seconds(time: SystemTime) -> Option<i64> {
     let seconds = time.duration_since(UNIX_EPOCH).ok()?.as_secs();
     i64::try_from(seconds).ok()
 }
+
+/// Helpers for the tests of what remembers details between reads (the daemon's memory, the
+/// disk cache).
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    use crate::reconcile::wire::ListedBuild;
+
+    /// A build as a list shows it.
+    pub fn listed(name: &str, update_time: i64) -> ListedBuild {
+        ListedBuild {
+            name: name.into(),
+            update_time,
+            ..ListedBuild::default()
+        }
+    }
+
+    /// A server's `Date` at `seconds` after the epoch.
+    pub fn at(seconds: i64) -> Option<SystemTime> {
+        Some(UNIX_EPOCH + Duration::from_secs(seconds as u64))
+    }
+}

@@ -2,6 +2,7 @@
 //! the safety rules of docs/architecture.md §5, each proven against what the emulator then holds.
 
 use crate::util::cli::{Emulator, apply, describe, failed, succeeded, workspace, zadig_sync};
+use crate::util::files::{TEMPLATED_API, WORKER};
 
 const API: &str = "\
 name: shop-api
@@ -18,15 +19,6 @@ parameters:
   - key: LEVEL
     type: string
     default_value: info
-";
-
-const WORKER: &str = "\
-name: shop-worker
-project_key: shop
-infrastructure: vm
-build_os: ubuntu 22.04
-script_type: shell
-build_script: make worker
 ";
 
 fn plan_exit(dir: &std::path::Path, emulator: &Emulator, extra: &[&str]) -> (i32, String) {
@@ -139,23 +131,7 @@ fn a_build_moved_from_custom_to_template_is_replaced() {
     let dir = workspace(&[("api.yaml", API)]);
     succeeded(&apply(dir.path(), &emulator, &[]));
 
-    let template = "\
-name: shop-api
-project_key: shop
-template_name: java-template
-target_services:
-  - service_name: api
-    service_module: api
-    repo_info:
-      - codehost_name: github
-        repo_namespace: shop
-        repo_name: api
-        branch: main
-    inputs:
-      - key: JAVA_VERSION
-        value: \"21\"
-";
-    std::fs::write(dir.path().join("builds.d/api.yaml"), template).expect("rewrite");
+    std::fs::write(dir.path().join("builds.d/api.yaml"), TEMPLATED_API).expect("rewrite");
     let output = apply(dir.path(), &emulator, &[]);
     let text = succeeded(&output);
     assert!(text.contains("1 replaced"), "{text}");

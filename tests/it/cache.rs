@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::Output;
 
 use crate::util::cli::{Emulator, TOKEN, command, describe, succeeded};
+use crate::util::files::WORKER;
 
 const SECRET: &str = "s3cr3t-Cache-Credential-5e1a";
 
@@ -23,15 +24,6 @@ parameters:
     type: string
     default_value: ${env:DB_PASSWORD}
     is_credential: true
-";
-
-const WORKER: &str = "\
-name: shop-worker
-project_key: shop
-infrastructure: vm
-build_os: ubuntu 22.04
-script_type: shell
-build_script: make worker
 ";
 
 fn workspace() -> tempfile::TempDir {

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::util::cli::{Emulator, TOKEN, workspace};
 use crate::util::daemon::Daemon;
+use crate::util::files::{TEMPLATED_API, WORKER};
 
 const API: &str = "\
 name: shop-api
@@ -20,15 +21,6 @@ build_script: make build
 installs:
   - name: go
     version: 1.22.1
-";
-
-const WORKER: &str = "\
-name: shop-worker
-project_key: shop
-infrastructure: vm
-build_os: ubuntu 22.04
-script_type: shell
-build_script: make worker
 ";
 
 /// Fast timers: a change is acted on after 100 ms of quiet.
@@ -213,23 +205,6 @@ fn drift_report_logs_and_counts_but_writes_nothing() {
     assert!(daemon.metric("zadig_sync_drift_detected_total") >= 1.0);
 }
 
-const TEMPLATED: &str = "\
-name: shop-api
-project_key: shop
-template_name: java-template
-target_services:
-  - service_name: api
-    service_module: api
-    repo_info:
-      - codehost_name: github
-        repo_namespace: shop
-        repo_name: api
-        branch: main
-    inputs:
-      - key: JAVA_VERSION
-        value: \"21\"
-";
-
 fn java_version(emulator: &Emulator) -> Value {
     let path = "/openapi/build/shop-api/detail?projectKey=shop&serviceName=api&serviceModule=api";
     let (status, text) = emulator.request("GET", path, None);
@@ -244,7 +219,7 @@ fn java_version(emulator: &Emulator) -> Value {
 #[test]
 fn a_reported_template_drift_is_never_written() {
     let emulator = Emulator::start(&[]);
-    let dir = workspace(&[("api.yaml", TEMPLATED)]);
+    let dir = workspace(&[("api.yaml", TEMPLATED_API)]);
     let args = with(&["--interval", "1s", "--drift", "report"]);
     let daemon = Daemon::start(dir.path(), &emulator, &args, &[]);
     daemon.wait_ready();

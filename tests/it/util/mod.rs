@@ -12,6 +12,8 @@ pub mod daemon;
 pub mod emulator;
 /// A client pointed at a running emulator.
 pub mod emulator_client;
+/// Build files shared by several test modules.
+pub mod files;
 /// A recording front that logs the order of a run's writes.
 pub mod recorder;
 /// A private CA and server certificates for TLS tests.
