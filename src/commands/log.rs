@@ -6,6 +6,7 @@
 //! `main` installs [`RedactingStderr`] as the log writer; `settings` calls [`hide`] as soon as
 //! the files are loaded and the token is read, before any request is sent.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::sync::{PoisonError, RwLock};
 
@@ -14,15 +15,29 @@ use tracing_subscriber::fmt::MakeWriter;
 use crate::reconcile::redact::Secrets;
 
 /// The secrets of this process, for every log line written after they became known.
-static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
+static SECRETS: RwLock<Known> = RwLock::new(Known(BTreeSet::new()));
 static REDACTOR: RwLock<Option<Secrets>> = RwLock::new(None);
 
-/// Adds `secrets` to what log lines hide from now on.
+/// Every distinct secret value handed over so far: a set, since the daemon hands the same
+/// values over at every pass, for months.
+struct Known(BTreeSet<String>);
+
+impl Known {
+    /// Adds `secrets`; whether any of them was new.
+    fn add(&mut self, secrets: &[String]) -> bool {
+        let before = self.0.len();
+        self.0.extend(secrets.iter().cloned());
+        self.0.len() > before
+    }
+}
+
+/// Adds `secrets` to what log lines hide from now on (nothing to redo when all are known).
 pub fn hide(secrets: &[String]) {
     let mut known = SECRETS.write().unwrap_or_else(PoisonError::into_inner);
-    known.extend(secrets.iter().cloned());
-    let redactor = Secrets::new(&known);
-    *REDACTOR.write().unwrap_or_else(PoisonError::into_inner) = Some(redactor);
+    if known.add(secrets) {
+        let values: Vec<String> = known.0.iter().cloned().collect();
+        *REDACTOR.write().unwrap_or_else(PoisonError::into_inner) = Some(Secrets::new(&values));
+    }
 }
 
 /// `line` as it may be logged.
@@ -83,5 +98,17 @@ mod tests {
         hide(&["s3cr\"et-value".to_owned()]);
         let line = redact(r#"{"reason":"cluster s3cr\"et-value not found"} s3cr"et-value"#);
         assert!(!line.contains("et-value"), "{line}");
+    }
+
+    #[test]
+    fn the_same_secrets_handed_over_again_are_kept_once() {
+        let mut known = Known(BTreeSet::new());
+        let pass = ["token".to_owned(), "db-password".to_owned()];
+        assert!(known.add(&pass));
+        for _ in 0..100 {
+            assert!(!known.add(&pass), "nothing new: the redactor is not rebuilt");
+        }
+        assert_eq!(known.0.len(), 2);
+        assert!(known.add(&["rotated".to_owned()]));
     }
 }
