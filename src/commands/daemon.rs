@@ -4,20 +4,28 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use tracing::error;
 
 use super::Exit;
 use super::settings::{Settings, connect_observed};
 use crate::cli::DaemonArgs;
 use crate::daemon::metrics::Metrics;
 use crate::daemon::{self, Daemon, DaemonSettings};
-use crate::load::{ReferenceMode, load_dir};
+use crate::load::scope::read_scope;
 
 pub async fn run(args: DaemonArgs) -> anyhow::Result<Exit> {
     let metrics = Arc::new(Metrics::new());
     // The scope file as the daemon starts may name the server and its limits; later changes
     // to those need a restart (prune, max deletes and projects are read again every pass).
-    let env = |name: &str| std::env::var(name).ok();
-    let scope_file = load_dir(&args.dir.dir, ReferenceMode::Online, &env).scope;
+    // Only the scope file is read here; the builds are the first pass's business. A scope
+    // file with errors is logged and left out: every pass then refuses to write until it is
+    // fixed, and the daemon stays up to see the fix.
+    let scope_file = read_scope(&args.dir.dir).unwrap_or_else(|diagnostics| {
+        for diagnostic in &diagnostics {
+            error!(%diagnostic, "invalid scope file");
+        }
+        None
+    });
     let settings = Settings::resolve(&args.server, &args.scope, scope_file.as_ref());
     let connection = connect_observed(&settings, Some(metrics.request_observer())).await?;
     let daemon_settings = DaemonSettings {

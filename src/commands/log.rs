@@ -106,7 +106,10 @@ mod tests {
         let pass = ["token".to_owned(), "db-password".to_owned()];
         assert!(known.add(&pass));
         for _ in 0..100 {
-            assert!(!known.add(&pass), "nothing new: the redactor is not rebuilt");
+            assert!(
+                !known.add(&pass),
+                "nothing new: the redactor is not rebuilt"
+            );
         }
         assert_eq!(known.0.len(), 2);
         assert!(known.add(&["rotated".to_owned()]));

@@ -91,6 +91,10 @@ pub fn serve_on_own_thread(
             let served = runtime.block_on(async move {
                 serve(TcpListener::from_std(listener)?, status, shutdown).await
             });
+            if let Err(error) = &served {
+                // Probes fail from now on; this line says why.
+                tracing::error!(%error, "/healthz, /readyz and /metrics stopped");
+            }
             let _ = done.send(served);
         })?;
     Ok(stopped)

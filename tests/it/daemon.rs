@@ -439,3 +439,32 @@ fn the_token_and_a_credential_appear_in_no_log_line_at_trace_and_no_metric() {
         assert_eq!(daemon.terminate().code(), Some(0));
     }
 }
+
+// The daemon reads only the scope file at start (for the server it may name). One with errors
+// is named in the log, nothing is written, and the daemon stays up to see it fixed.
+#[test]
+fn an_invalid_scope_file_at_start_is_logged_and_nothing_is_written() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("api.yaml", API)]);
+    write(
+        &dir.path().join("builds.d/zadig-sync.yaml"),
+        "projects: 5\n",
+    );
+    let daemon = Daemon::start(dir.path(), &emulator, &with(&["--interval", "1h"]), &[]);
+    daemon.wait("the scope file's error is logged", || {
+        daemon.logs().contains("invalid scope file")
+    });
+    daemon.wait("a pass refused the invalid tree", || {
+        passes(&daemon, "invalid") >= 1.0
+    });
+    assert_eq!(daemon.get("/healthz").0, 200);
+    assert_eq!(emulator.write_count(), 0, "{}", daemon.logs());
+
+    write(
+        &dir.path().join("builds.d/zadig-sync.yaml"),
+        "projects: [shop]\n",
+    );
+    daemon.wait("the fixed tree is applied", || {
+        has_build(&emulator, "shop-api")
+    });
+}
