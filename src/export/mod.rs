@@ -115,24 +115,36 @@ pub async fn export(client: &ZadigClient, request: &ExportRequest) -> ExportRepo
             Err(error) => report.failed_projects.push((project, error)),
         }
     }
-    report.scope = scope(&request.out, &report.listed);
+    report.scope = scope(&request.out, &report.listed, &writer.described);
     report
 }
 
-fn scope(out: &Path, projects: &[String]) -> Result<ScopeChange, ScopeFileError> {
-    if projects.is_empty() {
+/// Adds the exported projects to the scope file. A new scope file also lists the projects of
+/// the files already there: listing only the exported ones would put those files out of scope
+/// and stop every later plan.
+fn scope(
+    out: &Path,
+    exported: &[String],
+    described: &BTreeMap<String, (PathBuf, String)>,
+) -> Result<ScopeChange, ScopeFileError> {
+    if exported.is_empty() {
         return Ok(ScopeChange::Unchanged);
     }
+    let mut projects: BTreeSet<String> = exported.iter().cloned().collect();
+    if !out.join(scope_file::SCOPE_FILE).exists() {
+        projects.extend(described.values().map(|(_, project)| project.clone()));
+    }
+    let projects: Vec<String> = projects.into_iter().collect();
     std::fs::create_dir_all(out).map_err(|source| ScopeFileError::Write {
         path: out.to_path_buf(),
         source,
     })?;
-    scope_file::update(out, projects)
+    scope_file::update(out, &projects)
 }
 
 /// The builds the files under `out` describe already, by name (Zadig's names are global),
-/// with the file of each. Files that do not load are left to `validate` to report.
-fn described_builds(out: &Path) -> BTreeMap<String, PathBuf> {
+/// with the file and the project of each. Files that do not load are left to `validate`.
+fn described_builds(out: &Path) -> BTreeMap<String, (PathBuf, String)> {
     if !out.is_dir() {
         return BTreeMap::new();
     }
@@ -141,7 +153,10 @@ fn described_builds(out: &Path) -> BTreeMap<String, PathBuf> {
         .desired
         .builds
         .into_iter()
-        .map(|build| (build.spec.name().to_string(), build.origin.path))
+        .map(|build| {
+            let project = build.spec.project_key().to_string();
+            (build.spec.name().to_string(), (build.origin.path, project))
+        })
         .collect()
 }
 
@@ -151,7 +166,7 @@ struct Writer<'a> {
     /// The YAML files of this run, so that two names never share one.
     taken: BTreeSet<PathBuf>,
     /// What the output directory described before this run.
-    described: BTreeMap<String, PathBuf>,
+    described: BTreeMap<String, (PathBuf, String)>,
 }
 
 impl Writer<'_> {
@@ -166,7 +181,7 @@ impl Writer<'_> {
             Err(error) => return outcome(BuildResult::DetailFailed(error.clone())),
         };
         let (yaml_path, script_name) = self.paths(project, &build.name);
-        if let Some(path) = self.described.get(&build.name)
+        if let Some((path, _)) = self.described.get(&build.name)
             && *path != yaml_path
         {
             return outcome(BuildResult::AlreadyDescribed(path.clone()));

@@ -311,6 +311,32 @@ fn the_scope_file_keeps_its_comments_and_gains_the_new_project() {
     );
 }
 
+// Exporting into a directory that already manages other projects, without a scope file yet:
+// a new scope file listing only the exported project would put those files out of scope.
+#[test]
+fn a_new_scope_file_also_lists_the_projects_already_described() {
+    let emulator = Emulator::start(&[]);
+    seed(&emulator);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let existing = dir.path().join("builds.d/web/site.yaml");
+    std::fs::create_dir_all(existing.parent().expect("parent")).expect("mkdir");
+    let site = "name: web-site\nproject_key: web\ninfrastructure: vm\nbuild_os: ubuntu 22.04\n\
+                script_type: shell\nbuild_script: make site\n";
+    std::fs::write(&existing, site).expect("write");
+    succeeded(&run(
+        dir.path(),
+        &emulator,
+        &["export", "--project", "shop"],
+    ));
+    let scope =
+        std::fs::read_to_string(dir.path().join("builds.d/zadig-sync.yaml")).expect("scope file");
+    assert!(
+        scope.contains("  - shop\n") && scope.contains("  - web\n"),
+        "{scope}"
+    );
+    succeeded(&run(dir.path(), &emulator, &["validate"]));
+}
+
 #[test]
 fn export_needs_a_project_and_codehost_mappings_of_the_form_type_equals_alias() {
     let dir = tempfile::tempdir().expect("tempdir");
