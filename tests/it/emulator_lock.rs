@@ -4,7 +4,9 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use crate::util::cli::{binary, command, describe, workspace};
+use serde_json::json;
+
+use crate::util::cli::{binary, command, describe, http, workspace};
 
 const BUILD: &str = "\
 name: locked
@@ -44,6 +46,12 @@ fn a_second_emulator_run_waits_for_the_first_and_names_it() {
         .read_line(&mut line)
         .expect("read");
     assert!(line.starts_with("listening on"), "{line:?}");
+    // A build made through the holder: the waiting run must read it, not write over it.
+    let addr = line.trim().rsplit("http://").next().expect("an address");
+    let held = json!({"name": "held", "project_key": "shop", "infrastructure": "vm",
+        "build_os": "ubuntu 22.04", "script_type": "shell", "build_script": "make"});
+    let (status, answer) = http(addr, "POST", "/openapi/build", Some("t"), Some(&held));
+    assert_eq!(status, 200, "{answer}");
 
     let mut second = command(dir.path())
         .args(["apply", "--emulator", "--yes"])
@@ -71,4 +79,8 @@ fn a_second_emulator_run_waits_for_the_first_and_names_it() {
     let state = std::fs::read_to_string(dir.path().join(".zadig-sync/emulator-state.json"))
         .expect("state written");
     assert!(state.contains("\"locked\""), "{state}");
+    assert!(
+        state.contains("\"held\""),
+        "the holder's build is kept: {state}"
+    );
 }
