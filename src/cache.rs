@@ -171,7 +171,11 @@ impl DetailCache {
             let Ok(builds) = &project.listing else {
                 continue;
             };
-            self.entries.retain(|(p, _), _| *p != project.project);
+            let (mut previous, others): (HashMap<Key, Entry>, _) =
+                std::mem::take(&mut self.entries)
+                    .into_iter()
+                    .partition(|((p, _), _)| *p == project.project);
+            self.entries = others;
             let Some(now) = date.and_then(unix_seconds) else {
                 continue;
             };
@@ -180,17 +184,23 @@ impl DetailCache {
                 if !is_settled(build.update_time, detail.base().update_time, now) {
                     continue;
                 }
-                let entry = Entry {
-                    project: project.project.clone(),
-                    name: build.name.clone(),
-                    update_time: build.update_time,
-                    detail: map_credentials(detail.clone(), |v| digest(&self.key, v)),
+                let key = (project.project.clone(), build.name.clone());
+                let entry = match previous.remove(&key) {
+                    // Still the detail this entry was made from. Kept as it was: a detail
+                    // recalled from it holds a stand-in for a credential no file value
+                    // matched, and digesting that again would lose the server's digest.
+                    Some(entry) if entry.update_time == build.update_time => entry,
+                    _ => Entry {
+                        project: project.project.clone(),
+                        name: build.name.clone(),
+                        update_time: build.update_time,
+                        detail: map_credentials(detail.clone(), |v| digest(&self.key, v)),
+                    },
                 };
                 if quotes_a_secret(&entry.detail, secrets) {
                     continue;
                 }
-                self.entries
-                    .insert((entry.project.clone(), entry.name.clone()), entry);
+                self.entries.insert(key, entry);
             }
         }
         let mut builds: Vec<Entry> = self.entries.into_values().collect();

@@ -86,6 +86,30 @@ fn no_credential_value_is_written_and_a_changed_one_compares_unequal() {
     assert_eq!(back.base().parameters[1].value, "fast");
 }
 
+// A plan run while the files want another credential than Zadig holds recalls a stand-in for
+// it; saving that run must keep the server's digest, so that once the files want Zadig's
+// value again, the cached detail compares equal again.
+#[test]
+fn saving_a_recalled_detail_keeps_its_credential_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = saved(dir.path());
+    let recall = cache.recall(&["another-value".to_string()]);
+    let back = recall.known("p", &listed("old", NOW - 10)).unwrap();
+    let live = [LiveProject {
+        project: "p".into(),
+        listing: Ok(vec![LiveBuild {
+            name: "old".into(),
+            update_time: NOW - 10,
+            detail: Ok(back),
+        }]),
+    }];
+    assert_eq!(cache.save(&live, &[at(NOW)], &[]).unwrap(), 1);
+    let (cache, _) = DetailCache::open(dir.path(), SERVER).unwrap();
+    let recall = cache.recall(&["s3cret-value".to_string()]);
+    let back = recall.known("p", &listed("old", NOW - 10)).unwrap();
+    assert_eq!(back, detail("old", NOW - 10, "s3cret-value"));
+}
+
 #[cfg(unix)]
 #[test]
 fn the_cache_and_its_key_are_owner_only() {
