@@ -23,6 +23,9 @@ pub const VERSION: &str = concat!(
     ")"
 );
 
+/// `--log`'s default: zadig-sync's own warnings only (the daemon raises it to `info`).
+pub const DEFAULT_LOG: &str = "zadig_sync=warn";
+
 /// Keep Zadig builds equal to YAML files in git: validate, plan, apply, daemon.
 #[derive(Debug, Parser)]
 #[command(
@@ -43,7 +46,7 @@ pub struct Cli {
         global = true,
         help_heading = "Logging",
         env = "ZADIG_SYNC_LOG",
-        default_value = "zadig_sync=warn"
+        default_value = DEFAULT_LOG
     )]
     pub log: String,
 

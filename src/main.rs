@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
-use zadig_sync::cli::{Cli, Command};
+use zadig_sync::cli::{Cli, Command, DEFAULT_LOG};
 use zadig_sync::commands::output::errln;
 use zadig_sync::commands::{self, Exit};
 use zadig_sync::daemon::LogFormat;
@@ -75,7 +75,7 @@ fn logging_of(cli: &Cli) -> (String, bool) {
     let Command::Daemon(args) = &cli.command else {
         return (cli.log.clone(), cli.log_json);
     };
-    let defaulted = cli.log == "zadig_sync=warn" && std::env::var_os("ZADIG_SYNC_LOG").is_none();
+    let defaulted = cli.log == DEFAULT_LOG && std::env::var_os("ZADIG_SYNC_LOG").is_none();
     let log = if defaulted {
         "zadig_sync=info".to_string()
     } else {

@@ -80,13 +80,13 @@ pub fn load_dir(
         }
     };
     let mut diagnostics: Vec<Diagnostic> = walk.problems.iter().map(file_diagnostic).collect();
-    if walk.files.is_empty() && walk.problems.is_empty() {
-        diagnostics.push(empty_dir(dir));
-    }
     let scope = read_scope(dir).unwrap_or_else(|mut problems| {
         diagnostics.append(&mut problems);
         None
     });
+    if walk.files.is_empty() && walk.problems.is_empty() {
+        diagnostics.insert(0, empty_dir(dir, scope.as_ref()));
+    }
     // One file at a time: its text is dropped once parsed, so a directory of thousands of
     // files is never held in memory at once (the daemon loads it on every pass).
     let read = |path: &Path| files::read_named_file(path, MAX_FILE_BYTES);
@@ -113,11 +113,21 @@ pub fn load_dir(
     outcome
 }
 
-/// A build directory with no build file in it: valid, but most likely the wrong `--dir`.
-fn empty_dir(dir: &Path) -> Diagnostic {
+/// A build directory with no build file in it: valid, but most likely the wrong `--dir`. With
+/// a scope file listing projects it is not "nothing managed": those projects are managed, and
+/// `--prune` would delete every build zadig-sync made in them.
+fn empty_dir(dir: &Path, scope: Option<&Scope>) -> Diagnostic {
+    let managed = match scope {
+        Some(scope) if !scope.projects.is_empty() => format!(
+            "projects {} are managed as having no build (with --prune, every build zadig-sync \
+             made in them is deleted)",
+            scope.projects.join(", ")
+        ),
+        _ => "no build is managed".to_string(),
+    };
     let message = format!(
-        "directory `{}` holds no build file (`*.yaml`, `*.yml`): no build is managed \
-         (set --dir or ZADIG_SYNC_DIR if the files are elsewhere)",
+        "directory `{}` holds no build file (`*.yaml`, `*.yml`): {managed} (set --dir or \
+         ZADIG_SYNC_DIR if the files are elsewhere)",
         dir.display()
     );
     Diagnostic::warning("empty-dir", None, message)

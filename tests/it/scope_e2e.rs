@@ -169,3 +169,18 @@ fn a_plan_saved_with_project_applies_only_that_project() {
     assert_eq!(emulator.build_names("shop"), ["p-api"]);
     assert!(emulator.build_names("web").is_empty());
 }
+
+// A directory holding only a scope file does manage builds: the warning must not say
+// otherwise, since --prune would delete every build zadig-sync made in those projects.
+#[test]
+fn an_empty_directory_with_a_scope_file_warns_that_its_projects_are_managed() {
+    let dir = workspace(&[("zadig-sync.yaml", SCOPE)]);
+    let output = command(dir.path()).arg("validate").output().expect("run");
+    let text = describe(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("projects shop, web are managed as having no build")
+            && !text.contains("no build is managed"),
+        "{text}"
+    );
+}
