@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use zadig_sync::cli::{Cli, Command, DEFAULT_LOG};
-use zadig_sync::commands::output::errln;
+use zadig_sync::commands::output::{self, errln};
 use zadig_sync::commands::{self, Exit};
 use zadig_sync::daemon::LogFormat;
 
@@ -54,11 +54,7 @@ async fn run(cli: Cli) -> ExitCode {
             return Exit::Failure.into();
         }
     };
-    let colour = cli.color.resolve(
-        std::io::stderr().is_terminal(),
-        std::env::var("NO_COLOR").ok().as_deref(),
-        std::env::var("CLICOLOR_FORCE").ok().as_deref(),
-    );
+    let colour = output::resolve(cli.color, std::io::stderr().is_terminal());
     init_logging(filter, json, colour);
     match commands::run(cli).await {
         Ok(exit) => exit.into(),

@@ -15,7 +15,7 @@ use crate::export::scope_file::{SCOPE_FILE, ScopeChange};
 use crate::export::{BuildResult, ExportReport, ExportRequest, export};
 use crate::load::scope::read_scope;
 use crate::reconcile::export::ExportOptions;
-use crate::reconcile::marker::escape_controls;
+use crate::report::escape;
 use crate::report::{self, Document, Format};
 
 pub async fn run(args: ExportArgs) -> anyhow::Result<Exit> {
@@ -84,8 +84,8 @@ impl Sections {
         for build in &report.builds {
             let who = format!(
                 "{}/{}",
-                escape_controls(&build.project),
-                escape_controls(&build.name)
+                escape::text(&build.project),
+                escape::text(&build.name)
             );
             sections.add(&who, &build.result);
         }
@@ -102,7 +102,7 @@ impl Sections {
                 self.files.extend(files.iter().map(|f| shown(f)));
                 let fields: Vec<String> = inferred
                     .iter()
-                    .map(|f| escape_controls(&format!("{} = {}", f.path, f.value)))
+                    .map(|f| escape::text(&format!("{} = {}", f.path, f.value)))
                     .collect();
                 if !fields.is_empty() {
                     self.inferred.push(format!("{who}: {}", fields.join(", ")));
@@ -118,15 +118,14 @@ impl Sections {
                     .push(format!("{who}: {}", paths.join(", ")));
             }
             BuildResult::DetailFailed(error) | BuildResult::WriteFailed(error) => {
-                self.skipped
-                    .push(format!("{who}: {}", escape_controls(error)));
+                self.skipped.push(format!("{who}: {}", escape::text(error)));
             }
         }
     }
 }
 
 fn shown(path: &Path) -> String {
-    escape_controls(&path.display().to_string())
+    escape::text(&path.display().to_string())
 }
 
 /// The summary, section by section; a section with nothing to say is left out.
@@ -183,7 +182,7 @@ fn failed_projects(report: &ExportReport) -> Vec<String> {
     report
         .failed_projects
         .iter()
-        .map(|(project, error)| format!("{}: {}", escape_controls(project), escape_controls(error)))
+        .map(|(project, error)| format!("{}: {}", escape::text(project), escape::text(error)))
         .collect()
 }
 
@@ -192,7 +191,7 @@ fn empty_projects(report: &ExportReport) -> Vec<String> {
         .listed
         .iter()
         .filter(|project| !report.builds.iter().any(|b| &b.project == *project))
-        .map(|project| escape_controls(project))
+        .map(|project| escape::text(project))
         .collect()
 }
 
@@ -210,7 +209,7 @@ fn scope_line(text: &mut String, report: &ExportReport, out: &str) {
     let list = |projects: &[String]| {
         projects
             .iter()
-            .map(|p| escape_controls(p))
+            .map(|p| escape::text(p))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -228,7 +227,7 @@ fn scope_line(text: &mut String, report: &ExportReport, out: &str) {
             )
         }
         Ok(ScopeChange::Unchanged) => return,
-        Err(error) => format!("Error: {}", escape_controls(&error.to_string())),
+        Err(error) => format!("Error: {}", escape::text(&error.to_string())),
     };
     let _ = writeln!(text, "\n{line}");
 }

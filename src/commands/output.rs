@@ -105,7 +105,7 @@ impl Output {
 }
 
 /// `--color` for one stream, with `NO_COLOR` and `CLICOLOR_FORCE` from the environment.
-fn resolve(choice: ColorChoice, terminal: bool) -> bool {
+pub fn resolve(choice: ColorChoice, terminal: bool) -> bool {
     let no_color = std::env::var("NO_COLOR").ok();
     let force = std::env::var("CLICOLOR_FORCE").ok();
     choice.resolve(terminal, no_color.as_deref(), force.as_deref())

@@ -57,10 +57,16 @@ impl Connection {
     /// What this run must never show: the values `${env:…}` references resolved to, and the
     /// API token (a build file could quote it). Log lines hide the same values from now on.
     pub fn secrets(&self, desired: &DesiredSet) -> Secrets {
-        let mut values = desired.secrets.clone();
-        values.push(self.token.expose().to_string());
+        let values = self.secret_values(desired);
         super::log::hide(&values);
         Secrets::new(&values)
+    }
+
+    /// The values themselves: the `${env:…}` values and the token.
+    pub fn secret_values(&self, desired: &DesiredSet) -> Vec<String> {
+        let mut values = desired.secrets.clone();
+        values.push(self.token.expose().to_string());
+        values
     }
 
     /// Stops the in-process emulator (flushing its state), if there is one.
@@ -304,8 +310,7 @@ pub async fn plan_against_server(
         tracing::info!(details = recall.used(), "details taken from the cache");
     }
     if let (Some(cache), Ok(live_plan)) = (cache, &read) {
-        let mut never_written = scoped.desired.secrets.clone();
-        never_written.push(connection.token.expose().to_string());
+        let never_written = connection.secret_values(&scoped.desired);
         super::cache::save(cache, live_plan, &never_written);
     }
     match read {

@@ -266,7 +266,7 @@ pub fn read_named_file(path: &Path, cap: u64) -> Result<String, FileError> {
 }
 
 /// The 1-based position just after `prefix`, counting characters.
-fn line_and_column(prefix: &[u8]) -> (usize, usize) {
+pub(crate) fn line_and_column(prefix: &[u8]) -> (usize, usize) {
     let text = String::from_utf8_lossy(prefix);
     let line = text.matches('\n').count() + 1;
     let column = text

@@ -247,11 +247,8 @@ fn places_of_references(location: Location, text: &str, value: &str) -> Vec<Pos>
 /// The 1-based line and column (in characters) of a byte offset.
 fn pos_at(text: &str, offset: usize) -> Pos {
     let before = text.get(..offset).unwrap_or(text);
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    Pos {
-        line: before.matches('\n').count() + 1,
-        column: before[line_start..].chars().count() + 1,
-    }
+    let (line, column) = crate::load::files::line_and_column(before.as_bytes());
+    Pos { line, column }
 }
 
 /// The source spelling of a scalar (`1.20`, `True`), from its byte span.
