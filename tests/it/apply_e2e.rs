@@ -170,13 +170,7 @@ fn an_invalid_file_anywhere_means_nothing_is_written_or_deleted() {
 #[test]
 fn builds_made_by_hand_in_zadig_are_never_deleted() {
     let emulator = Emulator::start(&[]);
-    let hand_made = serde_json::json!({
-        "name": "by-hand", "project_key": "shop", "infrastructure": "vm",
-        "build_os": "ubuntu 22.04", "script_type": "shell", "build_script": "make",
-    });
-    let (status, text) =
-        emulator.request("POST", "/openapi/build?projectKey=shop", Some(&hand_made));
-    assert_eq!(status, 200, "{text}");
+    emulator.create_by_hand("shop", "by-hand");
     let dir = workspace(&[("api.yaml", API)]);
 
     let output = apply(dir.path(), &emulator, &["--prune"]);

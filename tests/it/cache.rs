@@ -3,7 +3,6 @@
 //! Zadig is read again, a corrupt cache is a warning and a full read, and no credential value
 //! is ever in the cache folder.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
 
@@ -41,23 +40,12 @@ fn plan(dir: &Path, emulator: &Emulator, password: &str) -> Output {
         .expect("run zadig-sync")
 }
 
-/// Requests answered so far, by `METHOD route`.
-fn counts(emulator: &Emulator) -> BTreeMap<String, u64> {
-    let stats = emulator.stats();
-    let mut counts = BTreeMap::new();
-    for request in stats["requests"].as_array().expect("requests") {
-        let key = format!("{} {}", request["method"], request["route"]).replace('"', "");
-        *counts.entry(key).or_insert(0) += request["count"].as_u64().unwrap_or(0);
-    }
-    counts
-}
-
 /// The requests `run` made.
 fn requests_of(emulator: &Emulator, run: impl FnOnce() -> Output) -> (Output, Vec<String>) {
-    let before = counts(emulator);
+    let before = emulator.request_counts();
     let output = run();
     let mut made = Vec::new();
-    for (key, count) in counts(emulator) {
+    for (key, count) in emulator.request_counts() {
         for _ in before.get(&key).copied().unwrap_or(0)..count {
             made.push(key.clone());
         }

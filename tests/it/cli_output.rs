@@ -100,13 +100,7 @@ fn a_create_shows_what_the_file_sets_with_defaults_marked_and_inputs_masked() {
 #[test]
 fn kept_builds_are_a_count_and_show_kept_lists_them() {
     let emulator = Emulator::start(&[]);
-    let hand_made = serde_json::json!({
-        "name": "by-hand", "project_key": "shop", "infrastructure": "vm",
-        "build_os": "ubuntu 22.04", "script_type": "shell", "build_script": "make",
-    });
-    let (status, text) =
-        emulator.request("POST", "/openapi/build?projectKey=shop", Some(&hand_made));
-    assert_eq!(status, 200, "{text}");
+    emulator.create_by_hand("shop", "by-hand");
     let dir = workspace(&[("api.yaml", CUSTOM)]);
     succeeded(&apply(dir.path(), &emulator, &[]));
 
@@ -253,13 +247,7 @@ fn warnings_ride_in_the_json_document_not_on_stderr() {
 #[test]
 fn a_build_prune_would_delete_is_listed_and_the_others_counted() {
     let emulator = Emulator::start(&[]);
-    let hand_made = serde_json::json!({
-        "name": "by-hand", "project_key": "shop", "infrastructure": "vm",
-        "build_os": "ubuntu 22.04", "script_type": "shell", "build_script": "make",
-    });
-    let (status, text) =
-        emulator.request("POST", "/openapi/build?projectKey=shop", Some(&hand_made));
-    assert_eq!(status, 200, "{text}");
+    emulator.create_by_hand("shop", "by-hand");
     let web = CUSTOM_WITH_OBJECTS;
     let dir = workspace(&[("api.yaml", CUSTOM), ("web.yaml", web)]);
     succeeded(&apply(dir.path(), &emulator, &[]));

@@ -72,20 +72,6 @@ fn swap_symlink(link: &Path, target: &str) {
     std::fs::rename(&temporary, link).expect("rename over the link");
 }
 
-/// The emulator's request counts by `METHOD route`.
-fn counts(emulator: &Emulator) -> BTreeMap<String, u64> {
-    let mut counts = BTreeMap::new();
-    for row in emulator.stats()["requests"].as_array().expect("requests") {
-        let key = format!(
-            "{} {}",
-            row["method"].as_str().unwrap_or(""),
-            row["route"].as_str().unwrap_or("")
-        );
-        *counts.entry(key).or_default() += row["count"].as_u64().unwrap_or(0);
-    }
-    counts
-}
-
 fn passes(daemon: &Daemon, result: &str) -> f64 {
     daemon.metric(&format!("zadig_sync_passes_total{{result=\"{result}\"}}"))
 }
@@ -372,12 +358,12 @@ fn a_resync_with_nothing_changed_makes_list_calls_only() {
     daemon.wait("details are taken from memory", || {
         daemon.metric("zadig_sync_detail_reads_saved_total") >= 2.0
     });
-    let before = counts(&emulator);
+    let before = emulator.request_counts();
     let passes_before = passes(&daemon, "success");
     daemon.wait("three more resyncs", || {
         passes(&daemon, "success") >= passes_before + 3.0
     });
-    let after = counts(&emulator);
+    let after = emulator.request_counts();
 
     let mut grown: BTreeMap<&str, u64> = BTreeMap::new();
     for (key, count) in &after {

@@ -65,9 +65,7 @@ fn names_despite_faults(emulator: &Emulator, project: &str) -> BTreeSet<String> 
 
 /// Creates a build by hand (no marker), asking again while faults answer instead.
 fn create_by_hand(emulator: &Emulator, project: &str, name: &str) {
-    let body = json!({"name": name, "project_key": project, "infrastructure": "vm",
-                      "build_os": "ubuntu 22.04", "script_type": "shell",
-                      "build_script": "echo made in the UI"});
+    let body = Emulator::hand_made(project, name);
     for _ in 0..100 {
         let (status, text) = emulator.request("POST", "/openapi/build", Some(&body));
         if status == 200 || text.contains("6520") {

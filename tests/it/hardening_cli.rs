@@ -186,10 +186,7 @@ fn a_create_finding_its_build_keeps_deletions_out_of_that_project() {
     std::fs::write(dir.path().join("builds.d/a.yaml"), build("a", "shop")).unwrap();
     let plan = ["plan", "--prune", "--out", "plan.json"];
     succeeded(&zadig_sync(dir.path(), &emulator, &plan));
-    let by_hand = serde_json::json!({"name": "a", "project_key": "shop", "infrastructure": "vm",
-        "build_os": "ubuntu 22.04", "script_type": "shell", "build_script": "make"});
-    let (status, body) = emulator.request("POST", "/openapi/build", Some(&by_hand));
-    assert_eq!(status, 200, "{body}");
+    emulator.create_by_hand("shop", "a");
 
     let output = zadig_sync(
         dir.path(),

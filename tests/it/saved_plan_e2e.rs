@@ -74,12 +74,7 @@ fn the_saved_plan_holds_the_json_plan_and_its_server() {
 fn a_hand_edited_plan_cannot_delete_a_build_zadig_sync_did_not_write() {
     let emulator = Emulator::start(&[]);
     let dir = workspace(&[("saved.yaml", BUILD)]);
-    let hand_made = serde_json::json!({
-        "name": "by-hand", "project_key": "shop", "infrastructure": "vm",
-        "build_os": "ubuntu 22.04", "script_type": "shell", "build_script": "make",
-    });
-    let (status, text) = emulator.request("POST", "/openapi/build", Some(&hand_made));
-    assert_eq!(status, 200, "{text}");
+    emulator.create_by_hand("shop", "by-hand");
     let output = zadig_sync(dir.path(), &emulator, &["plan", "--out", "plan.json"]);
     succeeded(&output);
 

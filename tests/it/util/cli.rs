@@ -117,6 +117,32 @@ impl Emulator {
     }
 
     /// How many requests with a method other than GET the emulator has answered.
+    /// Requests answered so far, by `METHOD route`.
+    pub fn request_counts(&self) -> std::collections::BTreeMap<String, u64> {
+        let mut counts = std::collections::BTreeMap::new();
+        for row in self.stats()["requests"].as_array().expect("requests array") {
+            let method = row["method"].as_str().unwrap_or("");
+            let key = format!("{method} {}", row["route"].as_str().unwrap_or(""));
+            *counts.entry(key).or_default() += row["count"].as_u64().unwrap_or(0);
+        }
+        counts
+    }
+
+    /// The body of a custom build as a person would make it in Zadig's UI (no marker).
+    pub fn hand_made(project: &str, name: &str) -> Value {
+        serde_json::json!({
+            "name": name, "project_key": project, "infrastructure": "vm",
+            "build_os": "ubuntu 22.04", "script_type": "shell", "build_script": "make",
+        })
+    }
+
+    /// Makes [`Emulator::hand_made`] through the API.
+    pub fn create_by_hand(&self, project: &str, name: &str) {
+        let body = Emulator::hand_made(project, name);
+        let (status, text) = self.request("POST", "/openapi/build", Some(&body));
+        assert_eq!(status, 200, "creating {project}/{name} by hand: {text}");
+    }
+
     pub fn write_count(&self) -> u64 {
         self.stats()["requests"]
             .as_array()
