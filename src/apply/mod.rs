@@ -16,6 +16,7 @@ use tracing::{Instrument, debug, info, info_span};
 
 use crate::apply::outcome::{ApplyReport, OutcomeStatus, StepOutcome};
 use crate::reconcile::desired::DesiredSet;
+use crate::reconcile::live::LiveDetail;
 use crate::reconcile::marker::Ownership;
 use crate::reconcile::plan::{Action, Phase, Plan, Step};
 use crate::reconcile::redact::Secrets;
@@ -282,12 +283,12 @@ async fn create(
     wanted: &BuildSpec,
     source: PlanSource,
 ) -> Result<(), StepFailure> {
-    match client.get_build(&step.project, &step.name).await {
-        Ok(_) => {
+    match read_build(client, &step.project, &step.name).await {
+        Ok(live) => {
             // The list the plan read did not show it: deletions in this project may not rely
             // on that list (docs/architecture.md §5).
             client.disprove_list(&step.project);
-            if source == PlanSource::Fresh && verify_converged(client, wanted).await.is_ok() {
+            if source == PlanSource::Fresh && differences(&live, wanted).is_empty() {
                 return Ok(());
             }
             return Err(StepFailure::Stale(
@@ -383,13 +384,20 @@ async fn verify_converged(client: &ZadigClient, spec: &BuildSpec) -> Result<(), 
                 "written, but reading it back to check failed: {error}; run plan to see"
             ))
         })?;
-    let comparison = diff::compare(&normalize::from_live(&live), &normalize::from_spec(spec));
-    if comparison.differences.is_empty() {
+    let fields = differences(&live, spec);
+    if fields.is_empty() {
         return Ok(());
     }
-    let fields: Vec<&str> = (comparison.differences.iter()).map(|d| d.path()).collect();
     Err(StepFailure::Failed(format!(
         "written, but Zadig stored {} differently; this is a zadig-sync bug worth reporting",
         fields.join(", ")
     )))
+}
+
+/// The paths of the fields where `live` differs from `spec` (none: converged).
+fn differences(live: &LiveDetail, spec: &BuildSpec) -> Vec<String> {
+    let comparison = diff::compare(&normalize::from_live(live), &normalize::from_spec(spec));
+    (comparison.differences.iter())
+        .map(|d| d.path().to_string())
+        .collect()
 }
