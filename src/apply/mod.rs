@@ -54,10 +54,10 @@ pub async fn execute_with(
     job: Job<'_>,
     progress: &SharedProgress,
 ) -> ApplyReport {
-    let mut report = match pair_steps(job.plan, job.source, job.desired) {
+    let mut report = match pair_steps(job.plan, job.desired) {
         Ok(paired) => {
             progress.add_total(paired.len());
-            run_phases(client, job.plan, paired, progress).await
+            run_phases(client, job.plan, paired, job.source, progress).await
         }
         Err(missing) => refuse_run(job.plan, &missing),
     };
@@ -82,15 +82,10 @@ struct Paired<'a> {
     step: &'a Step,
     /// The body to send, for creates, updates and replaces.
     wanted: Option<Arc<BuildSpec>>,
-    source: PlanSource,
 }
 
 /// Every write step with its spec, or the names of the steps that have none.
-fn pair_steps<'a>(
-    plan: &'a Plan,
-    source: PlanSource,
-    desired: &DesiredSet,
-) -> Result<Vec<Paired<'a>>, Vec<String>> {
+fn pair_steps<'a>(plan: &'a Plan, desired: &DesiredSet) -> Result<Vec<Paired<'a>>, Vec<String>> {
     let specs: HashMap<(&str, &str), &BuildSpec> = desired
         .builds
         .iter()
@@ -108,11 +103,7 @@ fn pair_steps<'a>(
                 continue;
             }
         };
-        paired.push(Paired {
-            step,
-            wanted,
-            source,
-        });
+        paired.push(Paired { step, wanted });
     }
     if missing.is_empty() {
         Ok(paired)
@@ -124,7 +115,8 @@ fn pair_steps<'a>(
 /// Nothing is written: every write step refused, naming the builds no file describes.
 fn refuse_run(plan: &Plan, missing: &[String]) -> ApplyReport {
     let reason = format!(
-        "nothing was applied: the plan writes builds that no build file describes ({});          make the plan again",
+        "nothing was applied: the plan writes builds that no build file describes ({}); \
+         make the plan again",
         missing.join(", ")
     );
     let mut outcomes: Vec<StepOutcome> = (plan.steps.iter())
@@ -141,6 +133,7 @@ async fn run_phases(
     client: &ZadigClient,
     plan: &Plan,
     paired: Vec<Paired<'_>>,
+    source: PlanSource,
     progress: &SharedProgress,
 ) -> ApplyReport {
     let mut outcomes = Vec::new();
@@ -148,7 +141,7 @@ async fn run_phases(
         let (ready, blocked): (Vec<&Paired>, Vec<&Paired>) = (paired.iter())
             .filter(|p| p.step.phase == phase)
             .partition(|p| phase != Phase::AfterDeletes || name_freed(p.step, &outcomes));
-        outcomes.extend(run_concurrently(client, &ready, progress).await);
+        outcomes.extend(run_concurrently(client, &ready, source, progress).await);
         outcomes.extend(blocked.into_iter().map(|create| {
             let reason = "its name is still held by a build in another project, whose deletion \
                           in this run did not succeed (Zadig's build names are global)";
@@ -181,6 +174,7 @@ fn unexecutable_outcome(step: &Step) -> Option<StepOutcome> {
 async fn run_concurrently(
     client: &ZadigClient,
     steps: &[&Paired<'_>],
+    source: PlanSource,
     progress: &SharedProgress,
 ) -> Vec<StepOutcome> {
     let slots = join_in_order(
@@ -189,7 +183,7 @@ async fn run_concurrently(
             let client = client.clone();
             let progress = progress.clone();
             let step = paired.step.clone();
-            let (wanted, source) = (paired.wanted.clone(), paired.source);
+            let wanted = paired.wanted.clone();
             let span = info_span!(
                 "apply",
                 project = %step.project,

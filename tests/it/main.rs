@@ -9,6 +9,7 @@ mod apply_confirm;
 mod apply_e2e;
 mod apply_moves;
 mod apply_order;
+mod apply_pairing;
 mod cache;
 mod cli_commands;
 mod cli_contract;
