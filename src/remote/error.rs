@@ -298,8 +298,9 @@ fn explain(f: &mut fmt::Formatter<'_>, kind: &Kind, context: &Context) -> fmt::R
         Kind::Status => Ok(()),
         Kind::Transport(source) => write!(
             f,
-            "{} (after {} attempts): {}",
+            "{}{} (after {} attempts): {}",
             transport_hint(source),
+            server_of(source),
             context.attempts,
             root_cause(source)
         ),
@@ -391,6 +392,16 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
         cause = next;
     }
     cause.to_string()
+}
+
+/// ` at SCHEME://HOST:PORT`: the request's path is in the message already, the server was
+/// not (it may come from the environment or the scope file). URLs with credentials are
+/// refused before any request, so the origin holds none.
+fn server_of(source: &reqwest::Error) -> String {
+    source
+        .url()
+        .map(|url| format!(" at {}", url.origin().ascii_serialization()))
+        .unwrap_or_default()
 }
 
 fn transport_hint(source: &reqwest::Error) -> &'static str {

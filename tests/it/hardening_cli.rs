@@ -108,6 +108,11 @@ fn an_unreachable_server_is_reported_once() {
         .unwrap();
     let text = failed(&output);
     assert_eq!(text.matches("cannot connect to Zadig").count(), 1, "{text}");
+    // The server comes from the environment here: the message must name it.
+    assert!(
+        text.contains(&format!("cannot connect to Zadig at http://{address} ")),
+        "{text}"
+    );
 }
 
 #[test]
