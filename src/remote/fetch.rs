@@ -27,18 +27,8 @@ use crate::remote::{BuildListing, RemoteError, ZadigClient};
 /// wrong token or a dead server then stops the run at that first answer (`run.rs`), before
 /// one request per project is in flight.
 pub async fn fetch_live(client: &ZadigClient, projects: &[String]) -> Vec<LiveProject> {
-    fetch_live_with(client, projects, &no_progress()).await
-}
-
-/// [`fetch_live`], telling `progress` how many builds there are to read (as each list comes
-/// in) and each one read.
-pub async fn fetch_live_with(
-    client: &ZadigClient,
-    projects: &[String],
-    progress: &SharedProgress,
-) -> Vec<LiveProject> {
     let known: Arc<dyn KnownDetails> = Arc::new(NothingKnown);
-    let fetched = fetch_live_reusing(client, projects, progress, known).await;
+    let fetched = fetch_live_reusing(client, projects, &no_progress(), known).await;
     fetched.into_iter().map(|project| project.live).collect()
 }
 
@@ -109,7 +99,8 @@ pub struct FetchedProject {
 
 type Dated = Result<(BuildListing, Option<SystemTime>), RemoteError>;
 
-/// [`fetch_live_with`], reading no detail that `known` supplies.
+/// [`fetch_live`], reading no detail that `known` supplies, and telling `progress` how many
+/// builds there are to read (as each list comes in) and each one read.
 pub async fn fetch_live_reusing(
     client: &ZadigClient,
     projects: &[String],
