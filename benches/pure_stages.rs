@@ -6,7 +6,7 @@
 use zadig_sync::reconcile::desired::{DesiredBuild, DesiredSet, Origin};
 use zadig_sync::reconcile::live::{LiveBuild, LiveDetail, LiveProject};
 use zadig_sync::reconcile::marker::request_body;
-use zadig_sync::reconcile::plan::{PlanOptions, make_plan};
+use zadig_sync::reconcile::plan::{DriftPolicy, NoHistory, PlanOptions, make_plan};
 use zadig_sync::reconcile::redact::Secrets;
 use zadig_sync::reconcile::spec::BuildSpec;
 use zadig_sync::reconcile::wire::DetailResponse;
@@ -73,10 +73,11 @@ fn normalise_diff_plan(bencher: divan::Bencher, n: usize) {
     let options = PlanOptions {
         prune: true,
         max_deletes: 5,
+        drift: DriftPolicy::Correct,
     };
     let secrets = Secrets::new(&["a-token-value".to_string()]);
     bencher.bench(|| {
-        let plan = make_plan(&desired, &live, &options, &secrets);
+        let plan = make_plan(&desired, &live, &options, &NoHistory, &secrets);
         assert!(!plan.has_changes(), "every build is unchanged");
         plan
     });

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::load::files::write_atomically;
+use crate::reconcile::BuildId;
 use crate::reconcile::desired::DesiredSet;
 use crate::reconcile::live::{LiveDetail, LiveProject, is_settled};
 use crate::reconcile::wire::{DetailParameter, ListedBuild};
@@ -60,7 +61,7 @@ struct CacheFile {
     builds: Vec<Entry>,
 }
 
-type Key = (String, String);
+type Key = BuildId;
 
 /// The cache of one server, opened for a run.
 #[derive(Debug)]
@@ -137,7 +138,7 @@ impl DetailCache {
         Ok(file
             .builds
             .into_iter()
-            .map(|entry| ((entry.project.clone(), entry.name.clone()), entry))
+            .map(|entry| (BuildId::new(&entry.project, &entry.name), entry))
             .collect())
     }
 
@@ -174,7 +175,7 @@ impl DetailCache {
             let (mut previous, others): (HashMap<Key, Entry>, _) =
                 std::mem::take(&mut self.entries)
                     .into_iter()
-                    .partition(|((p, _), _)| *p == project.project);
+                    .partition(|(key, _)| key.project == project.project);
             self.entries = others;
             let Some(now) = date.and_then(unix_seconds) else {
                 continue;
@@ -184,7 +185,7 @@ impl DetailCache {
                 if !is_settled(build.update_time, detail.base().update_time, now) {
                     continue;
                 }
-                let key = (project.project.clone(), build.name.clone());
+                let key = BuildId::new(&project.project, &build.name);
                 let entry = match previous.remove(&key) {
                     // Still the detail this entry was made from. Kept as it was: a detail
                     // recalled from it holds a stand-in for a credential no file value

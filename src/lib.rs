@@ -37,6 +37,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod apply;
+pub mod backoff;
 pub mod cache;
 pub mod cli;
 pub mod commands;
@@ -44,6 +45,8 @@ pub mod daemon;
 pub mod emulator;
 pub mod export;
 pub mod load;
+pub mod logs;
 pub mod reconcile;
 pub mod remote;
 pub mod report;
+pub mod session;

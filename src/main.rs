@@ -7,10 +7,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
-use zadig_sync::cli::{Cli, Command, DEFAULT_LOG};
+use zadig_sync::cli::{Cli, Command, DEFAULT_LOG, LogFormatArg};
 use zadig_sync::commands::output::{self, errln};
 use zadig_sync::commands::{self, Exit};
-use zadig_sync::daemon::LogFormat;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -54,7 +53,7 @@ async fn run(cli: Cli) -> ExitCode {
             return Exit::Failure.into();
         }
     };
-    let colour = output::resolve(cli.color, std::io::stderr().is_terminal());
+    let colour = output::resolve(cli.color.into(), std::io::stderr().is_terminal());
     init_logging(filter, json, colour);
     match commands::run(cli).await {
         Ok(exit) => exit.into(),
@@ -77,7 +76,10 @@ fn logging_of(cli: &Cli) -> (String, bool) {
     } else {
         cli.log.clone()
     };
-    (log, cli.log_json || args.log_format == LogFormat::Json)
+    (
+        log,
+        cli.log_json || args.daemon.log_format == LogFormatArg::Json,
+    )
 }
 
 /// `--help` and `--version` exit 0; any other command-line error exits 1, never clap's
@@ -98,7 +100,7 @@ fn init_logging(filter: EnvFilter, json: bool, colour: bool) {
         .with_env_filter(filter)
         .with_ansi(colour)
         // Every line passes the same redaction as stdout (Zadig's errors can quote secrets).
-        .with_writer(commands::log::RedactingStderr);
+        .with_writer(zadig_sync::logs::RedactingStderr);
     if json {
         builder.json().init();
     } else {

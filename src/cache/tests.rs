@@ -1,5 +1,5 @@
 use super::*;
-use crate::reconcile::live::LiveBuild;
+use crate::reconcile::live::{LiveBuild, ReadFailure};
 use crate::reconcile::wire::DetailResponse;
 use crate::remote::fetch::testing::{at, listed};
 
@@ -161,7 +161,7 @@ fn a_project_not_read_this_run_keeps_its_entries() {
     let cache = saved(dir.path());
     let failed = LiveProject {
         project: "p".into(),
-        listing: Err("list failed".into()),
+        listing: Err(ReadFailure::new("status", "list failed")),
     };
     assert_eq!(cache.save(&[failed], &[None], &[]).unwrap(), 1);
 }

@@ -4,10 +4,10 @@ use std::io::{BufRead, IsTerminal};
 
 use super::Exit;
 use super::output::{Output, err, errln};
+use super::pipeline::{Planned, connect, load_for_server, plan_against_server, settings};
 use super::progress::Bar;
 use super::saved_plan::SavedPlan;
-use super::settings::{Planned, Settings, connect, load_for_server, plan_against_server};
-use crate::apply::{Job, PlanSource, execute_with};
+use crate::apply::{Job, PlanSource, StopSignal, execute_with};
 use crate::cli::ApplyArgs;
 use crate::report::paint::ColorChoice;
 use crate::report::{self, Document, Format, Stage, Style};
@@ -27,12 +27,12 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
         errln("Nothing was written: fix the files first.");
         return Ok(Exit::Failure);
     };
-    let settings = Settings::resolve(&args.server, &args.scope, loaded.scope.as_ref());
+    let settings = settings(&args.server, &args.scope, &loaded);
     let warnings = loaded.warnings.clone();
     let (plan, desired, secrets, connection) = match &args.plan {
         Some(path) => {
             let saved = SavedPlan::read(path)?;
-            let connection = connect(&settings).await?;
+            let connection = connect(&settings, None).await?;
             // Only the projects the plan was made for (it may have been made with --project).
             let mut desired = loaded.desired;
             desired.builds.retain(|b| {
@@ -90,6 +90,7 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
         source,
         desired: &desired,
         secrets: &secrets,
+        stop: &StopSignal::default(),
     };
     let report = execute_with(&connection.client, job, &shared).await;
     drop(bar);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::cache::DetailCache;
 
 use super::output::errln;
-use super::settings::LivePlan;
+use crate::session::LivePlan;
 
 /// Where `--emulator` keeps its `--cache` when none is given.
 pub const EMULATOR_CACHE: &str = ".zadig-sync/cache";

@@ -2,7 +2,6 @@
 //! Ctrl-C or SIGTERM, then write its state and exit 0.
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -10,17 +9,14 @@ use anyhow::Context;
 use super::Exit;
 use super::output::{errln, outln};
 use crate::cli::EmulatorArgs;
-use crate::emulator::lock::{self, StateLock};
 use crate::emulator::{self, EmulatorConfig, Seeds};
-
-/// How long a run waits for another process to release an emulator state file.
-const STATE_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+use crate::session::connection::lock_state;
 
 pub async fn run(args: EmulatorArgs) -> anyhow::Result<Exit> {
     let config = config_from(&args)?;
     // Held until the state is written for the last time, after `serve` returns.
     let _lock = match &args.state {
-        Some(state) => Some(lock_state(state).await?),
+        Some(state) => Some(lock_state(state, &mut |text| errln(text)).await?),
         None => None,
     };
     let listener = bind_loopback(&args.listen).await?;
@@ -31,21 +27,6 @@ pub async fn run(args: EmulatorArgs) -> anyhow::Result<Exit> {
     outln(format_args!("listening on http://{addr}"));
     emulator::serve(listener, config, shutdown_signal()).await?;
     Ok(Exit::Success)
-}
-
-/// Takes the exclusive lock of the emulator state file `state`, saying who holds it while
-/// waiting for it (at most [`STATE_LOCK_TIMEOUT`]).
-pub(super) async fn lock_state(state: &Path) -> anyhow::Result<StateLock> {
-    let holder = lock::describe_this_process();
-    let lock = StateLock::acquire(state, &holder, STATE_LOCK_TIMEOUT, |other| {
-        errln(format_args!(
-            "Waiting for the emulator state {}: {other} is using it (at most {}s).",
-            state.display(),
-            STATE_LOCK_TIMEOUT.as_secs()
-        ));
-    })
-    .await?;
-    Ok(lock)
 }
 
 /// Binds `listen` (`HOST:PORT`), refusing any address that is not loopback: the emulator
@@ -97,7 +78,7 @@ fn config_from(args: &EmulatorArgs) -> anyhow::Result<EmulatorConfig> {
         latency: Duration::from_millis(args.latency),
         fail_rate: args.fail_rate,
         throttle_rate: args.throttle_rate,
-        edition: args.edition,
+        edition: args.edition.into(),
     })
 }
 

@@ -9,14 +9,15 @@ use std::path::Path;
 
 use super::Exit;
 use super::output::out;
-use super::settings::{Settings, connect};
-use crate::cli::{ExportArgs, ScopeArgs};
+use super::pipeline::{connect, server_options};
+use crate::cli::ExportArgs;
 use crate::export::scope_file::{SCOPE_FILE, ScopeChange};
 use crate::export::{BuildResult, ExportReport, ExportRequest, export};
 use crate::load::scope::read_scope;
 use crate::reconcile::export::ExportOptions;
 use crate::report::escape;
 use crate::report::{self, Document, Format};
+use crate::session::{ScopeOptions, Settings};
 
 pub async fn run(args: ExportArgs) -> anyhow::Result<Exit> {
     let mut projects: Vec<String> = Vec::new();
@@ -34,7 +35,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<Exit> {
             codehosts: args.codehosts.iter().cloned().collect(),
         },
     };
-    let connection = connect(&export_settings(&args)?).await?;
+    let connection = connect(&export_settings(&args)?, None).await?;
     let report = export(&connection.client, &request).await;
     connection.close().await?;
     out(summary(&report, &request));
@@ -55,14 +56,9 @@ fn export_settings(args: &ExportArgs) -> anyhow::Result<Settings> {
             text.trim_end()
         )
     })?;
-    let no_scope_flags = ScopeArgs {
-        projects: Vec::new(),
-        prune: false,
-        max_deletes: None,
-    };
     Ok(Settings::resolve(
-        &args.server,
-        &no_scope_flags,
+        &server_options(&args.server),
+        &ScopeOptions::default(),
         scope.as_ref(),
     ))
 }

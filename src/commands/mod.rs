@@ -7,13 +7,12 @@ mod completions;
 mod daemon;
 mod emulator;
 mod export;
-pub mod log;
 pub mod output;
+mod pipeline;
 mod plan;
 mod progress;
 mod saved_plan;
 mod schema;
-pub(crate) mod settings;
 mod show;
 mod validate;
 
@@ -41,13 +40,13 @@ impl From<Exit> for ExitCode {
 /// Runs the chosen subcommand. Errors come back to `main`, which prints them and exits 1.
 pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
-        Command::Validate(args) => validate::run(args, cli.color).await,
+        Command::Validate(args) => validate::run(args, cli.color.into()).await,
         Command::Schema(args) => schema::run(&args),
-        Command::Plan(args) => plan::run(args, cli.color).await,
-        Command::Apply(args) => apply::run(args, cli.color).await,
+        Command::Plan(args) => plan::run(args, cli.color.into()).await,
+        Command::Apply(args) => apply::run(args, cli.color.into()).await,
         Command::Daemon(args) => daemon::run(args).await,
         Command::Emulator(args) => emulator::run(args).await,
-        Command::Show(args) => show::run(args, cli.color),
+        Command::Show(args) => show::run(args, cli.color.into()),
         Command::Completions(args) => completions::run(&args),
         Command::Export(args) => export::run(args).await,
     }

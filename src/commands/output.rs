@@ -66,7 +66,7 @@ impl Output {
     pub fn for_plans(show: &ShowArgs, choice: ColorChoice) -> Self {
         Output {
             show_kept: show.show_kept,
-            ..Output::new(show.output, choice)
+            ..Output::new(show.output.into(), choice)
         }
     }
 

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use super::Exit;
 use super::output::{Output, errln};
+use super::pipeline::{load_for_server, plan_against_server, settings};
 use super::saved_plan::SavedPlan;
-use super::settings::{Settings, load_for_server, plan_against_server};
 use crate::cli::{DirArgs, PlanArgs, ServerArgs};
 use crate::reconcile::plan::{Action, Plan};
 use crate::report::paint::ColorChoice;
@@ -16,7 +16,7 @@ pub async fn run(args: PlanArgs, color: ColorChoice) -> anyhow::Result<Exit> {
     let Some(loaded) = load_for_server(&args.dir.dir, Stage::Plan, &output) else {
         return Ok(Exit::Failure);
     };
-    let settings = Settings::resolve(&args.server, &args.scope, loaded.scope.as_ref());
+    let settings = settings(&args.server, &args.scope, &loaded);
     let warnings = loaded.warnings.clone();
     let planned =
         plan_against_server(loaded, &settings, args.cache.cache.as_deref(), &output).await?;
@@ -37,7 +37,7 @@ pub async fn run(args: PlanArgs, color: ColorChoice) -> anyhow::Result<Exit> {
         errln(format_args!(
             "Saved the plan to {}; apply it with `{}`.",
             path.display(),
-            apply_command(&args.dir, &settings.server, path)
+            apply_command(&args.dir, &args.server, path)
         ));
     }
     Ok(exit_code(&plan, args.detailed_exitcode))
@@ -47,7 +47,7 @@ pub async fn run(args: PlanArgs, color: ColorChoice) -> anyhow::Result<Exit> {
 /// be applied as a whole; 1 when a step is an error or a refusal (`apply` would fail on it);
 /// 2 with `--detailed-exitcode` when there are changes.
 fn exit_code(plan: &Plan, detailed: bool) -> Exit {
-    let refused = plan.steps.iter().any(|s| s.action == Action::Refused);
+    let refused = plan.count(Action::Refused) > 0;
     if plan.has_errors() || refused {
         Exit::Failure
     } else if detailed && plan.has_changes() {

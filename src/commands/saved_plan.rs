@@ -90,7 +90,7 @@ fn builds_changed_since(plan: &Plan, desired: &DesiredSet) -> Vec<String> {
     let then: BTreeMap<&str, String> = plan
         .steps
         .iter()
-        .filter_map(|s| Some((s.name.as_str(), s.desired_fingerprint.clone()?)))
+        .filter_map(|s| Some((s.build.name.as_str(), s.planned.fingerprint()?.to_string())))
         .collect();
     let names: BTreeSet<&str> = now.keys().chain(then.keys()).copied().collect();
     names

@@ -13,11 +13,12 @@ use crate::report::words::count as plural;
 use crate::report::{Document, Format};
 
 pub async fn run(args: ValidateArgs, color: ColorChoice) -> anyhow::Result<Exit> {
-    let output = Output::new(args.output, color);
+    let format: Format = args.output.into();
+    let output = Output::new(format, color);
     let env = |name: &str| std::env::var(name).ok();
     let outcome = load_dir(&args.dir.dir, ReferenceMode::Offline, &env);
     output.print(Document::Diagnostics(&outcome.diagnostics), &[]);
-    if args.output != Format::Json {
+    if format != Format::Json {
         outln(summary(&outcome));
     }
     Ok(if outcome.has_errors() {

@@ -1,10 +1,12 @@
-//! The daemon's HTTP endpoints: `/healthz` (the loop is alive), `/readyz` (a pass has
-//! completed), `/metrics` (OpenMetrics text, which Prometheus reads). Unauthenticated and
-//! free of secrets by construction; may listen on any address (it is a service). Does I/O.
+//! The daemon's HTTP endpoints: `/healthz` (the loop is alive and not stuck in one pass),
+//! `/readyz` (a recent pass read Zadig and executed its plan), `/metrics` (OpenMetrics text,
+//! which Prometheus reads). Each failing probe says why. Unauthenticated and free of secrets
+//! by construction; may listen on any address (it is a service). Does I/O.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::State;
@@ -20,22 +22,97 @@ use crate::daemon::metrics::Metrics;
 #[derive(Debug)]
 pub struct Status {
     alive: AtomicBool,
-    ready: AtomicBool,
+    health: Mutex<Health>,
     pub metrics: Arc<Metrics>,
 }
 
+/// What the probes decide from, as the loop records it.
+#[derive(Debug)]
+struct Health {
+    /// When the last pass that read Zadig and executed its plan ended.
+    completed: Option<Instant>,
+    /// Why the last pass could not read Zadig (an unreachable server, a refused token).
+    problem: Option<String>,
+    /// When the running pass started, if one runs.
+    busy_since: Option<Instant>,
+    /// Not ready when no pass completed for this long (3 × `--interval`).
+    stale_after: Duration,
+    /// Not alive when one pass runs for this long (the loop is stuck).
+    stuck_after: Duration,
+}
+
 impl Status {
-    pub fn new(metrics: Arc<Metrics>) -> Self {
+    /// `interval`: the resync interval (readiness lapses after three of them without a
+    /// completed pass); `stuck_after`: how long one pass may run before `/healthz` fails.
+    pub fn new(metrics: Arc<Metrics>, interval: Duration, stuck_after: Duration) -> Self {
         Status {
             alive: AtomicBool::new(true),
-            ready: AtomicBool::new(false),
+            health: Mutex::new(Health {
+                completed: None,
+                problem: None,
+                busy_since: None,
+                stale_after: interval.saturating_mul(3),
+                stuck_after,
+            }),
             metrics,
         }
     }
 
-    /// A pass has completed: from now on `/readyz` answers 200.
-    pub fn set_ready(&self) {
-        self.ready.store(true, Ordering::SeqCst);
+    fn health(&self) -> std::sync::MutexGuard<'_, Health> {
+        self.health.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A pass starts.
+    pub fn pass_started(&self) {
+        self.health().busy_since = Some(Instant::now());
+    }
+
+    /// The pass ended, however.
+    pub fn pass_ended(&self) {
+        self.health().busy_since = None;
+    }
+
+    /// The pass read Zadig and executed its plan (even if some builds failed).
+    pub fn pass_completed(&self) {
+        let mut health = self.health();
+        health.completed = Some(Instant::now());
+        health.problem = None;
+    }
+
+    /// The pass could not read Zadig: `/readyz` says why until a pass completes.
+    pub fn zadig_unreadable(&self, why: String) {
+        self.health().problem = Some(why);
+    }
+
+    /// `Ok` when ready, else why not.
+    pub fn readiness(&self) -> Result<(), String> {
+        let health = self.health();
+        if let Some(problem) = &health.problem {
+            return Err(format!("the last pass could not read Zadig: {problem}"));
+        }
+        match health.completed {
+            None => Err("no pass has completed yet".into()),
+            Some(at) if at.elapsed() > health.stale_after => Err(format!(
+                "no pass has completed for {}s (3 × --interval); see the log",
+                at.elapsed().as_secs()
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// `Ok` while the loop runs and no pass is stuck, else why not.
+    pub fn liveness(&self) -> Result<(), String> {
+        if !self.alive.load(Ordering::SeqCst) {
+            return Err("the loop has stopped".into());
+        }
+        let health = self.health();
+        match health.busy_since {
+            Some(since) if since.elapsed() > health.stuck_after => Err(format!(
+                "one pass has been running for {}s: the loop is stuck",
+                since.elapsed().as_secs()
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// The loop ended (or panicked): `/healthz` answers 503.
@@ -100,28 +177,20 @@ pub fn serve_on_own_thread(
     Ok(stopped)
 }
 
-fn flag(set: bool, yes: &'static str, no: &'static str) -> Response {
-    if set {
-        (StatusCode::OK, yes).into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, no).into_response()
+/// 200 with `yes`, or 503 saying why not.
+fn probe(answer: Result<(), String>, yes: &'static str) -> Response {
+    match answer {
+        Ok(()) => (StatusCode::OK, yes).into_response(),
+        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, format!("{why}\n")).into_response(),
     }
 }
 
 async fn healthz(State(status): State<Arc<Status>>) -> Response {
-    flag(
-        status.alive.load(Ordering::SeqCst),
-        "ok\n",
-        "the loop has stopped\n",
-    )
+    probe(status.liveness(), "ok\n")
 }
 
 async fn readyz(State(status): State<Arc<Status>>) -> Response {
-    flag(
-        status.ready.load(Ordering::SeqCst),
-        "ready\n",
-        "no pass has completed yet\n",
-    )
+    probe(status.readiness(), "ready\n")
 }
 
 async fn metrics(State(status): State<Arc<Status>>) -> Response {
@@ -148,9 +217,14 @@ mod tests {
         (code, response.text().await.unwrap())
     }
 
+    fn status() -> Arc<Status> {
+        let minute = Duration::from_secs(60);
+        Arc::new(Status::new(Arc::new(Metrics::new()), minute, minute))
+    }
+
     #[tokio::test]
     async fn ready_only_after_a_pass_and_unhealthy_once_the_loop_ends() {
-        let status = Arc::new(Status::new(Arc::new(Metrics::new())));
+        let status = status();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -158,8 +232,17 @@ mod tests {
             let _ = stopped.await;
         }));
         assert_eq!(get_status(&base, "/healthz").await.0, 200);
-        assert_eq!(get_status(&base, "/readyz").await.0, 503);
-        status.set_ready();
+        assert_eq!(
+            get_status(&base, "/readyz").await,
+            (503, "no pass has completed yet\n".into())
+        );
+        status.pass_completed();
+        assert_eq!(get_status(&base, "/readyz").await.0, 200);
+        status.zadig_unreadable("Zadig refused the API token (401)".into());
+        let (code, why) = get_status(&base, "/readyz").await;
+        assert_eq!(code, 503);
+        assert!(why.contains("refused the API token"), "{why}");
+        status.pass_completed();
         assert_eq!(get_status(&base, "/readyz").await.0, 200);
         drop(AliveGuard(status.clone()));
         assert_eq!(get_status(&base, "/healthz").await.0, 503);
@@ -168,6 +251,22 @@ mod tests {
         assert!(text.contains("zadig_sync_passes_total"), "{text}");
         let _ = stop.send(());
         server.await.unwrap().unwrap();
+    }
+
+    #[test]
+    fn readiness_lapses_without_a_recent_pass_and_a_stuck_pass_fails_liveness() {
+        let status = Status::new(Arc::new(Metrics::new()), Duration::ZERO, Duration::ZERO);
+        status.pass_completed();
+        std::thread::sleep(Duration::from_millis(5));
+        let why = status.readiness().unwrap_err();
+        assert!(why.contains("no pass has completed for"), "{why}");
+        assert!(status.liveness().is_ok(), "no pass runs: nothing is stuck");
+        status.pass_started();
+        std::thread::sleep(Duration::from_millis(5));
+        let why = status.liveness().unwrap_err();
+        assert!(why.contains("the loop is stuck"), "{why}");
+        status.pass_ended();
+        assert!(status.liveness().is_ok());
     }
 
     /// One request over a plain socket, without any runtime (this thread stays blocked).
@@ -187,7 +286,7 @@ mod tests {
     // own runtime's only thread) must not keep a liveness probe waiting.
     #[tokio::test(flavor = "current_thread")]
     async fn probes_are_answered_while_the_daemon_thread_is_busy() {
-        let status = Arc::new(Status::new(Arc::new(Metrics::new())));
+        let status = status();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -9,13 +9,16 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::daemon::memory::BuildKey;
+use crate::reconcile::BuildId;
 
 /// `sha256:…` over the sorted builds and the managed projects.
-pub fn tree_hash(fingerprints: &BTreeMap<BuildKey, String>, projects: &[String]) -> String {
+pub fn tree_hash(fingerprints: &BTreeMap<BuildId, String>, projects: &[String]) -> String {
     let mut hasher = Sha256::new();
-    for ((project, name), fingerprint) in fingerprints {
-        hasher.update(format!("{project}\0{name}\0{fingerprint}\n"));
+    for (build, fingerprint) in fingerprints {
+        hasher.update(format!(
+            "{}\0{}\0{fingerprint}\n",
+            build.project, build.name
+        ));
     }
     for project in projects {
         hasher.update(format!("project\0{project}\n"));
@@ -124,7 +127,7 @@ mod tests {
 
     #[test]
     fn the_tree_hash_follows_the_fingerprints() {
-        let key = |n: &str| ("p".to_string(), n.to_string());
+        let key = |n: &str| BuildId::new("p", n);
         let one = BTreeMap::from([(key("a"), "f1".to_string())]);
         let two = BTreeMap::from([(key("a"), "f2".to_string())]);
         assert_eq!(tree_hash(&one, &[]), tree_hash(&one, &[]));

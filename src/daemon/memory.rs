@@ -1,22 +1,17 @@
-//! What the daemon remembers between passes, so that a steady state is cheap: each build's
-//! detail with its `update_time` and desired fingerprint (trusted only once *settled*), the
-//! fingerprint each build was last in sync with (to tell drift from a change of the files),
-//! and the backoff of builds whose writes keep failing. In memory only, never on disk (Zadig
-//! returns credential values in details). Rebuilt from each pass's reads, so it holds only
-//! what Zadig listed last time: it does not grow with the number of passes.
+//! What the daemon remembers between passes so that a steady state is cheap: each build's
+//! detail with its `update_time` and desired fingerprint, trusted only once *settled*. In
+//! memory only, never on disk (Zadig returns credential values in details). Rebuilt from each
+//! pass's reads, so it holds only what Zadig listed last time and does not grow with the
+//! number of passes; a pass that ends early (Zadig unreachable, shutdown) gives back what it
+//! did not use, so the next pass need not read it all again. No I/O.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use tokio::time::Instant;
-
-use crate::daemon::backoff::Backoff;
+use crate::reconcile::BuildId;
 use crate::reconcile::live::{LiveDetail, LiveProject, is_settled};
 use crate::remote::fetch::{Remembered, unix_seconds};
-
-/// `(project, build name)`.
-pub type BuildKey = (String, String);
 
 #[derive(Debug)]
 struct Entry {
@@ -25,35 +20,49 @@ struct Entry {
     detail: LiveDetail,
 }
 
-#[derive(Debug)]
-struct Failing {
-    backoff: Backoff,
-    not_before: Instant,
-}
-
 #[derive(Debug, Default)]
 pub struct Memory {
     /// Settled details only.
-    settled: HashMap<BuildKey, Entry>,
-    /// The desired fingerprint each template build matched at the end of the last pass
-    /// (template builds carry no marker saying what they were written with).
-    in_sync: HashMap<BuildKey, String>,
-    failing: HashMap<BuildKey, Failing>,
+    settled: HashMap<BuildId, Entry>,
+    /// The fingerprints the entries lent to a pass were remembered with, to put back the
+    /// ones it returns unused.
+    lent: HashMap<BuildId, Option<String>>,
 }
 
 impl Memory {
-    /// Hands the remembered details to a pass: none on a full re-read, and only those whose
+    /// Lends the remembered details to a pass: none on a full re-read, and only those whose
     /// desired fingerprint is still what the files say (`desired`).
-    pub fn recall(&mut self, desired: &HashMap<BuildKey, String>, full: bool) -> Arc<Remembered> {
+    pub fn recall(&mut self, desired: &HashMap<BuildId, String>, full: bool) -> Arc<Remembered> {
         let mut entries = std::mem::take(&mut self.settled);
         if full {
             entries.clear();
         }
         entries.retain(|key, entry| entry.desired.as_ref() == desired.get(key));
+        self.lent = (entries.iter())
+            .map(|(key, entry)| (key.clone(), entry.desired.clone()))
+            .collect();
         let entries = (entries.into_iter())
             .map(|(key, entry)| (key, (entry.update_time, entry.detail)))
             .collect();
         Arc::new(Remembered::new(entries))
+    }
+
+    /// Takes back what a pass did not use (all of it, when it ended before reading
+    /// anything), of the builds `keep` accepts.
+    pub fn give_back(&mut self, recall: Arc<Remembered>, keep: impl Fn(&BuildId) -> bool) {
+        let lent = std::mem::take(&mut self.lent);
+        let Ok(remembered) = Arc::try_unwrap(recall) else {
+            return;
+        };
+        let leftovers = remembered.into_leftovers();
+        for (key, (update_time, detail)) in leftovers.into_iter().filter(|(key, _)| keep(key)) {
+            let desired = lent.get(&key).cloned().flatten();
+            self.settled.entry(key).or_insert(Entry {
+                update_time,
+                desired,
+                detail,
+            });
+        }
     }
 
     /// Keeps the details this pass read or reused, except those of builds it wrote (their
@@ -62,8 +71,8 @@ impl Memory {
         &mut self,
         live: Vec<LiveProject>,
         listed_at: &[Option<SystemTime>],
-        desired: &HashMap<BuildKey, String>,
-        written: &HashSet<BuildKey>,
+        desired: &HashMap<BuildId, String>,
+        written: &HashSet<BuildId>,
     ) {
         self.settled.clear();
         for (project, date) in live.into_iter().zip(listed_at) {
@@ -74,20 +83,16 @@ impl Memory {
                 continue;
             };
             for build in builds {
-                let key = (project.project.clone(), build.name);
+                let key = BuildId::new(&project.project, build.name);
                 let Ok(detail) = build.detail else { continue };
                 let settled = is_settled(build.update_time, detail.base().update_time, now);
                 if settled && !written.contains(&key) {
-                    let desired = desired.get(&key).cloned();
-                    let update_time = build.update_time;
-                    self.settled.insert(
-                        key,
-                        Entry {
-                            update_time,
-                            desired,
-                            detail,
-                        },
-                    );
+                    let entry = Entry {
+                        update_time: build.update_time,
+                        desired: desired.get(&key).cloned(),
+                        detail,
+                    };
+                    self.settled.insert(key, entry);
                 }
             }
         }
@@ -100,44 +105,6 @@ impl Memory {
 
     pub fn is_empty(&self) -> bool {
         self.settled.is_empty()
-    }
-
-    /// The fingerprint template build `key` was last in sync with.
-    pub fn in_sync_with(&self, key: &BuildKey) -> Option<&str> {
-        self.in_sync.get(key).map(String::as_str)
-    }
-
-    /// Replaces the in-sync fingerprints with this pass's.
-    pub fn set_in_sync(&mut self, in_sync: HashMap<BuildKey, String>) {
-        self.in_sync = in_sync;
-    }
-
-    /// Whether a write to `key` may be tried now (it is not backing off).
-    pub fn may_write(&self, key: &BuildKey, now: Instant) -> bool {
-        self.failing.get(key).is_none_or(|f| now >= f.not_before)
-    }
-
-    /// Records how a write went: a failure backs this build off, alone.
-    pub fn record_write(&mut self, key: &BuildKey, failed: bool, now: Instant) {
-        if !failed {
-            self.failing.remove(key);
-            return;
-        }
-        let failing = self.failing.entry(key.clone()).or_insert_with(|| Failing {
-            backoff: Backoff::new(Backoff::BUILD_BASE, Backoff::BUILD_CAP),
-            not_before: now,
-        });
-        failing.not_before = now + failing.backoff.fail();
-    }
-
-    /// Forgets the backoff of builds no longer in the plan (`present` says which are).
-    pub fn keep_failing_only(&mut self, present: impl Fn(&BuildKey) -> bool) {
-        self.failing.retain(|key, _| present(key));
-    }
-
-    /// When the earliest backed-off build may be written again.
-    pub fn next_build_retry(&self) -> Option<Instant> {
-        self.failing.values().map(|f| f.not_before).min()
     }
 }
 
@@ -166,24 +133,25 @@ mod tests {
         }
     }
 
-    fn key(name: &str) -> BuildKey {
-        ("p".into(), name.into())
+    fn key(name: &str) -> BuildId {
+        BuildId::new("p", name)
     }
 
-    fn desired(name: &str, fingerprint: &str) -> HashMap<BuildKey, String> {
+    fn desired(name: &str, fingerprint: &str) -> HashMap<BuildId, String> {
         HashMap::from([(key(name), fingerprint.to_string())])
+    }
+
+    fn remembering(name: &str, update_time: i64, fp: &HashMap<BuildId, String>) -> Memory {
+        let mut memory = Memory::default();
+        let live = vec![project(name, update_time)];
+        memory.remember(live, &[at(NOW)], fp, &HashSet::new());
+        memory
     }
 
     #[test]
     fn a_settled_detail_is_reused_while_nothing_changed() {
-        let mut memory = Memory::default();
         let fp = desired("a", "f1");
-        memory.remember(
-            vec![project("a", NOW - 10)],
-            &[at(NOW)],
-            &fp,
-            &HashSet::new(),
-        );
+        let mut memory = remembering("a", NOW - 10, &fp);
         let recall = memory.recall(&fp, false);
         assert!(
             recall.take("p", &listed("a", NOW - 9)).is_none(),
@@ -195,15 +163,9 @@ mod tests {
 
     #[test]
     fn an_unsettled_or_written_detail_is_read_again() {
-        let mut memory = Memory::default();
         let fp = desired("a", "f1");
-        memory.remember(
-            vec![project("a", NOW - 1)],
-            &[at(NOW)],
-            &fp,
-            &HashSet::new(),
-        );
-        assert!(memory.is_empty(), "not settled");
+        assert!(remembering("a", NOW - 1, &fp).is_empty(), "not settled");
+        let mut memory = Memory::default();
         let written = HashSet::from([key("a")]);
         memory.remember(vec![project("a", NOW - 10)], &[at(NOW)], &fp, &written);
         assert!(memory.is_empty(), "written in this pass");
@@ -213,52 +175,38 @@ mod tests {
 
     #[test]
     fn a_changed_file_or_a_full_resync_reads_again() {
-        let mut memory = Memory::default();
         let fp = desired("a", "f1");
-        memory.remember(
-            vec![project("a", NOW - 10)],
-            &[at(NOW)],
-            &fp,
-            &HashSet::new(),
-        );
+        let mut memory = remembering("a", NOW - 10, &fp);
         let recall = memory.recall(&desired("a", "f2"), false);
         assert!(recall.take("p", &listed("a", NOW - 10)).is_none());
-        memory.remember(
-            vec![project("a", NOW - 10)],
-            &[at(NOW)],
-            &fp,
-            &HashSet::new(),
-        );
+        let mut memory = remembering("a", NOW - 10, &fp);
         let recall = memory.recall(&fp, true);
         assert!(recall.take("p", &listed("a", NOW - 10)).is_none());
     }
 
     #[test]
     fn memory_holds_only_what_the_last_pass_listed() {
-        let mut memory = Memory::default();
         let fp = desired("a", "f1");
+        let mut memory = Memory::default();
         for round in 0..50 {
-            let name = format!("b{round}");
-            memory.remember(
-                vec![project(&name, NOW - 10)],
-                &[at(NOW)],
-                &fp,
-                &HashSet::new(),
-            );
+            let live = vec![project(&format!("b{round}"), NOW - 10)];
+            memory.remember(live, &[at(NOW)], &fp, &HashSet::new());
         }
         assert_eq!(memory.len(), 1);
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_failing_build_backs_off_alone_and_recovers() {
-        let mut memory = Memory::default();
-        let now = Instant::now();
-        memory.record_write(&key("bad"), true, now);
-        assert!(!memory.may_write(&key("bad"), now));
-        assert!(memory.may_write(&key("good"), now));
-        let retry = memory.next_build_retry().expect("a retry time");
-        assert!(retry > now && memory.may_write(&key("bad"), retry));
-        memory.record_write(&key("bad"), false, retry);
-        assert!(memory.next_build_retry().is_none());
+    // A pass that could not read Zadig used nothing: the next one must not read every
+    // detail again (5,000 builds at 50 requests a second is 100 s).
+    #[test]
+    fn a_pass_that_ends_early_gives_back_what_it_did_not_use() {
+        let fp = desired("a", "f1");
+        let mut memory = remembering("a", NOW - 10, &fp);
+        let recall = memory.recall(&fp, false);
+        memory.give_back(recall, |_| true);
+        assert_eq!(memory.len(), 1);
+        let recall = memory.recall(&fp, false);
+        assert!(recall.take("p", &listed("a", NOW - 10)).is_some());
+        memory.give_back(recall, |_| true);
+        assert!(memory.is_empty(), "handed out and not remembered again");
     }
 }

@@ -23,8 +23,20 @@ pub struct ResultLabel {
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct StateLabel {
-    /// `in_sync`, `drifted`, `failed` or `refused`.
+    /// `in_sync`, `pending`, `drifted`, `failed` (builds failing), `refused` or `held`.
     pub state: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabel {
+    /// The stable word of what went wrong (`transport`, `rejected`, `not_converged`, …).
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ZadigLabel {
+    /// `ok`, `unauthorized`, `forbidden`, `unreachable` or `deadline`.
+    pub status: &'static str,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -63,13 +75,21 @@ pub struct Metrics {
     pub changes: Family<ActionLabel, Counter>,
     pub drift: Counter,
     pub details_reused: Counter,
+    pub step_failures: Family<KindLabel, Counter>,
+    pub zadig: Family<ZadigLabel, Gauge>,
+    pub tree_reads: Counter,
 }
 
 /// The results `zadig_sync_passes_total` always reports, zero included.
 pub const PASS_RESULTS: [&str; 4] = ["success", "partial", "failed", "invalid"];
 
-/// The states `zadig_sync_builds` always reports, zero included.
-pub const BUILD_STATES: [&str; 4] = ["in_sync", "drifted", "failed", "refused"];
+/// The states `zadig_sync_builds` always reports, zero included. A failing build is counted
+/// as `failed`, the name this metric has always used.
+pub const BUILD_STATES: [&str; 6] = ["in_sync", "pending", "drifted", "failed", "refused", "held"];
+
+/// What `zadig_sync_zadig` says of the last attempt to read Zadig.
+pub const ZADIG_STATUSES: [&str; 5] =
+    ["ok", "unauthorized", "forbidden", "unreachable", "deadline"];
 
 impl Default for Metrics {
     fn default() -> Self {
@@ -90,6 +110,9 @@ impl Metrics {
             changes: Family::default(),
             drift: Counter::default(),
             details_reused: Counter::default(),
+            step_failures: Family::default(),
+            zadig: Family::default(),
+            tree_reads: Counter::default(),
         };
         metrics.register();
         for result in PASS_RESULTS {
@@ -97,6 +120,9 @@ impl Metrics {
         }
         for state in BUILD_STATES {
             metrics.builds.get_or_create(&StateLabel { state }).set(0);
+        }
+        for status in ZADIG_STATUSES {
+            metrics.zadig.get_or_create(&ZadigLabel { status }).set(0);
         }
         metrics
     }
@@ -109,7 +135,7 @@ impl Metrics {
             "Duration of passes that read Zadig",
             self.pass_duration.clone(),
         );
-        r.register("zadig_sync_builds", "Builds by state after the last pass that read Zadig: in_sync, drifted (changed in Zadig; with --drift report they stay so), failed, refused", self.builds.clone());
+        r.register("zadig_sync_builds", "Managed builds by state after the last pass: in_sync, pending (a write not made yet), drifted (changed in Zadig; with --drift report they stay so), failed (failing, retried with backoff), refused, held (the files have errors)", self.builds.clone());
         r.register("zadig_sync_api_requests", "Requests sent to Zadig (every attempt, retries included), by method, route and status (error: no answer)", self.requests.clone());
         r.register(
             "zadig_sync_last_success_timestamp_seconds",
@@ -124,6 +150,13 @@ impl Metrics {
         );
         r.register("zadig_sync_drift_detected", "Builds found changed in Zadig while their file had not changed (each time one is found)", self.drift.clone());
         r.register("zadig_sync_detail_reads_saved", "Build details taken from memory (settled and unchanged) instead of being read from Zadig", self.details_reused.clone());
+        r.register(
+            "zadig_sync_step_failures",
+            "Steps that failed (a write, or the read of a build's detail), by the kind of error",
+            self.step_failures.clone(),
+        );
+        r.register("zadig_sync_zadig", "The last attempt to read Zadig, by outcome (the one at 1): ok, unauthorized (the token is refused), forbidden, unreachable, deadline", self.zadig.clone());
+        r.register("zadig_sync_tree_reads", "Times the build files were read (a change, a resync or a retry; never the daemon's own reads)", self.tree_reads.clone());
     }
 
     /// The OpenMetrics text of every metric.
@@ -138,6 +171,23 @@ impl Metrics {
         Arc::new(RequestCounter {
             requests: self.requests.clone(),
         })
+    }
+
+    /// Sets `zadig_sync_zadig` to `status` (one of [`ZADIG_STATUSES`]), the others to 0.
+    pub fn set_zadig_status(&self, status: &'static str) {
+        for each in ZADIG_STATUSES {
+            let value = i64::from(each == status);
+            self.zadig
+                .get_or_create(&ZadigLabel { status: each })
+                .set(value);
+        }
+    }
+
+    /// Sets `zadig_sync_builds` to these counts.
+    pub fn set_build_states(&self, counts: &[(&'static str, i64)]) {
+        for &(state, value) in counts {
+            self.builds.get_or_create(&StateLabel { state }).set(value);
+        }
     }
 
     /// Sets the info metric to the identity of the desired state just loaded.

@@ -1,21 +1,25 @@
-//! The daemon: `apply` run for ever. A file watch, the `--interval` resync and retries are
-//! merged into one trigger stream ([`trigger`]); each trigger runs one pass ([`pass`]), which
-//! is exactly apply's pipeline and safety rules (load, plan, execute) plus drift handling,
-//! per-build backoff and the memory of settled details ([`memory`]); `/healthz`, `/readyz`
-//! and `/metrics` are served beside it ([`http`], [`metrics`]), on a thread of their own:
-//! passes run on one thread (`main.rs` picks the runtime), which keeps a service that runs
-//! for months to one allocator arena (docs/daemon.md, "Memory"). Does I/O.
+//! The daemon: `apply` run for ever, shaped like a controller. A file watch, the token file,
+//! the `--interval` resync and the retries that are due are merged into one trigger stream
+//! ([`trigger`]); each trigger runs one pass ([`pass`]): the planner decides everything (drift
+//! policy, builds held while backing off, each step's cause) and the pass executes the plan,
+//! then moves each build's one state ([`state`]) by a pure transition, tells what happened
+//! ([`events`]) and schedules the next wake-up from the states. `/healthz`, `/readyz` and
+//! `/metrics` are served beside it ([`http`], [`metrics`]), on a thread of their own: passes
+//! run on one thread (`main.rs` picks the runtime), which keeps a service that runs for months
+//! to one allocator arena (docs/daemon.md, "Memory"). Does I/O.
 //!
 //! [`run_loop`] takes its shutdown future as an argument (as mini-redis does): the running
-//! pass may finish within a grace period, and no new pass starts.
+//! pass may finish its writes in flight within a grace period, starts no new write, and no
+//! new pass starts. The daemon sees no command-line type: `commands/daemon.rs` hands it a
+//! [`DaemonConfig`] and a connection.
 
-pub mod backoff;
+pub mod events;
 pub mod http;
 pub mod identity;
 pub mod memory;
 pub mod metrics;
 pub mod pass;
-pub mod states;
+pub mod state;
 pub mod trigger;
 pub mod watch;
 
@@ -23,64 +27,49 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use clap::ValueEnum;
 use tokio::time::timeout;
 use tracing::info;
 
-use crate::cli::{ScopeArgs, ServerArgs};
-use crate::commands::settings::Connection;
+use crate::apply::StopSignal;
+use crate::reconcile::plan::DriftPolicy;
+use crate::session::{Connection, ScopeOptions, ServerOptions};
 use metrics::Metrics;
 
 use trigger::{PassEnd, Trigger, Triggers};
 
-/// `--drift`: what to do with a build changed in Zadig's UI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DriftMode {
-    /// Write the file's version back, and log the fields.
-    Correct,
-    /// Log and count it; write nothing to that build.
-    Report,
-}
-
-/// `--log-format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    /// One JSON object per line, for log collectors.
-    Json,
-}
-
-/// The daemon's own settings (the connection and scope are the commands' business).
+/// Everything a daemon is told at start besides its connection.
 #[derive(Debug, Clone)]
-pub struct DaemonSettings {
+pub struct DaemonConfig {
     pub dir: PathBuf,
     pub interval: Duration,
     pub debounce: Duration,
     pub full_resync: Duration,
     pub listen: SocketAddr,
-    pub drift: DriftMode,
+    pub drift: DriftPolicy,
+    /// The server and scope options as given: with each pass's scope file they give that
+    /// pass's settings (projects, prune, max deletes).
+    pub server: ServerOptions,
+    pub scope: ScopeOptions,
+    /// `zadig-sync 0.1.0 (abc1234 2026-12-01)`, logged at start.
+    pub version: &'static str,
+}
+
+impl DaemonConfig {
+    /// How long one pass may run before `/healthz` says the loop is stuck: the run's
+    /// `--deadline` bounds its requests, plus time to load and plan.
+    pub fn stuck_after(&self) -> Duration {
+        match self.server.deadline {
+            deadline if deadline.is_zero() => Duration::from_secs(3600),
+            deadline => deadline + Duration::from_secs(300),
+        }
+    }
 }
 
 /// How long a pass running at shutdown may go on finishing its writes (below Kubernetes'
 /// default 30 s grace period).
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
-
-/// Set once shutdown was asked for: a pass that has not started writing yet writes nothing.
-#[derive(Debug, Clone, Default)]
-pub struct Stopping(Arc<AtomicBool>);
-
-impl Stopping {
-    pub fn is_set(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-
-    fn set(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-}
 
 /// Whatever runs one pass per trigger (the real [`pass::Passes`], or a test's stand-in).
 pub trait Runner {
@@ -94,14 +83,14 @@ impl Runner for pass::Passes {
 }
 
 /// Runs a pass for every trigger until `shutdown` resolves. A pass running then gets `grace`
-/// to finish (its writes in flight complete; `stopping` is set, so a pass that has not begun
-/// writing writes nothing); no pass starts after it.
+/// to finish its writes in flight (`stop` is set, so it starts no new one); no pass starts
+/// after it.
 pub async fn run_loop<R: Runner>(
     mut triggers: Triggers,
     runner: &mut R,
     shutdown: impl Future<Output = ()>,
     grace: Duration,
-    stopping: &Stopping,
+    stop: &StopSignal,
 ) {
     tokio::pin!(shutdown);
     loop {
@@ -110,14 +99,13 @@ pub async fn run_loop<R: Runner>(
             () = &mut shutdown => break,
             trigger = triggers.next() => trigger,
         };
-        tracing::debug!(?trigger, "pass triggered");
         let running = runner.pass(trigger);
         tokio::pin!(running);
         let end = tokio::select! {
             end = &mut running => end,
             () = &mut shutdown => {
-                stopping.set();
-                tracing::info!("shutting down: letting the running pass finish its writes");
+                stop.set();
+                info!("shutting down: no new write starts; letting writes in flight finish");
                 if timeout(grace, running).await.is_err() {
                     tracing::warn!(grace_s = grace.as_secs(), "the running pass did not finish in time");
                 }
@@ -126,15 +114,7 @@ pub async fn run_loop<R: Runner>(
         };
         triggers.after(end);
     }
-    stopping.set();
-}
-
-/// Everything a daemon needs besides its connection: the flags and the shared metrics.
-pub struct Daemon {
-    pub settings: DaemonSettings,
-    pub server: ServerArgs,
-    pub scope: ScopeArgs,
-    pub metrics: Arc<Metrics>,
+    stop.set();
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -157,41 +137,36 @@ pub enum DaemonError {
 /// Serves the endpoints, watches the directory and runs passes until `shutdown` resolves;
 /// gives the connection back (to be closed by the caller).
 pub async fn run(
-    daemon: Daemon,
+    config: DaemonConfig,
+    metrics: Arc<Metrics>,
     connection: Connection,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Connection, DaemonError> {
-    let Daemon {
-        settings,
-        server: server_args,
-        scope,
-        metrics,
-    } = daemon;
+    info!(version = config.version, "zadig-sync daemon starting");
     let listen_error = |source| DaemonError::Listen {
-        addr: settings.listen,
+        addr: config.listen,
         source,
     };
-    let listener = std::net::TcpListener::bind(settings.listen).map_err(listen_error)?;
-    let listening = listener.local_addr().unwrap_or(settings.listen);
-    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let listener = std::net::TcpListener::bind(config.listen).map_err(listen_error)?;
+    let listening = listener.local_addr().unwrap_or(config.listen);
+    let (stop_tx, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;
-        let _ = stop.send(true);
+        let _ = stop_tx.send(true);
     });
-    let status = Arc::new(http::Status::new(metrics));
+    let status = Arc::new(http::Status::new(
+        metrics,
+        config.interval,
+        config.stuck_after(),
+    ));
     let server = http::serve_on_own_thread(listener, status.clone(), wait_for(stopped.clone()))
         .map_err(|source| DaemonError::Serve { source })?;
     info!(address = %listening, "serving /healthz, /readyz and /metrics");
-    let (events, receiver) = tokio::sync::mpsc::unbounded_channel();
-    let triggers = Triggers::new(receiver, settings.interval, settings.debounce);
-    let mut passes = pass::Passes::new(
-        settings.clone(),
-        (server_args, scope),
-        connection,
-        status.clone(),
-    );
-    passes.watch = Some(watch::DirWatch::start(&settings.dir, events)?);
-    let stopping = passes.stopping.clone();
+    let (changes, receiver) = tokio::sync::mpsc::unbounded_channel();
+    let triggers = Triggers::new(receiver, config.interval, config.debounce);
+    let watch = watch::DirWatch::start(&config.dir, connection.token_file(), changes)?;
+    let mut passes = pass::Passes::new(config, connection, status.clone(), watch);
+    let stop = passes.stop.clone();
     {
         let _alive = http::AliveGuard(status);
         run_loop(
@@ -199,7 +174,7 @@ pub async fn run(
             &mut passes,
             wait_for(stopped.clone()),
             SHUTDOWN_GRACE,
-            &stopping,
+            &stop,
         )
         .await;
     }
@@ -207,19 +182,10 @@ pub async fn run(
     // The endpoints stop with the loop (the shutdown signal reached both); a scraper holding
     // a connection open must not keep the process alive.
     let _ = timeout(Duration::from_secs(5), server).await;
-    Ok(passes.connection)
+    Ok(passes.into_connection())
 }
 
 /// Resolves once the shutdown flag is set (or its sender is gone).
 async fn wait_for(mut stopped: tokio::sync::watch::Receiver<bool>) {
     let _ = stopped.wait_for(|stop| *stop).await;
-}
-
-/// A duration flag that must not be zero (a zero interval would spin).
-pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
-    let duration = humantime::parse_duration(text).map_err(|error| error.to_string())?;
-    if duration.is_zero() {
-        return Err("must be more than zero".into());
-    }
-    Ok(duration)
 }

@@ -1,56 +1,90 @@
-//! One pass: exactly `apply`'s pipeline and safety rules (load, plan, execute, through
-//! `commands::settings::plan_on` and `apply::execute`), plus what a service adds: details
-//! taken from memory when settled, drift found and corrected or only reported, builds whose
-//! writes keep failing backed off alone, logs per change, and the metrics. Does I/O.
+//! One pass: exactly `apply`'s pipeline and safety rules (load, plan through
+//! `session::plan_on`, execute through `apply::execute`), with the daemon's states as the
+//! planner's history (drift, builds backing off) and the drift policy as its option. After
+//! executing, each build's state moves by `state::transition`, what happened is told once
+//! (`events`), and the next wake-up is read off the states. Does I/O.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::time::Instant;
-use tracing::{debug, error, info, warn};
+use tracing::{Instrument, debug, error, info, info_span, warn};
 
 use crate::apply::outcome::{ApplyReport, OutcomeStatus};
-use crate::apply::{Job, PlanSource, execute};
-use crate::cli::ScopeArgs;
-use crate::cli::ServerArgs;
-use crate::commands::settings::{
-    Connection, LivePlan, Loaded as Files, Scoped, Settings, plan_on, scope_desired,
-};
-use crate::daemon::backoff::Backoff;
+use crate::apply::{Job, PlanSource, StopSignal, execute};
+use crate::backoff::Backoff;
+use crate::daemon::DaemonConfig;
+use crate::daemon::events::{self, Event};
 use crate::daemon::http::Status;
 use crate::daemon::identity::{git_commit, tree_hash};
-use crate::daemon::memory::{BuildKey, Memory};
-use crate::daemon::states::{
-    KeyRef, PassStates, StateCounts, classify, count_changes, fields, key_of, log_outcomes,
-};
+use crate::daemon::memory::Memory;
+use crate::daemon::metrics::{ActionLabel, KindLabel, ResultLabel};
+use crate::daemon::state::{Now, States, WAKE_FLOOR, transition};
 use crate::daemon::trigger::{PassEnd, Trigger};
 use crate::daemon::watch::DirWatch;
-use crate::daemon::{DaemonSettings, DriftMode, Stopping};
 use crate::load::diagnostic::Severity;
 use crate::load::{ReferenceMode, load_dir};
-use crate::reconcile::live::{LiveDetail, LiveProject};
+use crate::reconcile::BuildId;
 use crate::reconcile::marker::fingerprint;
-use crate::reconcile::normalize::from_live;
-use crate::reconcile::plan::{Action, Plan};
+use crate::reconcile::plan::{Cause, Plan, PlanOptions, Planned};
 use crate::reconcile::redact::Secrets;
+use crate::remote::StopReason;
 use crate::remote::progress::no_progress;
+use crate::session::{
+    Connection, Loaded as Files, PlanInputs, Scoped, Settings, Unreadable, plan_on, scope_desired,
+};
+
+/// How a pass ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassResult {
+    /// Every build converged (or is held on purpose: drift reported, backing off).
+    Success,
+    /// Some build failed or was refused.
+    Partial,
+    /// Zadig could not be read (or a project's list could not): retried with backoff.
+    Failed,
+    /// The files have errors: nothing written.
+    Invalid,
+    /// The files changed, but not the builds they describe: nothing to do.
+    Unchanged,
+    /// Shutdown came first: no write was started.
+    Stopped,
+}
+
+impl PassResult {
+    /// The `result` label of `zadig_sync_passes_total`, for the passes it counts.
+    pub fn label(self) -> Option<&'static str> {
+        match self {
+            PassResult::Success => Some("success"),
+            PassResult::Partial => Some("partial"),
+            PassResult::Failed => Some("failed"),
+            PassResult::Invalid => Some("invalid"),
+            PassResult::Unchanged | PassResult::Stopped => None,
+        }
+    }
+}
 
 /// Everything that lives from one pass to the next.
 pub struct Passes {
-    pub settings: DaemonSettings,
-    /// The server and scope flags; with the scope file of each pass they give its settings.
-    pub server: ServerArgs,
-    pub scope: ScopeArgs,
-    pub connection: Connection,
-    pub status: Arc<Status>,
-    pub watch: Option<DirWatch>,
-    pub stopping: Stopping,
+    config: DaemonConfig,
+    connection: Connection,
+    status: Arc<Status>,
+    watch: DirWatch,
+    /// Set at shutdown: no new write starts.
+    pub stop: StopSignal,
     memory: Memory,
-    /// The desired state last planned against Zadig, to skip events that changed nothing.
+    states: States,
+    /// The desired state last planned against Zadig, to skip changes that changed nothing.
     last_tree: Option<String>,
     last_full_read: Option<Instant>,
-    backoff: Backoff,
+    /// Passes in a row that could not read Zadig (their retries back off).
+    failures_in_a_row: u32,
+    /// Conditions told once, when they start and when they end.
+    files_invalid: bool,
+    zadig_problem: Option<StopReason>,
+    /// Whether a pass has read Zadig yet (the first one's result is always logged).
+    read_once: bool,
 }
 
 /// The desired state as loaded for one pass.
@@ -60,99 +94,150 @@ struct Loaded {
     run: Settings,
     /// What must never be shown: `${env:…}` values and the token.
     secrets: Secrets,
-    fingerprints: HashMap<BuildKey, String>,
+    fingerprints: HashMap<BuildId, String>,
     tree: String,
+    /// The git commit of the files, when they are a checkout.
+    revision: Option<String>,
 }
 
 impl Passes {
     pub fn new(
-        settings: DaemonSettings,
-        (server, scope): (ServerArgs, ScopeArgs),
+        config: DaemonConfig,
         connection: Connection,
         status: Arc<Status>,
+        watch: DirWatch,
     ) -> Self {
         Passes {
-            settings,
-            server,
-            scope,
+            config,
             connection,
             status,
-            watch: None,
-            stopping: Stopping::default(),
+            watch,
+            stop: StopSignal::default(),
             memory: Memory::default(),
+            states: States::default(),
             last_tree: None,
             last_full_read: None,
-            backoff: Backoff::new(Backoff::PASS_BASE, Backoff::PASS_CAP),
+            failures_in_a_row: 0,
+            files_invalid: false,
+            zadig_problem: None,
+            read_once: false,
         }
     }
 
-    /// Runs one pass for `trigger`.
+    /// The connection, once the loop is over (to be closed).
+    pub fn into_connection(self) -> Connection {
+        self.connection
+    }
+
+    /// Runs one pass for `trigger`, in a span that names it.
     pub async fn pass(&mut self, trigger: Trigger) -> PassEnd {
-        if let Some(watch) = &mut self.watch {
-            watch.refresh();
+        let span = info_span!("pass", trigger = %trigger);
+        self.status.pass_started();
+        let started = Instant::now();
+        let (result, end) = self.run(trigger).instrument(span).await;
+        self.status.pass_ended();
+        let metrics = &self.status.metrics;
+        if let Some(result) = result.label() {
+            metrics.passes.get_or_create(&ResultLabel { result }).inc();
+        }
+        if end.read_zadig {
+            let seconds = started.elapsed().as_secs_f64();
+            metrics.pass_duration.observe(seconds);
+        }
+        if result == PassResult::Success {
+            metrics.last_success.set(unix_now());
+        }
+        end
+    }
+
+    async fn run(&mut self, trigger: Trigger) -> (PassResult, PassEnd) {
+        self.watch.refresh();
+        if trigger.token {
+            self.reread_token();
         }
         let Some(loaded) = self.load() else {
-            self.status
-                .metrics
-                .passes
-                .get_or_create(&result("invalid"))
-                .inc();
-            return PassEnd::default();
+            return (PassResult::Invalid, PassEnd::default());
         };
         if !trigger.must_read_zadig() && self.last_tree.as_deref() == Some(loaded.tree.as_str()) {
             debug!("the files changed, but the builds they describe did not");
-            return PassEnd::default();
+            return (PassResult::Unchanged, PassEnd::default());
         }
-        let started = Instant::now();
-        let outcome = self.read_plan_execute(loaded).await;
-        let metrics = &self.status.metrics;
-        metrics
-            .pass_duration
-            .observe(started.elapsed().as_secs_f64());
-        metrics.passes.get_or_create(&result(outcome)).inc();
-        let retry_in = match outcome {
-            "failed" => {
-                let wait = self.backoff.fail();
-                warn!(
-                    failures = self.backoff.failures(),
-                    retry_in_ms = wait.as_millis() as u64,
-                    "the pass failed; retrying with backoff"
-                );
-                Some(wait)
-            }
+        let result = self.read_plan_execute(loaded).await;
+        let now = Instant::now();
+        let retry_at = match result {
+            PassResult::Failed => Some(self.retry_after_failure(now)),
+            PassResult::Stopped => None,
             _ => {
-                self.backoff.succeed();
-                self.status.set_ready();
-                self.memory
-                    .next_build_retry()
-                    .map(|at| at.saturating_duration_since(Instant::now()))
+                self.failures_in_a_row = 0;
+                self.states.next_retry(now)
             }
         };
-        if outcome == "success" {
-            metrics.last_success.set(unix_now());
+        let end = PassEnd {
+            read_zadig: result != PassResult::Stopped,
+            retry_at,
+        };
+        (result, end)
+    }
+
+    /// When to try again after a pass that could not read Zadig: the pass backoff, or at
+    /// once (past the floor) when the token it was refused has been replaced since.
+    fn retry_after_failure(&mut self, now: Instant) -> Instant {
+        self.failures_in_a_row = self.failures_in_a_row.saturating_add(1);
+        let refused = matches!(
+            self.zadig_problem,
+            Some(StopReason::Unauthorized | StopReason::Forbidden)
+        );
+        if refused && self.reread_token() {
+            return now + WAKE_FLOOR;
         }
-        PassEnd {
-            read_zadig: true,
-            retry_in,
+        let wait = Backoff::PASS.wait(self.failures_in_a_row);
+        warn!(
+            failures = self.failures_in_a_row,
+            retry_in_ms = wait.as_millis() as u64,
+            "the pass could not read Zadig; retrying with backoff"
+        );
+        now + wait
+    }
+
+    /// Reads the token again; whether it changed.
+    fn reread_token(&mut self) -> bool {
+        match self.connection.reread_token() {
+            Ok(true) => {
+                info!("the API token changed; using the new one");
+                true
+            }
+            Ok(false) => false,
+            Err(problem) => {
+                warn!(%problem, "cannot read the API token again; keeping the one in use");
+                false
+            }
         }
     }
 
-    /// Loads the files; `None` (after logging every diagnostic) when they have errors.
+    /// Loads the files; `None` (after logging every diagnostic, and holding every build)
+    /// when they have errors.
     fn load(&mut self) -> Option<Loaded> {
+        self.status.metrics.tree_reads.inc();
         let env = |name: &str| std::env::var(name).ok();
-        let outcome = load_dir(&self.settings.dir, ReferenceMode::Online, &env);
+        let outcome = load_dir(&self.config.dir, ReferenceMode::Online, &env);
         for diagnostic in &outcome.diagnostics {
             match diagnostic.severity {
                 Severity::Error => error!(%diagnostic, "invalid build file"),
                 _ => warn!(%diagnostic, "build file warning"),
             }
         }
-        if outcome.has_errors() {
-            error!(dir = %self.settings.dir.display(),
-                "the files have errors: nothing is written or deleted until they are fixed");
+        let errors = (outcome.diagnostics.iter())
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        if errors > 0 {
+            self.files_invalid_now(errors);
             return None;
         }
-        let run = Settings::resolve(&self.server, &self.scope, outcome.scope.as_ref());
+        let run = Settings::resolve(
+            &self.config.server,
+            &self.config.scope,
+            outcome.scope.as_ref(),
+        );
         let files = Files {
             desired: outcome.desired,
             scope: outcome.scope,
@@ -162,215 +247,248 @@ impl Passes {
             Ok(scoped) => scoped,
             Err(problem) => {
                 error!(%problem, "nothing is written or deleted until this is fixed");
+                self.files_invalid_now(1);
                 return None;
             }
         };
+        if std::mem::take(&mut self.files_invalid) {
+            self.tell(Event::FilesValidAgain);
+        }
+        Some(self.identify(scoped, run))
+    }
+
+    /// The files have errors: every build is held until they are fixed.
+    fn files_invalid_now(&mut self, errors: usize) {
+        if !self.files_invalid {
+            self.tell(Event::FilesInvalid { errors });
+        }
+        self.files_invalid = true;
+        self.states
+            .hold_all("the files have errors (see the log)", SystemTime::now());
+        self.publish_states();
+    }
+
+    /// The loaded files with their fingerprints, identity and secrets.
+    fn identify(&mut self, scoped: Scoped, run: Settings) -> Loaded {
         let secrets = self.connection.secrets(&scoped.desired);
-        let sorted: BTreeMap<BuildKey, String> = scoped
-            .desired
-            .builds
-            .iter()
+        let sorted: BTreeMap<BuildId, String> = (scoped.desired.builds.iter())
             .map(|b| {
-                (
-                    key(b.spec.project_key(), b.spec.name()),
-                    fingerprint(&b.spec),
-                )
+                let id = BuildId::new(b.spec.project_key(), b.spec.name());
+                (id, fingerprint(&b.spec))
             })
             .collect();
         let tree = tree_hash(&sorted, &scoped.projects);
-        let commit = git_commit(&self.settings.dir);
-        self.status
-            .metrics
-            .set_desired_state(commit.as_deref(), &tree);
-        Some(Loaded {
+        let revision = git_commit(&self.config.dir);
+        let metrics = &self.status.metrics;
+        metrics.set_desired_state(revision.as_deref(), &tree);
+        Loaded {
             scoped,
             run,
             secrets,
             fingerprints: sorted.into_iter().collect(),
             tree,
-        })
+            revision,
+        }
     }
 
-    /// Reads Zadig (taking settled details from memory), plans, executes; returns the result
-    /// label: `success`, `partial` or `failed`.
-    async fn read_plan_execute(&mut self, loaded: Loaded) -> &'static str {
-        let full = self
-            .last_full_read
-            .is_none_or(|at| at.elapsed() >= self.settings.full_resync);
+    /// Reads Zadig (taking settled details from memory), plans with the states as history,
+    /// executes, and moves every build's state.
+    async fn read_plan_execute(&mut self, loaded: Loaded) -> PassResult {
+        let full = (self.last_full_read).is_none_or(|at| at.elapsed() >= self.config.full_resync);
         let recall = self.memory.recall(&loaded.fingerprints, full);
         // A new run per pass: a breaker tripped by an earlier pass (Zadig down) is closed again.
         let client = self.connection.client.new_run();
-        let read = plan_on(
-            &client,
-            &loaded.scoped,
-            &loaded.secrets,
-            &loaded.run,
-            &no_progress(),
-            recall.clone(),
-        )
-        .await;
+        let history = self.states.history(Instant::now());
+        let inputs = PlanInputs {
+            settings: &loaded.run,
+            secrets: &loaded.secrets,
+            progress: &no_progress(),
+            known: recall.clone(),
+            history: &history,
+            options: PlanOptions {
+                prune: loaded.run.prune,
+                max_deletes: loaded.run.max_deletes,
+                drift: self.config.drift,
+            },
+        };
+        let read = plan_on(&client, &loaded.scoped, inputs).await;
         self.status.metrics.details_reused.inc_by(recall.used());
-        drop(recall);
-        let LivePlan {
-            plan,
-            live,
-            listed_at,
-        } = match read {
-            Ok(read) => read,
-            Err(problem) => {
-                warn!(%problem, "cannot read Zadig");
-                return "failed";
+        let live_plan = match read {
+            Ok(live_plan) => live_plan,
+            Err(unreadable) => {
+                self.memory.give_back(recall, |_| true);
+                self.zadig_unreadable(unreadable);
+                return PassResult::Failed;
             }
         };
+        self.zadig_readable();
+        let plan = &live_plan.plan;
         for problem in &plan.errors {
             warn!(%problem, "cannot read Zadig");
         }
-        let drifted = self.find_drift(&plan, &live);
-        let runnable = self.runnable(&plan, &drifted);
-        if self.stopping.is_set() {
+        if self.stop.is_set() {
+            self.memory.give_back(recall, |_| true);
             info!("shutting down: this pass writes nothing");
-            return "failed";
+            return PassResult::Stopped;
         }
-        let desired = &loaded.scoped.desired;
         let job = Job {
-            plan: &runnable,
+            plan,
             source: PlanSource::Fresh,
-            desired,
+            desired: &loaded.scoped.desired,
             secrets: &loaded.secrets,
+            stop: &self.stop,
         };
         let report = execute(&client, job).await;
-        log_outcomes(&plan, &report);
-        count_changes(&self.status, &report);
-        let written = self.record_writes(&report);
+        let written = self.move_states(plan, &report, loaded.revision.as_deref());
+        let result = self.result_of(plan, &report);
+        let listed: HashSet<String> = (live_plan.live.iter())
+            .filter(|p| p.listing.is_ok())
+            .map(|p| p.project.clone())
+            .collect();
+        let (live, listed_at) = (live_plan.live, live_plan.listed_at);
         self.memory
             .remember(live, &listed_at, &loaded.fingerprints, &written);
-        let counts = self.count_states(&plan, &report, &drifted, &runnable);
-        if !plan.errors.is_empty() {
-            return "failed";
+        self.memory
+            .give_back(recall, |id| !listed.contains(&id.project));
+        if result != PassResult::Stopped {
+            self.status.pass_completed();
+            self.last_tree = Some(loaded.tree);
+            if full {
+                self.last_full_read = Some(Instant::now());
+            }
         }
-        if full {
-            self.last_full_read = Some(Instant::now());
-        }
-        self.last_tree = Some(loaded.tree);
-        if counts.failed + counts.refused > 0 {
-            "partial"
+        result
+    }
+
+    /// How the pass ended, from its plan and what apply made of it; the first one is logged.
+    fn result_of(&mut self, plan: &Plan, report: &ApplyReport) -> PassResult {
+        let not_started =
+            (report.outcomes.iter()).any(|o| matches!(o.status, OutcomeStatus::NotStarted(_)));
+        let result = if not_started {
+            PassResult::Stopped
+        } else if !plan.errors.is_empty() {
+            PassResult::Failed
+        } else if report.has_failures() {
+            PassResult::Partial
         } else {
-            "success"
+            PassResult::Success
+        };
+        if !std::mem::replace(&mut self.read_once, true) {
+            let counts = self.states.counts().map(|(name, n)| format!("{n} {name}"));
+            info!(result = result.label().unwrap_or("stopped"), builds = %counts.join(", "),
+                summary = %report.summary(), "first pass done");
         }
+        result
     }
 
-    /// Updates of builds that are ours and whose file did not change: someone edited them in
-    /// Zadig. Custom builds carry the fingerprint they were written with in their marker;
-    /// template builds have none, so memory says what they were last in sync with.
-    fn find_drift(&self, plan: &Plan, live: &[LiveProject]) -> HashSet<BuildKey> {
-        let details = details_by_key(live);
-        let mut drifted = HashSet::new();
-        for step in plan.steps.iter().filter(|s| s.action == Action::Update) {
-            let key = key(&step.project, &step.name);
-            let Some(wanted) = step.desired_fingerprint.as_deref() else {
-                continue;
-            };
-            let is_drift = match details.get(&key_of(step)) {
-                Some(detail @ LiveDetail::Custom(_)) => {
-                    from_live(detail).ownership.fingerprint() == Some(wanted)
-                }
-                Some(LiveDetail::Template { .. }) => self.memory.in_sync_with(&key) == Some(wanted),
-                None => false,
-            };
-            if is_drift {
-                self.status.metrics.drift.inc();
-                let action = match self.settings.drift {
-                    DriftMode::Correct => "writing the file's version back",
-                    DriftMode::Report => "reported only (--drift report)",
-                };
-                warn!(project = %step.project, build = %step.name, fields = %fields(step),
-                    "drift: changed in Zadig, not in the files; {action}");
-                drifted.insert(key);
-            }
-        }
-        drifted
-    }
-
-    /// The plan to execute: only the steps `execute` acts on (writes, errors, refusals),
-    /// without drift in report mode, and without writes to builds that are backing off.
-    fn runnable(&self, plan: &Plan, drifted: &HashSet<BuildKey>) -> Plan {
-        let now = Instant::now();
-        let steps = plan.steps.iter().filter(|step| {
-            if matches!(step.action, Action::Unchanged | Action::Kept) {
-                return false;
-            }
-            let key = key(&step.project, &step.name);
-            if self.settings.drift == DriftMode::Report && drifted.contains(&key) {
-                return false;
-            }
-            if step.action.is_write() && !self.memory.may_write(&key, now) {
-                debug!(project = %step.project, build = %step.name,
-                    "backing off: not written in this pass");
-                return false;
-            }
-            true
-        });
-        Plan {
-            format_version: plan.format_version,
-            projects: plan.projects.clone(),
-            steps: steps.cloned().collect(),
-            errors: plan.errors.clone(),
-            notes: plan.notes.clone(),
-        }
-    }
-
-    /// Backs failing builds off; returns every build a write was attempted on.
-    fn record_writes(&mut self, report: &ApplyReport) -> HashSet<BuildKey> {
-        let now = Instant::now();
-        let mut written = HashSet::new();
-        for outcome in report.outcomes.iter().filter(|o| o.action.is_write()) {
-            let key = key(&outcome.project, &outcome.name);
-            match &outcome.status {
-                OutcomeStatus::Refused(_) => continue,
-                OutcomeStatus::Done => self.memory.record_write(&key, false, now),
-                _ => self.memory.record_write(&key, true, now),
-            }
-            written.insert(key);
-        }
-        written
-    }
-
-    /// Sets `zadig_sync_builds` and the in-sync memory; returns the counts.
-    fn count_states(
+    /// Moves each planned build's state by its step and outcome, tells what happened, and
+    /// returns the builds a write was sent to (their remembered detail is stale).
+    fn move_states(
         &mut self,
         plan: &Plan,
         report: &ApplyReport,
-        drifted: &HashSet<BuildKey>,
-        runnable: &Plan,
-    ) -> StateCounts {
-        let PassStates { counts, in_sync } = classify(plan, report, drifted, runnable);
-        self.memory.set_in_sync(in_sync);
-        let present: HashSet<KeyRef> = plan.steps.iter().map(key_of).collect();
-        self.memory
-            .keep_failing_only(|(project, name)| present.contains(&(project.as_str(), name)));
-        counts.publish(&self.status);
-        counts
-    }
-}
-
-fn details_by_key(live: &[LiveProject]) -> HashMap<KeyRef<'_>, &LiveDetail> {
-    let mut details = HashMap::new();
-    for project in live {
-        for build in project.listing.iter().flatten() {
-            if let Ok(detail) = &build.detail {
-                details.insert((project.project.as_str(), build.name.as_str()), detail);
+        revision: Option<&str>,
+    ) -> HashSet<BuildId> {
+        let outcomes: HashMap<&BuildId, &OutcomeStatus> = (report.outcomes.iter())
+            .map(|o| (&o.build, &o.status))
+            .collect();
+        let now = Now {
+            at: Instant::now(),
+            wall: SystemTime::now(),
+        };
+        let (mut next, mut prunable, mut written) =
+            (BTreeMap::new(), BTreeSet::new(), HashSet::new());
+        let mut told = Vec::new();
+        for step in &plan.steps {
+            let outcome = outcomes.get(&step.build).copied();
+            let sent = outcome.is_some_and(|o| {
+                !matches!(o, OutcomeStatus::Refused(_) | OutcomeStatus::NotStarted(_))
+            });
+            if sent {
+                written.insert(step.build.clone());
+            }
+            if matches!(step.planned, Planned::Kept { prunable: true, .. }) {
+                prunable.insert(step.build.clone());
+            }
+            if let Some(OutcomeStatus::Failed(failure)) = outcome {
+                let kind = KindLabel {
+                    kind: failure.kind.clone(),
+                };
+                self.status.metrics.step_failures.get_or_create(&kind).inc();
+            }
+            let previous = self.states.get(&step.build);
+            let tracked = transition(previous, step, outcome, now, revision);
+            told.extend(events::of_step(previous, step, outcome, tracked.as_ref()));
+            if let Some(tracked) = tracked {
+                next.insert(step.build.clone(), tracked);
             }
         }
+        for build in self.states.note_prunable(prunable) {
+            told.push(Event::KeptNotDeleted { build });
+        }
+        self.states.replace(next);
+        for event in told {
+            self.tell(event);
+        }
+        self.publish_states();
+        written
     }
-    details
-}
 
-fn key(project: &str, name: &str) -> BuildKey {
-    (project.to_string(), name.to_string())
-}
+    /// Logs an event and counts what it counts.
+    fn tell(&self, event: Event) {
+        event.log();
+        let metrics = &self.status.metrics;
+        match &event {
+            Event::Applied { action, cause, .. } => {
+                let action = action.as_str();
+                metrics.changes.get_or_create(&ActionLabel { action }).inc();
+                if cause.is_some_and(Cause::is_drift) {
+                    metrics.drift.inc();
+                }
+            }
+            Event::Deleted { .. } => {
+                let action = "delete";
+                metrics.changes.get_or_create(&ActionLabel { action }).inc();
+            }
+            Event::DriftFound { .. } => {
+                metrics.drift.inc();
+            }
+            _ => {}
+        }
+    }
 
-fn result(result: &'static str) -> crate::daemon::metrics::ResultLabel {
-    crate::daemon::metrics::ResultLabel { result }
+    /// `zadig_sync_builds`, from the states (a failing build is counted as `failed`).
+    fn publish_states(&self) {
+        let counts = self.states.counts().map(|(state, count)| match state {
+            "failing" => ("failed", count),
+            _ => (state, count),
+        });
+        self.status.metrics.set_build_states(&counts);
+    }
+
+    /// Zadig could not be read: readiness and the metric say why; told once per episode.
+    fn zadig_unreadable(&mut self, unreadable: Unreadable) {
+        let reason = unreadable.reason;
+        self.status.metrics.set_zadig_status(reason.as_str());
+        self.status.zadig_unreadable(unreadable.message.clone());
+        if self.zadig_problem != Some(reason) {
+            let message = unreadable.message;
+            self.tell(match reason {
+                StopReason::Unauthorized | StopReason::Forbidden => {
+                    Event::TokenRefused { reason: message }
+                }
+                _ => Event::ZadigUnreachable { reason: message },
+            });
+        }
+        self.zadig_problem = Some(reason);
+    }
+
+    fn zadig_readable(&mut self) {
+        self.status.metrics.set_zadig_status("ok");
+        if self.zadig_problem.take().is_some() {
+            self.tell(Event::ZadigBack);
+        }
+    }
 }
 
 fn unix_now() -> f64 {

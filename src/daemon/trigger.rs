@@ -1,12 +1,24 @@
-//! Why a pass runs: file events, the `--interval` resync, a retry after a failure. They are
-//! merged into one stream of [`Trigger`]s, and everything that arrived while a pass was
-//! running is collapsed into exactly one follow-up. Only tokio timers: tests run them on a
-//! paused clock.
+//! Why a pass runs: a change of the files, a change of the token file, the `--interval`
+//! resync, a retry that is due. They are merged into one stream of [`Trigger`]s, and
+//! everything that arrived while a pass was running is collapsed into exactly one follow-up.
+//! Only content changes arrive here (the watcher drops reads), and a folder that is written
+//! to without pause still gets a pass once the maximum wait is over. Only tokio timers: tests
+//! run them on a paused clock.
 
+use std::fmt;
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedReceiver;
-use tokio::time::{Instant, sleep_until, timeout};
+use tokio::time::{Instant, sleep_until, timeout_at};
+
+/// What the watcher saw change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Something in the build directory.
+    Files,
+    /// The API token's file (rotated).
+    Token,
+}
 
 /// What asked for a pass; several causes can be merged into one trigger.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -15,16 +27,37 @@ pub struct Trigger {
     pub start: bool,
     /// Something changed in the watched directory.
     pub changed: bool,
+    /// The token file changed: read it again before talking to Zadig.
+    pub token: bool,
     /// `--interval` elapsed since the last pass that read Zadig.
     pub resync: bool,
-    /// A failed pass asked to be retried.
+    /// A retry is due (a failed pass, or a build whose backoff ended).
     pub retry: bool,
 }
 
 impl Trigger {
     /// Whether the pass must read Zadig even if the files did not change.
     pub fn must_read_zadig(&self) -> bool {
-        self.start || self.resync || self.retry
+        self.start || self.resync || self.retry || self.token
+    }
+}
+
+/// `start+changed`, as a pass's span names its trigger.
+impl fmt::Display for Trigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let causes = [
+            (self.start, "start"),
+            (self.changed, "changed"),
+            (self.token, "token"),
+            (self.resync, "resync"),
+            (self.retry, "retry"),
+        ];
+        let named: Vec<&str> = causes
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, n)| *n)
+            .collect();
+        f.write_str(&named.join("+"))
     }
 }
 
@@ -33,15 +66,20 @@ impl Trigger {
 pub struct PassEnd {
     /// The pass read Zadig, so the resync clock starts again.
     pub read_zadig: bool,
-    /// Retry after this long (a failure), unless something else triggers a pass first.
-    pub retry_in: Option<Duration>,
+    /// Run a pass at this time (a failure to retry, a build whose backoff ends), unless
+    /// something else triggers one first.
+    pub retry_at: Option<Instant>,
 }
 
-/// The merged trigger stream. File events arrive as `()` on a channel (the watcher's
-/// debouncer already coalesced them); here they are debounced again on tokio's clock.
+/// A folder that is never quiet for `--debounce` still gets a pass after this many quiet
+/// periods.
+pub const MAX_WAIT_IN_DEBOUNCES: u32 = 20;
+
+/// The merged trigger stream. Changes arrive on a channel (the watcher's debouncer already
+/// coalesced them); here they are debounced again on tokio's clock.
 #[derive(Debug)]
 pub struct Triggers {
-    events: UnboundedReceiver<()>,
+    changes: UnboundedReceiver<Change>,
     interval: Duration,
     debounce: Duration,
     next_resync: Instant,
@@ -50,9 +88,9 @@ pub struct Triggers {
 }
 
 impl Triggers {
-    pub fn new(events: UnboundedReceiver<()>, interval: Duration, debounce: Duration) -> Self {
+    pub fn new(changes: UnboundedReceiver<Change>, interval: Duration, debounce: Duration) -> Self {
         Triggers {
-            events,
+            changes,
             interval,
             debounce,
             next_resync: Instant::now() + interval,
@@ -62,7 +100,8 @@ impl Triggers {
     }
 
     /// Waits for the next trigger: the start, a change (once the directory has been quiet for
-    /// `debounce`), the resync or a retry; whatever else is due by then is merged into it.
+    /// `debounce`, or the maximum wait is over), the resync or a retry; whatever else is due
+    /// by then is merged into it.
     pub async fn next(&mut self) -> Trigger {
         let mut trigger = Trigger::default();
         if !self.started {
@@ -71,19 +110,23 @@ impl Triggers {
             self.drain(&mut trigger);
             return trigger;
         }
-        let deadline = self
-            .retry_at
-            .map_or(self.next_resync, |retry| retry.min(self.next_resync));
+        let deadline = self.deadline();
         tokio::select! {
             biased;
-            Some(()) = self.events.recv() => {
-                trigger.changed = true;
-                self.settle().await;
+            Some(change) = self.changes.recv() => {
+                trigger.note(change);
+                self.settle(&mut trigger).await;
             }
             () = sleep_until(deadline) => {}
         }
         self.drain(&mut trigger);
         trigger
+    }
+
+    /// The resync, or the retry when it comes first.
+    fn deadline(&self) -> Instant {
+        self.retry_at
+            .map_or(self.next_resync, |retry| retry.min(self.next_resync))
     }
 
     /// Schedules what follows a pass. A pass that did not read Zadig (the files were invalid,
@@ -95,19 +138,31 @@ impl Triggers {
             self.next_resync = now + self.interval;
         }
         if end.read_zadig {
-            self.retry_at = end.retry_in.map(|wait| now + wait);
+            self.retry_at = end.retry_at;
         }
     }
 
-    /// Waits until no event came for `debounce` (or the watcher is gone).
-    async fn settle(&mut self) {
-        while let Ok(Some(())) = timeout(self.debounce, self.events.recv()).await {}
+    /// Waits until no change came for `debounce` (or the watcher is gone), but no longer than
+    /// [`MAX_WAIT_IN_DEBOUNCES`] quiet periods, nor past a due resync or retry.
+    async fn settle(&mut self, trigger: &mut Trigger) {
+        let limit = (Instant::now() + self.debounce * MAX_WAIT_IN_DEBOUNCES).min(self.deadline());
+        loop {
+            let quiet_until = (Instant::now() + self.debounce).min(limit);
+            match timeout_at(quiet_until, self.changes.recv()).await {
+                Ok(Some(change)) if Instant::now() < limit => trigger.note(change),
+                Ok(Some(change)) => {
+                    trigger.note(change);
+                    return;
+                }
+                Ok(None) | Err(_) => return,
+            }
+        }
     }
 
-    /// Merges into `trigger` every event already queued and every timer already due.
+    /// Merges into `trigger` every change already queued and every timer already due.
     fn drain(&mut self, trigger: &mut Trigger) {
-        while self.events.try_recv().is_ok() {
-            trigger.changed = true;
+        while let Ok(change) = self.changes.try_recv() {
+            trigger.note(change);
         }
         let now = Instant::now();
         if now >= self.next_resync {
@@ -120,31 +175,41 @@ impl Triggers {
     }
 }
 
+impl Trigger {
+    fn note(&mut self, change: Change) {
+        match change {
+            Change::Files => self.changed = true,
+            Change::Token => self.token = true,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
-    use tokio::time::sleep;
+    use tokio::time::{sleep, timeout};
 
     use super::*;
-    use crate::daemon::{Runner, Stopping, run_loop};
+    use crate::apply::StopSignal;
+    use crate::daemon::{Runner, run_loop};
 
     const MS: fn(u64) -> Duration = Duration::from_millis;
     const S: fn(u64) -> Duration = Duration::from_secs;
 
-    fn triggers(interval: Duration) -> (UnboundedSender<()>, Triggers) {
+    fn triggers(interval: Duration) -> (UnboundedSender<Change>, Triggers) {
         let (tx, rx) = unbounded_channel();
         (tx, Triggers::new(rx, interval, MS(500)))
     }
 
-    fn send_at(tx: &UnboundedSender<()>, delays_ms: &[u64]) {
+    fn send_at(tx: &UnboundedSender<Change>, delays_ms: &[u64]) {
         for &delay in delays_ms {
             let tx = tx.clone();
             tokio::spawn(async move {
                 sleep(MS(delay)).await;
-                let _ = tx.send(());
+                let _ = tx.send(Change::Files);
             });
         }
     }
@@ -177,13 +242,46 @@ mod tests {
         assert!(nothing_more.is_err(), "a second trigger: {nothing_more:?}");
     }
 
+    // A folder written to every 200 ms (never quiet for the 500 ms debounce) used to stall
+    // every pass for ever while both probes answered 200.
+    #[tokio::test(start_paused = true)]
+    async fn a_folder_that_is_never_quiet_still_gets_a_pass_after_the_maximum_wait() {
+        let (tx, mut triggers) = triggers(S(600));
+        triggers.next().await;
+        let began = Instant::now();
+        let every_200ms: Vec<u64> = (0..1_000).map(|i| i * 200).collect();
+        send_at(&tx, &every_200ms);
+        let trigger = triggers.next().await;
+        assert!(trigger.changed);
+        let waited = began.elapsed();
+        assert!(waited >= MS(500) * MAX_WAIT_IN_DEBOUNCES, "{waited:?}");
+        assert!(
+            waited <= MS(500) * (MAX_WAIT_IN_DEBOUNCES + 1),
+            "{waited:?}"
+        );
+        // And again: the stream goes on, so does the daemon.
+        let began = Instant::now();
+        assert!(triggers.next().await.changed);
+        assert!(began.elapsed() <= MS(500) * (MAX_WAIT_IN_DEBOUNCES + 1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_token_change_is_its_own_cause_and_reads_zadig() {
+        let (tx, mut triggers) = triggers(S(600));
+        triggers.next().await;
+        tx.send(Change::Token).unwrap();
+        let trigger = triggers.next().await;
+        assert!(trigger.token && !trigger.changed && trigger.must_read_zadig());
+        assert_eq!(trigger.to_string(), "token");
+    }
+
     #[tokio::test(start_paused = true)]
     async fn the_resync_comes_every_interval_after_the_last_pass_that_read_zadig() {
         let (_tx, mut triggers) = triggers(S(60));
         triggers.next().await;
         triggers.after(PassEnd {
             read_zadig: true,
-            retry_in: None,
+            retry_at: None,
         });
         let began = Instant::now();
         let trigger = triggers.next().await;
@@ -210,7 +308,7 @@ mod tests {
         triggers.next().await;
         triggers.after(PassEnd {
             read_zadig: true,
-            retry_in: Some(S(5)),
+            retry_at: Some(Instant::now() + S(5)),
         });
         send_at(&tx, &[1_000]);
         assert!(triggers.next().await.changed);
@@ -224,7 +322,7 @@ mod tests {
         triggers.next().await;
         triggers.after(PassEnd {
             read_zadig: true,
-            retry_in: Some(S(4)),
+            retry_at: Some(Instant::now() + S(4)),
         });
         let began = Instant::now();
         let trigger = triggers.next().await;
@@ -251,7 +349,7 @@ mod tests {
             }
             PassEnd {
                 read_zadig: true,
-                retry_in: None,
+                retry_at: None,
             }
         }
     }
@@ -275,7 +373,7 @@ mod tests {
             &mut pass,
             sleep(S(300)),
             S(1),
-            &Stopping::default(),
+            &StopSignal::default(),
         )
         .await;
         assert_eq!(count.load(Ordering::SeqCst), 2);
@@ -288,9 +386,9 @@ mod tests {
         let count = Arc::new(AtomicUsize::new(0));
         let mut pass = counting_pass(&count, S(10));
         let began = Instant::now();
-        let stopping = Stopping::default();
-        run_loop(triggers, &mut pass, sleep(S(2)), S(30), &stopping).await;
-        assert!(stopping.is_set());
+        let stop = StopSignal::default();
+        run_loop(triggers, &mut pass, sleep(S(2)), S(30), &stop).await;
+        assert!(stop.is_set());
         assert_eq!(count.load(Ordering::SeqCst), 1);
         assert_eq!(
             began.elapsed(),

@@ -32,7 +32,7 @@ use tokio::sync::{Mutex, oneshot};
 use tokio::task::JoinHandle;
 
 /// Which Zadig the emulator plays: the template routes need a licence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Edition {
     /// Open-source Zadig: template routes answer 7050 (no licence).
     Oss,

@@ -112,7 +112,7 @@ pub async fn export(client: &ZadigClient, request: &ExportRequest) -> ExportRepo
                     report.builds.push(writer.build(&project, build));
                 }
             }
-            Err(error) => report.failed_projects.push((project, error)),
+            Err(error) => report.failed_projects.push((project, error.to_string())),
         }
     }
     report.scope = scope(&request.out, &report.listed, &writer.described);
@@ -178,7 +178,7 @@ impl Writer<'_> {
         };
         let detail = match &build.detail {
             Ok(detail) => detail,
-            Err(error) => return outcome(BuildResult::DetailFailed(error.clone())),
+            Err(error) => return outcome(BuildResult::DetailFailed(error.to_string())),
         };
         let (yaml_path, script_name) = self.paths(project, &build.name);
         if let Some((path, _)) = self.described.get(&build.name)

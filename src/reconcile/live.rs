@@ -13,7 +13,30 @@ pub struct LiveProject {
     pub project: String,
     /// The builds listed, or why the list cannot be trusted (a page failed, or the pages
     /// disagreed with `total`). When this is an error, nothing in the project is deleted.
-    pub listing: Result<Vec<LiveBuild>, String>,
+    pub listing: Result<Vec<LiveBuild>, ReadFailure>,
+}
+
+/// Why something could not be read from Zadig: the error's stable word (`transport`,
+/// `unauthorized`, … as the client names it) and its message, already said in full.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadFailure {
+    pub kind: String,
+    pub message: String,
+}
+
+impl ReadFailure {
+    pub fn new(kind: impl Into<String>, message: impl Into<String>) -> Self {
+        ReadFailure {
+            kind: kind.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ReadFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// One build of the list, with its detail.
@@ -23,7 +46,7 @@ pub struct LiveBuild {
     /// `update_time` from the list (Unix seconds).
     pub update_time: i64,
     /// The detail, or why it could not be read (an error on this build only).
-    pub detail: Result<LiveDetail, String>,
+    pub detail: Result<LiveDetail, ReadFailure>,
 }
 
 /// Everything detail returned for one build, by kind. Serialisable for `--cache`.

@@ -6,6 +6,7 @@
 //! in, so each stage can be tested exhaustively. CI (`.ci/run`) fails if a file in this folder
 //! names tokio, reqwest or `std::fs`. See docs/architecture.md §3 and §4.
 
+pub mod build_id;
 pub mod desired;
 pub mod diff;
 pub mod export;
@@ -18,3 +19,5 @@ pub mod redact;
 pub mod spec;
 pub mod unobservable;
 pub mod wire;
+
+pub use build_id::BuildId;

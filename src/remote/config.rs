@@ -205,8 +205,11 @@ pub struct ClientConfig {
     pub ca_file: Option<PathBuf>,
     /// Allow the token over plain http to a host that is not loopback.
     pub insecure_http: bool,
-    /// Requests per second at most, over all tasks; 0 = no limit.
+    /// Requests per second at most, over all tasks, once `burst` is spent; 0 = no limit.
     pub rate_limit: u32,
+    /// Requests that may go at once before `rate_limit` paces them (a token bucket of this
+    /// size, refilled at `rate_limit` a second).
+    pub burst: u32,
     /// Requests in flight at most, over all tasks.
     pub concurrency: u32,
     /// Time allowed for one attempt, from connecting to the last byte of the answer.
@@ -225,6 +228,9 @@ pub struct ClientConfig {
 
 impl ClientConfig {
     pub const DEFAULT_RATE_LIMIT: u32 = 50;
+    /// Enough for a one-shot plan of a few hundred builds to run at full concurrency; the
+    /// bucket refills at the rate limit, so a long run still averages it.
+    pub const DEFAULT_BURST: u32 = 200;
     pub const DEFAULT_CONCURRENCY: u32 = 16;
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
     pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -240,6 +246,7 @@ impl ClientConfig {
             ca_file: None,
             insecure_http: false,
             rate_limit: Self::DEFAULT_RATE_LIMIT,
+            burst: Self::DEFAULT_BURST,
             concurrency: Self::DEFAULT_CONCURRENCY,
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,

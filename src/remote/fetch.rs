@@ -16,7 +16,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing::debug;
 
-use crate::reconcile::live::{LiveBuild, LiveDetail, LiveProject};
+use crate::reconcile::BuildId;
+use crate::reconcile::live::{LiveBuild, LiveDetail, LiveProject, ReadFailure};
 use crate::reconcile::spec::ServiceRef;
 use crate::reconcile::wire::{DetailResponse, ListedBuild};
 use crate::remote::progress::{SharedProgress, no_progress};
@@ -52,13 +53,13 @@ impl KnownDetails for NothingKnown {
 /// lists with the `update_time` it was read at.
 #[derive(Debug, Default)]
 pub struct Remembered {
-    /// `(project, name)` → the `update_time` the detail was read at, and the detail.
-    entries: Mutex<HashMap<(String, String), (i64, LiveDetail)>>,
+    /// The build → the `update_time` the detail was read at, and the detail.
+    entries: Mutex<HashMap<BuildId, (i64, LiveDetail)>>,
     used: AtomicU64,
 }
 
 impl Remembered {
-    pub fn new(entries: HashMap<(String, String), (i64, LiveDetail)>) -> Self {
+    pub fn new(entries: HashMap<BuildId, (i64, LiveDetail)>) -> Self {
         Remembered {
             entries: Mutex::new(entries),
             used: AtomicU64::new(0),
@@ -67,7 +68,7 @@ impl Remembered {
 
     /// The detail of a listed build, if one was remembered at the same `update_time`.
     pub fn take(&self, project: &str, listed: &ListedBuild) -> Option<LiveDetail> {
-        let key = (project.to_string(), listed.name.clone());
+        let key = BuildId::new(project, &listed.name);
         let mut entries = self.entries.lock().ok()?;
         if entries.get(&key)?.0 != listed.update_time {
             return None;
@@ -80,6 +81,14 @@ impl Remembered {
     /// How many details were handed out.
     pub fn used(&self) -> u64 {
         self.used.load(Ordering::Relaxed)
+    }
+
+    /// The details not handed out: a run that ended early gives them back to whoever keeps
+    /// them, so that the next run need not read them again.
+    pub fn into_leftovers(self) -> HashMap<BuildId, (i64, LiveDetail)> {
+        self.entries
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -133,7 +142,10 @@ pub async fn fetch_live_reusing(
             result.unwrap_or_else(|| FetchedProject {
                 live: LiveProject {
                     project: project.clone(),
-                    listing: Err("internal error: the task reading this project failed".into()),
+                    listing: Err(ReadFailure::new(
+                        "internal",
+                        "internal error: the task reading this project failed",
+                    )),
                 },
                 listed_at: None,
             })
@@ -160,7 +172,7 @@ async fn fetch_project(
         }
         Err(error) => {
             debug!(project = %project, %error, "listing builds failed");
-            (Err(error.to_string()), None)
+            (Err(failure_of(&error)), None)
         }
     };
     FetchedProject {
@@ -177,7 +189,8 @@ async fn fetch_details(
     known: &dyn KnownDetails,
 ) -> Vec<LiveBuild> {
     progress.add_total(listed.len());
-    let mut details: Vec<Option<Result<LiveDetail, String>>> = Vec::with_capacity(listed.len());
+    let mut details: Vec<Option<Result<LiveDetail, ReadFailure>>> =
+        Vec::with_capacity(listed.len());
     let mut to_read = Vec::new();
     for (index, build) in listed.iter().enumerate() {
         let remembered = known.known(project, build);
@@ -199,7 +212,7 @@ async fn fetch_details(
             async move {
                 let detail = read_build(&client, &project, &name).await;
                 progress.advance();
-                detail.map_err(|error| error.to_string())
+                detail.map_err(|error| failure_of(&error))
             }
         }),
     )
@@ -214,10 +227,18 @@ async fn fetch_details(
             name: build.name,
             update_time: build.update_time,
             detail: detail.unwrap_or_else(|| {
-                Err("internal error: the task reading this build failed".into())
+                Err(ReadFailure::new(
+                    "internal",
+                    "internal error: the task reading this build failed",
+                ))
             }),
         })
         .collect()
+}
+
+/// A failed read as the live state keeps it: the error's kind and its whole message.
+fn failure_of(error: &RemoteError) -> ReadFailure {
+    ReadFailure::new(error.kind().as_str(), error.to_string())
 }
 
 /// Reads one build's detail, plus one detail per target service when it is a template build

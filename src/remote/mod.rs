@@ -88,6 +88,11 @@ impl ZadigClient {
         }
     }
 
+    /// Sends `token` from now on, in this run and every later one (a rotated token file).
+    pub fn set_token(&self, token: &Token) -> Result<(), ConfigError> {
+        self.transport.set_token(token)
+    }
+
     /// How many tasks a fan-out over builds keeps alive at once: as many as requests may be
     /// in flight (`--concurrency`). More would only wait for a slot while holding a request's
     /// state (several kilobytes each), which is what a long-running daemon's peak is made of.

@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
 use super::error::ZadigMessage;
+use crate::backoff::Backoff;
 
 /// How often and how patiently to retry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,19 +40,7 @@ impl RetryPolicy {
         if let Some(wait) = retry_after {
             return wait.min(self.max_backoff);
         }
-        let ceiling = self.backoff_ceiling(retry);
-        // "Equal jitter": half fixed, half random, so that many clients that failed together
-        // spread out, yet nobody retries at once.
-        let half = ceiling / 2;
-        let spread = u64::try_from(half.as_micros()).unwrap_or(u64::MAX);
-        half + Duration::from_micros(rand::random_range(0..=spread))
-    }
-
-    fn backoff_ceiling(&self, retry: u32) -> Duration {
-        let doublings = retry.saturating_sub(1).min(31);
-        self.initial_backoff
-            .saturating_mul(1u32 << doublings)
-            .min(self.max_backoff)
+        Backoff::new(self.initial_backoff, self.max_backoff).wait(retry)
     }
 }
 

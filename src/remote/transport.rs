@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::classify::classify;
-use super::config::{self, ClientConfig, ConfigError};
+use super::config::{self, ClientConfig, ConfigError, Token};
 use super::error::{Call, Kind, RemoteError, Subject};
 use super::observe::{Observation, RequestObserver, Route};
 use super::retry::{self, RetryPolicy};
@@ -96,7 +96,8 @@ type Attempt = Result<Received, Failure>;
 pub(super) struct Transport {
     http: reqwest::Client,
     base: Url,
-    authorization: HeaderValue,
+    /// Replaced when the daemon reads a rotated token.
+    authorization: std::sync::RwLock<HeaderValue>,
     rate: Option<DefaultDirectRateLimiter>,
     in_flight: Semaphore,
     /// `--concurrency`: how many requests may be in flight at once.
@@ -130,15 +131,14 @@ impl Transport {
         let http = builder
             .build()
             .map_err(|source| ConfigError::HttpClient { source })?;
-        let mut authorization = HeaderValue::from_str(&format!("Bearer {}", config.token.expose()))
-            .map_err(|_| ConfigError::TokenNotAHeader)?;
-        authorization.set_sensitive(true);
-        let rate =
-            NonZeroU32::new(config.rate_limit).map(|n| RateLimiter::direct(Quota::per_second(n)));
+        let authorization = authorization_of(&config.token)?;
+        let burst = NonZeroU32::new(config.burst).unwrap_or(NonZeroU32::MIN);
+        let rate = NonZeroU32::new(config.rate_limit)
+            .map(|n| RateLimiter::direct(Quota::per_second(n).allow_burst(burst)));
         Ok(Transport {
             http,
             base,
-            authorization,
+            authorization: std::sync::RwLock::new(authorization),
             rate,
             in_flight: Semaphore::new(config.concurrency as usize),
             concurrency: config.concurrency as usize,
@@ -147,6 +147,23 @@ impl Transport {
             deadline: config.deadline,
             observer: config.observer.clone(),
         })
+    }
+
+    /// Sends `token` from now on.
+    pub fn set_token(&self, token: &Token) -> Result<(), ConfigError> {
+        let value = authorization_of(token)?;
+        *self
+            .authorization
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = value;
+        Ok(())
+    }
+
+    fn authorization(&self) -> HeaderValue {
+        self.authorization
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// How many requests may be in flight at once (`--concurrency`).
@@ -240,7 +257,7 @@ impl Transport {
         let mut builder = self
             .http
             .request(request.method.clone(), request.url.clone())
-            .header(AUTHORIZATION, self.authorization.clone());
+            .header(AUTHORIZATION, self.authorization());
         if let Some(body) = request.body {
             builder = builder
                 .header(CONTENT_TYPE, "application/json")
@@ -454,4 +471,12 @@ fn any_cause(error: &reqwest::Error, test: impl Fn(&str) -> bool) -> bool {
         cause = current.source();
     }
     false
+}
+
+/// The `Authorization` header for `token`, marked sensitive so that no debug print shows it.
+fn authorization_of(token: &Token) -> Result<HeaderValue, ConfigError> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+        .map_err(|_| ConfigError::TokenNotAHeader)?;
+    value.set_sensitive(true);
+    Ok(value)
 }

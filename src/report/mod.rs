@@ -19,7 +19,7 @@ use crate::load::diagnostic::Diagnostic;
 use crate::reconcile::plan::Plan;
 
 /// The output formats every command offers with `--output`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// For people: terraform-like, coloured on a terminal.
     Text,

@@ -16,7 +16,7 @@ pub fn outcomes_text(plan: &Plan, report: &ApplyReport) -> String {
         out.push('\n');
     }
     for outcome in &report.outcomes {
-        let target = escape::text(&format!("{}/{}", outcome.project, outcome.name));
+        let target = escape::text(&outcome.build.to_string());
         let action = outcome.action.as_str();
         let from = escape::text(&from_file(plan, outcome));
         let _ = match &outcome.status.escaped(escape::text) {
@@ -24,8 +24,16 @@ pub fn outcomes_text(plan: &Plan, report: &ApplyReport) -> String {
             OutcomeStatus::Unverified(reason) => {
                 writeln!(out, "  ok?     {action:<8} {target}{from}: {reason}")
             }
+            OutcomeStatus::AlreadyDone(reason) => {
+                writeln!(out, "  done    {action:<8} {target}: {reason}")
+            }
             OutcomeStatus::Refused(reason) => writeln!(out, "  refused {target}{from}: {reason}"),
-            OutcomeStatus::Failed(reason) => writeln!(out, "  failed  {target}{from}: {reason}"),
+            OutcomeStatus::Failed(failure) => {
+                writeln!(out, "  failed  {target}{from}: {}", failure.reason)
+            }
+            OutcomeStatus::NotStarted(reason) => {
+                writeln!(out, "  skipped {action:<8} {target}: {reason}")
+            }
         };
     }
     let _ = writeln!(out, "\nApply: {}.", report.summary());
@@ -36,7 +44,7 @@ pub fn outcomes_text(plan: &Plan, report: &ApplyReport) -> String {
 fn from_file(plan: &Plan, outcome: &StepOutcome) -> String {
     plan.steps
         .iter()
-        .find(|s| s.project == outcome.project && s.name == outcome.name)
+        .find(|s| s.build == outcome.build)
         .and_then(|s| s.origin.as_deref())
         .map(|origin| format!(" ({origin})"))
         .unwrap_or_default()
@@ -47,10 +55,7 @@ pub fn outcomes_markdown(plan: &Plan, report: &ApplyReport) -> String {
     let mut out = String::from("\n### zadig-sync apply\n\n");
     let _ = writeln!(out, "**Apply: {}.**\n", report.summary());
     for outcome in &report.outcomes {
-        let target = escape::code(&escape::text(&format!(
-            "{}/{}",
-            outcome.project, outcome.name
-        )));
+        let target = escape::code(&escape::text(&outcome.build.to_string()));
         let target = format!("{target}{}", escape::markdown(&from_file(plan, outcome)));
         let action = outcome.action.as_str();
         let line = match &outcome.status.escaped(escape::markdown) {
@@ -58,8 +63,14 @@ pub fn outcomes_markdown(plan: &Plan, report: &ApplyReport) -> String {
             OutcomeStatus::Unverified(reason) => {
                 format!("- unverified: {action} {target}: {reason}")
             }
+            OutcomeStatus::AlreadyDone(reason) => format!("- done: {action} {target}: {reason}"),
             OutcomeStatus::Refused(reason) => format!("- refused: {target}: {reason}"),
-            OutcomeStatus::Failed(reason) => format!("- **failed**: {target}: {reason}"),
+            OutcomeStatus::Failed(failure) => {
+                format!("- **failed**: {target}: {}", failure.reason)
+            }
+            OutcomeStatus::NotStarted(reason) => {
+                format!("- not started: {action} {target}: {reason}")
+            }
         };
         let _ = writeln!(out, "{}", line.replace('\n', " "));
     }
@@ -85,14 +96,14 @@ pub fn apply_json(plan: &Plan, report: &ApplyReport, diagnostics: &[Diagnostic])
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::apply::outcome::StepOutcome;
+    use crate::apply::outcome::{Failure, StepOutcome};
+    use crate::reconcile::BuildId;
     use crate::reconcile::plan::Action;
     use crate::reconcile::redact::Secrets;
 
     fn outcome(name: &str, action: Action, status: OutcomeStatus) -> StepOutcome {
         StepOutcome {
-            project: "shop".into(),
-            name: name.into(),
+            build: BuildId::new("shop", name),
             action,
             status,
         }
@@ -112,7 +123,7 @@ mod tests {
                 outcome(
                     "e",
                     Action::Update,
-                    OutcomeStatus::Failed("403 s3cr3t-v".into()),
+                    OutcomeStatus::Failed(Failure::new("forbidden", "403 s3cr3t-v")),
                 ),
             ],
         }
@@ -174,5 +185,7 @@ mod tests {
         assert_eq!(json["summary"]["created"], 2);
         assert_eq!(json["outcomes"][1]["status"], "unverified");
         assert_eq!(json["outcomes"][1]["reason"], "read failed");
+        assert_eq!(json["outcomes"][4]["kind"], "forbidden");
+        assert!(json["outcomes"][0].get("reason").is_none());
     }
 }

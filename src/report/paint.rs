@@ -1,7 +1,7 @@
 //! ANSI colour for text output, applied only when the caller asked for it. Pure.
 
 /// `--color`: whether text output is coloured.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ColorChoice {
     /// Colour when the output is a terminal, unless `NO_COLOR` is set (or `CLICOLOR_FORCE` is).
     #[default]

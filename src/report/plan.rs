@@ -9,8 +9,7 @@ use std::fmt::Write;
 
 use super::escape;
 use crate::load::diagnostic::Diagnostic;
-use crate::reconcile::plan::make::PRUNABLE_NOTE;
-use crate::reconcile::plan::{Action, Change, FieldChange, Plan, Step};
+use crate::reconcile::plan::{Action, Change, FieldChange, Plan, Planned, Step};
 use crate::report::{Style, added};
 use serde::Serialize;
 
@@ -114,27 +113,17 @@ pub(super) fn shown_steps<'p>(plan: &'p Plan, style: &Style<'_>) -> Vec<&'p Step
 /// a strategy the cluster lacks) that the user should read; kept builds are only counted
 /// unless the user asked to see them.
 fn worth_showing(step: &Step, show_kept: bool) -> bool {
-    match step.action {
-        Action::Unchanged => !step.notes.is_empty(),
-        Action::Kept => show_kept || is_prunable(step),
+    match step.planned {
+        Planned::Unchanged { .. } => !step.notes.is_empty(),
+        Planned::Kept { prunable, .. } => show_kept || prunable,
         _ => true,
     }
-}
-
-/// A kept build zadig-sync wrote whose file is gone: always shown, since `--prune` would
-/// delete it (the other kept builds, made by hand or by templates, are only counted).
-fn is_prunable(step: &Step) -> bool {
-    step.action == Action::Kept && step.notes.iter().any(|n| n == PRUNABLE_NOTE)
-}
-
-fn count_of(plan: &Plan, action: Action) -> usize {
-    plan.steps.iter().filter(|s| s.action == action).count()
 }
 
 /// `Plan: 1 to create, …` or, when nothing would be written, nothing failed and Zadig holds
 /// no build the files leave out, `No changes. Zadig matches the files.`
 pub(super) fn summary(plan: &Plan) -> String {
-    let counted = |action: Action| count_of(plan, action);
+    let counted = |action: Action| plan.count(action);
     let refused = counted(Action::Refused);
     let errors = counted(Action::Error) + plan.errors.len();
     if !plan.has_changes() && refused == 0 && errors == 0 {
@@ -163,7 +152,15 @@ pub(super) fn kept_line(plan: &Plan, style: &Style<'_>) -> Option<String> {
     let kept = plan
         .steps
         .iter()
-        .filter(|s| s.action == Action::Kept && !is_prunable(s))
+        .filter(|s| {
+            matches!(
+                s.planned,
+                Planned::Kept {
+                    prunable: false,
+                    ..
+                }
+            )
+        })
         .count();
     (kept > 0).then(|| {
         let hint = if style.show_kept {
@@ -189,6 +186,7 @@ pub(super) fn symbol(action: Action) -> &'static str {
         Action::Kept => "=",
         Action::Refused => "x",
         Action::Error => "!",
+        Action::Held => "?",
     }
 }
 
@@ -202,6 +200,7 @@ pub(super) fn verb(action: Action) -> &'static str {
         Action::Kept => "kept",
         Action::Refused => "deletion refused",
         Action::Error => "error",
+        Action::Held => "held back",
     }
 }
 
@@ -215,6 +214,7 @@ fn action_color(action: Action) -> &'static str {
         Action::Unchanged | Action::Kept => "36",
         Action::Refused => "35",
         Action::Error => "1;31",
+        Action::Held => "35",
     }
 }
 
@@ -222,13 +222,13 @@ fn write_step_text(out: &mut String, step: &Step, paint: Painter) {
     // Names come from Zadig too: a control character must not drive the terminal.
     let header = format!(
         "{:>3} {}/{} ({}): {}",
-        symbol(step.action),
-        escape::text(&step.project),
-        escape::text(&step.name),
+        symbol(step.action()),
+        escape::text(&step.build.project),
+        escape::text(&step.build.name),
         step.kind.as_str(),
-        verb(step.action),
+        verb(step.action()),
     );
-    let _ = writeln!(out, "{}", paint.apply(action_color(step.action), &header));
+    let _ = writeln!(out, "{}", paint.apply(action_color(step.action()), &header));
     if let Some(origin) = &step.origin {
         let _ = writeln!(out, "      from {origin}");
     }

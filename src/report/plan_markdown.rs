@@ -36,10 +36,9 @@ pub fn plan_markdown_styled(plan: &Plan, style: &Style<'_>) -> String {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} |",
-            escape::code(symbol(step.action)),
-            escape::code(&escape::text(&format!("{}/{}", step.project, step.name)))
-                .replace('|', "\\|"),
-            verb(step.action),
+            escape::code(symbol(step.action())),
+            escape::code(&escape::text(&step.build.to_string())).replace('|', "\\|"),
+            verb(step.action()),
             step.kind.as_str(),
             step.changes.len()
         );
@@ -55,12 +54,12 @@ pub fn plan_markdown_styled(plan: &Plan, style: &Style<'_>) -> String {
 }
 
 fn write_step_markdown(out: &mut String, step: &Step) {
-    let name = format!("{}/{}", step.project, step.name);
+    let name = step.build.to_string();
     let _ = writeln!(
         out,
         "<details><summary><code>{}</code>: {}</summary>\n",
         escape::markdown(&name),
-        verb(step.action)
+        verb(step.action())
     );
     if let Some(origin) = &step.origin {
         let _ = writeln!(out, "From {}\n", escape::code(origin));

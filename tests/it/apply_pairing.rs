@@ -3,9 +3,10 @@
 
 use wiremock::MockServer;
 use zadig_sync::apply::outcome::OutcomeStatus;
-use zadig_sync::apply::{Job, PlanSource, execute};
+use zadig_sync::apply::{Job, PlanSource, StopSignal, execute};
+use zadig_sync::reconcile::BuildId;
 use zadig_sync::reconcile::desired::DesiredSet;
-use zadig_sync::reconcile::plan::{Action, PLAN_FORMAT_VERSION, Phase, Plan, Step};
+use zadig_sync::reconcile::plan::{PLAN_FORMAT_VERSION, Phase, Plan, Planned, Step};
 use zadig_sync::reconcile::redact::Secrets;
 use zadig_sync::reconcile::spec::BuildKind;
 
@@ -13,16 +14,17 @@ use crate::util::client::client;
 
 fn create(name: &str) -> Step {
     Step {
-        project: "shop".into(),
-        name: name.into(),
-        action: Action::Create,
+        build: BuildId::new("shop", name),
         kind: BuildKind::Custom,
+        planned: Planned::Create {
+            fingerprint: "sha256:0".into(),
+            phase: Phase::Writes,
+        },
+        cause: None,
         changes: Vec::new(),
-        phase: Phase::Writes,
-        live_update_time: None,
-        desired_fingerprint: Some("sha256:0".into()),
         origin: None,
         notes: Vec::new(),
+        updated_by: None,
     }
 }
 
@@ -41,6 +43,7 @@ async fn a_write_with_no_file_behind_it_refuses_the_whole_run_before_any_request
         source: PlanSource::Saved,
         desired: &DesiredSet::default(),
         secrets: &Secrets::new(&[]),
+        stop: &StopSignal::default(),
     };
     let report = execute(&client(&server), job).await;
     assert_eq!(report.outcomes.len(), 2);

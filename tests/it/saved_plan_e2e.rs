@@ -203,7 +203,8 @@ fn a_saved_plan_applied_twice_refuses_its_creates_without_sending_them() {
 }
 
 /// A hand-edited saved plan must fail closed: an update without the `update_time` the plan
-/// read cannot be checked for edits made in Zadig since, so it is refused, not executed.
+/// read cannot be checked for edits made in Zadig since, so the plan is refused whole when
+/// it is read, before anything is sent.
 #[test]
 fn a_saved_update_without_its_live_update_time_is_refused() {
     let emulator = Emulator::start(&[]);
@@ -231,6 +232,9 @@ fn a_saved_update_without_its_live_update_time_is_refused() {
         &emulator,
         &["apply", "--yes", "--plan", "plan.json"],
     ));
-    assert!(text.contains("no live_update_time"), "{text}");
+    assert!(
+        text.contains("step shop/saved (update) lacks `live_update_time`"),
+        "{text}"
+    );
     assert_eq!(emulator.write_count(), writes, "nothing was written");
 }

@@ -4,12 +4,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::reconcile::BuildId;
 use crate::reconcile::spec::BuildKind;
 
+mod json;
 pub mod make;
 pub mod shown;
 
-pub use make::{PlanOptions, make_plan};
+pub use make::{DriftPolicy, History, NoHistory, PlanOptions, make_plan};
 
 /// Bumped whenever the JSON shape of [`Plan`] changes incompatibly.
 /// 2: every step says its `phase` (the order apply runs it in).
@@ -31,27 +33,221 @@ pub struct Plan {
     pub notes: Vec<String>,
 }
 
+/// What the plan does with one build: the build, what it wants done ([`Planned`], carrying
+/// exactly the data that action needs), why, and what it shows.
+/// In JSON a flat object (`json.rs`), the shape docs/plan-output.md documents.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "json::StepJson", try_from = "json::StepJson")]
 pub struct Step {
-    pub project: String,
-    pub name: String,
-    pub action: Action,
+    pub build: BuildId,
     /// The kind the files want (create, update, replace, unchanged) or the live kind (delete, kept).
     pub kind: BuildKind,
-    /// Field-level changes, for updates and replaces.
+    pub planned: Planned,
+    /// Why the step is planned: a change of the files, drift made in Zadig, an adoption.
+    pub cause: Option<Cause>,
+    /// Field-level changes, for creates, updates and replaces (and held writes).
     pub changes: Vec<FieldChange>,
-    /// When apply runs the step; see [`Phase`].
-    pub phase: Phase,
-    /// `update_time` of the live build when it was read; `apply` refuses the step if it moved.
-    /// Required for update, replace and delete: apply refuses such a step without it.
-    pub live_update_time: Option<i64>,
-    /// Fingerprint of the desired spec (none for delete and kept): `apply --plan` refuses a
-    /// saved plan whose fingerprints the files no longer produce.
-    pub desired_fingerprint: Option<String>,
     /// `path:line:column` of the build's document, when the files describe it.
     pub origin: Option<String>,
     /// Why a step is an error or a refusal, or a note on it (e.g. a template input Zadig drops).
     pub notes: Vec<String>,
+    /// Who last changed the build in Zadig (its detail's `update_by`), when it exists.
+    pub updated_by: Option<String>,
+}
+
+/// What a step does, with what doing it needs. `read_at` is the `update_time` of the live
+/// build when the plan read it: apply refuses a write to a build that changed since.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Planned {
+    /// `fingerprint`: of the desired spec, written into the marker (and checked by
+    /// `apply --plan` against the files).
+    Create {
+        fingerprint: String,
+        phase: Phase,
+    },
+    Update {
+        fingerprint: String,
+        read_at: i64,
+    },
+    /// Custom ⇄ template, converted in place (see [`Action::Replace`]).
+    Replace {
+        fingerprint: String,
+        read_at: i64,
+    },
+    /// Only with `--prune`, only for marked builds absent from the files. Destructive.
+    Delete {
+        read_at: i64,
+    },
+    Unchanged {
+        fingerprint: String,
+        read_at: i64,
+    },
+    /// In Zadig, not in the files, and not deleted. `prunable`: zadig-sync wrote it (marked),
+    /// so `--prune` would delete it.
+    Kept {
+        read_at: i64,
+        prunable: bool,
+    },
+    /// A deletion the safety rules refused (over `--max-deletes`, or a read failed).
+    Refused {
+        read_at: i64,
+        refusal: Refusal,
+    },
+    /// The build could not be planned.
+    Error {
+        fingerprint: Option<String>,
+        read_at: Option<i64>,
+        problem: Problem,
+    },
+    /// A write the plan holds back on purpose: `wanted` is what it would do.
+    Held {
+        wanted: Action,
+        hold: Hold,
+        fingerprint: Option<String>,
+        read_at: Option<i64>,
+    },
+}
+
+/// Why a deletion was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// A list or a detail failed to read in this run: the missing build might be in the part
+    /// that could not be seen.
+    ReadFailed,
+    /// More deletions than `--max-deletes`.
+    OverMaxDeletes,
+}
+
+/// Why a build could not be planned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Problem {
+    /// Its project's list or its detail failed to read; `kind` is the error's stable word.
+    ReadFailed { kind: String },
+    /// Another project holds the name it would be created with (names are global).
+    NameHeldElsewhere { holder: String },
+}
+
+impl Problem {
+    /// Whether a read failed: the delete guard refuses every deletion of the run then.
+    pub fn is_read_failure(&self) -> bool {
+        matches!(self, Problem::ReadFailed { .. })
+    }
+
+    /// The stable word of what went wrong (metrics, status).
+    pub fn kind(&self) -> &str {
+        match self {
+            Problem::ReadFailed { kind } => kind,
+            Problem::NameHeldElsewhere { .. } => "name_taken",
+        }
+    }
+}
+
+/// Why a write is held back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hold {
+    /// Drift, with `--drift report`: reported, never written.
+    DriftReported,
+    /// Its last writes failed; it is retried once its backoff has passed.
+    BackingOff,
+}
+
+/// Why a step is planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// The files say something new: a new file, or an edit (the marker's fingerprint, or what
+    /// an earlier pass saw, differs from the files').
+    FileChanged,
+    /// Changed in Zadig since it was last in sync, while its file did not change.
+    Drift,
+    /// Deleted in Zadig since it was last seen in sync, while its file did not change: drift
+    /// of kind "missing".
+    MissingInZadig,
+    /// Not written by zadig-sync yet (no marker, or another build's): the write adopts it.
+    Adoption,
+    /// In Zadig, in no file.
+    NotInFiles,
+}
+
+impl Cause {
+    /// The cause as users read it, the same as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::FileChanged => "file_changed",
+            Cause::Drift => "drift",
+            Cause::MissingInZadig => "missing_in_zadig",
+            Cause::Adoption => "adoption",
+            Cause::NotInFiles => "not_in_files",
+        }
+    }
+
+    /// Drift of either kind: made in Zadig, not in the files.
+    pub fn is_drift(self) -> bool {
+        matches!(self, Cause::Drift | Cause::MissingInZadig)
+    }
+}
+
+impl Planned {
+    /// The action, as shown and counted.
+    pub fn action(&self) -> Action {
+        match self {
+            Planned::Create { .. } => Action::Create,
+            Planned::Update { .. } => Action::Update,
+            Planned::Replace { .. } => Action::Replace,
+            Planned::Delete { .. } => Action::Delete,
+            Planned::Unchanged { .. } => Action::Unchanged,
+            Planned::Kept { .. } => Action::Kept,
+            Planned::Refused { .. } => Action::Refused,
+            Planned::Error { .. } => Action::Error,
+            Planned::Held { .. } => Action::Held,
+        }
+    }
+
+    /// The fingerprint of the desired spec, for builds the files describe.
+    pub fn fingerprint(&self) -> Option<&str> {
+        match self {
+            Planned::Create { fingerprint, .. }
+            | Planned::Update { fingerprint, .. }
+            | Planned::Replace { fingerprint, .. }
+            | Planned::Unchanged { fingerprint, .. } => Some(fingerprint),
+            Planned::Error { fingerprint, .. } | Planned::Held { fingerprint, .. } => {
+                fingerprint.as_deref()
+            }
+            Planned::Delete { .. } | Planned::Kept { .. } | Planned::Refused { .. } => None,
+        }
+    }
+
+    /// The live build's `update_time` when the plan read it, if it exists.
+    pub fn read_at(&self) -> Option<i64> {
+        match self {
+            Planned::Update { read_at, .. }
+            | Planned::Replace { read_at, .. }
+            | Planned::Delete { read_at }
+            | Planned::Unchanged { read_at, .. }
+            | Planned::Kept { read_at, .. }
+            | Planned::Refused { read_at, .. } => Some(*read_at),
+            Planned::Create { .. } => None,
+            Planned::Error { read_at, .. } | Planned::Held { read_at, .. } => *read_at,
+        }
+    }
+
+    /// When apply runs the step; see [`Phase`].
+    pub fn phase(&self) -> Phase {
+        match self {
+            Planned::Create { phase, .. } => *phase,
+            Planned::Delete { .. } => Phase::Deletes,
+            _ => Phase::Writes,
+        }
+    }
+}
+
+impl Step {
+    pub fn action(&self) -> Action {
+        self.planned.action()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -72,6 +268,9 @@ pub enum Action {
     Refused,
     /// The build could not be planned (e.g. its detail failed to read); see `notes`.
     Error,
+    /// A write held back on purpose (drift with `--drift report`, or a build backing off
+    /// after failed writes): the daemon's plans only.
+    Held,
 }
 
 impl Action {
@@ -86,13 +285,8 @@ impl Action {
             Action::Kept => "kept",
             Action::Refused => "refused",
             Action::Error => "error",
+            Action::Held => "held",
         }
-    }
-
-    /// Whether this step needs the `update_time` the plan read, to refuse it when the build
-    /// changed in Zadig since (every write to a build that exists).
-    pub fn needs_live_update_time(self) -> bool {
-        matches!(self, Action::Update | Action::Replace | Action::Delete)
     }
 
     /// Whether executing this step writes to Zadig.
@@ -250,10 +444,15 @@ impl Plan {
     }
 
     pub fn has_changes(&self) -> bool {
-        self.steps.iter().any(|s| s.action.is_write())
+        self.steps.iter().any(|s| s.action().is_write())
     }
 
     pub fn has_errors(&self) -> bool {
-        !self.errors.is_empty() || self.steps.iter().any(|s| s.action == Action::Error)
+        !self.errors.is_empty() || self.steps.iter().any(|s| s.action() == Action::Error)
+    }
+
+    /// How many steps have this action.
+    pub fn count(&self, action: Action) -> usize {
+        self.steps.iter().filter(|s| s.action() == action).count()
     }
 }

@@ -9,7 +9,7 @@ use zadig_sync::reconcile::live::{LiveBuild, LiveDetail, LiveProject};
 use zadig_sync::reconcile::marker::request_body;
 use zadig_sync::reconcile::model::{DesiredCanonical, LiveCanonical};
 use zadig_sync::reconcile::plan::shown::shown_change;
-use zadig_sync::reconcile::plan::{FieldChange, Plan, PlanOptions};
+use zadig_sync::reconcile::plan::{FieldChange, NoHistory, Plan, PlanOptions};
 use zadig_sync::reconcile::redact::Secrets;
 use zadig_sync::reconcile::spec::{BuildSpec, ServiceRef};
 use zadig_sync::reconcile::wire::DetailResponse;
@@ -18,7 +18,7 @@ use zadig_sync::reconcile::wire::DetailResponse;
 /// (as the commands do, less the API token).
 pub fn make_plan(desired: &DesiredSet, live: &[LiveProject], options: &PlanOptions) -> Plan {
     let secrets = Secrets::new(&desired.secrets);
-    zadig_sync::reconcile::plan::make_plan(desired, live, options, &secrets)
+    zadig_sync::reconcile::plan::make_plan(desired, live, options, &NoHistory, &secrets)
 }
 
 /// The changes that would make `live` equal to `desired`, as the plan shows them (nothing

@@ -4,7 +4,7 @@
 use crate::plan::fixtures::make_plan;
 use zadig_sync::reconcile::live::LiveBuild;
 use zadig_sync::reconcile::plan::Action;
-use zadig_sync::reconcile::plan::make::PlanOptions;
+use zadig_sync::reconcile::plan::make::{DriftPolicy, PlanOptions};
 use zadig_sync::reconcile::spec::BuildSpec;
 
 use crate::plan::fixtures::{desired, live_written, minimal_named, project};
@@ -12,6 +12,7 @@ use crate::plan::fixtures::{desired, live_written, minimal_named, project};
 const PRUNE: PlanOptions = PlanOptions {
     prune: true,
     max_deletes: 5,
+    drift: DriftPolicy::Correct,
 };
 
 /// A build `project/name` made by hand whose script (marker included) was copied from the
@@ -40,9 +41,9 @@ fn a_build_carrying_another_builds_marker_is_kept_not_pruned() {
     let copy = plan
         .steps
         .iter()
-        .find(|s| s.name == "copy")
+        .find(|s| s.build.name == "copy")
         .expect("a step for the copy");
-    assert_eq!(copy.action, Action::Kept, "{copy:?}");
+    assert_eq!(copy.action(), Action::Kept, "{copy:?}");
     assert!(
         copy.notes.iter().any(|n| n.contains("build p/original")),
         "{:?}",
@@ -58,7 +59,7 @@ fn a_marker_naming_the_same_build_in_another_project_is_foreign() {
         vec![copied_from(&other_project, "p", "same-name")],
     )];
     let plan = make_plan(&desired(vec![]), &live, &PRUNE);
-    assert_eq!(plan.steps[0].action, Action::Kept, "{:?}", plan.steps[0]);
+    assert_eq!(plan.steps[0].action(), Action::Kept, "{:?}", plan.steps[0]);
     // Kept because the marker belongs to q/same-name, not merely because it is unmarked.
     assert!(
         plan.steps[0]
@@ -76,7 +77,7 @@ fn a_file_naming_a_build_with_a_foreign_marker_adopts_it_and_rewrites_the_marker
     let live = [project("p", vec![copied_from(&original, "p", "copy")])];
     let plan = make_plan(&desired(vec![minimal_named("p", "copy")]), &live, &PRUNE);
     let step = &plan.steps[0];
-    assert_eq!(step.action, Action::Update, "{step:?}");
+    assert_eq!(step.action(), Action::Update, "{step:?}");
     assert_eq!(step.changes.len(), 1, "{:?}", step.changes);
     assert!(step.notes.iter().any(|n| n.starts_with("adopted")));
     assert!(
@@ -93,5 +94,5 @@ fn a_build_carrying_its_own_marker_is_still_pruned() {
     let gone = minimal_named("p", "gone");
     let live = [project("p", vec![live_written(&gone, 1)])];
     let plan = make_plan(&desired(vec![]), &live, &PRUNE);
-    assert_eq!(plan.steps[0].action, Action::Delete);
+    assert_eq!(plan.steps[0].action(), Action::Delete);
 }

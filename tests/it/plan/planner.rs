@@ -1,9 +1,9 @@
 //! `make_plan`: the actions, and the safety rules of docs/architecture.md §5.
 
 use crate::plan::fixtures::make_plan;
-use zadig_sync::reconcile::live::{LiveBuild, LiveProject};
+use zadig_sync::reconcile::live::{LiveBuild, LiveProject, ReadFailure};
 use zadig_sync::reconcile::marker::fingerprint;
-use zadig_sync::reconcile::plan::make::PlanOptions;
+use zadig_sync::reconcile::plan::make::{DriftPolicy, PlanOptions};
 use zadig_sync::reconcile::plan::{Action, Plan};
 use zadig_sync::reconcile::spec::BuildKind;
 
@@ -14,16 +14,18 @@ use crate::plan::fixtures::{
 const NO_PRUNE: PlanOptions = PlanOptions {
     prune: false,
     max_deletes: 5,
+    drift: DriftPolicy::Correct,
 };
 const PRUNE: PlanOptions = PlanOptions {
     prune: true,
     max_deletes: 5,
+    drift: DriftPolicy::Correct,
 };
 
 fn actions(plan: &Plan) -> Vec<(String, Action)> {
     plan.steps
         .iter()
-        .map(|s| (format!("{}/{}", s.project, s.name), s.action))
+        .map(|s| (format!("{}/{}", s.build.project, s.build.name), s.action()))
         .collect()
 }
 
@@ -52,8 +54,11 @@ fn create_update_unchanged() {
     );
     let update = &plan.steps[0];
     assert_eq!(update.changes[0].path, "advanced_settings.timeout");
-    assert_eq!(update.live_update_time, Some(10));
-    assert_eq!(plan.steps[1].desired_fingerprint, Some(fingerprint(&new)));
+    assert_eq!(update.planned.read_at(), Some(10));
+    assert_eq!(
+        plan.steps[1].planned.fingerprint(),
+        Some(fingerprint(&new).as_str())
+    );
     assert_eq!(
         plan.steps[1].origin.as_deref(),
         Some("builds.d/new.yaml:1:1")
@@ -67,7 +72,7 @@ fn an_unmarked_build_named_by_a_file_is_adopted_by_an_update() {
     let live = [project("p", vec![live_unmarked("p", "hand-made")])];
     let plan = make_plan(&desired(vec![wanted]), &live, &NO_PRUNE);
     let step = &plan.steps[0];
-    assert_eq!(step.action, Action::Update);
+    assert_eq!(step.action(), Action::Update);
     assert_eq!(step.changes.len(), 1);
     assert_eq!(step.changes[0].old_value(), Some("unmarked"));
     assert!(step.notes[0].starts_with("adopted"), "{:?}", step.notes);
@@ -84,9 +89,9 @@ fn custom_to_template_is_a_replace_converted_in_place() {
         &NO_PRUNE,
     );
     let step = &plan.steps[0];
-    assert_eq!(step.action, Action::Replace);
+    assert_eq!(step.action(), Action::Replace);
     assert_eq!(step.kind, BuildKind::Template);
-    assert!(!step.action.is_destructive(), "nothing is deleted");
+    assert!(!step.action().is_destructive(), "nothing is deleted");
     assert!(
         step.notes
             .iter()
@@ -103,7 +108,7 @@ fn marked_build_absent_from_files_is_kept_without_prune_and_deleted_with_it() {
     assert!(kept.steps[0].notes[0].contains("--prune"));
     let pruned = make_plan(&desired(vec![]), &live, &PRUNE);
     assert_eq!(actions(&pruned), pairs(&[("p/gone", Action::Delete)]));
-    assert_eq!(pruned.steps[0].desired_fingerprint, None);
+    assert_eq!(pruned.steps[0].planned.fingerprint(), None);
 }
 
 #[test]
@@ -130,7 +135,7 @@ fn a_failed_list_refuses_every_delete_and_errors_its_builds() {
         project("p", vec![live_written(&gone, 1)]),
         LiveProject {
             project: "q".into(),
-            listing: Err("page 2 failed: 503".into()),
+            listing: Err(ReadFailure::new("status", "page 2 failed: 503")),
         },
     ];
     let plan = make_plan(&desired(vec![minimal_named("q", "wanted")]), &live, &PRUNE);
@@ -150,7 +155,7 @@ fn a_failed_detail_is_an_error_on_that_build_and_refuses_every_delete() {
     let broken = LiveBuild {
         name: "broken".into(),
         update_time: 2,
-        detail: Err("500 Internal Error".into()),
+        detail: Err(ReadFailure::new("status", "500 Internal Error")),
     };
     let ok = minimal_named("p", "ok");
     let live = [project(
@@ -181,9 +186,10 @@ fn more_deletes_than_allowed_refuses_them_all() {
     let options = PlanOptions {
         prune: true,
         max_deletes: 2,
+        drift: DriftPolicy::Correct,
     };
     let plan = make_plan(&desired(vec![]), &[project("p", builds)], &options);
-    assert!(plan.steps.iter().all(|s| s.action == Action::Refused));
+    assert!(plan.steps.iter().all(|s| s.action() == Action::Refused));
     assert!(
         plan.steps[0].notes[1].contains("--max-deletes 3"),
         "{:?}",
@@ -228,9 +234,9 @@ fn a_create_whose_name_another_project_keeps_is_an_error_saying_how_to_move_it()
     let create = plan
         .steps
         .iter()
-        .find(|s| s.project == "b")
+        .find(|s| s.build.project == "b")
         .expect("a step for b/shared");
-    assert_eq!(create.action, Action::Error);
+    assert_eq!(create.action(), Action::Error);
     assert!(create.notes[0].contains("project a already has a build named shared"));
     assert!(create.notes[0].contains("--prune"));
 }
@@ -254,7 +260,7 @@ fn a_build_moved_between_projects_with_prune_is_a_create_after_a_delete() {
 fn a_failed_list_of_a_project_with_no_files_is_still_an_error() {
     let live = [LiveProject {
         project: "only-by-flag".into(),
-        listing: Err("401 Unauthorized".into()),
+        listing: Err(ReadFailure::new("status", "401 Unauthorized")),
     }];
     let plan = make_plan(&desired(vec![]), &live, &PRUNE);
     assert!(plan.steps.is_empty());
@@ -274,7 +280,7 @@ fn a_create_lists_its_scheduling_strategy_as_a_field_not_as_a_missing_strategy()
         &NO_PRUNE,
     );
     let create = &plan.steps[0];
-    assert_eq!(create.action, Action::Create);
+    assert_eq!(create.action(), Action::Create);
     let strategy = create
         .changes
         .iter()

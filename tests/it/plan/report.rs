@@ -2,10 +2,10 @@
 //! credential's value never appears in any of them.
 
 use crate::plan::fixtures::make_plan;
-use zadig_sync::reconcile::live::{LiveBuild, LiveProject};
+use zadig_sync::reconcile::live::{LiveBuild, LiveProject, ReadFailure};
 use zadig_sync::reconcile::marker::request_body;
 use zadig_sync::reconcile::plan::make::PlanOptions;
-use zadig_sync::reconcile::plan::{Action, Plan};
+use zadig_sync::reconcile::plan::{Action, DriftPolicy, Plan};
 use zadig_sync::reconcile::spec::BuildSpec;
 use zadig_sync::report::plan::plan_text_styled;
 use zadig_sync::report::{Style, plan_json, plan_markdown, plan_text};
@@ -67,6 +67,7 @@ fn every_action_plan() -> Plan {
     let options = PlanOptions {
         prune: true,
         max_deletes: 5,
+        drift: DriftPolicy::Correct,
     };
     make_plan(&desired(files), &live, &options)
 }
@@ -77,18 +78,22 @@ fn failing_plan() -> Plan {
     let broken = LiveBuild {
         name: "broken".into(),
         update_time: 9,
-        detail: Err("GET /openapi/build/broken/detail: 500".into()),
+        detail: Err(ReadFailure::new(
+            "status",
+            "GET /openapi/build/broken/detail: 500",
+        )),
     };
     let live = [
         project("yaml", vec![live_written(&gone, 8), broken]),
         LiveProject {
             project: "web".into(),
-            listing: Err("total 12, read 10".into()),
+            listing: Err(ReadFailure::new("status", "total 12, read 10")),
         },
     ];
     let options = PlanOptions {
         prune: true,
         max_deletes: 5,
+        drift: DriftPolicy::Correct,
     };
     make_plan(
         &desired(vec![minimal_named("yaml", "broken")]),
@@ -100,12 +105,12 @@ fn failing_plan() -> Plan {
 #[test]
 fn every_action_is_present() {
     let plan = every_action_plan();
-    let mut seen: Vec<Action> = plan.steps.iter().map(|s| s.action).collect();
+    let mut seen: Vec<Action> = plan.steps.iter().map(|s| s.action()).collect();
     seen.sort();
     seen.dedup();
     use Action::*;
     assert_eq!(seen, [Create, Update, Replace, Delete, Unchanged, Kept]);
-    let failing: Vec<Action> = failing_plan().steps.iter().map(|s| s.action).collect();
+    let failing: Vec<Action> = failing_plan().steps.iter().map(|s| s.action()).collect();
     assert_eq!(failing, [Error, Refused]);
 }
 
@@ -136,6 +141,7 @@ fn no_changes_says_so() {
         &PlanOptions {
             prune: false,
             max_deletes: 5,
+            drift: DriftPolicy::Correct,
         },
     );
     assert_eq!(
@@ -160,6 +166,7 @@ fn kept_builds_are_counted_and_listed_on_request() {
     let options = PlanOptions {
         prune: false,
         max_deletes: 5,
+        drift: DriftPolicy::Correct,
     };
     let plan = make_plan(&desired(vec![same]), &live, &options);
     insta::assert_snapshot!(plan_text(&plan, false), @r"
@@ -209,6 +216,7 @@ fn a_build_name_from_zadig_cannot_drive_the_terminal() {
         &PlanOptions {
             prune: false,
             max_deletes: 5,
+            drift: DriftPolicy::Correct,
         },
     );
     let shown = Style {
@@ -268,13 +276,14 @@ fn an_unchanged_build_with_a_note_is_shown() {
     let options = PlanOptions {
         prune: false,
         max_deletes: 5,
+        drift: DriftPolicy::Correct,
     };
     let plan = make_plan(
         &desired(vec![template]),
         &[project("yaml", vec![live])],
         &options,
     );
-    assert_eq!(plan.steps[0].action, Action::Unchanged);
+    assert_eq!(plan.steps[0].action(), Action::Unchanged);
     let text = plan_text(&plan, false);
     assert!(
         text.contains("yaml/java-svc (template): unchanged"),
@@ -309,6 +318,7 @@ fn hostile_plan() -> Plan {
     let options = PlanOptions {
         prune: true,
         max_deletes: 5,
+        drift: DriftPolicy::Correct,
     };
     make_plan(&desired(vec![same]), &live, &options)
 }
@@ -316,7 +326,7 @@ fn hostile_plan() -> Plan {
 #[test]
 fn strings_from_zadig_are_escaped_for_each_output() {
     let plan = hostile_plan();
-    assert!(plan.steps.iter().any(|s| s.action == Action::Delete));
+    assert!(plan.steps.iter().any(|s| s.action() == Action::Delete));
     let text = plan_text(&plan, false);
     assert!(
         !text.contains('\u{1b}') && !text.contains('\r') && !text.contains('\u{7}'),
@@ -332,7 +342,7 @@ fn strings_from_zadig_are_escaped_for_each_output() {
         "{markdown}"
     );
     let rows = markdown.lines().filter(|l| l.starts_with('|')).count();
-    let shown = plan.steps.iter().filter(|s| s.action.is_write()).count();
+    let shown = plan.steps.iter().filter(|s| s.action().is_write()).count();
     assert_eq!(rows, 2 + shown, "one table row per step:\n{markdown}");
     let json: serde_json::Value = serde_json::from_str(&plan_json(&plan)).expect("valid JSON");
     assert!(json.to_string().contains("evil"));

@@ -4,7 +4,7 @@
 use crate::plan::fixtures::make_plan;
 use zadig_sync::reconcile::desired::DesiredSet;
 use zadig_sync::reconcile::live::LiveBuild;
-use zadig_sync::reconcile::plan::make::PlanOptions;
+use zadig_sync::reconcile::plan::make::{DriftPolicy, PlanOptions};
 use zadig_sync::reconcile::plan::{Action, Plan, Step};
 use zadig_sync::reconcile::spec::BuildSpec;
 use zadig_sync::report::{plan_json, plan_markdown, plan_text};
@@ -14,6 +14,7 @@ use crate::plan::fixtures::{create_body, desired, project, spec_from, written_de
 const NO_PRUNE: PlanOptions = PlanOptions {
     prune: false,
     max_deletes: 5,
+    drift: DriftPolicy::Correct,
 };
 
 /// full.json with `build_args` and `build_script` as the file sets them.
@@ -61,7 +62,7 @@ fn only_step(plan: &Plan) -> &Step {
 /// The plan updates its one build for one change at `path`, with every value withheld.
 fn assert_only_a_sensitive_change(plan: &Plan, path: &str) {
     let step = only_step(plan);
-    assert_eq!(step.action, Action::Update);
+    assert_eq!(step.action(), Action::Update);
     assert_eq!(step.changes.len(), 1, "{:?}", step.changes);
     let change = &step.changes[0];
     assert_eq!(change.path, path);
@@ -149,7 +150,7 @@ fn a_create_lists_its_fields_without_credentials_or_secrets() {
     };
     let plan = make_plan(&set, &[project("yaml", vec![])], &NO_PRUNE);
     let step = only_step(&plan);
-    assert_eq!(step.action, Action::Create);
+    assert_eq!(step.action(), Action::Create);
     let paths: Vec<&str> = step.changes.iter().map(|c| c.path.as_str()).collect();
     for expected in [
         "build_os",
@@ -186,10 +187,11 @@ fn a_short_api_token_changes_no_fingerprint() {
             &desired(vec![spec.clone()]),
             std::slice::from_ref(&live),
             &NO_PRUNE,
+            &zadig_sync::reconcile::plan::NoHistory,
             &secrets,
         );
         assert_eq!(
-            only_step(&plan).action,
+            only_step(&plan).action(),
             Action::Unchanged,
             "token {token}: {plan:?}"
         );

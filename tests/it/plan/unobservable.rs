@@ -7,7 +7,7 @@ use zadig_sync::reconcile::desired::DesiredSet;
 use zadig_sync::reconcile::diff::UNOBSERVABLE_PATH;
 use zadig_sync::reconcile::live::LiveBuild;
 use zadig_sync::reconcile::plan::make::PlanOptions;
-use zadig_sync::reconcile::plan::{Action, Plan, Step};
+use zadig_sync::reconcile::plan::{Action, DriftPolicy, Plan, Step};
 use zadig_sync::report::plan_text;
 
 use crate::plan::fixtures::{
@@ -18,6 +18,7 @@ use crate::plan::secrets::assert_nowhere;
 const NO_PRUNE: PlanOptions = PlanOptions {
     prune: false,
     max_deletes: 5,
+    drift: DriftPolicy::Correct,
 };
 
 /// full.json's credential parameter `bb` holds this value.
@@ -76,7 +77,7 @@ fn added_value<'s>(step: &'s Step, path: &str) -> Option<&'s str> {
 fn a_create_shows_every_field_zadig_does_not_return() {
     let plan = create_plan(full_with_every_unobservable_field(), &[]);
     let step = only_step(&plan);
-    assert_eq!(step.action, Action::Create);
+    assert_eq!(step.action(), Action::Create);
     let repo = "repo_info[kr-test-org1/multi-service-demo]";
     let expected = [
         ("infrastructure", "\"vm\"".to_string()),
@@ -150,7 +151,7 @@ fn a_fingerprint_only_update_names_the_new_values_in_a_note() {
     body["advanced_settings"]["privileged_mode"] = true.into();
     let plan = update_plan(body, &[]);
     let step = only_step(&plan);
-    assert_eq!(step.action, Action::Update);
+    assert_eq!(step.action(), Action::Update);
     let paths: Vec<&str> = step.changes.iter().map(|c| c.path.as_str()).collect();
     assert_eq!(paths, [UNOBSERVABLE_PATH]);
     assert_eq!(step.notes.len(), 1, "{:?}", step.notes);

@@ -235,7 +235,10 @@ async fn the_rate_limit_spaces_requests() {
         .respond_with(empty_detail())
         .mount(&server)
         .await;
-    let client = client_with(&server, |config| config.rate_limit = 50);
+    let client = client_with(&server, |config| {
+        config.rate_limit = 50;
+        config.burst = 50;
+    });
 
     // 50 pass at once (the burst), the next 10 come 20 ms apart.
     let started = Instant::now();

@@ -3,8 +3,9 @@
 //! is logged (at INFO, an apply step's outcome) before any report redacts it; so every line is
 //! redacted here, at the one door all of them pass, with the secrets known so far.
 //!
-//! `main` installs [`RedactingStderr`] as the log writer; `settings` calls [`hide`] as soon as
-//! the files are loaded and the token is read, before any request is sent.
+//! `main` installs [`RedactingStderr`] as the log writer; `session::Connection::secrets`
+//! calls [`hide`] as soon as the files are loaded and the token is read, before any request
+//! is sent.
 
 use std::collections::BTreeSet;
 use std::io::Write;

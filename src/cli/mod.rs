@@ -1,7 +1,10 @@
-//! The command line: clap-derive structs, whose doc comments are the `--help` text. No I/O.
+//! The command line: clap-derive structs, whose doc comments are the `--help` text, and the
+//! values flags choose among ([`choices`]). Nothing below `commands/` sees these types. No I/O.
 //!
 //! Command names, flags and environment variables here are a contract with users' scripts:
 //! add, never rename.
+
+pub mod choices;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,11 +12,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::daemon::{DriftMode, LogFormat, parse_positive_duration};
-use crate::emulator::Edition;
 use crate::remote::config::parse_size;
-use crate::report::Format;
-use crate::report::paint::ColorChoice;
+pub use choices::{ColorArg, DriftArg, EditionArg, LogFormatArg, OutputArg};
 
 /// `--version`: the package version, and the git commit and date it was built from.
 pub const VERSION: &str = concat!(
@@ -63,7 +63,7 @@ pub struct Cli {
         default_value = "auto",
         help_heading = "Output"
     )]
-    pub color: ColorChoice,
+    pub color: ColorArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,7 +89,9 @@ pub enum Command {
     /// Keep Zadig equal to the files for ever: watch the folder, resync on a timer, correct drift.
     ///
     /// Each pass is `apply` with all its safety rules. Serves `/healthz`, `/readyz` and
-    /// `/metrics` on `--listen`. Stops on SIGTERM or Ctrl-C (exit 0) once writes in flight end.
+    /// `/metrics` on `--listen`. Stops on SIGTERM or Ctrl-C (exit 0) once writes in flight
+    /// end; a second signal stops at once (exit 130 after Ctrl-C, 143 after SIGTERM). Logs at
+    /// `zadig_sync=info` unless --log or ZADIG_SYNC_LOG says otherwise.
     Daemon(DaemonArgs),
     /// Print a plan saved by `plan --out`, without applying it.
     ///
@@ -134,7 +136,7 @@ pub struct ValidateArgs {
     pub dir: DirArgs,
     /// How to print diagnostics: `text`, `json` (one versioned document) or `markdown`.
     #[arg(long, value_enum, default_value = "text")]
-    pub output: Format,
+    pub output: OutputArg,
 }
 
 /// How to reach Zadig. The token is never a flag value: it would show in `ps`.
@@ -158,6 +160,10 @@ pub struct ServerArgs {
     /// zadig-sync.yaml, else 50].
     #[arg(long)]
     pub rate_limit: Option<u32>,
+    /// Requests that may be sent at once before --rate-limit paces them, so a one-shot plan
+    /// of a few hundred builds runs at full --concurrency [default: 200].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub burst: Option<u32>,
     /// Requests in flight to Zadig at most [default: `concurrency:` in zadig-sync.yaml, else 16].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub concurrency: Option<u32>,
@@ -216,7 +222,7 @@ pub struct ShowArgs {
     /// Output format: `text` for people, `json` (one versioned document, see
     /// docs/plan-output.md) for scripts, `markdown` for a pull-request comment.
     #[arg(long, value_enum, default_value = "text")]
-    pub output: Format,
+    pub output: OutputArg,
     /// List the builds in Zadig that no file describes (kept), instead of only counting them.
     #[arg(long)]
     pub show_kept: bool,
@@ -271,29 +277,72 @@ pub struct ApplyArgs {
 pub struct DaemonArgs {
     #[command(flatten)]
     pub dir: DirArgs,
+    // The daemon's own flags first, under their heading; the groups below start their own.
     #[command(flatten)]
-    pub server: ServerArgs,
+    pub daemon: DaemonOwnArgs,
     #[command(flatten)]
     pub scope: ScopeArgs,
-    /// Resync with Zadig this often even when no file changed (catches edits made in Zadig).
-    #[arg(long, default_value = "5m", value_parser = parse_positive_duration)]
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+/// What only the daemon takes.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Daemon")]
+pub struct DaemonOwnArgs {
+    /// Resync with Zadig this often even when no file changed (catches edits made in Zadig);
+    /// from 1s to 7 days.
+    #[arg(long, default_value = "5m", value_parser = parse_interval)]
     pub interval: Duration,
-    /// Wait until the folder has been quiet this long before a pass (a checkout writes many files).
-    #[arg(long, default_value = "500ms", value_parser = parse_positive_duration)]
+    /// Wait until the folder has been quiet this long before a pass (a checkout writes many
+    /// files); from 10ms to 1m. A folder that never goes quiet is read at least every 20
+    /// quiet periods.
+    #[arg(long, default_value = "500ms", value_parser = parse_debounce)]
     pub debounce: Duration,
-    /// Read every build's detail again this often; between, settled details are remembered.
-    #[arg(long, default_value = "1h", value_parser = parse_positive_duration)]
+    /// Read every build's detail again this often; between, settled details are remembered;
+    /// from 1m to 30 days.
+    #[arg(long, default_value = "1h", value_parser = parse_full_resync)]
     pub full_resync: Duration,
     /// Address for `/healthz`, `/readyz` and `/metrics` (any address: no secret is served).
     #[arg(long, default_value = "127.0.0.1:9464")]
     pub listen: SocketAddr,
-    /// A build changed in Zadig while its file did not: write the file's version back
-    /// (`correct`), or only log and count it (`report`).
+    /// A build changed (or deleted) in Zadig while its file did not: write the file's version
+    /// back (`correct`), or only log and count it (`report`).
     #[arg(long, value_enum, default_value = "correct")]
-    pub drift: DriftMode,
-    /// Log lines as text, or as JSON objects for log collectors.
+    pub drift: DriftArg,
+    /// Log lines as text, or as JSON objects for log collectors. The daemon logs at
+    /// `zadig_sync=info` unless --log or ZADIG_SYNC_LOG says otherwise.
     #[arg(long, value_enum, default_value = "text")]
-    pub log_format: LogFormat,
+    pub log_format: LogFormatArg,
+}
+
+/// A duration flag between `min` and `max`, written like `500ms`, `30s`, `5m`, `1h`.
+fn parse_bounded(text: &str, min: Duration, max: Duration) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text).map_err(|error| error.to_string())?;
+    if duration < min || duration > max {
+        return Err(format!(
+            "must be from {} to {}",
+            humantime::format_duration(min),
+            humantime::format_duration(max)
+        ));
+    }
+    Ok(duration)
+}
+
+const SECOND: Duration = Duration::from_secs(1);
+const MINUTE: Duration = Duration::from_secs(60);
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    parse_bounded(text, SECOND, 7 * DAY)
+}
+
+fn parse_debounce(text: &str) -> Result<Duration, String> {
+    parse_bounded(text, Duration::from_millis(10), MINUTE)
+}
+
+fn parse_full_resync(text: &str) -> Result<Duration, String> {
+    parse_bounded(text, MINUTE, 30 * DAY)
 }
 
 #[derive(Debug, Args)]
@@ -366,7 +415,7 @@ pub struct EmulatorArgs {
     /// Which Zadig to play: `enterprise` serves the template routes, `oss` refuses them as a
     /// server without a licence does.
     #[arg(long, value_enum, default_value = "enterprise")]
-    pub edition: Edition,
+    pub edition: EditionArg,
 }
 
 #[derive(Debug, Args)]

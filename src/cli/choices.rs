@@ -1,0 +1,96 @@
+//! The values a flag chooses among, as clap sees them (their doc comments are the help
+//! text), each turned into the plain enum of the module that acts on it. No I/O.
+
+use clap::ValueEnum;
+
+use crate::emulator::Edition;
+use crate::reconcile::plan::DriftPolicy;
+use crate::report::Format;
+use crate::report::paint::ColorChoice;
+
+/// `--output` of `plan`, `apply`, `show` and `validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputArg {
+    /// For people: terraform-like, coloured on a terminal.
+    Text,
+    /// One versioned JSON document, for scripts.
+    Json,
+    /// For pull-request comments.
+    Markdown,
+}
+
+impl From<OutputArg> for Format {
+    fn from(arg: OutputArg) -> Self {
+        match arg {
+            OutputArg::Text => Format::Text,
+            OutputArg::Json => Format::Json,
+            OutputArg::Markdown => Format::Markdown,
+        }
+    }
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// Colour when the output is a terminal, unless `NO_COLOR` is set (or `CLICOLOR_FORCE` is).
+    #[default]
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl From<ColorArg> for ColorChoice {
+    fn from(arg: ColorArg) -> Self {
+        match arg {
+            ColorArg::Auto => ColorChoice::Auto,
+            ColorArg::Always => ColorChoice::Always,
+            ColorArg::Never => ColorChoice::Never,
+        }
+    }
+}
+
+/// `daemon --drift`: what to do with a build changed in Zadig's UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DriftArg {
+    /// Write the file's version back, and log the fields.
+    Correct,
+    /// Log and count it; write nothing to that build.
+    Report,
+}
+
+impl From<DriftArg> for DriftPolicy {
+    fn from(arg: DriftArg) -> Self {
+        match arg {
+            DriftArg::Correct => DriftPolicy::Correct,
+            DriftArg::Report => DriftPolicy::Report,
+        }
+    }
+}
+
+/// `daemon --log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormatArg {
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// `emulator --edition`: which Zadig to play.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EditionArg {
+    /// Open-source Zadig: template routes answer 7050 (no licence).
+    Oss,
+    /// ZadigX with a licence: template routes work.
+    Enterprise,
+}
+
+impl From<EditionArg> for Edition {
+    fn from(arg: EditionArg) -> Self {
+        match arg {
+            EditionArg::Oss => Edition::Oss,
+            EditionArg::Enterprise => Edition::Enterprise,
+        }
+    }
+}
