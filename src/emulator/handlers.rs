@@ -251,7 +251,7 @@ impl Api {
             service_name: query.get("serviceName").unwrap_or_default(),
             service_module: query.get("serviceModule").unwrap_or_default(),
         };
-        match render::detail(&self.seeds, build, Some(service)) {
+        match render::detail(&self.seeds, build, service) {
             Ok(detail) => Reply::json(detail),
             Err(error @ RenderError::ClusterMissing { .. }) => Reply::Internal(error.to_string()),
             Err(error @ RenderError::TemplateMissing { .. }) => {
