@@ -7,6 +7,7 @@ use super::model::{
     BuildDoc, DockerBuildDoc, InstallDoc, KeyAnyDoc, KeyValDoc, OutputDoc, PostBuildDoc,
     PreBuildDoc, RepoDoc, ResourceSpecDoc, TargetDoc,
 };
+use super::quantity::check_gpu_limit;
 use super::request::{
     AdvancedSettingsInput, CustomBuildRequest, DockerBuildStepInput, Install, ParameterInput,
     RepoInput, ResourceSpecInput, ServiceRef,
@@ -173,7 +174,9 @@ fn with_advanced_settings(
 }
 
 fn resource_spec(spec: ResourceSpecInput) -> Result<ResourceSpecDoc, LookupError> {
-    check_gpu_limit(&spec.gpu_limit)?;
+    check_gpu_limit(&spec.gpu_limit).map_err(|error| LookupError {
+        description: error.to_string(),
+    })?;
     Ok(ResourceSpecDoc {
         cpu_limit: spec.cpu_limit,
         memory_limit: spec.memory_limit,
@@ -181,25 +184,6 @@ fn resource_spec(spec: ResourceSpecInput) -> Result<ResourceSpecDoc, LookupError
         memory_req: spec.memory_req,
         gpu_limit: spec.gpu_limit,
     })
-}
-
-/// `gpu_limit` must read `<resource>: <quantity>`, e.g. `nvidia.com/gpu: 1`.
-fn check_gpu_limit(limit: &str) -> Result<(), LookupError> {
-    if limit.is_empty() {
-        return Ok(());
-    }
-    match limit.split_once(':') {
-        Some((resource, quantity))
-            if !resource.trim().is_empty() && !quantity.trim().is_empty() =>
-        {
-            Ok(())
-        }
-        _ => Err(LookupError {
-            description: format!(
-                "invalid gpu limit: {limit}, it should be like `nvidia.com/gpu: 1`"
-            ),
-        }),
-    }
 }
 
 fn outputs(extra: &[String]) -> Vec<OutputDoc> {
@@ -301,6 +285,7 @@ fn repo(seeds: &Seeds, input: &RepoInput) -> Result<RepoDoc, LookupError> {
 
 /// `EnsureSecretEnvs`: a `********` value takes the stored value of the same key (any key,
 /// not only credentials); an unknown key becomes empty; with nothing stored, nothing changes.
+/// Zadig reads the stored values into a map, so of a key stored twice the last value counts.
 pub fn keep_masked_values(stored: &[KeyValDoc], incoming: &mut [KeyValDoc]) {
     if stored.is_empty() {
         return;
@@ -308,7 +293,7 @@ pub fn keep_masked_values(stored: &[KeyValDoc], incoming: &mut [KeyValDoc]) {
     for env in incoming.iter_mut().filter(|env| env.value == MASK) {
         env.value = stored
             .iter()
-            .find(|old| old.key == env.key)
+            .rfind(|old| old.key == env.key)
             .map(|old| old.value.clone())
             .unwrap_or_default();
     }
@@ -341,18 +326,18 @@ mod tests {
     }
 
     #[test]
+    fn a_key_stored_twice_gives_its_last_value() {
+        let stored = [env("token", "first"), env("token", "last")];
+        let mut incoming = [env("token", MASK)];
+        keep_masked_values(&stored, &mut incoming);
+        assert_eq!(incoming[0].value, "last");
+    }
+
+    #[test]
     fn with_nothing_stored_the_mask_is_saved_literally() {
         let mut incoming = [env("token", MASK)];
         keep_masked_values(&[], &mut incoming);
         assert_eq!(incoming[0].value, MASK);
-    }
-
-    #[test]
-    fn gpu_limits_need_a_resource_and_a_quantity() {
-        assert!(check_gpu_limit("").is_ok());
-        assert!(check_gpu_limit("nvidia.com/gpu: 1").is_ok());
-        assert!(check_gpu_limit("1").is_err());
-        assert!(check_gpu_limit("nvidia.com/gpu:").is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod handlers;
 mod json;
 pub mod lock;
 mod model;
+mod quantity;
 mod render;
 mod reply;
 mod request;

@@ -16,6 +16,7 @@ mod cli_contract;
 mod cli_output;
 mod daemon;
 mod docs_contract;
+mod emulator_checks;
 mod emulator_cli;
 mod emulator_fixtures;
 mod emulator_http;
