@@ -12,6 +12,7 @@ mod json;
 pub mod lock;
 mod model;
 mod quantity;
+mod redirect;
 mod render;
 mod reply;
 mod request;

@@ -15,6 +15,7 @@ use super::access::{self, Caller};
 use super::clock::Advance;
 use super::faults::{Faults, Injected, TargetedFaults};
 use super::handlers::Api;
+use super::redirect::Redirect;
 use super::reply::Reply;
 use super::stats::Stats;
 
@@ -132,19 +133,8 @@ fn match_route(
     if let Some(trimmed) = decoded_path.strip_suffix('/')
         && Route::recognise(trimmed).is_some_and(|route| route.allows(method))
     {
-        let status = if method == Method::GET {
-            StatusCode::MOVED_PERMANENTLY
-        } else {
-            StatusCode::TEMPORARY_REDIRECT
-        };
-        let location = match raw_query {
-            Some(query) => format!("{trimmed}?{query}"),
-            None => trimmed.to_owned(),
-        };
-        return (
-            "unmatched",
-            Matched::Refused(Reply::Redirect(status, location)),
-        );
+        let redirect = Redirect::to_route(method, trimmed, raw_query);
+        return ("unmatched", Matched::Refused(Reply::Redirect(redirect)));
     }
     let text = format!("Invalid path: {decoded_path}");
     (
