@@ -132,5 +132,8 @@ async fn without_a_valid_token_every_path_is_401_before_any_routing() {
     let stats = Client::new(&emulator).stats().await;
     let refused = json!({"method": "POST", "route": "/openapi/build/:name/detail",
                          "status": 401, "count": 2});
-    assert!(stats["requests"].as_array().unwrap().contains(&refused), "{stats}");
+    assert!(
+        stats["requests"].as_array().unwrap().contains(&refused),
+        "{stats}"
+    );
 }
