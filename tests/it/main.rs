@@ -18,6 +18,7 @@ mod daemon;
 mod docs_contract;
 mod emulator_checks;
 mod emulator_cli;
+mod emulator_decoding;
 mod emulator_fixtures;
 mod emulator_http;
 mod emulator_lock;
