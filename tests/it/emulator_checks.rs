@@ -19,6 +19,14 @@ fn refusal(answer: &Answer) -> (u16, Value, Value) {
     )
 }
 
+/// Sends a create that must be refused with 6520; returns the description.
+async fn create_refused(client: &Client, body: &Value) -> Value {
+    let answer = client.send("POST", "/openapi/build", Some(body)).await;
+    let (status, code, description) = refusal(&answer);
+    assert_eq!((status, code), (400, json!(6520)), "{description}");
+    description
+}
+
 fn with_gpu(name: &str, gpu_limit: &str) -> Value {
     let mut body = custom_body(name, "yaml");
     body["advanced_settings"] = json!({
@@ -42,13 +50,8 @@ async fn a_gpu_limit_is_one_colon_then_a_kubernetes_quantity() {
         ("a: 1: 2", "format of gpu request is incorrect"),
         ("1", "format of gpu request is incorrect"),
     ] {
-        let body = with_gpu("g", gpu);
-        let answer = client.send("POST", "/openapi/build", Some(&body)).await;
-        assert_eq!(
-            refusal(&answer),
-            (400, json!(6520), json!(description)),
-            "{gpu}"
-        );
+        let refused = create_refused(&client, &with_gpu("g", gpu)).await;
+        assert_eq!(refused, description, "{gpu}");
     }
     for (name, gpu) in [("g1", "nvidia.com/gpu: 1"), ("g2", "amd.com/gpu:500m")] {
         let answer = client
@@ -59,6 +62,41 @@ async fn a_gpu_limit_is_one_colon_then_a_kubernetes_quantity() {
     let body = with_gpu("g1", "nvidia.com/gpu: x");
     let update = client.send("PUT", "/openapi/build", Some(&body)).await;
     assert_eq!(refusal(&update), (400, json!(6521), json!(QUANTITY_FORMAT)));
+}
+
+#[tokio::test]
+async fn lookups_fail_in_zadig_s_order_with_its_descriptions() {
+    let emulator = start_default().await;
+    let client = Client::new(&emulator);
+    let mut body = with_gpu("b", "nvidia.com/gpu: x");
+    body["advanced_settings"]["cluster_name"] = "elsewhere".into();
+    body["build_os"] = "focal".into();
+    body["repo_info"] = json!([{"codehost_name": "bitbucket", "repo_name": "app"}]);
+    body["docker_build_step"] = json!({"dockerfile_source": "template", "template_name": "x"});
+    // Each lookup that fails hides the ones after it; fixing it shows the next.
+    assert_eq!(
+        create_refused(&client, &body).await,
+        "failed to find cluster of name: elsewhere, error: mongo: no documents in result"
+    );
+    body["advanced_settings"]["cluster_name"] = "local-20250523164625".into();
+    assert_eq!(
+        create_refused(&client, &body).await,
+        "failed to find the basic image of name: focal, error is: mongo: no documents in result"
+    );
+    body["build_os"] = "ubuntu 22.04".into();
+    assert_eq!(
+        create_refused(&client, &body).await,
+        "failed to convert user repository input info into system repository, \
+         codehostName: [bitbucket], repoName[app], err: failed to find codehost with name \
+         [bitbucket], error is: mongo: no documents in result"
+    );
+    body["repo_info"] = json!([]);
+    assert_eq!(
+        create_refused(&client, &body).await,
+        "failed to find the dockerfile template of name: [x], err: mongo: no documents in result"
+    );
+    body["docker_build_step"]["template_name"] = "go-dockerfile".into();
+    assert_eq!(create_refused(&client, &body).await, QUANTITY_FORMAT);
 }
 
 #[tokio::test]
