@@ -7,6 +7,7 @@ use super::model::{
     BuildDoc, DockerBuildDoc, InstallDoc, KeyAnyDoc, KeyValDoc, OutputDoc, PostBuildDoc,
     PreBuildDoc, RepoDoc, ResourceSpecDoc, TargetDoc,
 };
+use super::quantity::check_gpu_limit;
 use super::request::{
     AdvancedSettingsInput, CustomBuildRequest, DockerBuildStepInput, Install, ParameterInput,
     RepoInput, ResourceSpecInput, ServiceRef,
@@ -20,13 +21,14 @@ pub struct LookupError {
     pub description: String,
 }
 
-fn not_found(what: &str, name: &str) -> LookupError {
-    LookupError {
-        description: format!(
-            "failed to find the {what} of name: {name}, error is: mongo: no documents in result"
-        ),
+impl LookupError {
+    fn new(description: String) -> Self {
+        Self { description }
     }
 }
+
+/// What MongoDB's driver says when a lookup finds nothing; Zadig quotes it.
+const NO_DOCUMENT: &str = "mongo: no documents in result";
 
 /// The value a client sends to mean "keep the stored one".
 pub const MASK: &str = "********";
@@ -43,20 +45,27 @@ pub(super) const LOW_SPEC: ResourceSpecDoc = ResourceSpecDoc {
 };
 
 /// A custom build's document, without `update_by`/`update_time` (the caller stamps them).
+/// The lookups fail in Zadig's order: the cluster, the image, the repos' code hosts, the
+/// Dockerfile template; `CreateBuild`/`UpdateBuild` check the GPU limit after all of them.
 pub fn custom_build(seeds: &Seeds, request: &CustomBuildRequest) -> Result<BuildDoc, LookupError> {
-    let image = seeds
-        .image_by_label(&request.build_os)
-        .ok_or_else(|| not_found("basic image", &request.build_os))?;
+    let mut build = match &request.advanced_settings {
+        Some(settings) => with_advanced_settings(seeds, settings)?,
+        None => with_default_settings(seeds),
+    };
+    let image = seeds.image_by_label(&request.build_os).ok_or_else(|| {
+        LookupError::new(format!(
+            "failed to find the basic image of name: {}, error is: {NO_DOCUMENT}",
+            request.build_os
+        ))
+    })?;
     let repos = repos(seeds, &request.repo_info)?;
     let docker_build = request
         .docker_build_step
         .as_ref()
         .map(|step| docker_build(seeds, step))
         .transpose()?;
-    let mut build = match &request.advanced_settings {
-        Some(settings) => with_advanced_settings(seeds, settings)?,
-        None => with_default_settings(seeds),
-    };
+    check_gpu_limit(&build.pre_build.res_req_spec.gpu_limit)
+        .map_err(|error| LookupError::new(error.to_string()))?;
     set_image(&mut build.pre_build, image);
     build.pre_build.installs = request.installs.iter().map(install).collect();
     build.pre_build.envs = request.parameters.iter().map(parameter).collect();
@@ -133,7 +142,12 @@ fn with_advanced_settings(
 ) -> Result<BuildDoc, LookupError> {
     let cluster = seeds
         .cluster_by_name(&settings.cluster_name)
-        .ok_or_else(|| not_found("cluster", &settings.cluster_name))?;
+        .ok_or_else(|| {
+            LookupError::new(format!(
+                "failed to find cluster of name: {}, error: {NO_DOCUMENT}",
+                settings.cluster_name
+            ))
+        })?;
     // No match leaves the strategy empty; of several matches the last wins, as in Zadig.
     let strategy = cluster
         .strategies
@@ -141,7 +155,7 @@ fn with_advanced_settings(
         .rev()
         .find(|strategy| strategy.name == settings.strategy_name);
     // An omitted spec is stored as all zeros.
-    let spec = resource_spec(settings.resource_spec.clone().unwrap_or_default())?;
+    let spec = resource_spec(settings.resource_spec.clone().unwrap_or_default());
     // The cache directory is kept only when caching is on.
     let (cache_dir_type, cache_user_dir) = match settings.cache_enabled {
         true => ("user_defined", settings.cache_dir.clone()),
@@ -172,33 +186,13 @@ fn with_advanced_settings(
     })
 }
 
-fn resource_spec(spec: ResourceSpecInput) -> Result<ResourceSpecDoc, LookupError> {
-    check_gpu_limit(&spec.gpu_limit)?;
-    Ok(ResourceSpecDoc {
+fn resource_spec(spec: ResourceSpecInput) -> ResourceSpecDoc {
+    ResourceSpecDoc {
         cpu_limit: spec.cpu_limit,
         memory_limit: spec.memory_limit,
         cpu_req: spec.cpu_req,
         memory_req: spec.memory_req,
         gpu_limit: spec.gpu_limit,
-    })
-}
-
-/// `gpu_limit` must read `<resource>: <quantity>`, e.g. `nvidia.com/gpu: 1`.
-fn check_gpu_limit(limit: &str) -> Result<(), LookupError> {
-    if limit.is_empty() {
-        return Ok(());
-    }
-    match limit.split_once(':') {
-        Some((resource, quantity))
-            if !resource.trim().is_empty() && !quantity.trim().is_empty() =>
-        {
-            Ok(())
-        }
-        _ => Err(LookupError {
-            description: format!(
-                "invalid gpu limit: {limit}, it should be like `nvidia.com/gpu: 1`"
-            ),
-        }),
     }
 }
 
@@ -250,7 +244,12 @@ fn docker_build(seeds: &Seeds, step: &DockerBuildStepInput) -> Result<DockerBuil
         "template" => {
             let template = seeds
                 .dockerfile_template(&step.template_name)
-                .ok_or_else(|| not_found("dockerfile template", &step.template_name))?;
+                .ok_or_else(|| {
+                    LookupError::new(format!(
+                        "failed to find the dockerfile template of name: [{}], err: {NO_DOCUMENT}",
+                        step.template_name
+                    ))
+                })?;
             doc.template_id = template.id.clone();
             doc.template_name = template.name.clone();
         }
@@ -272,7 +271,15 @@ pub(super) fn repos(seeds: &Seeds, inputs: &[RepoInput]) -> Result<Vec<RepoDoc>,
 fn repo(seeds: &Seeds, input: &RepoInput) -> Result<RepoDoc, LookupError> {
     let host = seeds
         .system_code_host(&input.codehost_name)
-        .ok_or_else(|| not_found("codehost", &input.codehost_name))?;
+        .ok_or_else(|| {
+            LookupError::new(format!(
+                "failed to convert user repository input info into system repository, \
+                 codehostName: [{alias}], repoName[{repo}], err: failed to find codehost with \
+                 name [{alias}], error is: {NO_DOCUMENT}",
+                alias = input.codehost_name,
+                repo = input.repo_name
+            ))
+        })?;
     let trim = |text: &str| {
         if host.kind == "other" {
             text.trim_matches('/')
@@ -301,6 +308,7 @@ fn repo(seeds: &Seeds, input: &RepoInput) -> Result<RepoDoc, LookupError> {
 
 /// `EnsureSecretEnvs`: a `********` value takes the stored value of the same key (any key,
 /// not only credentials); an unknown key becomes empty; with nothing stored, nothing changes.
+/// Zadig reads the stored values into a map, so of a key stored twice the last value counts.
 pub fn keep_masked_values(stored: &[KeyValDoc], incoming: &mut [KeyValDoc]) {
     if stored.is_empty() {
         return;
@@ -308,7 +316,7 @@ pub fn keep_masked_values(stored: &[KeyValDoc], incoming: &mut [KeyValDoc]) {
     for env in incoming.iter_mut().filter(|env| env.value == MASK) {
         env.value = stored
             .iter()
-            .find(|old| old.key == env.key)
+            .rfind(|old| old.key == env.key)
             .map(|old| old.value.clone())
             .unwrap_or_default();
     }
@@ -341,18 +349,18 @@ mod tests {
     }
 
     #[test]
+    fn a_key_stored_twice_gives_its_last_value() {
+        let stored = [env("token", "first"), env("token", "last")];
+        let mut incoming = [env("token", MASK)];
+        keep_masked_values(&stored, &mut incoming);
+        assert_eq!(incoming[0].value, "last");
+    }
+
+    #[test]
     fn with_nothing_stored_the_mask_is_saved_literally() {
         let mut incoming = [env("token", MASK)];
         keep_masked_values(&[], &mut incoming);
         assert_eq!(incoming[0].value, MASK);
-    }
-
-    #[test]
-    fn gpu_limits_need_a_resource_and_a_quantity() {
-        assert!(check_gpu_limit("").is_ok());
-        assert!(check_gpu_limit("nvidia.com/gpu: 1").is_ok());
-        assert!(check_gpu_limit("1").is_err());
-        assert!(check_gpu_limit("nvidia.com/gpu:").is_err());
     }
 
     #[test]

@@ -222,9 +222,11 @@ impl Api {
         if project.is_empty() {
             return Err(Reply::error(Code::BadRequest, "empty project key."));
         }
-        require(caller.may(project, &[BUILD_VIEW, ENV_EDIT_CONFIG]))?;
+        // Zadig binds the query before it checks permission: a bad page number is a 400
+        // even for a caller who may not list this project.
         let page_num = page_param(query, "pageNum", 1)?;
         let page_size = page_param(query, "pageSize", 20)?;
+        require(caller.may(project, &[BUILD_VIEW, ENV_EDIT_CONFIG]))?;
         let store = self.store.lock().await;
         let builds: Vec<&BuildDoc> = store.in_project(project).collect();
         let page = page_of(&builds, page_num, page_size);
@@ -251,7 +253,7 @@ impl Api {
             service_name: query.get("serviceName").unwrap_or_default(),
             service_module: query.get("serviceModule").unwrap_or_default(),
         };
-        match render::detail(&self.seeds, build, Some(service)) {
+        match render::detail(&self.seeds, build, service) {
             Ok(detail) => Reply::json(detail),
             Err(error @ RenderError::ClusterMissing { .. }) => Reply::Internal(error.to_string()),
             Err(error @ RenderError::TemplateMissing { .. }) => {

@@ -11,6 +11,8 @@ mod handlers;
 mod json;
 pub mod lock;
 mod model;
+mod quantity;
+mod redirect;
 mod render;
 mod reply;
 mod request;

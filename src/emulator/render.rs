@@ -45,20 +45,10 @@ pub fn listed(build: &BuildDoc) -> ListedBuild {
 pub fn detail(
     seeds: &Seeds,
     build: &BuildDoc,
-    service: Option<ServiceFilter<'_>>,
+    service: ServiceFilter<'_>,
 ) -> Result<DetailResponse, RenderError> {
     let template_name = template_name(seeds, build)?;
-    let (repos, parameters) = if build.is_template() {
-        template_target_view(build, service)
-    } else {
-        let parameters = build
-            .pre_build
-            .envs
-            .iter()
-            .map(|env| parameter(env, false))
-            .collect();
-        (build.repos.iter().map(repo).collect(), parameters)
-    };
+    let (repos, parameters) = repos_and_parameters(build, service);
     Ok(DetailResponse {
         project_key: build.product_name.clone(),
         name: build.name.clone(),
@@ -96,26 +86,42 @@ fn template_name(seeds: &Seeds, build: &BuildDoc) -> Result<String, RenderError>
         })
 }
 
-/// Repos and parameters of a template build come only from a target matched by both names.
-fn template_target_view(
+/// Zadig's choice of repos and parameters. The service names count only when both are given
+/// and the build is a template build: repos then come from the target they name (none when
+/// they name none), else from the build's own repos. Parameters come from that target, and
+/// when it gives none, from the build's own environment: a custom build's parameters, the
+/// template stub's empty one, or what a custom build converted to a template kept.
+fn repos_and_parameters(
     build: &BuildDoc,
-    service: Option<ServiceFilter<'_>>,
+    service: ServiceFilter<'_>,
 ) -> (Vec<DetailRepo>, Vec<DetailParameter>) {
-    let wanted = service
-        .filter(|filter| !filter.service_name.is_empty() && !filter.service_module.is_empty());
-    let target: Option<&TargetDoc> = wanted.and_then(|filter| {
-        build.targets.iter().find(|target| {
-            target.service_name == filter.service_name
-                && target.service_module == filter.service_module
-        })
-    });
-    match target {
-        Some(target) => (
-            target.repos.iter().map(repo).collect(),
-            target.envs.iter().map(|env| parameter(env, true)).collect(),
-        ),
-        None => (Vec::new(), Vec::new()),
+    let by_service = build.is_template()
+        && !service.service_name.is_empty()
+        && !service.service_module.is_empty();
+    if !by_service {
+        return (
+            build.repos.iter().map(repo).collect(),
+            own_parameters(build),
+        );
     }
+    let target = build.targets.iter().find(|target| {
+        target.service_name == service.service_name
+            && target.service_module == service.service_module
+    });
+    let repos = target.map_or_else(Vec::new, |target| target.repos.iter().map(repo).collect());
+    let parameters: Vec<DetailParameter> = target.map_or_else(Vec::new, |target| {
+        target.envs.iter().map(|env| parameter(env, true)).collect()
+    });
+    if parameters.is_empty() {
+        return (repos, own_parameters(build));
+    }
+    (repos, parameters)
+}
+
+/// The build's `pre_build` environment, shown without choices.
+fn own_parameters(build: &BuildDoc) -> Vec<DetailParameter> {
+    let envs = build.pre_build.envs.iter();
+    envs.map(|env| parameter(env, false)).collect()
 }
 
 fn target_services(targets: &[TargetDoc]) -> Vec<TargetService> {
@@ -141,18 +147,22 @@ fn repo(repo: &RepoDoc) -> DetailRepo {
     }
 }
 
-/// Custom builds never show choices; template targets show the template's `choice_option`.
-fn parameter(env: &KeyValDoc, with_choice_option: bool) -> DetailParameter {
+/// A build's own environment is shown without choices; a template target's with its own
+/// (the template's `choice_option`; the merge never sets `choice_value`).
+fn parameter(env: &KeyValDoc, with_choices: bool) -> DetailParameter {
+    let choices = |list: &Vec<String>| {
+        if with_choices {
+            list.clone()
+        } else {
+            Vec::new()
+        }
+    };
     DetailParameter {
         key: env.key.clone(),
         value: env.value.clone(),
         kind: env.kind.clone(),
-        choice_option: if with_choice_option {
-            env.choice_option.clone()
-        } else {
-            Vec::new()
-        },
-        choice_value: Vec::new(),
+        choice_option: choices(&env.choice_option),
+        choice_value: choices(&env.choice_value),
         is_credential: env.is_credential,
     }
 }

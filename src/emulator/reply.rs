@@ -1,10 +1,11 @@
 //! Every answer the emulator gives, as one value, and how it goes on the wire: the JSON
 //! envelopes of `docs/zadig-api.md` §8, the empty-bodied 400/401/403, gin's plain-text
-//! 404/405 and trailing-slash redirects, and the injected faults. No I/O.
+//! 404/405 and trailing-slash redirects (with Go's HTML body for GET), and the injected faults. No I/O.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::redirect::Redirect;
 use super::response::{ErrorBody, InternalErrorBody};
 
 /// One answer; handlers return it, the router counts its status and sends it.
@@ -22,7 +23,7 @@ pub enum Reply {
     /// gin's own plain-text answers (404, 405).
     Text(StatusCode, String),
     /// gin's trailing-slash redirect.
-    Redirect(StatusCode, String),
+    Redirect(Redirect),
     /// An injected 429 with `Retry-After: 1`.
     Throttled,
 }
@@ -79,7 +80,8 @@ impl Reply {
     pub fn status(&self) -> StatusCode {
         match self {
             Reply::Json(_) => StatusCode::OK,
-            Reply::Empty(status) | Reply::Text(status, _) | Reply::Redirect(status, _) => *status,
+            Reply::Empty(status) | Reply::Text(status, _) => *status,
+            Reply::Redirect(redirect) => redirect.status,
             Reply::Error(body) => http_status(body.code),
             Reply::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Reply::Throttled => StatusCode::TOO_MANY_REQUESTS,
@@ -97,11 +99,34 @@ fn http_status(code: u16) -> StatusCode {
 
 const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 const TEXT_CONTENT_TYPE: &str = "text/plain";
+const HTML_CONTENT_TYPE: &str = "text/html; charset=utf-8";
 
 fn with_json(status: StatusCode, body: &impl serde::Serialize) -> Response {
     match serde_json::to_vec(body) {
         Ok(bytes) => (status, [(header::CONTENT_TYPE, JSON_CONTENT_TYPE)], bytes).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+fn redirected(redirect: Redirect) -> Response {
+    let Ok(location) = HeaderValue::from_str(&redirect.location) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let status = redirect.status;
+    match redirect.html {
+        Some(html) => (
+            status,
+            [
+                (header::LOCATION, location),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(HTML_CONTENT_TYPE),
+                ),
+            ],
+            html,
+        )
+            .into_response(),
+        None => (status, [(header::LOCATION, location)]).into_response(),
     }
 }
 
@@ -125,10 +150,7 @@ impl IntoResponse for Reply {
             Reply::Text(_, text) => {
                 (status, [(header::CONTENT_TYPE, TEXT_CONTENT_TYPE)], text).into_response()
             }
-            Reply::Redirect(_, location) => match HeaderValue::from_str(&location) {
-                Ok(location) => (status, [(header::LOCATION, location)]).into_response(),
-                Err(_) => StatusCode::BAD_REQUEST.into_response(),
-            },
+            Reply::Redirect(redirect) => redirected(redirect),
             Reply::Throttled => (status, [(header::RETRY_AFTER, "1")]).into_response(),
         }
     }

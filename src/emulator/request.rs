@@ -237,6 +237,7 @@ fn advanced(fields: Fields<'_>) -> Result<AdvancedSettingsInput, BindError> {
     Ok(AdvancedSettingsInput {
         timeout: fields.int("timeout")?,
         cache_enabled: cache
+            .as_ref()
             .map(|cache| cache.bool("enabled"))
             .transpose()?
             .unwrap_or(false),
@@ -290,7 +291,7 @@ fn storages(fields: Fields<'_>) -> Result<serde_json::Value, BindError> {
 }
 
 fn key_any(fields: Fields<'_>) -> Result<(String, serde_json::Value), BindError> {
-    Ok((fields.string("key")?, fields.any("value")))
+    Ok((fields.string("key")?, fields.any("value")?))
 }
 
 fn service_args(fields: Fields<'_>) -> Result<ServiceBuildArgs, BindError> {

@@ -1,7 +1,8 @@
-//! The HTTP front: gin-like routing of `/openapi/build…` (decoded-path matching, plain-text
-//! 404/405, trailing-slash redirects), then faults, then the gateway's token check, then the
-//! handler; plus the uncounted control routes `GET /_emulator/stats`, `POST /_emulator/reset`,
-//! `POST /_emulator/faults` and `POST /_emulator/clock`. Every answered request is counted in [`Stats`].
+//! The HTTP front: faults, then the gateway's token check (before any routing, as Envoy
+//! answers first), then gin-like routing of `/openapi/build…` (decoded-path matching,
+//! plain-text 404/405, trailing-slash redirects), then the handler; plus the uncounted
+//! control routes `GET /_emulator/stats`, `POST /_emulator/reset`, `POST /_emulator/faults`
+//! and `POST /_emulator/clock`. Every answered request is counted in [`Stats`].
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use super::access::{self, Caller};
 use super::clock::Advance;
 use super::faults::{Faults, Injected, TargetedFaults};
 use super::handlers::Api;
+use super::redirect::Redirect;
 use super::reply::Reply;
 use super::stats::Stats;
 
@@ -131,19 +133,8 @@ fn match_route(
     if let Some(trimmed) = decoded_path.strip_suffix('/')
         && Route::recognise(trimmed).is_some_and(|route| route.allows(method))
     {
-        let status = if method == Method::GET {
-            StatusCode::MOVED_PERMANENTLY
-        } else {
-            StatusCode::TEMPORARY_REDIRECT
-        };
-        let location = match raw_query {
-            Some(query) => format!("{trimmed}?{query}"),
-            None => trimmed.to_owned(),
-        };
-        return (
-            "unmatched",
-            Matched::Refused(Reply::Redirect(status, location)),
-        );
+        let redirect = Redirect::to_route(method, trimmed, raw_query);
+        return ("unmatched", Matched::Refused(Reply::Redirect(redirect)));
     }
     let text = format!("Invalid path: {decoded_path}");
     (
@@ -247,11 +238,9 @@ fn injected_reply(injected: Injected) -> Reply {
 async fn answer(shared: &Shared, incoming: Incoming<'_>) -> (&'static str, Reply) {
     let decoded = percent_decode(incoming.path);
     let (pattern, matched) = match_route(incoming.method, &decoded, incoming.raw_query.as_deref());
-    let route = match matched {
-        Matched::Route(route) => route,
-        Matched::Refused(reply) => return (pattern, reply),
-    };
     let query = Query::parse(incoming.raw_query.as_deref());
+    // The gateway checks the token before Zadig routes anything: without a valid one, an
+    // unknown path, a wrong method or a trailing slash is a 401 too.
     let Some(caller) = access::authenticate(
         &shared.admin_token,
         &shared.api.seeds,
@@ -259,6 +248,10 @@ async fn answer(shared: &Shared, incoming: Incoming<'_>) -> (&'static str, Reply
         incoming.authorization.as_deref(),
     ) else {
         return (pattern, Reply::Empty(StatusCode::UNAUTHORIZED));
+    };
+    let route = match matched {
+        Matched::Route(route) => route,
+        Matched::Refused(reply) => return (pattern, reply),
     };
     let Ok(body) = incoming.body else {
         return (pattern, Reply::Empty(StatusCode::BAD_REQUEST));

@@ -1,5 +1,6 @@
-//! The emulator's HTTP front and its own features: gin's 404/405/redirects, the query
-//! token, fault knobs, the stats and reset routes, and state that survives a restart.
+//! The emulator's HTTP front and its own features: gin's 404/405/redirects (with Go's HTML
+//! body for GET), the query token, fault knobs, the stats and reset routes, and state that
+//! survives a restart.
 
 use std::time::Duration;
 
@@ -32,6 +33,39 @@ async fn unknown_paths_and_wrong_methods_answer_in_plain_text() {
         .await;
     assert_eq!(slash.status, 301);
     assert_eq!(slash.headers["location"], "/openapi/build?projectKey=yaml");
+}
+
+#[tokio::test]
+async fn a_trailing_slash_redirect_carries_go_s_html_body_for_get_only() {
+    let emulator = start_default().await;
+    let client = Client::new(&emulator);
+    let get = client
+        .send("GET", "/openapi/build/?projectKey=yaml&pageNum=1", None)
+        .await;
+    assert_eq!(get.status, 301);
+    assert_eq!(get.headers["content-type"], "text/html; charset=utf-8");
+    assert_eq!(
+        get.body,
+        json!(
+            "<a href=\"/openapi/build?projectKey=yaml&amp;pageNum=1\">Moved Permanently</a>.\n\n"
+        )
+    );
+    let put = client.send("PUT", "/openapi/build/", None).await;
+    assert_eq!((put.status, put.body), (307, json!("")));
+    assert_eq!(put.headers["location"], "/openapi/build");
+    assert!(!put.headers.contains_key("content-type"));
+    // The location is the path as Go escapes it, whatever escaping the request used.
+    let named = client
+        .send(
+            "GET",
+            "/openapi/build/caf%C3%A9%20%7e/detail/?projectKey=yaml",
+            None,
+        )
+        .await;
+    assert_eq!(
+        named.headers["location"],
+        "/openapi/build/caf%C3%A9%20~/detail?projectKey=yaml"
+    );
 }
 
 #[tokio::test]

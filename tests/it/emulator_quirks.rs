@@ -2,9 +2,9 @@
 //! full-replace PUT, the `********` rule, `PUT ?source=template`, template conversion,
 //! paging, idempotent delete, check order, key matching and name trimming.
 
-use crate::util::emulator::{Client, custom_body, fixture, start_default};
+use crate::util::emulator::{Client, TOKEN, custom_body, fixture, start, start_default};
 use serde_json::{Value, json};
-use zadig_sync::emulator::LIMITED_TOKEN;
+use zadig_sync::emulator::{EmulatorConfig, LIMITED_TOKEN};
 
 async fn created(client: &Client, body: &Value) {
     let answer = client.send("POST", "/openapi/build", Some(body)).await;
@@ -151,6 +151,71 @@ async fn template_update_converts_a_custom_build_and_keeps_the_rest() {
         detail["build_script"], "make",
         "the old script stays in the document"
     );
+}
+
+async fn converted_to(client: &Client, template: &str) {
+    let mut body = fixture("template.json")["create_request"]["body"].clone();
+    body["template_name"] = template.into();
+    let answer = client
+        .send("PUT", "/openapi/build/java-svc/template", Some(&body))
+        .await;
+    assert_eq!(answer.status, 200, "convert: {}", answer.body);
+}
+
+fn repo_names(detail: &Value) -> Vec<&str> {
+    let repos = detail["repos"].as_array().unwrap();
+    repos
+        .iter()
+        .map(|r| r["repo_name"].as_str().unwrap())
+        .collect()
+}
+
+/// A custom build with one parameter and one repo, as converted builds start.
+async fn custom_with_parameter_and_repo(client: &Client) {
+    let mut body = parameters(custom_body("java-svc", "yaml"), &[("OLD", "kept")]);
+    body["repo_info"] = json!([{"codehost_name": "gitlab", "repo_namespace": "team",
+                                "repo_name": "old-app", "branch": "main"}]);
+    created(client, &body).await;
+}
+
+const BILLING_DETAIL: &str =
+    "/openapi/build/java-svc/detail?projectKey=yaml&serviceName=billing&serviceModule=billing";
+
+#[tokio::test]
+async fn a_converted_build_shows_its_old_parameters_and_repos_unless_its_service_is_named() {
+    let emulator = start_default().await;
+    let client = Client::new(&emulator);
+    custom_with_parameter_and_repo(&client).await;
+    converted_to(&client, "java-template").await;
+    let plain = client.detail("java-svc", "yaml").await.body;
+    assert_eq!(values(&plain), pairs(&[("OLD", "kept")]));
+    assert_eq!(repo_names(&plain), ["old-app"]);
+    let named = client.send("GET", BILLING_DETAIL, None).await.body;
+    let keys: Vec<String> = values(&named).into_iter().map(|(key, _)| key).collect();
+    assert_eq!(keys, ["JAVA_VERSION", "MVN_ARGS", "DEPLOY_TOKEN"]);
+    assert_eq!(repo_names(&named), ["billing"]);
+    let path = "/openapi/build/java-svc/detail?projectKey=yaml&serviceName=x&serviceModule=x";
+    let unknown = client.send("GET", path, None).await.body;
+    assert_eq!(values(&unknown), pairs(&[("OLD", "kept")]));
+    assert_eq!(unknown["repos"], json!([]));
+}
+
+#[tokio::test]
+async fn a_target_without_variables_shows_the_builds_own_parameters() {
+    let mut seeds = serde_json::to_value(zadig_sync::emulator::Seeds::default()).unwrap();
+    let bare = json!({"id": "b2", "name": "bare-template", "variables": []});
+    seeds["build_templates"].as_array_mut().unwrap().push(bare);
+    let config = EmulatorConfig {
+        seeds: serde_json::from_value(seeds).unwrap(),
+        ..EmulatorConfig::new(TOKEN)
+    };
+    let emulator = start(config).await;
+    let client = Client::new(&emulator);
+    custom_with_parameter_and_repo(&client).await;
+    converted_to(&client, "bare-template").await;
+    let named = client.send("GET", BILLING_DETAIL, None).await.body;
+    assert_eq!(values(&named), pairs(&[("OLD", "kept")]));
+    assert_eq!(repo_names(&named), ["billing"]);
 }
 
 #[tokio::test]
