@@ -1,9 +1,14 @@
 //! The pure stages alone, in process: normalise + diff + plan of N builds against a live state
 //! where every build is unchanged (the steady state a CI plan and the daemon see most), at
-//! N = 100, 1,000 and 10,000, to show the cost grows linearly. Run with `cargo bench`;
-//! results are recorded in docs/benchmarks.md.
+//! N = 100, 1,000 and 10,000, to show the cost grows linearly; and the pure half of the loader
+//! over 10,000 files in memory. Run with `cargo bench`; results are recorded in
+//! docs/benchmarks.md.
 
-use zadig_sync::reconcile::desired::{DesiredBuild, DesiredSet, Origin};
+use std::path::Path;
+
+use zadig_sync::load::files::FileError;
+use zadig_sync::load::{ReferenceMode, Source, load_sources};
+use zadig_sync::reconcile::desired::{DesiredBuild, DesiredSet, Inherited, Origin};
 use zadig_sync::reconcile::live::{LiveBuild, LiveDetail, LiveProject};
 use zadig_sync::reconcile::marker::request_body;
 use zadig_sync::reconcile::plan::{PlanOptions, make_plan};
@@ -51,7 +56,11 @@ fn state(n: usize) -> (DesiredSet, Vec<LiveProject>) {
             line: 1,
             column: 1,
         };
-        builds.push(DesiredBuild { spec, origin });
+        builds.push(DesiredBuild {
+            spec,
+            origin,
+            inherited: Inherited::default(),
+        });
     }
     let desired = DesiredSet {
         builds,
@@ -79,5 +88,59 @@ fn normalise_diff_plan(bencher: divan::Bencher, n: usize) {
         let plan = make_plan(&desired, &live, &options, &secrets);
         assert!(!plan.has_changes(), "every build is unchanged");
         plan
+    });
+}
+
+/// Builds in the loading benchmarks: as many as the largest planning size.
+const LOADED: usize = 10_000;
+
+/// One build file as teams write them without defaults: every setting spelled out.
+fn self_contained_file(i: usize) -> String {
+    format!(
+        "name: bench-{i}\n\
+         project_key: project-{project}\n\
+         infrastructure: kubernetes\n\
+         build_os: ubuntu 20.04\n\
+         script_type: shell\n\
+         build_script: make build-{i}\n\
+         installs: [{{name: go, version: 1.22.1}}]\n\
+         repo_info: [{{codehost_name: github, repo_namespace: bench, repo_name: svc-{i}, branch: main}}]\n\
+         parameters: [{{key: LEVEL, type: string, default_value: info}}]\n\
+         advanced_settings:\n  cluster_name: local\n  timeout: 60\n  \
+         resource_spec: {{cpu_limit: 1000, memory_limit: 512, cpu_req: 100, memory_req: 128}}\n  \
+         cache_setting: {{enabled: true, cache_dir: /cache}}\n",
+        project = i % PROJECTS
+    )
+}
+
+/// `LOADED` build files, one folder per project, each file holding everything.
+fn self_contained_sources() -> Vec<Source> {
+    (0..LOADED)
+        .map(|i| Source {
+            path: format!("builds.d/project-{}/b{i}.yaml", i % PROJECTS).into(),
+            text: self_contained_file(i),
+        })
+        .collect()
+}
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+fn no_file(path: &Path) -> Result<String, FileError> {
+    Err(FileError::NotRegularFile {
+        path: path.to_path_buf(),
+    })
+}
+
+/// The pure half of the loader (parse, rules, references, schema check, names) over
+/// `LOADED` files already in memory: what every plan and daemon pass does before planning.
+#[divan::bench(sample_count = 10)]
+fn load_self_contained(bencher: divan::Bencher) {
+    let sources = self_contained_sources();
+    bencher.bench(|| {
+        let outcome = load_sources(&sources, ReferenceMode::Online, &no_env, &no_file);
+        assert_eq!(outcome.desired.builds.len(), LOADED, "every build loads");
+        outcome
     });
 }

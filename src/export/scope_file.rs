@@ -138,7 +138,7 @@ fn read(text: &str) -> Result<Node, String> {
     match documents.as_slice() {
         [] => Ok(Node {
             value: Value::Map(Vec::new()),
-            pos: crate::load::yaml::Pos { line: 1, column: 1 },
+            pos: crate::load::yaml::Pos::START,
             from_reference: false,
             reference_places: Vec::new(),
         }),
