@@ -17,6 +17,7 @@ use crate::reconcile::marker::Ownership;
 use crate::reconcile::model::{DesiredCanonical, LiveCanonical};
 use crate::reconcile::normalize::{from_live, from_spec};
 use crate::reconcile::plan::shown::shown_change;
+use crate::reconcile::plan::via;
 use crate::reconcile::plan::{Action, PLAN_FORMAT_VERSION, Phase, Plan, Step};
 use crate::reconcile::redact::Secrets;
 use crate::reconcile::spec::{BuildKind, BuildSpec};
@@ -65,6 +66,7 @@ pub fn make_plan(
         .into_iter()
         .map(|draft| draft.into_step(&deleted, secrets))
         .collect();
+    via::trace(&mut steps, desired);
     steps.sort_by_cached_key(|s| {
         (
             !s.action.is_destructive(),

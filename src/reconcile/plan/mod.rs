@@ -8,6 +8,7 @@ use crate::reconcile::spec::BuildKind;
 
 pub mod make;
 pub mod shown;
+pub mod via;
 
 pub use make::{PlanOptions, make_plan};
 
@@ -138,12 +139,15 @@ impl Phase {
 
 /// One field that differs, by its path in the build file's terms (`advanced_settings.timeout`,
 /// `parameters[TOKEN].default_value`, `repo_info[shop/billing].branch`).
-/// In JSON: `{"path", "old", "new", "sensitive", "diff"?}` (see docs/plan-output.md).
+/// In JSON: `{"path", "old", "new", "sensitive", "diff"?, "via"?}` (see docs/plan-output.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(into = "FieldChangeJson", from = "FieldChangeJson")]
 pub struct FieldChange {
     pub path: String,
     pub change: Change,
+    /// The defaults file (`_defaults.yaml`) the desired value was written in, when the build
+    /// inherits it (filled in by [`via::trace`]).
+    pub via: Option<String>,
 }
 
 /// How a field differs, as shown. Never holds a secret.
@@ -201,6 +205,8 @@ struct FieldChangeJson {
     sensitive: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     diff: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    via: Option<String>,
 }
 
 impl From<FieldChange> for FieldChangeJson {
@@ -216,6 +222,7 @@ impl From<FieldChange> for FieldChangeJson {
             new,
             sensitive,
             diff,
+            via: field.via,
         }
     }
 }
@@ -233,6 +240,7 @@ impl From<FieldChangeJson> for FieldChange {
         FieldChange {
             path: json.path,
             change,
+            via: json.via,
         }
     }
 }
