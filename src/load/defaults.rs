@@ -21,6 +21,7 @@ use serde_json::Value as Json;
 use crate::load::check::{Checker, suggest};
 use crate::load::diagnostic::Diagnostic;
 use crate::load::document::{kind_of, read_build_script_file};
+use crate::load::files::FileError;
 use crate::load::finding::Finding;
 use crate::load::inherited::InheritedProblems;
 use crate::load::merge::{InheritedField, inherit, merge};
@@ -29,7 +30,6 @@ use crate::load::rules::{check_document, check_masked_values};
 use crate::load::schema::{CUSTOM_DEFAULTS, KIND, TEMPLATE_DEFAULTS, defaults_schema};
 use crate::load::yaml::{self, FileId, Node, Pos, Value};
 use crate::load::{ReferenceMode, Source};
-use crate::load::files::FileError;
 use crate::reconcile::desired::{Inherited, Origin};
 use crate::reconcile::spec::BuildKind;
 
@@ -122,7 +122,10 @@ impl Defaults {
         self.reported
             .extend(findings.iter().map(|finding| (finding.pos, finding.code)));
         let path = &source.path;
-        findings.into_iter().map(|f| f.into_diagnostic(path)).collect()
+        findings
+            .into_iter()
+            .map(|f| f.into_diagnostic(path))
+            .collect()
     }
 
     /// A defaults file that could not be read (the walk reports why): the builds below it
@@ -178,7 +181,14 @@ impl Defaults {
         };
         if documents.is_empty() {
             let message = "this defaults file holds nothing (it is empty or only comments)";
-            findings.push(Finding::warning("empty-file", Pos { file: id, ..Pos::START }, message));
+            findings.push(Finding::warning(
+                "empty-file",
+                Pos {
+                    file: id,
+                    ..Pos::START
+                },
+                message,
+            ));
         }
         let schema = defaults_schema();
         let base_dir = self.dirs.last().map_or(Path::new(""), PathBuf::as_path);
@@ -224,7 +234,10 @@ impl Defaults {
     fn with_paths(&self, fields: Vec<InheritedField>) -> Inherited {
         let mut inherited = Inherited::default();
         for (field, FileId(file)) in fields {
-            if let Some(path) = (file as usize).checked_sub(1).and_then(|i| self.files.get(i)) {
+            if let Some(path) = (file as usize)
+                .checked_sub(1)
+                .and_then(|i| self.files.get(i))
+            {
                 inherited.push(field, path.clone());
             }
         }
@@ -277,14 +290,21 @@ impl Defaults {
     pub fn finish(self) -> Vec<Diagnostic> {
         let files = self.files;
         self.inherited.into_diagnostics(|FileId(file)| {
-            (file as usize).checked_sub(1).and_then(|i| files.get(i)).cloned()
+            (file as usize)
+                .checked_sub(1)
+                .and_then(|i| files.get(i))
+                .cloned()
         })
     }
 }
 
 /// The kind a defaults document is for, once: `None` (with the finding) when it is not a
 /// mapping, names no kind zadig-sync knows, or repeats one the file already has.
-fn kind_of_defaults(doc: Node, entry: &Folder, findings: &mut Vec<Finding>) -> Option<(BuildKind, Node)> {
+fn kind_of_defaults(
+    doc: Node,
+    entry: &Folder,
+    findings: &mut Vec<Finding>,
+) -> Option<(BuildKind, Node)> {
     if !matches!(doc.value, Value::Map(_)) {
         let message = format!(
             "a defaults document must be a mapping of build fields (build_os, \

@@ -364,7 +364,10 @@ mod tests {
         }
         let walk = find_build_files(dir.path()).expect("walk");
         assert_eq!(walk.files, [nested.join("api.yaml")]);
-        let defaults = [dir.path().join("_defaults.yaml"), nested.join("_defaults.yml")];
+        let defaults = [
+            dir.path().join("_defaults.yaml"),
+            nested.join("_defaults.yml"),
+        ];
         assert_eq!(walk.defaults, defaults);
     }
 

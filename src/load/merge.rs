@@ -136,7 +136,10 @@ mod tests {
     }
 
     fn keys(node: &Node) -> Vec<&str> {
-        node.entries().iter().filter_map(|(k, _)| k.text()).collect()
+        node.entries()
+            .iter()
+            .filter_map(|(k, _)| k.text())
+            .collect()
     }
 
     #[test]
@@ -151,12 +154,21 @@ mod tests {
             0,
         );
         let (merged, fields) = inherit(own, &defaults);
-        assert_eq!(keys(&merged), ["name", "parameters", "advanced_settings", "build_os"]);
+        assert_eq!(
+            keys(&merged),
+            ["name", "parameters", "advanced_settings", "build_os"]
+        );
         assert_eq!(merged.get("parameters").map(|p| p.items().len()), Some(1));
         let advanced = merged.get("advanced_settings").expect("merged");
         assert_eq!(keys(advanced), ["timeout", "cluster_name", "resource_spec"]);
-        assert_eq!(advanced.get("cluster_name").map(|n| n.pos.file), Some(FileId(1)));
-        assert_eq!(advanced.get("timeout").map(|n| n.pos.file), Some(FileId::OWN));
+        assert_eq!(
+            advanced.get("cluster_name").map(|n| n.pos.file),
+            Some(FileId(1))
+        );
+        assert_eq!(
+            advanced.get("timeout").map(|n| n.pos.file),
+            Some(FileId::OWN)
+        );
         let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
         assert_eq!(
             names,
@@ -174,7 +186,9 @@ mod tests {
         let own = parsed("build_os: null\nadvanced_settings: {timeout: ~}\n", 0);
         let (merged, fields) = inherit(own, &defaults);
         assert_eq!(merged.get("build_os").map(|n| &n.value), Some(&Value::Null));
-        let timeout = merged.get("advanced_settings").and_then(|a| a.get("timeout"));
+        let timeout = merged
+            .get("advanced_settings")
+            .and_then(|a| a.get("timeout"));
         assert_eq!(timeout.map(|n| &n.value), Some(&Value::Null));
         assert!(fields.is_empty(), "{fields:?}");
     }

@@ -182,8 +182,9 @@ pub fn load_sources_in_scope(
     scope: Option<&Scope>,
 ) -> LoadOutcome {
     let mut loader = Loader::new(mode, env, read, scope, sources.len());
-    let (defaults, builds): (Vec<&Source>, Vec<&Source>) =
-        sources.iter().partition(|source| is_defaults_file(&source.path));
+    let (defaults, builds): (Vec<&Source>, Vec<&Source>) = sources
+        .iter()
+        .partition(|source| is_defaults_file(&source.path));
     for source in defaults {
         loader.add_defaults(source);
     }

@@ -232,7 +232,11 @@ mod tests {
         assert_eq!(build_os[1], json!({ "type": "null" }));
         let advanced = &custom["properties"]["advanced_settings"]["anyOf"][0]["$ref"];
         assert_eq!(advanced, "#/definitions/AdvancedSettingsDefaults");
-        assert!(definitions["AdvancedSettingsDefaults"].get("required").is_none());
+        assert!(
+            definitions["AdvancedSettingsDefaults"]
+                .get("required")
+                .is_none()
+        );
         assert!(definitions["ResourceSpecDefaults"].is_object());
         // List items are inherited whole: a repository still needs all of its fields.
         assert_eq!(

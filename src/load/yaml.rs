@@ -396,10 +396,7 @@ mod tests {
     fn scalars_keep_their_spelling_and_place() {
         let doc = one("# c\nversion: 1.20\nflag: yes\nok: True\nn: 007\n");
         assert_eq!(doc.get("version").and_then(Node::text), Some("1.20"));
-        assert_eq!(
-            doc.get("version").map(|n| n.pos),
-            Some(Pos::at(2, 10))
-        );
+        assert_eq!(doc.get("version").map(|n| n.pos), Some(Pos::at(2, 10)));
         // strict booleans: `yes` is text, `True` is a boolean.
         assert_eq!(doc.get("flag").map(|n| n.describe()), Some("text"));
         assert_eq!(doc.get("ok").and_then(Node::as_bool), Some(true));

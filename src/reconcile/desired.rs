@@ -122,7 +122,10 @@ mod tests {
         inherited.push("advanced_settings.resource_spec".into(), shop.clone());
         inherited.push("parameters".into(), root.clone());
         let source = |path| inherited.source_of(path);
-        assert_eq!(source("advanced_settings.resource_spec.cpu_limit"), Some(&*shop));
+        assert_eq!(
+            source("advanced_settings.resource_spec.cpu_limit"),
+            Some(&*shop)
+        );
         assert_eq!(source("advanced_settings.timeout"), Some(&*root));
         assert_eq!(source("parameters[A.B].default_value"), Some(&*root));
         assert_eq!(source("advanced_settings_x"), None);
