@@ -74,7 +74,8 @@ pub enum Command {
     /// Exit 0 when valid, 1 when any error was found.
     Validate(ValidateArgs),
     /// Print a JSON Schema (draft-07) of a build file (or, with --scope, of the scope file
-    /// `zadig-sync.yaml`), for editor completion.
+    /// `zadig-sync.yaml`; with --defaults, of a defaults file `_defaults.yaml`), for editor
+    /// completion.
     Schema(SchemaArgs),
     /// Dry run: compare the files with Zadig field by field and print what would change.
     ///
@@ -124,8 +125,12 @@ pub struct DirArgs {
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// The schema of the scope file, `zadig-sync.yaml`, instead of a build file's.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "defaults")]
     pub scope: bool,
+    /// The schema of a defaults file, `_defaults.yaml` (every field optional), instead of a
+    /// build file's.
+    #[arg(long)]
+    pub defaults: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,5 +1,9 @@
 //! Defaults files (`_defaults.yaml`, issue 22): what a build inherits, through the pure half
-//! of the loader with the files in memory.
+//! of the loader with the files in memory. The end-to-end tests (plan, apply, the daemon)
+//! are in the submodules.
+
+mod daemon;
+mod e2e;
 
 use std::collections::HashMap;
 use std::io;
@@ -78,7 +82,10 @@ advanced_settings:
 fn the_nearest_value_wins_over_three_levels() {
     let builds = builds(&[
         ("b/_defaults.yaml", ROOT),
-        ("b/shop/_defaults.yaml", "project_key: shop\nbuild_os: ubuntu 22.04\n"),
+        (
+            "b/shop/_defaults.yaml",
+            "project_key: shop\nbuild_os: ubuntu 22.04\n",
+        ),
         (
             "b/shop/team/_defaults.yaml",
             "build_os: ubuntu 24.04\nadvanced_settings: {timeout: 30}\n",
@@ -93,9 +100,20 @@ fn the_nearest_value_wins_over_three_levels() {
     assert_eq!(os("mid"), "ubuntu 22.04");
     assert_eq!(os("deep"), "ubuntu 24.04");
     assert_eq!(os("own"), "centos 7");
-    let advanced = |name| custom(&builds, name).advanced_settings.clone().expect("inherited");
-    assert_eq!((advanced("mid").cluster_name, advanced("mid").timeout), ("local".into(), 10));
-    assert_eq!((advanced("deep").cluster_name, advanced("deep").timeout), ("local".into(), 30));
+    let advanced = |name| {
+        custom(&builds, name)
+            .advanced_settings
+            .clone()
+            .expect("inherited")
+    };
+    assert_eq!(
+        (advanced("mid").cluster_name, advanced("mid").timeout),
+        ("local".into(), 10)
+    );
+    assert_eq!(
+        (advanced("deep").cluster_name, advanced("deep").timeout),
+        ("local".into(), 30)
+    );
     assert_eq!(custom(&builds, "deep").project_key, "shop");
     assert_eq!(custom(&builds, "top").project_key, "web");
 }
@@ -119,9 +137,16 @@ fn mappings_merge_key_by_key_and_lists_replace_whole() {
     let api = custom(&builds, "api");
     let keys: Vec<&str> = api.parameters.iter().map(|p| p.key.as_str()).collect();
     assert_eq!(keys, ["C"], "a build's list is its whole list");
-    assert_eq!(api.installs.len(), 1, "a list the build leaves out is inherited");
+    assert_eq!(
+        api.installs.len(),
+        1,
+        "a list the build leaves out is inherited"
+    );
     let advanced = api.advanced_settings.as_ref().expect("merged");
-    assert_eq!((advanced.cluster_name.as_str(), advanced.timeout), ("local", 45));
+    assert_eq!(
+        (advanced.cluster_name.as_str(), advanced.timeout),
+        ("local", 45)
+    );
     let resources = advanced.resource_spec.as_ref().expect("merged");
     assert_eq!((resources.cpu_limit, resources.memory_limit), (1000, 1024));
     assert_eq!(custom(&builds, "worker").parameters.len(), 2);
@@ -141,7 +166,10 @@ fn null_removes_an_inherited_value_at_any_level() {
             "b/b.yaml",
             "name: b\nproject_key: p\nadvanced_settings: {resource_spec: ~}\n",
         ),
-        ("b/c.yaml", "name: c\nproject_key: p\nadvanced_settings: null\n"),
+        (
+            "b/c.yaml",
+            "name: c\nproject_key: p\nadvanced_settings: null\n",
+        ),
     ]);
     assert!(custom(&builds, "a").docker_build_step.is_none());
     let b = custom(&builds, "b");
@@ -191,14 +219,20 @@ fn moving_values_into_defaults_keeps_every_fingerprint_and_a_new_default_moves_t
     let shared = "infrastructure: kubernetes\nbuild_os: ubuntu 20.04\nscript_type: shell\n";
     let moved = builds(&[
         ("b/_defaults.yaml", shared),
-        ("b/shop/api.yaml", "name: api\nproject_key: shop\nbuild_script: make\n"),
+        (
+            "b/shop/api.yaml",
+            "name: api\nproject_key: shop\nbuild_script: make\n",
+        ),
     ]);
     assert_eq!(moved["api"], before["api"]);
     assert_eq!(fingerprint(&moved["api"]), fingerprint(&before["api"]));
 
     let changed = builds(&[
         ("b/_defaults.yaml", &shared.replace("20.04", "22.04")),
-        ("b/shop/api.yaml", "name: api\nproject_key: shop\nbuild_script: make\n"),
+        (
+            "b/shop/api.yaml",
+            "name: api\nproject_key: shop\nbuild_script: make\n",
+        ),
     ]);
     assert_ne!(fingerprint(&changed["api"]), fingerprint(&before["api"]));
 }
@@ -224,7 +258,10 @@ fn template_documents_reach_template_builds_and_custom_ones_custom_builds() {
     ]);
     assert_eq!(custom(&builds, "api").build_os, "ubuntu 20.04");
     let svc = template(&builds, "svc");
-    assert_eq!((svc.project_key.as_str(), svc.template_name.as_str()), ("shop", "java-template"));
+    assert_eq!(
+        (svc.project_key.as_str(), svc.template_name.as_str()),
+        ("shop", "java-template")
+    );
     assert_eq!(template(&builds, "other").template_name, "go-template");
 }
 
@@ -246,10 +283,22 @@ kind: templat
         &[
             ("b/shop/_defaults.yaml", defaults),
             ("b/shop/_defaults.yml", "build_os: x\n"),
-            ("b/other/_defaults.yaml", "script_type: shell\nadvanced_settings: {timeout: 5}\n"),
-            ("b/other/a.yaml", "name: a\nproject_key: p\ninfrastructure: vm\nbuild_os: x\n"),
-            ("b/other/b.yaml", "name: b\nproject_key: p\ninfrastructure: vm\nbuild_os: y\n"),
-            ("b/other/c.yaml", "name: c\nproject_key: p\ninfrastructure: vms\nbuild_os: z\n"),
+            (
+                "b/other/_defaults.yaml",
+                "script_type: shell\nadvanced_settings: {timeout: 5}\n",
+            ),
+            (
+                "b/other/a.yaml",
+                "name: a\nproject_key: p\ninfrastructure: vm\nbuild_os: x\n",
+            ),
+            (
+                "b/other/b.yaml",
+                "name: b\nproject_key: p\ninfrastructure: vm\nbuild_os: y\n",
+            ),
+            (
+                "b/other/c.yaml",
+                "name: c\nproject_key: p\ninfrastructure: vms\nbuild_os: z\n",
+            ),
         ],
         &[],
     );
@@ -280,9 +329,24 @@ fn builds_below_a_defaults_file_that_is_not_yaml_are_not_checked_against_a_guess
         &[],
     );
     let codes: Vec<(String, &str)> = (outcome.diagnostics.iter())
-        .map(|d| (d.origin.as_ref().expect("placed").path.display().to_string(), d.code))
+        .map(|d| {
+            (
+                d.origin
+                    .as_ref()
+                    .expect("placed")
+                    .path
+                    .display()
+                    .to_string(),
+                d.code,
+            )
+        })
         .collect();
     assert_eq!(codes, [("b/shop/_defaults.yaml".to_string(), "yaml")]);
-    let names: Vec<&str> = outcome.desired.builds.iter().map(|b| b.spec.name()).collect();
+    let names: Vec<&str> = outcome
+        .desired
+        .builds
+        .iter()
+        .map(|b| b.spec.name())
+        .collect();
     assert_eq!(names, ["site"]);
 }
