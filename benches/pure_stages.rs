@@ -144,3 +144,62 @@ fn load_self_contained(bencher: divan::Bencher) {
         outcome
     });
 }
+
+/// The same builds as [`self_contained_sources`], their shared settings written once: in a
+/// defaults file at the root (image, tools, cluster, resources) and one per project folder
+/// (project, parameters), each build file keeping its name, script, repository and timeout.
+fn under_defaults_sources() -> Vec<Source> {
+    let root = Source {
+        path: "builds.d/_defaults.yaml".into(),
+        text: "infrastructure: kubernetes\nbuild_os: ubuntu 20.04\nscript_type: shell\n\
+               installs: [{name: go, version: 1.22.1}]\n\
+               advanced_settings:\n  cluster_name: local\n  \
+               resource_spec: {cpu_limit: 1000, memory_limit: 512, cpu_req: 100, memory_req: 128}\n  \
+               cache_setting: {enabled: true, cache_dir: /cache}\n"
+            .to_string(),
+    };
+    let projects = (0..PROJECTS).map(|project| Source {
+        path: format!("builds.d/project-{project}/_defaults.yaml").into(),
+        text: format!(
+            "project_key: project-{project}\n\
+             parameters: [{{key: LEVEL, type: string, default_value: info}}]\n"
+        ),
+    });
+    let builds = (0..LOADED).map(|i| Source {
+        path: format!("builds.d/project-{}/b{i}.yaml", i % PROJECTS).into(),
+        text: format!(
+            "name: bench-{i}\nbuild_script: make build-{i}\n\
+             repo_info: [{{codehost_name: github, repo_namespace: bench, repo_name: svc-{i}, branch: main}}]\n\
+             advanced_settings: {{timeout: 60}}\n"
+        ),
+    });
+    std::iter::once(root)
+        .chain(projects)
+        .chain(builds)
+        .collect()
+}
+
+/// [`load_self_contained`] with the shared settings in defaults files: the cost of merging.
+#[divan::bench(sample_count = 10)]
+fn load_under_defaults(bencher: divan::Bencher) {
+    let sources = under_defaults_sources();
+    let load = |sources: &[Source]| {
+        let outcome = load_sources(sources, ReferenceMode::Online, &no_env, &no_file);
+        assert!(outcome.diagnostics.is_empty(), "{:?}", outcome.diagnostics);
+        outcome
+    };
+    let merged: Vec<BuildSpec> = load(&sources)
+        .desired
+        .builds
+        .into_iter()
+        .map(|b| b.spec)
+        .collect();
+    let whole: Vec<BuildSpec> = (load(&self_contained_sources()).desired.builds.into_iter())
+        .map(|b| b.spec)
+        .collect();
+    assert!(
+        merged == whole,
+        "the merged builds are the self-contained ones"
+    );
+    bencher.bench(|| load(&sources));
+}

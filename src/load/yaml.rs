@@ -11,26 +11,47 @@ use serde_saphyr::{Location, Options, Spanned};
 use crate::load::refs::reference_offsets;
 
 /// A 1-based place in a file: the document's own file, or a defaults file it inherits from.
+/// Every YAML node holds one, so it is kept small: a file of at most 4 MiB has fewer lines
+/// and columns than a `u32` counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Pos {
     /// Which file: [`FileId::OWN`] unless the node was inherited from a defaults file.
     pub file: FileId,
-    pub line: usize,
-    pub column: usize,
+    pub line: u32,
+    pub column: u32,
 }
 
 impl Pos {
     /// The first character of a file.
-    pub const START: Pos = Pos::at(1, 1);
+    pub const START: Pos = Pos {
+        file: FileId::OWN,
+        line: 1,
+        column: 1,
+    };
 
     /// A place in the document's own file.
-    pub const fn at(line: usize, column: usize) -> Pos {
+    pub fn at(line: usize, column: usize) -> Pos {
+        let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         Pos {
             file: FileId::OWN,
-            line,
-            column,
+            line: narrow(line),
+            column: narrow(column),
         }
     }
+
+    /// The line, as a count of lines.
+    pub fn line(self) -> usize {
+        widen(self.line)
+    }
+
+    /// The column, in characters.
+    pub fn column(self) -> usize {
+        widen(self.column)
+    }
+}
+
+fn widen(n: u32) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
 }
 
 /// The file a node was written in, as the loader numbers them: the document's own file, or
