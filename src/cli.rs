@@ -318,6 +318,11 @@ pub struct ExportArgs {
     /// `build_script_file`, instead of inline.
     #[arg(long)]
     pub script_files: bool,
+    /// Write the values all of a project's custom builds share once, in OUT/<project>/_defaults.yaml,
+    /// and leave them out of the build files (only when no other file in that folder would
+    /// inherit them).
+    #[arg(long)]
+    pub defaults: bool,
     /// The alias to write as `codehost_name` for repos on code hosts of this type (Zadig
     /// returns only the type), e.g. `--codehost gitlab=my-gitlab` (repeatable).
     #[arg(long = "codehost", value_name = "TYPE=ALIAS", value_parser = parse_codehost)]

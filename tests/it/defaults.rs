@@ -1,9 +1,10 @@
 //! Defaults files (`_defaults.yaml`, issue 22): what a build inherits, through the pure half
-//! of the loader with the files in memory. The end-to-end tests (plan, apply, the daemon)
-//! are in the submodules.
+//! of the loader with the files in memory. The end-to-end tests (plan, apply, the daemon,
+//! export) are in the submodules.
 
 mod daemon;
 mod e2e;
+mod export;
 
 use std::collections::HashMap;
 use std::io;
