@@ -7,39 +7,17 @@ mod e2e;
 mod export;
 
 use std::collections::HashMap;
-use std::io;
-use std::path::{Path, PathBuf};
 
-use zadig_sync::load::files::FileError;
-use zadig_sync::load::{LoadOutcome, ReferenceMode, Source, load_sources};
+use crate::validate_rules::load_with;
+use zadig_sync::load::{LoadOutcome, ReferenceMode};
 use zadig_sync::reconcile::marker::fingerprint;
 use zadig_sync::reconcile::spec::{BuildSpec, CustomBuild, TemplateBuild};
 use zadig_sync::report::diagnostic::render_text;
 
-/// Loads `files` (path, text): the `*.yaml` as build and defaults files, every file also
-/// served to `${file:…}` and `build_script_file`; `env` is the whole environment.
+/// Loads `files` (path, text) for plan (every reference must resolve), with `env` as the
+/// whole environment.
 fn load(files: &[(&str, &str)], env: &[(&str, &str)]) -> LoadOutcome {
-    let sources: Vec<Source> = files
-        .iter()
-        .filter(|(path, _)| path.ends_with(".yaml") || path.ends_with(".yml"))
-        .map(|(path, text)| Source {
-            path: PathBuf::from(path),
-            text: text.to_string(),
-        })
-        .collect();
-    let disk: HashMap<PathBuf, String> = files
-        .iter()
-        .map(|(path, text)| (PathBuf::from(path), text.to_string()))
-        .collect();
-    let env: HashMap<&str, &str> = env.iter().copied().collect();
-    let read = |path: &Path| {
-        disk.get(path).cloned().ok_or_else(|| FileError::Inspect {
-            path: path.to_path_buf(),
-            source: io::Error::from(io::ErrorKind::NotFound),
-        })
-    };
-    let env = |name: &str| env.get(name).map(|value| value.to_string());
-    load_sources(&sources, ReferenceMode::Online, &env, &read)
+    load_with(files, ReferenceMode::Online, env)
 }
 
 /// The builds of `files`, which must load without a diagnostic.
@@ -343,11 +321,11 @@ fn builds_below_a_defaults_file_that_is_not_yaml_are_not_checked_against_a_guess
         })
         .collect();
     assert_eq!(codes, [("b/shop/_defaults.yaml".to_string(), "yaml")]);
-    let names: Vec<&str> = outcome
-        .desired
-        .builds
-        .iter()
-        .map(|b| b.spec.name())
-        .collect();
-    assert_eq!(names, ["site"]);
+    let [site] = outcome.desired.builds.as_slice() else {
+        panic!(
+            "only the build with readable defaults: {:?}",
+            outcome.desired
+        );
+    };
+    assert_eq!(site.spec.name(), "site");
 }

@@ -1,16 +1,9 @@
 //! A running daemon and a defaults file: an edit of the defaults file is an edit of every
 //! build below it, applied like any other, and it moves the desired state's identity.
 
+use super::e2e::SHARED as DEFAULTS;
 use crate::util::cli::{Emulator, workspace};
 use crate::util::daemon::Daemon;
-
-const DEFAULTS: &str = "\
-project_key: shop
-infrastructure: kubernetes
-build_os: ubuntu 20.04
-script_type: shell
-installs: [{name: go, version: 1.22.1}]
-";
 
 fn go_version(emulator: &Emulator, name: &str) -> String {
     let detail = emulator.detail("shop", name);

@@ -19,7 +19,7 @@ fn whole(name: &str) -> String {
 }
 
 /// What [`whole`] builds share, as the shop's defaults file.
-const SHARED: &str = "\
+pub(super) const SHARED: &str = "\
 project_key: shop
 infrastructure: kubernetes
 build_os: ubuntu 20.04
