@@ -67,6 +67,15 @@ pub struct Defaults {
     reported: HashSet<(Pos, &'static str)>,
     /// Problems only merged builds showed, at places in defaults files.
     inherited: InheritedProblems,
+    /// The defaults schema, made when the first defaults file is read.
+    schema: Option<Json>,
+}
+
+/// A defaults file being read: its text, its number, and the schema it is checked against.
+struct DefaultsText<'a> {
+    text: &'a str,
+    id: FileId,
+    schema: &'a Json,
 }
 
 /// One folder's defaults file.
@@ -117,7 +126,14 @@ impl Defaults {
             Ok(registered) => registered,
             Err(finding) => return vec![finding.into_diagnostic(&source.path)],
         };
-        let findings = self.read_file(&source.text, id, &mut entry, readers, secrets);
+        let schema = self.schema.take().unwrap_or_else(defaults_schema);
+        let file = DefaultsText {
+            text: &source.text,
+            id,
+            schema: &schema,
+        };
+        let findings = self.read_file(&file, &mut entry, readers, secrets);
+        self.schema = Some(schema);
         self.folders.insert(folder, entry);
         self.reported
             .extend(findings.iter().map(|finding| (finding.pos, finding.code)));
@@ -163,14 +179,14 @@ impl Defaults {
 
     fn read_file(
         &self,
-        text: &str,
-        id: FileId,
+        file: &DefaultsText<'_>,
         entry: &mut Folder,
         readers: &Readers<'_>,
         secrets: &mut Vec<String>,
     ) -> Vec<Finding> {
+        let id = file.id;
         let mut findings = Vec::new();
-        let documents = match yaml::parse_documents(text) {
+        let documents = match yaml::parse_documents(file.text) {
             Ok(documents) => documents,
             Err(error) => {
                 let mut pos = error.pos.unwrap_or(Pos::START);
@@ -190,7 +206,6 @@ impl Defaults {
                 message,
             ));
         }
-        let schema = defaults_schema();
         let base_dir = self.dirs.last().map_or(Path::new(""), PathBuf::as_path);
         let resolver = Resolver {
             mode: readers.mode,
@@ -205,7 +220,7 @@ impl Defaults {
                 entry.broken = true;
                 continue;
             };
-            check_alone(&doc, kind, &schema, &resolver, &mut findings, secrets);
+            check_alone(&doc, kind, file.schema, &resolver, &mut findings, secrets);
             let slot = match kind {
                 BuildKind::Custom => &mut entry.custom,
                 BuildKind::Template => &mut entry.template,
@@ -233,11 +248,8 @@ impl Defaults {
 
     fn with_paths(&self, fields: Vec<InheritedField>) -> Inherited {
         let mut inherited = Inherited::default();
-        for (field, FileId(file)) in fields {
-            if let Some(path) = (file as usize)
-                .checked_sub(1)
-                .and_then(|i| self.files.get(i))
-            {
+        for (field, file) in fields {
+            if let Some(path) = file.defaults_index().and_then(|i| self.files.get(i)) {
                 inherited.push(field, path.clone());
             }
         }
@@ -289,12 +301,8 @@ impl Defaults {
     /// The problems only merged builds showed, each at its place in a defaults file.
     pub fn finish(self) -> Vec<Diagnostic> {
         let files = self.files;
-        self.inherited.into_diagnostics(|FileId(file)| {
-            (file as usize)
-                .checked_sub(1)
-                .and_then(|i| files.get(i))
-                .cloned()
-        })
+        self.inherited
+            .into_diagnostics(|file| file.defaults_index().and_then(|i| files.get(i)).cloned())
     }
 }
 

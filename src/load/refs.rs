@@ -20,7 +20,7 @@ use crate::load::ReferenceMode;
 use crate::load::files::FileError;
 use crate::load::finding::Finding;
 use crate::load::rules::{CredentialValue, credential_values};
-use crate::load::yaml::{FileId, Node, Pos, Scalar, Value};
+use crate::load::yaml::{Node, Pos, Scalar, Value};
 use crate::reconcile::spec::BuildKind;
 
 /// What substitution needs from outside.
@@ -30,7 +30,8 @@ pub struct Resolver<'a> {
     pub read: &'a dyn Fn(&Path) -> Result<String, FileError>,
     /// The folder of the YAML file; relative `${file:…}` paths start here.
     pub base_dir: &'a Path,
-    /// The folder of each defaults file, by [`FileId`] (the first is file 1): a value
+    /// The folder of each defaults file, by [`FileId`](crate::load::yaml::FileId) (the first
+    /// is file 1): a value
     /// inherited from one resolves relative to the folder it was written in.
     pub defaults_dirs: &'a [PathBuf],
 }
@@ -72,11 +73,9 @@ pub fn resolve_tree(
 impl Resolver<'_> {
     /// The folder that relative paths written at `pos` start from.
     pub fn dir_of(&self, pos: Pos) -> &Path {
-        let FileId(file) = pos.file;
-        match (file as usize).checked_sub(1) {
-            Some(index) => self.defaults_dirs.get(index).map_or(self.base_dir, |d| d),
-            None => self.base_dir,
-        }
+        (pos.file.defaults_index())
+            .and_then(|index| self.defaults_dirs.get(index))
+            .map_or(self.base_dir, PathBuf::as_path)
     }
 
     /// A credential value made of an `${env:…}` that is set but empty would wipe the secret

@@ -67,6 +67,12 @@ impl FileId {
     pub fn is_own(self) -> bool {
         self == FileId::OWN
     }
+
+    /// Where a defaults file is in the loader's list of them (file 1 first); `None` for the
+    /// document's own file.
+    pub fn defaults_index(self) -> Option<usize> {
+        usize::try_from(self.0).ok()?.checked_sub(1)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
