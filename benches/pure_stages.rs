@@ -1,9 +1,14 @@
 //! The pure stages alone, in process: normalise + diff + plan of N builds against a live state
 //! where every build is unchanged (the steady state a CI plan and the daemon see most), at
-//! N = 100, 1,000 and 10,000, to show the cost grows linearly. Run with `cargo bench`;
-//! results are recorded in docs/benchmarks.md.
+//! N = 100, 1,000 and 10,000, to show the cost grows linearly; and the pure half of the loader
+//! over 10,000 files in memory. Run with `cargo bench`; results are recorded in
+//! docs/benchmarks.md.
 
-use zadig_sync::reconcile::desired::{DesiredBuild, DesiredSet, Origin};
+use std::path::Path;
+
+use zadig_sync::load::files::FileError;
+use zadig_sync::load::{ReferenceMode, Source, load_sources};
+use zadig_sync::reconcile::desired::{DesiredBuild, DesiredSet, Inherited, Origin};
 use zadig_sync::reconcile::live::{LiveBuild, LiveDetail, LiveProject};
 use zadig_sync::reconcile::marker::request_body;
 use zadig_sync::reconcile::plan::{DriftPolicy, NoHistory, PlanOptions, make_plan};
@@ -51,7 +56,11 @@ fn state(n: usize) -> (DesiredSet, Vec<LiveProject>) {
             line: 1,
             column: 1,
         };
-        builds.push(DesiredBuild { spec, origin });
+        builds.push(DesiredBuild {
+            spec,
+            origin,
+            inherited: Inherited::default(),
+        });
     }
     let desired = DesiredSet {
         builds,
@@ -81,4 +90,117 @@ fn normalise_diff_plan(bencher: divan::Bencher, n: usize) {
         assert!(!plan.has_changes(), "every build is unchanged");
         plan
     });
+}
+
+/// Builds in the loading benchmarks: as many as the largest planning size.
+const LOADED: usize = 10_000;
+
+/// One build file as teams write them without defaults: every setting spelled out.
+fn self_contained_file(i: usize) -> String {
+    format!(
+        "name: bench-{i}\n\
+         project_key: project-{project}\n\
+         infrastructure: kubernetes\n\
+         build_os: ubuntu 20.04\n\
+         script_type: shell\n\
+         build_script: make build-{i}\n\
+         installs: [{{name: go, version: 1.22.1}}]\n\
+         repo_info: [{{codehost_name: github, repo_namespace: bench, repo_name: svc-{i}, branch: main}}]\n\
+         parameters: [{{key: LEVEL, type: string, default_value: info}}]\n\
+         advanced_settings:\n  cluster_name: local\n  timeout: 60\n  \
+         resource_spec: {{cpu_limit: 1000, memory_limit: 512, cpu_req: 100, memory_req: 128}}\n  \
+         cache_setting: {{enabled: true, cache_dir: /cache}}\n",
+        project = i % PROJECTS
+    )
+}
+
+/// `LOADED` build files, one folder per project, each file holding everything.
+fn self_contained_sources() -> Vec<Source> {
+    (0..LOADED)
+        .map(|i| Source {
+            path: format!("builds.d/project-{}/b{i}.yaml", i % PROJECTS).into(),
+            text: self_contained_file(i),
+        })
+        .collect()
+}
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+fn no_file(path: &Path) -> Result<String, FileError> {
+    Err(FileError::NotRegularFile {
+        path: path.to_path_buf(),
+    })
+}
+
+/// The pure half of the loader (parse, rules, references, schema check, names) over
+/// `LOADED` files already in memory: what every plan and daemon pass does before planning.
+#[divan::bench(sample_count = 10)]
+fn load_self_contained(bencher: divan::Bencher) {
+    let sources = self_contained_sources();
+    bencher.bench(|| {
+        let outcome = load_sources(&sources, ReferenceMode::Online, &no_env, &no_file);
+        assert_eq!(outcome.desired.builds.len(), LOADED, "every build loads");
+        outcome
+    });
+}
+
+/// The same builds as [`self_contained_sources`], their shared settings written once: in a
+/// defaults file at the root (image, tools, cluster, resources) and one per project folder
+/// (project, parameters), each build file keeping its name, script, repository and timeout.
+fn under_defaults_sources() -> Vec<Source> {
+    let root = Source {
+        path: "builds.d/_defaults.yaml".into(),
+        text: "infrastructure: kubernetes\nbuild_os: ubuntu 20.04\nscript_type: shell\n\
+               installs: [{name: go, version: 1.22.1}]\n\
+               advanced_settings:\n  cluster_name: local\n  \
+               resource_spec: {cpu_limit: 1000, memory_limit: 512, cpu_req: 100, memory_req: 128}\n  \
+               cache_setting: {enabled: true, cache_dir: /cache}\n"
+            .to_string(),
+    };
+    let projects = (0..PROJECTS).map(|project| Source {
+        path: format!("builds.d/project-{project}/_defaults.yaml").into(),
+        text: format!(
+            "project_key: project-{project}\n\
+             parameters: [{{key: LEVEL, type: string, default_value: info}}]\n"
+        ),
+    });
+    let builds = (0..LOADED).map(|i| Source {
+        path: format!("builds.d/project-{}/b{i}.yaml", i % PROJECTS).into(),
+        text: format!(
+            "name: bench-{i}\nbuild_script: make build-{i}\n\
+             repo_info: [{{codehost_name: github, repo_namespace: bench, repo_name: svc-{i}, branch: main}}]\n\
+             advanced_settings: {{timeout: 60}}\n"
+        ),
+    });
+    std::iter::once(root)
+        .chain(projects)
+        .chain(builds)
+        .collect()
+}
+
+/// [`load_self_contained`] with the shared settings in defaults files: the cost of merging.
+#[divan::bench(sample_count = 10)]
+fn load_under_defaults(bencher: divan::Bencher) {
+    let sources = under_defaults_sources();
+    let load = |sources: &[Source]| {
+        let outcome = load_sources(sources, ReferenceMode::Online, &no_env, &no_file);
+        assert!(outcome.diagnostics.is_empty(), "{:?}", outcome.diagnostics);
+        outcome
+    };
+    let merged: Vec<BuildSpec> = load(&sources)
+        .desired
+        .builds
+        .into_iter()
+        .map(|b| b.spec)
+        .collect();
+    let whole: Vec<BuildSpec> = (load(&self_contained_sources()).desired.builds.into_iter())
+        .map(|b| b.spec)
+        .collect();
+    assert!(
+        merged == whole,
+        "the merged builds are the self-contained ones"
+    );
+    bencher.bench(|| load(&sources));
 }

@@ -74,7 +74,8 @@ pub enum Command {
     /// Exit 0 when valid, 1 when any error was found.
     Validate(ValidateArgs),
     /// Print a JSON Schema (draft-07) of a build file (or, with --scope, of the scope file
-    /// `zadig-sync.yaml`), for editor completion.
+    /// `zadig-sync.yaml`; with --defaults, of a defaults file `_defaults.yaml`), for editor
+    /// completion.
     Schema(SchemaArgs),
     /// Dry run: compare the files with Zadig field by field and print what would change.
     ///
@@ -126,8 +127,12 @@ pub struct DirArgs {
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// The schema of the scope file, `zadig-sync.yaml`, instead of a build file's.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "defaults")]
     pub scope: bool,
+    /// The schema of a defaults file, `_defaults.yaml` (every field optional), instead of a
+    /// build file's.
+    #[arg(long)]
+    pub defaults: bool,
 }
 
 #[derive(Debug, Args)]
@@ -362,6 +367,11 @@ pub struct ExportArgs {
     /// `build_script_file`, instead of inline.
     #[arg(long)]
     pub script_files: bool,
+    /// Write the values all of a project's custom builds share once, in OUT/<project>/_defaults.yaml,
+    /// and leave them out of the build files (only when no other file in that folder would
+    /// inherit them).
+    #[arg(long)]
+    pub defaults: bool,
     /// The alias to write as `codehost_name` for repos on code hosts of this type (Zadig
     /// returns only the type), e.g. `--codehost gitlab=my-gitlab` (repeatable).
     #[arg(long = "codehost", value_name = "TYPE=ALIAS", value_parser = parse_codehost)]

@@ -11,6 +11,7 @@ use super::Exit;
 use super::output::out;
 use super::pipeline::{connect, server_options};
 use crate::cli::ExportArgs;
+use crate::export::defaults::{DefaultsResult, ProjectDefaults};
 use crate::export::scope_file::{SCOPE_FILE, ScopeChange};
 use crate::export::{BuildResult, ExportReport, ExportRequest, export};
 use crate::load::scope::read_scope;
@@ -31,6 +32,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<Exit> {
         out: args.out.clone().unwrap_or_else(|| args.dir.dir.clone()),
         overwrite: args.overwrite,
         script_files: args.script_files,
+        defaults: args.defaults,
         options: ExportOptions {
             codehosts: args.codehosts.iter().cloned().collect(),
         },
@@ -160,6 +162,14 @@ fn summary(report: &ExportReport, request: &ExportRequest) -> String {
         ),
         ("Skipped (not exported):", &sections.skipped),
         (
+            "Defaults files written (the values every custom build of the project shares):",
+            &defaults_lines(report, true),
+        ),
+        (
+            "No defaults file written (the build files hold every value):",
+            &defaults_lines(report, false),
+        ),
+        (
             "Projects that could not be listed:",
             &failed_projects(report),
         ),
@@ -172,6 +182,19 @@ fn summary(report: &ExportReport, request: &ExportRequest) -> String {
     }
     scope_line(&mut text, report, &out);
     text
+}
+
+/// With `--defaults`: the files written (`written`), or each project that has none, and why.
+fn defaults_lines(report: &ExportReport, written: bool) -> Vec<String> {
+    let line =
+        |defaults: &ProjectDefaults| match &defaults.result {
+            DefaultsResult::Written(path) if written => Some(shown(path)),
+            DefaultsResult::Skipped(why) | DefaultsResult::Failed(why) if !written => Some(
+                format!("{}: {}", escape::text(&defaults.project), escape::text(why)),
+            ),
+            _ => None,
+        };
+    report.defaults.iter().filter_map(line).collect()
 }
 
 fn failed_projects(report: &ExportReport) -> Vec<String> {

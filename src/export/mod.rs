@@ -13,6 +13,7 @@
 //! A build that a file elsewhere under the output directory already describes is skipped
 //! too (writing it again would make two files claim one name, which `validate` refuses).
 
+pub mod defaults;
 pub mod scope_file;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,6 +29,7 @@ use crate::reconcile::live::{LiveBuild, LiveProject};
 use crate::reconcile::spec::BuildSpec;
 use crate::remote::ZadigClient;
 use crate::remote::fetch::fetch_live;
+use defaults::{DefaultsResult, ProjectDefaults, factor_project};
 use scope_file::{ScopeChange, ScopeFileError};
 
 /// What to export, and how.
@@ -37,6 +39,8 @@ pub struct ExportRequest {
     pub out: PathBuf,
     pub overwrite: bool,
     pub script_files: bool,
+    /// `--defaults`: each project's shared values go to its defaults file.
+    pub defaults: bool,
     pub options: ExportOptions,
 }
 
@@ -49,6 +53,8 @@ pub struct ExportReport {
     /// Projects whose builds could not be listed, with why.
     pub failed_projects: Vec<(String, String)>,
     pub scope: Result<ScopeChange, ScopeFileError>,
+    /// With `--defaults`, what became of each listed project's defaults file.
+    pub defaults: Vec<ProjectDefaults>,
 }
 
 impl ExportReport {
@@ -56,6 +62,7 @@ impl ExportReport {
     pub fn has_failures(&self) -> bool {
         !self.failed_projects.is_empty()
             || self.scope.is_err()
+            || (self.defaults.iter()).any(|d| matches!(d.result, DefaultsResult::Failed(_)))
             || self.builds.iter().any(|b| {
                 !matches!(
                     b.result,
@@ -102,15 +109,25 @@ pub async fn export(client: &ZadigClient, request: &ExportRequest) -> ExportRepo
         builds: Vec::new(),
         failed_projects: Vec::new(),
         scope: Ok(ScopeChange::Unchanged),
+        defaults: Vec::new(),
     };
     for project in live {
         let LiveProject { project, listing } = project;
         match listing {
             Ok(builds) => {
                 report.listed.push(project.clone());
-                for build in builds {
-                    report.builds.push(writer.build(&project, build));
+                let mut prepared: Vec<Prepared> = (builds.into_iter())
+                    .map(|build| writer.prepare(&project, build))
+                    .collect();
+                if request.defaults {
+                    report
+                        .defaults
+                        .push(factor_project(request, &project, &mut prepared));
                 }
+                let overwrite = request.overwrite;
+                report.builds.extend(prepared.into_iter().map(|prepared| {
+                    prepared.map_or_else(|skipped| skipped, |pending| pending.write(overwrite))
+                }));
             }
             Err(error) => report.failed_projects.push((project, error.to_string())),
         }
@@ -169,8 +186,39 @@ struct Writer<'a> {
     described: BTreeMap<String, (PathBuf, String)>,
 }
 
+/// A build ready to be written, or what became of it already.
+type Prepared = Result<Pending, BuildOutcome>;
+
+/// A build converted to its files, not written yet (`--defaults` may still change its YAML).
+pub struct Pending {
+    project: String,
+    name: String,
+    /// The YAML file first, then the script's file when it has one.
+    files: Vec<(PathBuf, String)>,
+    exported: ExportedBuild,
+}
+
+impl Pending {
+    fn write(self, overwrite: bool) -> BuildOutcome {
+        let result = match write_all(&self.files, overwrite) {
+            Ok(()) => BuildResult::Written {
+                files: self.files.into_iter().map(|(path, _)| path).collect(),
+                inferred: self.exported.inferred,
+                env_vars: self.exported.env_vars,
+            },
+            Err(WriteError::Exists(paths)) => BuildResult::NotOverwritten(paths),
+            Err(WriteError::Io(message)) => BuildResult::WriteFailed(message),
+        };
+        BuildOutcome {
+            project: self.project,
+            name: self.name,
+            result,
+        }
+    }
+}
+
 impl Writer<'_> {
-    fn build(&mut self, project: &str, build: LiveBuild) -> BuildOutcome {
+    fn prepare(&mut self, project: &str, build: LiveBuild) -> Prepared {
         let outcome = |result| BuildOutcome {
             project: project.to_string(),
             name: build.name.clone(),
@@ -178,24 +226,20 @@ impl Writer<'_> {
         };
         let detail = match &build.detail {
             Ok(detail) => detail,
-            Err(error) => return outcome(BuildResult::DetailFailed(error.to_string())),
+            Err(error) => return Err(outcome(BuildResult::DetailFailed(error.to_string()))),
         };
         let (yaml_path, script_name) = self.paths(project, &build.name);
         if let Some((path, _)) = self.described.get(&build.name)
             && *path != yaml_path
         {
-            return outcome(BuildResult::AlreadyDescribed(path.clone()));
+            return Err(outcome(BuildResult::AlreadyDescribed(path.clone())));
         }
         let exported = export_build(detail, &self.request.options, &mut self.names);
-        let files = self.files(&exported, yaml_path, &script_name);
-        outcome(match write_all(&files, self.request.overwrite) {
-            Ok(()) => BuildResult::Written {
-                files: files.into_iter().map(|(path, _)| path).collect(),
-                inferred: exported.inferred,
-                env_vars: exported.env_vars,
-            },
-            Err(WriteError::Exists(paths)) => BuildResult::NotOverwritten(paths),
-            Err(WriteError::Io(message)) => BuildResult::WriteFailed(message),
+        Ok(Pending {
+            project: project.to_string(),
+            name: build.name.clone(),
+            files: self.files(&exported, yaml_path, &script_name),
+            exported,
         })
     }
 

@@ -138,7 +138,7 @@ fn read(text: &str) -> Result<Node, String> {
     match documents.as_slice() {
         [] => Ok(Node {
             value: Value::Map(Vec::new()),
-            pos: crate::load::yaml::Pos { line: 1, column: 1 },
+            pos: crate::load::yaml::Pos::START,
             from_reference: false,
             reference_places: Vec::new(),
         }),
@@ -260,17 +260,17 @@ fn last_item<'t>(lines: &[&'t str], items: &[Node]) -> Result<(usize, &'t str), 
         [] => return Err(out_of_place()),
     };
     let first_line = first
-        .line
+        .line()
         .checked_sub(1)
         .and_then(|index| lines.get(index))
         .ok_or_else(out_of_place)?;
     let prefix = first
-        .column
+        .column()
         .checked_sub(1)
         .and_then(|end| first_line.get(..end))
         .filter(|prefix| prefix.trim() == "-")
         .ok_or("its list items do not each start a line with `- `")?;
-    let at = last.line.checked_sub(1).filter(|at| *at < lines.len());
+    let at = last.line().checked_sub(1).filter(|at| *at < lines.len());
     Ok((at.ok_or_else(out_of_place)?, prefix))
 }
 

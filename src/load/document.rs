@@ -88,7 +88,7 @@ fn text_of(doc: &Node, field: &str) -> Option<String> {
 
 /// Replaces `build_script_file` by `build_script` holding the file's text. A missing script
 /// is an error in every mode: unlike a secret, it is part of the repository.
-fn read_build_script_file(
+pub(crate) fn read_build_script_file(
     doc: &Node,
     json: &mut Json,
     resolver: &Resolver<'_>,
@@ -101,7 +101,7 @@ fn read_build_script_file(
         return;
     };
     let pos = doc.get(BUILD_SCRIPT_FILE).map_or(doc.pos, |n| n.pos);
-    match (resolver.read)(&resolver.base_dir.join(&relative)) {
+    match (resolver.read)(&resolver.dir_of(pos).join(&relative)) {
         Ok(script) => {
             object.insert("build_script".to_string(), Json::String(script));
         }

@@ -12,6 +12,7 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+use super::defaults::is_defaults_file;
 use super::system_paths::MAX_SYMLINK_HOPS;
 pub use super::system_paths::check_outside_system_roots;
 
@@ -95,10 +96,12 @@ impl FileError {
     }
 }
 
-/// What a walk found: the build files in order, and the entries that could not be examined.
+/// What a walk found: the build files in order, the defaults files (`_defaults.yaml`) in
+/// order, and the entries that could not be examined.
 #[derive(Debug, Default)]
 pub struct Walk {
     pub files: Vec<PathBuf>,
+    pub defaults: Vec<PathBuf>,
     pub problems: Vec<FileError>,
 }
 
@@ -115,7 +118,7 @@ pub fn is_ignored_name(name: &str) -> bool {
         || (name.starts_with('#') && name.ends_with('#'))
 }
 
-/// Finds every build file under `dir`. Fails only when `dir` itself is unusable; problems with
+/// Finds every build file (and defaults file) under `dir`. Fails only when `dir` itself is unusable; problems with
 /// entries inside it are collected in [`Walk::problems`] while the walk goes on.
 pub fn find_build_files(dir: &Path) -> Result<Walk, FileError> {
     let metadata = fs::metadata(dir).map_err(|source| match source.kind() {
@@ -188,6 +191,8 @@ impl Walker {
         }
         if metadata.is_dir() {
             self.enter(path, path);
+        } else if metadata.is_file() && is_defaults_file(path) {
+            self.walk.defaults.push(path.to_path_buf());
         } else if metadata.is_file() {
             self.walk.files.push(path.to_path_buf());
         } else {
@@ -343,6 +348,27 @@ mod tests {
         }
         let walk = find_build_files(dir.path()).expect("walk");
         assert_eq!(walk.files, [nested.join(SCOPE_FILE)]);
+    }
+
+    #[test]
+    fn defaults_files_are_found_apart_from_build_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let nested = dir.path().join("shop");
+        fs::create_dir_all(&nested).expect("mkdir");
+        for path in [
+            dir.path().join("_defaults.yaml"),
+            nested.join("_defaults.yml"),
+            nested.join("api.yaml"),
+        ] {
+            fs::write(path, "build_os: x\n").expect("write");
+        }
+        let walk = find_build_files(dir.path()).expect("walk");
+        assert_eq!(walk.files, [nested.join("api.yaml")]);
+        let defaults = [
+            dir.path().join("_defaults.yaml"),
+            nested.join("_defaults.yml"),
+        ];
+        assert_eq!(walk.defaults, defaults);
     }
 
     #[test]

@@ -49,7 +49,7 @@ impl Finding {
 pub fn origin(path: &Path, pos: Pos) -> Origin {
     Origin {
         path: path.to_path_buf(),
-        line: pos.line,
-        column: pos.column,
+        line: pos.line(),
+        column: pos.column(),
     }
 }

@@ -1,15 +1,19 @@
 //! Build files → the desired set, or every problem at once with file:line:column.
 //!
 //! [`load_dir`] does the I/O (walk, read); everything after the bytes are read is pure and
-//! reachable through [`load_sources`]: parse ([`yaml`]), per-document rules ([`rules`]),
-//! `${…}` references ([`refs`]), the schema check ([`check`] against [`schema`]), then
-//! the rules across files (build names are global in Zadig).
+//! reachable through [`load_sources`]: parse ([`yaml`]), the defaults files each build
+//! inherits from ([`defaults`], merged by [`merge`]), per-document rules ([`rules`]), `${…}`
+//! references ([`refs`]), the schema check ([`check`] against [`schema`]), then the rules
+//! across files (build names are global in Zadig).
 
 pub mod check;
+pub mod defaults;
 pub mod diagnostic;
 pub mod document;
 pub mod files;
 pub mod finding;
+mod inherited;
+pub mod merge;
 pub mod refs;
 pub mod rules;
 pub mod schema;
@@ -21,7 +25,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::load::diagnostic::Diagnostic;
-use crate::reconcile::desired::{DesiredBuild, DesiredSet, Origin};
+use crate::reconcile::desired::{DesiredBuild, DesiredSet, Inherited, Origin};
+use defaults::{Defaults, Prepared, Readers, is_defaults_file};
 use document::{LoadedDocument, load_document};
 use files::{FileError, MAX_FILE_BYTES};
 use finding::{Finding, origin};
@@ -91,6 +96,16 @@ pub fn load_dir(
     // files is never held in memory at once (the daemon loads it on every pass).
     let read = |path: &Path| files::read_named_file(path, MAX_FILE_BYTES);
     let mut loader = Loader::new(mode, env, &read, scope.as_ref(), walk.files.len());
+    // Every defaults file first: a build inherits from its folder and every folder above it.
+    for path in walk.defaults {
+        match files::read_text(&path, MAX_FILE_BYTES) {
+            Ok(text) => loader.add_defaults(&Source { path, text }),
+            Err(error) => {
+                diagnostics.push(file_diagnostic(&error));
+                loader.defaults_unreadable(&error);
+            }
+        }
+    }
     for path in walk.files {
         match files::read_text(&path, MAX_FILE_BYTES) {
             Ok(text) => loader.add(&Source { path, text }),
@@ -147,7 +162,8 @@ fn file_diagnostic(error: &FileError) -> Diagnostic {
     Diagnostic::error("unreadable-file", Some(origin), error.to_string())
 }
 
-/// Loads already-read build files. `read` serves `${file:…}` and `build_script_file`.
+/// Loads already-read build files (defaults files among them, by name). `read` serves
+/// `${file:…}` and `build_script_file`.
 pub fn load_sources(
     sources: &[Source],
     mode: ReferenceMode,
@@ -166,7 +182,13 @@ pub fn load_sources_in_scope(
     scope: Option<&Scope>,
 ) -> LoadOutcome {
     let mut loader = Loader::new(mode, env, read, scope, sources.len());
-    for source in sources {
+    let (defaults, builds): (Vec<&Source>, Vec<&Source>) = sources
+        .iter()
+        .partition(|source| is_defaults_file(&source.path));
+    for source in defaults {
+        loader.add_defaults(source);
+    }
+    for source in builds {
         loader.add(source);
     }
     loader.finish()
@@ -182,6 +204,8 @@ struct Loader<'a> {
     /// The JSON schema every document is checked against.
     schema: serde_json::Value,
     names: NameRegistry,
+    /// The defaults files read so far, and what each folder inherits from them.
+    defaults: Defaults,
     outcome: LoadOutcome,
 }
 
@@ -203,23 +227,34 @@ impl<'a> Loader<'a> {
             scope,
             schema: schema::file_schema(),
             names: NameRegistry::default(),
+            defaults: Defaults::default(),
             outcome,
         }
     }
 
-    fn add(&mut self, source: &Source) {
-        self.outcome.desired.file_count += 1;
-        let base_dir = source.path.parent().unwrap_or(Path::new("."));
-        let resolver = Resolver {
+    fn add_defaults(&mut self, source: &Source) {
+        let readers = Readers {
             mode: self.mode,
             env: self.env,
             read: self.read,
-            base_dir,
         };
+        let secrets = &mut self.outcome.desired.secrets;
+        let mut diagnostics = self.defaults.add(source, &readers, secrets);
+        self.outcome.diagnostics.append(&mut diagnostics);
+    }
+
+    /// A defaults file that could not be read still stands in its folder, so that the builds
+    /// below it are not checked as if it were empty.
+    fn defaults_unreadable(&mut self, error: &FileError) {
+        self.defaults.add_unreadable(error.path());
+    }
+
+    fn add(&mut self, source: &Source) {
+        self.outcome.desired.file_count += 1;
         let documents = match yaml::parse_documents(&source.text) {
             Ok(documents) => documents,
             Err(error) => {
-                let pos = error.pos.unwrap_or(Pos { line: 1, column: 1 });
+                let pos = error.pos.unwrap_or(Pos::START);
                 let finding = Finding::error("yaml", pos, error.message);
                 self.outcome
                     .diagnostics
@@ -229,22 +264,39 @@ impl<'a> Loader<'a> {
         };
         if documents.is_empty() {
             let message = "this file holds no build (it is empty or only comments)";
-            let finding = Finding::warning("empty-file", Pos { line: 1, column: 1 }, message);
+            let finding = Finding::warning("empty-file", Pos::START, message);
             self.outcome
                 .diagnostics
                 .push(finding.into_diagnostic(&source.path));
         }
         for doc in documents {
+            let (doc, inherited) = match self.defaults.prepare(doc, &source.path) {
+                Prepared::Ready(doc, inherited) => (doc, inherited),
+                Prepared::Skip => continue,
+            };
+            let resolver = Resolver {
+                mode: self.mode,
+                env: self.env,
+                read: self.read,
+                base_dir: source.path.parent().unwrap_or(Path::new(".")),
+                defaults_dirs: self.defaults.dirs(),
+            };
             let mut loaded = load_document(doc, &self.schema, &resolver);
             self.names.claim(&mut loaded, &source.path);
             if let Some(scope) = self.scope {
                 check_in_scope(&mut loaded, scope);
             }
-            add_document(&mut self.outcome, loaded, &source.path);
+            let place = Placed {
+                path: &source.path,
+                defaults: &mut self.defaults,
+            };
+            add_document(&mut self.outcome, loaded, place, inherited);
         }
     }
 
     fn finish(mut self) -> LoadOutcome {
+        let mut inherited = self.defaults.finish();
+        self.outcome.diagnostics.append(&mut inherited);
         let desired = &mut self.outcome.desired;
         desired.builds.shrink_to_fit();
         desired.secrets.sort();
@@ -253,18 +305,33 @@ impl<'a> Loader<'a> {
     }
 }
 
+/// Where a document's problems go: its file, or the defaults file of an inherited value.
+struct Placed<'a> {
+    path: &'a Path,
+    defaults: &'a mut Defaults,
+}
+
 /// A document's secrets are kept even when it has errors: redacting too much costs nothing.
-fn add_document(outcome: &mut LoadOutcome, mut loaded: LoadedDocument, path: &Path) {
+fn add_document(
+    outcome: &mut LoadOutcome,
+    mut loaded: LoadedDocument,
+    place: Placed<'_>,
+    inherited: Inherited,
+) {
     outcome.desired.secrets.append(&mut loaded.secrets);
     let ok = !loaded.findings.iter().any(Finding::is_error);
     loaded.findings.sort_by_key(|f| f.pos);
-    outcome
-        .diagnostics
-        .extend(loaded.findings.into_iter().map(|f| f.into_diagnostic(path)));
+    let build = origin(place.path, loaded.start);
+    for finding in loaded.findings {
+        if let Some(own) = place.defaults.place(finding, &build) {
+            outcome.diagnostics.push(own.into_diagnostic(place.path));
+        }
+    }
     if let (true, Some(spec)) = (ok, loaded.build) {
         outcome.desired.builds.push(DesiredBuild {
             spec,
-            origin: origin(path, loaded.start),
+            origin: build,
+            inherited,
         });
     }
 }

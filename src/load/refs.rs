@@ -30,6 +30,10 @@ pub struct Resolver<'a> {
     pub read: &'a dyn Fn(&Path) -> Result<String, FileError>,
     /// The folder of the YAML file; relative `${file:…}` paths start here.
     pub base_dir: &'a Path,
+    /// The folder of each defaults file, by [`FileId`](crate::load::yaml::FileId) (the first
+    /// is file 1): a value
+    /// inherited from one resolves relative to the folder it was written in.
+    pub defaults_dirs: &'a [PathBuf],
 }
 
 /// Whether `text` holds at least one `${env:…}` or `${file:…}` reference.
@@ -67,6 +71,13 @@ pub fn resolve_tree(
 }
 
 impl Resolver<'_> {
+    /// The folder that relative paths written at `pos` start from.
+    pub fn dir_of(&self, pos: Pos) -> &Path {
+        (pos.file.defaults_index())
+            .and_then(|index| self.defaults_dirs.get(index))
+            .map_or(self.base_dir, PathBuf::as_path)
+    }
+
     /// A credential value made of an `${env:…}` that is set but empty would wipe the secret
     /// Zadig stores, silently: GitHub Actions passes empty strings for the secrets a pull
     /// request from a fork may not read. Runs before substitution, which forgets the names.
@@ -160,7 +171,7 @@ impl Resolver<'_> {
 
     /// A secret file usually ends with a newline that is not part of the secret: one is dropped.
     fn file_value(&self, path: &str, pos: Pos) -> Result<String, Finding> {
-        let full: PathBuf = self.base_dir.join(path);
+        let full: PathBuf = self.dir_of(pos).join(path);
         let text = (self.read)(&full).map_err(|error| {
             let reference = format!("`${{file:{path}}}`");
             if let Some(finding) = forbidden_path(&reference, &error, pos) {

@@ -1,5 +1,6 @@
 //! The JSON Schema (draft-07) of a build FILE: Zadig's two create bodies, from the spec types,
-//! plus the loader's conveniences (`build_script_file`). Pure, no I/O.
+//! plus the loader's conveniences (`build_script_file`); and of a defaults file
+//! (`_defaults.yaml`), the same fields with none required. Pure, no I/O.
 //!
 //! One schema serves two readers: `zadig-sync schema` prints it for editors, and the loader
 //! checks every document against it, so the two can never disagree.
@@ -12,6 +13,13 @@ use crate::reconcile::spec::{CustomBuild, TemplateBuild};
 /// Definition names of the two document kinds in the schema's `definitions`.
 pub const CUSTOM_DEFINITION: &str = "CustomBuild";
 pub const TEMPLATE_DEFINITION: &str = "TemplateBuild";
+
+/// Definition names of the two kinds of defaults document in [`defaults_schema`].
+pub const CUSTOM_DEFAULTS: &str = "CustomDefaults";
+pub const TEMPLATE_DEFAULTS: &str = "TemplateDefaults";
+
+/// The defaults-only field that says which builds a defaults document is for.
+pub const KIND: &str = "kind";
 
 /// The file-only field that stands for `build_script`.
 pub const BUILD_SCRIPT_FILE: &str = "build_script_file";
@@ -58,6 +66,114 @@ fn add_build_script_file(custom: &mut serde_json::Map<String, Value>) {
     );
 }
 
+/// The draft-07 schema of one document of a defaults file: a custom or template build's
+/// fields, all optional (a mapping's keys too, since mappings merge key by key; a list item
+/// stays whole, since lists are inherited whole), each also `null` (which removes an
+/// inherited value), without `name` (each build names itself), plus `kind`.
+pub fn defaults_schema() -> Value {
+    let mut definitions = match file_schema().get_mut("definitions").map(Value::take) {
+        Some(Value::Object(definitions)) => definitions,
+        _ => serde_json::Map::new(),
+    };
+    let kinds = [
+        (CUSTOM_DEFINITION, CUSTOM_DEFAULTS, "custom"),
+        (TEMPLATE_DEFINITION, TEMPLATE_DEFAULTS, "template"),
+    ];
+    for (build, defaults, kind) in kinds {
+        optional_copy(&mut definitions, build, defaults);
+        if let Some(Value::Object(document)) = definitions.get_mut(defaults) {
+            as_defaults_document(document, kind);
+        }
+    }
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "https://github.com/zadig-sync/zadig-sync/defaults-file.schema.json",
+        "title": "zadig-sync defaults file",
+        "description": "One document of a defaults file (`_defaults.yaml`): values every build \
+            file in its folder and below inherits, unless it sets them itself. Mappings merge \
+            key by key, lists and scalars replace whole, `null` removes an inherited value. \
+            `kind: template` makes a document apply to template builds; without it, it \
+            applies to custom builds.",
+        "anyOf": [
+            { "$ref": format!("#/definitions/{CUSTOM_DEFAULTS}") },
+            { "$ref": format!("#/definitions/{TEMPLATE_DEFAULTS}") },
+        ],
+        "definitions": Value::Object(definitions),
+    })
+}
+
+/// `kind`, no `name`; a template document must say `kind: template`.
+fn as_defaults_document(document: &mut serde_json::Map<String, Value>, kind: &str) {
+    if let Some(Value::Object(properties)) = document.get_mut("properties") {
+        properties.remove("name");
+        let description = "Which builds this document is for: `custom` (the default) or \
+            `template`.";
+        properties.insert(
+            KIND.to_string(),
+            json!({ "description": description, "type": "string", "enum": [kind] }),
+        );
+    }
+    if kind != "custom" {
+        document.insert("required".to_string(), json!([KIND]));
+    }
+}
+
+/// Copies definition `name` as `copy`, every property optional and nullable, and the
+/// mappings it holds (not its list items) copied the same way, as `<Name>Defaults`.
+fn optional_copy(definitions: &mut serde_json::Map<String, Value>, name: &str, copy: &str) {
+    if definitions.contains_key(copy) {
+        return;
+    }
+    let Some(Value::Object(mut definition)) = definitions.get(name).cloned() else {
+        return;
+    };
+    definition.remove("required");
+    // Inserted before its properties are visited, so that a definition holding itself ends.
+    definitions.insert(copy.to_string(), Value::Null);
+    if let Some(Value::Object(properties)) = definition.get_mut("properties") {
+        for property in properties.values_mut() {
+            optional_mappings(definitions, property);
+            nullable(property);
+        }
+    }
+    definitions.insert(copy.to_string(), Value::Object(definition));
+}
+
+/// Points each `$ref` to a mapping (directly or through an `anyOf`, not through `items`) at
+/// its optional copy.
+fn optional_mappings(definitions: &mut serde_json::Map<String, Value>, schema: &mut Value) {
+    if let Some(Value::Array(alternatives)) = schema.get_mut("anyOf") {
+        for alternative in alternatives {
+            optional_mappings(definitions, alternative);
+        }
+        return;
+    }
+    let Some(target) = schema.get("$ref").and_then(Value::as_str) else {
+        return;
+    };
+    let name = target.trim_start_matches("#/definitions/").to_string();
+    let is_mapping = definitions
+        .get(&name)
+        .is_some_and(|d| d.get("properties").is_some());
+    if is_mapping {
+        let copy = format!("{name}Defaults");
+        optional_copy(definitions, &name, &copy);
+        schema["$ref"] = Value::from(format!("#/definitions/{copy}"));
+    }
+}
+
+/// The property, or `null`.
+fn nullable(property: &mut Value) {
+    let is_null = |s: &Value| s.get("type") == Some(&Value::from("null"));
+    if let Some(Value::Array(alternatives)) = property.get("anyOf")
+        && alternatives.iter().any(is_null)
+    {
+        return;
+    }
+    let original = property.take();
+    *property = json!({ "anyOf": [original, { "type": "null" }] });
+}
+
 /// How a text field is typed: the loader reads any scalar there as its source spelling
 /// (`version: 1.20` is `"1.20"`, not `1.2`), so editors must accept what the loader accepts.
 pub const TEXT_TYPES: [&str; 3] = ["string", "number", "boolean"];
@@ -101,6 +217,37 @@ mod tests {
             json!(["kubernetes", "vm"])
         );
         assert_eq!(schema["definitions"]["Infrastructure"]["type"], "string");
+    }
+
+    #[test]
+    fn a_defaults_document_requires_nothing_and_takes_null_but_keeps_list_items_whole() {
+        let schema = defaults_schema();
+        let definitions = &schema["definitions"];
+        let custom = &definitions[CUSTOM_DEFAULTS];
+        assert!(custom.get("required").is_none());
+        assert!(custom["properties"].get("name").is_none());
+        assert_eq!(custom["properties"][KIND]["enum"], json!(["custom"]));
+        assert_eq!(custom["additionalProperties"], false);
+        let build_os = &custom["properties"]["build_os"]["anyOf"];
+        assert_eq!(build_os[1], json!({ "type": "null" }));
+        let advanced = &custom["properties"]["advanced_settings"]["anyOf"][0]["$ref"];
+        assert_eq!(advanced, "#/definitions/AdvancedSettingsDefaults");
+        assert!(
+            definitions["AdvancedSettingsDefaults"]
+                .get("required")
+                .is_none()
+        );
+        assert!(definitions["ResourceSpecDefaults"].is_object());
+        // List items are inherited whole: a repository still needs all of its fields.
+        assert_eq!(
+            definitions["RepoInfo"]["required"],
+            json!(["codehost_name", "repo_namespace", "repo_name", "branch"])
+        );
+        let template = &definitions[TEMPLATE_DEFAULTS];
+        assert_eq!(template["required"], json!([KIND]));
+        assert_eq!(template["properties"][KIND]["enum"], json!(["template"]));
+        // The build file's own definitions are untouched.
+        assert!(definitions[CUSTOM_DEFINITION]["required"].is_array());
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub fn read_scope(dir: &Path) -> Result<Option<Scope>, Vec<Diagnostic>> {
     match files::read_text(&path, MAX_FILE_BYTES) {
         Ok(text) => parse_scope(&text, &path).map(Some),
         Err(error) => {
-            let at = origin(&path, Pos { line: 1, column: 1 });
+            let at = origin(&path, Pos::START);
             Err(vec![Diagnostic::error(
                 "unreadable-file",
                 Some(at),
@@ -79,7 +79,7 @@ struct Parser {
     findings: Vec<Finding>,
 }
 
-const TOP: Pos = Pos { line: 1, column: 1 };
+const TOP: Pos = Pos::START;
 
 impl Parser {
     fn error(&mut self, pos: Pos, message: impl Into<String>) {

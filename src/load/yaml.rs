@@ -10,11 +10,69 @@ use serde_saphyr::{Location, Options, Spanned};
 
 use crate::load::refs::reference_offsets;
 
-/// A 1-based place in the file.
+/// A 1-based place in a file: the document's own file, or a defaults file it inherits from.
+/// Every YAML node holds one, so it is kept small: a file of at most 4 MiB has fewer lines
+/// and columns than a `u32` counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Pos {
-    pub line: usize,
-    pub column: usize,
+    /// Which file: [`FileId::OWN`] unless the node was inherited from a defaults file.
+    pub file: FileId,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Pos {
+    /// The first character of a file.
+    pub const START: Pos = Pos {
+        file: FileId::OWN,
+        line: 1,
+        column: 1,
+    };
+
+    /// A place in the document's own file.
+    pub fn at(line: usize, column: usize) -> Pos {
+        let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Pos {
+            file: FileId::OWN,
+            line: narrow(line),
+            column: narrow(column),
+        }
+    }
+
+    /// The line, as a count of lines.
+    pub fn line(self) -> usize {
+        widen(self.line)
+    }
+
+    /// The column, in characters.
+    pub fn column(self) -> usize {
+        widen(self.column)
+    }
+}
+
+fn widen(n: u32) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+/// The file a node was written in, as the loader numbers them: the document's own file, or
+/// one of the defaults files (`_defaults.yaml`) a build inherits values from. It rides on
+/// every [`Pos`], so a problem found in a merged build is reported where its value was
+/// written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+impl FileId {
+    pub const OWN: FileId = FileId(0);
+
+    pub fn is_own(self) -> bool {
+        self == FileId::OWN
+    }
+
+    /// Where a defaults file is in the loader's list of them (file 1 first); `None` for the
+    /// document's own file.
+    pub fn defaults_index(self) -> Option<usize> {
+        usize::try_from(self.0).ok()?.checked_sub(1)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +141,22 @@ impl Node {
         match self.value {
             Value::Scalar(Scalar::Bool(b, _)) => Some(b),
             _ => None,
+        }
+    }
+
+    /// Marks this node and everything under it as written in `file`.
+    pub fn stamp(&mut self, file: FileId) {
+        self.pos.file = file;
+        for place in &mut self.reference_places {
+            place.file = file;
+        }
+        match &mut self.value {
+            Value::Seq(items) => items.iter_mut().for_each(|item| item.stamp(file)),
+            Value::Map(entries) => entries.iter_mut().for_each(|(key, value)| {
+                key.stamp(file);
+                value.stamp(file);
+            }),
+            Value::Null | Value::Scalar(_) => {}
         }
     }
 
@@ -182,11 +256,11 @@ fn limit_hit(breach: &serde_saphyr::budget::BudgetBreach) -> String {
 fn pos_of(location: Location) -> Option<Pos> {
     let line = usize::try_from(location.line()).ok()?;
     let column = usize::try_from(location.column()).ok()?;
-    (line > 0).then_some(Pos { line, column })
+    (line > 0).then_some(Pos::at(line, column))
 }
 
 fn into_node(raw: Spanned<RawValue>, text: &str) -> Node {
-    let pos = pos_of(raw.referenced).unwrap_or(Pos { line: 1, column: 1 });
+    let pos = pos_of(raw.referenced).unwrap_or(Pos::START);
     let source = source_text(raw.defined, text);
     let mut reference_places = Vec::new();
     let value = match raw.value {
@@ -248,7 +322,7 @@ fn places_of_references(location: Location, text: &str, value: &str) -> Vec<Pos>
 fn pos_at(text: &str, offset: usize) -> Pos {
     let before = text.get(..offset).unwrap_or(text);
     let (line, column) = crate::load::files::line_and_column(before.as_bytes());
-    Pos { line, column }
+    Pos::at(line, column)
 }
 
 /// The source spelling of a scalar (`1.20`, `True`), from its byte span.
@@ -349,13 +423,7 @@ mod tests {
     fn scalars_keep_their_spelling_and_place() {
         let doc = one("# c\nversion: 1.20\nflag: yes\nok: True\nn: 007\n");
         assert_eq!(doc.get("version").and_then(Node::text), Some("1.20"));
-        assert_eq!(
-            doc.get("version").map(|n| n.pos),
-            Some(Pos {
-                line: 2,
-                column: 10
-            })
-        );
+        assert_eq!(doc.get("version").map(|n| n.pos), Some(Pos::at(2, 10)));
         // strict booleans: `yes` is text, `True` is a boolean.
         assert_eq!(doc.get("flag").map(|n| n.describe()), Some("text"));
         assert_eq!(doc.get("ok").and_then(Node::as_bool), Some(true));
@@ -366,7 +434,7 @@ mod tests {
     fn several_documents_and_empty_ones() {
         let docs = parse_documents("a: 1\n---\n---\nb: 2\n").expect("parses");
         assert_eq!(docs.len(), 2);
-        assert_eq!(docs[1].entries()[0].0.pos, Pos { line: 4, column: 1 });
+        assert_eq!(docs[1].entries()[0].0.pos, Pos::at(4, 1));
         assert!(parse_documents("").expect("parses").is_empty());
         assert!(
             parse_documents("# only a comment\n")
@@ -409,7 +477,7 @@ mod tests {
     #[test]
     fn duplicate_keys_are_errors_with_their_place() {
         let error = parse_documents("a: 1\nb: 2\na: 3\n").expect_err("duplicate");
-        assert_eq!(error.pos, Some(Pos { line: 3, column: 1 }));
+        assert_eq!(error.pos, Some(Pos::at(3, 1)));
         assert_eq!(error.message, "duplicate mapping key: a");
     }
 

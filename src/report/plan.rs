@@ -270,7 +270,12 @@ fn write_change_text(out: &mut String, change: &FieldChange, paint: Painter) {
     };
     let label = paint.apply(color, &format!("{mark} {}:", change.path));
     let separator = if value.is_empty() { "" } else { " " };
-    let _ = writeln!(out, "      {label}{separator}{value}");
+    let via = change
+        .via
+        .as_deref()
+        .map(|file| format!(" (via {})", escape::text(file)))
+        .unwrap_or_default();
+    let _ = writeln!(out, "      {label}{separator}{value}{via}");
     if let Change::Text { diff } = &change.change {
         for diff_line in diff.lines().map(escape::text) {
             let color = match diff_line.chars().next() {

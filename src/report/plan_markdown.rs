@@ -74,7 +74,10 @@ fn write_step_markdown(out: &mut String, step: &Step) {
 }
 
 fn write_change_markdown(out: &mut String, change: &FieldChange) {
-    let path = escape::code(&change.path);
+    let path = match &change.via {
+        Some(via) => format!("{} (via {})", escape::code(&change.path), escape::code(via)),
+        None => escape::code(&change.path),
+    };
     let _ = match &change.change {
         Change::Sensitive => writeln!(out, "- {path}: {SENSITIVE}"),
         Change::Text { diff } => {

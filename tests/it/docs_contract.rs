@@ -89,7 +89,7 @@ fn normalise(path: &Path) -> std::path::PathBuf {
 
 #[test]
 fn each_example_names_the_environment_variables_it_needs() {
-    let folders = ["examples", "builds.d/demo"];
+    let folders = ["examples", "examples/defaults", "builds.d/demo"];
     for folder in folders {
         for entry in std::fs::read_dir(Path::new(ROOT).join(folder)).expect("folder") {
             let path = entry.expect("entry").path();

@@ -28,7 +28,7 @@ fn every_example_applies_and_then_plans_as_no_changes() {
 
     let apply = with_example_secrets(work.path(), &emulator, &["apply", "--yes", "--dir", &dir]);
     let text = succeeded(&apply);
-    assert!(text.contains("5 created"), "{text}");
+    assert!(text.contains("7 created"), "{text}");
 
     let plan = with_example_secrets(
         work.path(),

@@ -13,7 +13,7 @@ const SECRET: &str = "s3cr3t-db-pass-7f21";
 const TEMPLATE_SECRET: &str = "deploy-token-9c44";
 
 /// Creates `body` through Zadig's API (a template build with `template`).
-fn create(emulator: &Emulator, body: &Value, template: bool) {
+pub(crate) fn create(emulator: &Emulator, body: &Value, template: bool) {
     let path = if template {
         "/openapi/build?source=template"
     } else {

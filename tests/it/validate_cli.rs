@@ -23,7 +23,7 @@ fn the_examples_are_valid() {
         .assert()
         .success()
         .stdout(predicate::str::ends_with(
-            "5 builds in 2 projects, 5 files, 2 warnings\n",
+            "7 builds in 2 projects, 7 files, 2 warnings\n",
         ));
 }
 
@@ -35,7 +35,7 @@ fn with_their_secrets_set_the_examples_have_no_warnings() {
         .env("BILLING_DEPLOY_TOKEN", "y")
         .assert()
         .success()
-        .stdout("5 builds in 2 projects, 5 files\n");
+        .stdout("7 builds in 2 projects, 7 files\n");
 }
 
 #[test]

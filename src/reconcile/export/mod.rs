@@ -15,6 +15,7 @@
 //! Lists keep Zadig's order (the canonical model holds them as sets, keyed by identity), so a
 //! first `apply` does not reorder what people see in Zadig's UI.
 
+pub mod factor;
 mod fields;
 pub mod names;
 pub mod scalar;

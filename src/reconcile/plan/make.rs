@@ -20,6 +20,7 @@ use crate::reconcile::marker::Ownership;
 use crate::reconcile::model::{DesiredCanonical, LiveCanonical};
 use crate::reconcile::normalize::{from_live, from_spec};
 use crate::reconcile::plan::shown::shown_change;
+use crate::reconcile::plan::via;
 use crate::reconcile::plan::{
     Action, Cause, Hold, PLAN_FORMAT_VERSION, Phase, Plan, Planned, Problem, Refusal, Step,
 };
@@ -113,6 +114,7 @@ pub fn make_plan(
         .into_iter()
         .map(|draft| draft.into_step(&deleted, secrets))
         .collect();
+    via::trace(&mut steps, desired);
     steps.sort_by_cached_key(|s| (!s.action().is_destructive(), s.build.clone()));
     let mut projects: BTreeSet<String> = live.iter().map(|p| p.project.clone()).collect();
     projects.extend(desired.projects());

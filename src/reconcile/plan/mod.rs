@@ -10,6 +10,7 @@ use crate::reconcile::spec::BuildKind;
 mod json;
 pub mod make;
 pub mod shown;
+pub mod via;
 
 pub use make::{DriftPolicy, History, NoHistory, PlanOptions, make_plan};
 
@@ -332,12 +333,15 @@ impl Phase {
 
 /// One field that differs, by its path in the build file's terms (`advanced_settings.timeout`,
 /// `parameters[TOKEN].default_value`, `repo_info[shop/billing].branch`).
-/// In JSON: `{"path", "old", "new", "sensitive", "diff"?}` (see docs/plan-output.md).
+/// In JSON: `{"path", "old", "new", "sensitive", "diff"?, "via"?}` (see docs/plan-output.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(into = "FieldChangeJson", from = "FieldChangeJson")]
 pub struct FieldChange {
     pub path: String,
     pub change: Change,
+    /// The defaults file (`_defaults.yaml`) the desired value was written in, when the build
+    /// inherits it (filled in by [`via::trace`]).
+    pub via: Option<String>,
 }
 
 /// How a field differs, as shown. Never holds a secret.
@@ -395,6 +399,8 @@ struct FieldChangeJson {
     sensitive: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     diff: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    via: Option<String>,
 }
 
 impl From<FieldChange> for FieldChangeJson {
@@ -410,6 +416,7 @@ impl From<FieldChange> for FieldChangeJson {
             new,
             sensitive,
             diff,
+            via: field.via,
         }
     }
 }
@@ -427,6 +434,7 @@ impl From<FieldChangeJson> for FieldChange {
         FieldChange {
             path: json.path,
             change,
+            via: json.via,
         }
     }
 }

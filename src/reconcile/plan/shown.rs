@@ -40,7 +40,11 @@ pub fn shown_change(difference: Difference, creating: bool, secrets: &Secrets) -
             (path, change)
         }
     };
-    FieldChange { path, change }
+    FieldChange {
+        path,
+        change,
+        via: None,
+    }
 }
 
 /// A unified diff from the live text to the desired one; for a create, the new text's lines,

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use serde_json::Value;
-use zadig_sync::reconcile::desired::{DesiredBuild, DesiredSet, Origin};
+use zadig_sync::reconcile::desired::{DesiredBuild, DesiredSet, Inherited, Origin};
 use zadig_sync::reconcile::diff::compare;
 use zadig_sync::reconcile::live::{LiveBuild, LiveDetail, LiveProject};
 use zadig_sync::reconcile::marker::request_body;
@@ -129,6 +129,7 @@ pub fn desired(specs: Vec<BuildSpec>) -> DesiredSet {
                 column: 1,
             },
             spec,
+            inherited: Inherited::default(),
         })
         .collect();
     DesiredSet {

@@ -18,11 +18,16 @@ use zadig_sync::load::{LoadOutcome, ReferenceMode, Source, load_sources};
 use zadig_sync::reconcile::spec::BuildSpec;
 use zadig_sync::report::diagnostic::render_text;
 
-/// Loads `files` (path, text); the same files serve `${file:…}` and `build_script_file`.
-fn load_with(files: &[(&str, &str)], mode: ReferenceMode, env: &[(&str, &str)]) -> LoadOutcome {
+/// Loads `files` (path, text): the `*.yaml` and `*.yml` as build files (and defaults files);
+/// every file also serves `${file:…}` and `build_script_file`.
+pub(crate) fn load_with(
+    files: &[(&str, &str)],
+    mode: ReferenceMode,
+    env: &[(&str, &str)],
+) -> LoadOutcome {
     let sources: Vec<Source> = files
         .iter()
-        .filter(|(path, _)| path.ends_with(".yaml"))
+        .filter(|(path, _)| path.ends_with(".yaml") || path.ends_with(".yml"))
         .map(|(path, text)| Source {
             path: PathBuf::from(path),
             text: text.to_string(),
