@@ -151,6 +151,7 @@ impl Passes {
     }
 
     async fn run(&mut self, trigger: Trigger) -> (PassResult, PassEnd) {
+        debug!("pass started");
         self.watch.refresh();
         if trigger.token {
             self.reread_token();

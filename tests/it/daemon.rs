@@ -11,7 +11,7 @@ use crate::util::cli::{Emulator, TOKEN, workspace};
 use crate::util::daemon::Daemon;
 use crate::util::files::{TEMPLATED_API, WORKER};
 
-const API: &str = "\
+pub(crate) const API: &str = "\
 name: shop-api
 project_key: shop
 infrastructure: kubernetes
@@ -24,29 +24,29 @@ installs:
 ";
 
 /// Fast timers: a change is acted on after 100 ms of quiet.
-const FAST: &[&str] = &["--debounce", "100ms"];
+pub(crate) const FAST: &[&str] = &["--debounce", "100ms"];
 
-fn with(extra: &[&'static str]) -> Vec<&'static str> {
+pub(crate) fn with(extra: &[&'static str]) -> Vec<&'static str> {
     [FAST, extra].concat()
 }
 
-fn has_build(emulator: &Emulator, name: &str) -> bool {
+pub(crate) fn has_build(emulator: &Emulator, name: &str) -> bool {
     emulator.build_names("shop").iter().any(|n| n == name)
 }
 
-fn script(emulator: &Emulator, name: &str) -> String {
+pub(crate) fn script(emulator: &Emulator, name: &str) -> String {
     emulator.detail("shop", name)["build_script"]
         .as_str()
         .unwrap_or_default()
         .to_string()
 }
 
-fn go_version(emulator: &Emulator) -> Value {
+pub(crate) fn go_version(emulator: &Emulator) -> Value {
     emulator.detail("shop", "shop-api")["build_env"]["installs"][0]["version"].clone()
 }
 
 /// Plays a person editing shop-api's Go version in Zadig's UI (the marker stays).
-fn edit_in_zadig(emulator: &Emulator, version: &str) {
+pub(crate) fn edit_in_zadig(emulator: &Emulator, version: &str) {
     let detail = emulator.detail("shop", "shop-api");
     let body = serde_json::json!({
         "name": "shop-api", "project_key": "shop", "infrastructure": "kubernetes",
@@ -58,7 +58,7 @@ fn edit_in_zadig(emulator: &Emulator, version: &str) {
     assert_eq!(status, 200, "{text}");
 }
 
-fn write(path: &Path, content: &str) {
+pub(crate) fn write(path: &Path, content: &str) {
     std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
     std::fs::write(path, content).expect("write");
 }
@@ -72,12 +72,13 @@ fn swap_symlink(link: &Path, target: &str) {
     std::fs::rename(&temporary, link).expect("rename over the link");
 }
 
-fn passes(daemon: &Daemon, result: &str) -> f64 {
+pub(crate) fn passes(daemon: &Daemon, result: &str) -> f64 {
     daemon.metric(&format!("zadig_sync_passes_total{{result=\"{result}\"}}"))
 }
 
+// `--interval 1h`: the new file is applied by the watch, not by a resync.
 #[test]
-fn applies_at_start_then_a_new_file_within_seconds_and_exits_0_on_sigterm() {
+fn applies_at_start_then_a_new_file_before_any_resync_and_exits_0_on_sigterm() {
     let emulator = Emulator::start(&[]);
     let dir = workspace(&[("api.yaml", API)]);
     let daemon = Daemon::start(dir.path(), &emulator, &with(&["--interval", "1h"]), &[]);
@@ -120,6 +121,8 @@ fn daemon_emulator_works_like_every_other_command() {
     assert!(state.contains("shop-api"), "{state}");
 }
 
+// The failing build is held while it backs off (5 s, 10 s, … between attempts) while
+// resyncs come every second: far fewer attempts than passes, and the other build written.
 #[test]
 fn a_build_whose_writes_fail_backs_off_alone() {
     let emulator = Emulator::start(&[]);
@@ -133,9 +136,22 @@ fn a_build_whose_writes_fail_backs_off_alone() {
         daemon.metric(r#"zadig_sync_builds{state="failed"}"#) == 1.0
             && daemon.metric(r#"zadig_sync_builds{state="in_sync"}"#) == 1.0
     });
-    daemon.wait("a partial pass is counted", || {
-        passes(&daemon, "partial") >= 1.0
+    daemon.wait("eight passes", || {
+        passes(&daemon, "partial") + passes(&daemon, "success") >= 8.0
     });
+    let attempts = daemon.metric(r#"zadig_sync_step_failures_total{kind="status"}"#);
+    // Without backoff every pass would try it (8 or more); with it, at most one attempt
+    // after 2.5–5 s, 7.5–15 s, 17.5–35 s and 37.5–75 s, whatever the machine's speed.
+    assert!(
+        (1.0..=5.0).contains(&attempts),
+        "{attempts}: {}",
+        daemon.logs()
+    );
+    assert!(
+        daemon.logs().contains("failed; retried with backoff"),
+        "{}",
+        daemon.logs()
+    );
     assert_eq!(
         daemon.get("/readyz").0,
         200,
@@ -182,6 +198,9 @@ fn drift_report_logs_and_counts_but_writes_nothing() {
     daemon.wait("the drift is reported", || {
         daemon.metric(r#"zadig_sync_builds{state="drifted"}"#) == 1.0
     });
+    // Named with its field, old → new, and who made it.
+    let line = r#"changes=installs[go].version: "1.21.0" → "1.22.1" update_by=admin"#;
+    daemon.wait("the drift is logged", || daemon.logs().contains(line));
     // Two more resyncs: still nothing written.
     daemon.wait("two more passes", || {
         passes(&daemon, "success") >= seen + 3.0

@@ -15,6 +15,7 @@ mod cli_commands;
 mod cli_contract;
 mod cli_output;
 mod daemon;
+mod daemon_controller;
 mod defaults;
 mod docs_contract;
 mod emulator_checks;

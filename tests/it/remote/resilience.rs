@@ -63,7 +63,7 @@ async fn a_rejected_request_is_not_retried() {
 #[tokio::test]
 async fn retry_after_is_honoured_up_to_max_backoff() {
     let server = MockServer::start().await;
-    let throttled = ResponseTemplate::new(429).insert_header("retry-after", "1");
+    let throttled = ResponseTemplate::new(429).insert_header("retry-after", "5");
     answer_once_then(&server, "GET", throttled, empty_detail()).await;
     let client = client_with(&server, |config| {
         config.retry = RetryPolicy {
@@ -77,10 +77,13 @@ async fn retry_after_is_honoured_up_to_max_backoff() {
     client.get_build("yaml", "x").await.unwrap();
     let waited = started.elapsed();
 
-    // The backoff alone would wait about 1 ms; Retry-After (1 s) capped at 300 ms decides.
-    // (No upper bound: a busy machine may take longer. The cap itself is a unit test of
-    // `RetryPolicy::delay`.)
+    // The backoff alone would wait about 1 ms; Retry-After (5 s) capped at 300 ms decides:
+    // at least the cap, and far less than what the server asked.
     assert!(waited >= Duration::from_millis(300), "{waited:?}");
+    assert!(
+        waited < Duration::from_secs(5),
+        "the cap was not applied: {waited:?}"
+    );
     assert_eq!(requests_received(&server).await, 2);
 }
 

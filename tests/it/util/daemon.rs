@@ -105,12 +105,31 @@ impl Daemon {
     }
 
     /// Sends SIGTERM and waits for the exit.
-    pub fn terminate(mut self) -> ExitStatus {
+    pub fn terminate(self) -> ExitStatus {
+        self.signal_term();
+        self.wait_exit()
+    }
+
+    /// Sends SIGTERM twice, the second once the first was acknowledged, and waits for the
+    /// exit.
+    pub fn terminate_twice(self) -> ExitStatus {
+        self.signal_term();
+        self.wait("the first SIGTERM is acknowledged", || {
+            self.logs().contains("SIGTERM received")
+        });
+        self.signal_term();
+        self.wait_exit()
+    }
+
+    fn signal_term(&self) {
         let pid = self.child.id().to_string();
         let sent = std::process::Command::new("kill")
             .args(["-TERM", &pid])
             .status();
         assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+    }
+
+    fn wait_exit(mut self) -> ExitStatus {
         let deadline = Instant::now() + PATIENCE;
         loop {
             if let Some(status) = self.child.try_wait().expect("wait for the daemon") {
