@@ -80,11 +80,20 @@ pub async fn execute_with(
     progress: &SharedProgress,
 ) -> ApplyReport {
     let mut report = match pair_steps(job.plan, job.desired) {
-        Ok(work) => {
-            progress.add_total(work.len());
-            run_phases(client, job, work, progress).await
+        Ok(work) => match preflight(client, job.source, &work).await {
+            Ok(()) => {
+                progress.add_total(work.len());
+                run_phases(client, job, work, progress).await
+            }
+            Err(reasons) => refuse_run(job.plan, &reasons.join("; ")),
+        },
+        Err(missing) => {
+            let reason = format!(
+                "the plan writes builds that no build file describes ({})",
+                missing.join(", ")
+            );
+            refuse_run(job.plan, &reason)
         }
-        Err(missing) => refuse_run(job.plan, &missing),
     };
     // Zadig's error texts can quote what was sent (an unknown cluster's name, say).
     report.redact(job.secrets);
@@ -166,13 +175,35 @@ fn pair_steps(plan: &Plan, desired: &DesiredSet) -> Result<Vec<Work>, Vec<String
     }
 }
 
-/// Nothing is written: every write step refused, naming the builds no file describes.
-fn refuse_run(plan: &Plan, missing: &[String]) -> ApplyReport {
-    let reason = format!(
-        "nothing was applied: the plan writes builds that no build file describes ({}); \
-         make the plan again",
-        missing.join(", ")
-    );
+/// A saved plan's deletions, checked before the first write of the run: each target must
+/// still be as the plan read it and carry zadig-sync's marker for itself. A fresh plan read
+/// them moments ago; each deletion checks again as it runs either way.
+async fn preflight(
+    client: &ZadigClient,
+    source: PlanSource,
+    work: &[Work],
+) -> Result<(), Vec<String>> {
+    if source == PlanSource::Fresh {
+        return Ok(());
+    }
+    let mut reasons = Vec::new();
+    for work in work {
+        if let Work::Delete { step, read_at } = work
+            && let Err(reason) = steps::deletable(client, step, *read_at).await
+        {
+            reasons.push(format!("delete {}: {reason}", step.build));
+        }
+    }
+    if reasons.is_empty() {
+        Ok(())
+    } else {
+        Err(reasons)
+    }
+}
+
+/// Nothing is written: every write step refused, saying why.
+fn refuse_run(plan: &Plan, why: &str) -> ApplyReport {
+    let reason = format!("nothing was applied: {why}; make the plan again");
     let mut outcomes: Vec<StepOutcome> = (plan.steps.iter())
         .filter(|s| s.action().is_write())
         .map(|step| outcome(step, OutcomeStatus::Refused(reason.clone())))

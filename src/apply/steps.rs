@@ -52,6 +52,16 @@ enum StepFailure {
     Unverified(String),
 }
 
+impl StepFailure {
+    fn reason(self) -> String {
+        match self {
+            StepFailure::Stale(reason) | StepFailure::Unverified(reason) => reason,
+            StepFailure::Failed(failure) => failure.reason,
+            StepFailure::Gone | StepFailure::AlreadyDeleted => "deleted in Zadig".into(),
+        }
+    }
+}
+
 impl From<RemoteError> for StepFailure {
     fn from(error: RemoteError) -> Self {
         StepFailure::Failed(Failure::new(error.kind().as_str(), error.to_string()))
@@ -137,19 +147,39 @@ async fn update(
 /// Deletes only a build that still carries zadig-sync's marker for itself: a plan file can be
 /// edited by hand, and a build can change owner between plan and apply.
 async fn delete(client: &ZadigClient, step: &Step, read_at: i64) -> Result<(), StepFailure> {
-    let live = match ensure_not_stale(client, step, read_at).await {
+    match ensure_ours(client, step, read_at).await {
         // Somebody deleted it already: what we wanted is done, and nothing was written.
-        Err(StepFailure::Gone) => return Err(StepFailure::AlreadyDeleted),
-        other => other?,
-    };
-    let build = &step.build;
-    let ownership = Ownership::of_script(&live.build_script, &build.project, &build.name);
-    if !matches!(ownership, Ownership::Ours { .. }) {
-        return Err(StepFailure::Stale(
-            "does not carry zadig-sync's marker for this build, so it is not deleted".into(),
-        ));
+        Err(StepFailure::Gone) => Err(StepFailure::AlreadyDeleted),
+        Err(failure) => Err(failure),
+        Ok(()) => Ok(client
+            .delete_build(&step.build.project, &step.build.name)
+            .await?),
     }
-    Ok(client.delete_build(&build.project, &build.name).await?)
+}
+
+/// The build as the plan read it, carrying zadig-sync's marker for itself.
+async fn ensure_ours(client: &ZadigClient, step: &Step, read_at: i64) -> Result<(), StepFailure> {
+    let live = ensure_not_stale(client, step, read_at).await?;
+    let build = &step.build;
+    match Ownership::of_script(&live.build_script, &build.project, &build.name) {
+        Ownership::Ours { .. } => Ok(()),
+        _ => Err(StepFailure::Stale(
+            "does not carry zadig-sync's marker for this build, so it is not deleted".into(),
+        )),
+    }
+}
+
+/// Whether a deletion may go ahead now: the build is as the plan read it and ours (a build
+/// already gone is fine: nothing will be written). Why not, when it may not.
+pub(super) async fn deletable(
+    client: &ZadigClient,
+    step: &Step,
+    read_at: i64,
+) -> Result<(), String> {
+    match ensure_ours(client, step, read_at).await {
+        Ok(()) | Err(StepFailure::Gone) => Ok(()),
+        Err(failure) => Err(failure.reason()),
+    }
 }
 
 /// Reads the build again and refuses the step if its `update_time` moved since the plan read

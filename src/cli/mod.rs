@@ -264,10 +264,10 @@ pub struct ApplyArgs {
     /// Do not ask for confirmation. Needed without a terminal (unless --plan FILE is given).
     #[arg(long)]
     pub yes: bool,
-    /// Execute a plan saved by `plan --out` (refused if the files no longer produce it).
-    /// The saved plan carries its own pruning decisions, so it takes no --prune,
-    /// --max-deletes or --project.
-    #[arg(long, conflicts_with_all = ["prune", "max_deletes", "projects"])]
+    /// Execute a plan saved by `plan --out` (refused whole if the files, the scope file or
+    /// --max-deletes would not plan it now). The saved plan records whether it was made with
+    /// --prune and which projects, so it takes no --prune or --project.
+    #[arg(long, conflicts_with_all = ["prune", "projects"])]
     pub plan: Option<PathBuf>,
     #[command(flatten)]
     pub cache: CacheArgs,

@@ -4,13 +4,14 @@ use std::io::{BufRead, IsTerminal};
 
 use super::Exit;
 use super::output::{Output, err, errln};
-use super::pipeline::{Planned, connect, load_for_server, plan_against_server, settings};
+use super::pipeline::{Planned, load_for_server, plan_against_server, settings};
 use super::progress::Bar;
 use super::saved_plan::SavedPlan;
 use crate::apply::{Job, PlanSource, StopSignal, execute_with};
 use crate::cli::ApplyArgs;
 use crate::report::paint::ColorChoice;
 use crate::report::{self, Document, Format, Stage, Style};
+use crate::session::Settings;
 
 pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
     let output = Output::for_plans(&args.show, color);
@@ -32,18 +33,30 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
     let (plan, desired, secrets, connection) = match &args.plan {
         Some(path) => {
             let saved = SavedPlan::read(path)?;
-            let connection = connect(&settings, None).await?;
-            // Only the projects the plan was made for (it may have been made with --project).
-            let mut desired = loaded.desired;
-            desired.builds.retain(|b| {
-                saved
-                    .plan
-                    .projects
-                    .iter()
-                    .any(|p| p == b.spec.project_key())
-            });
-            saved.ensure_still_valid(&desired, &connection.server, path)?;
-            let secrets = connection.secrets(&desired);
+            saved.ensure_guards_hold(&loaded, &settings, path)?;
+            // A plan made now, from the same files, projects and --prune, that the saved one
+            // must agree with step for step.
+            let now = Settings {
+                prune: saved.plan.prune,
+                only: saved.plan.projects.clone(),
+                ..settings.clone()
+            };
+            let cache = args.cache.cache.as_deref();
+            let quiet = Output {
+                progress: false,
+                ..output
+            };
+            let fresh = plan_against_server(loaded, &now, cache, &quiet).await?;
+            if let Err(error) = saved.ensure_still_valid(&fresh, path) {
+                fresh.connection.close().await?;
+                return Err(error);
+            }
+            let Planned {
+                desired,
+                secrets,
+                connection,
+                ..
+            } = fresh;
             (saved.plan, desired, secrets, connection)
         }
         None => {

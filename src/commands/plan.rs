@@ -25,10 +25,12 @@ pub async fn run(args: PlanArgs, color: ColorChoice) -> anyhow::Result<Exit> {
     let plan = planned.plan;
     output.print(Document::Plan(&plan), &warnings);
     if let Some(path) = &args.out {
-        if plan.has_errors() {
-            // `apply --plan` would replay these errors: the plan must be made again instead.
+        if plan.has_errors() || plan.count(Action::Refused) > 0 {
+            // `apply --plan` would replay these errors and refusals (and exit 1 on them): the
+            // plan must be made again instead.
             errln(format_args!(
-                "The plan has errors, so it was not saved to {}: fix them and run plan again.",
+                "The plan has errors or refused steps, so it was not saved to {}: fix them and \
+                 run plan again.",
                 path.display()
             ));
             return Ok(Exit::Failure);

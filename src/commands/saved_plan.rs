@@ -9,7 +9,13 @@ use serde::Deserialize;
 
 use crate::reconcile::desired::DesiredSet;
 use crate::reconcile::marker::fingerprint;
+use crate::reconcile::plan::saved::{Guards, refusals, unplanned};
 use crate::reconcile::plan::{PLAN_FORMAT_VERSION, Plan};
+use crate::session::connection::server_name;
+use crate::session::plan::managed_projects;
+use crate::session::{Loaded, Settings};
+
+use super::pipeline::Planned;
 
 /// The file `plan --out` writes. `plan` is the same document `plan --output json` prints.
 #[derive(Debug, Deserialize)]
@@ -50,14 +56,16 @@ impl SavedPlan {
         Ok(saved)
     }
 
-    /// A saved plan is executed only against the server it was made for, and only if the
-    /// files still say exactly what they said then: same builds, same fingerprints.
-    pub fn ensure_still_valid(
+    /// A saved plan is input from outside: it runs only against the server it was made for,
+    /// and every step must be one a fresh plan could make from the files, the scope and the
+    /// flags as they are now, or nothing runs. Checked before Zadig is read.
+    pub fn ensure_guards_hold(
         &self,
-        desired: &DesiredSet,
-        server: &str,
+        loaded: &Loaded,
+        settings: &Settings,
         path: &Path,
     ) -> anyhow::Result<()> {
+        let server = server_name(settings).unwrap_or_default();
         if self.server != server {
             bail!(
                 "{} was made against {}, not {server}; nothing was applied. Make the plan against \
@@ -66,15 +74,46 @@ impl SavedPlan {
                 self.server
             );
         }
-        let changed = builds_changed_since(&self.plan, desired);
-        if changed.is_empty() {
+        let managed = managed_projects(loaded, &[])?;
+        let guards = Guards {
+            desired: &loaded.desired,
+            managed: &managed,
+            max_deletes: settings.max_deletes,
+        };
+        let refused = refusals(&self.plan, &guards);
+        if refused.is_empty() {
             return Ok(());
         }
         bail!(
-            "the files no longer produce the plan in {} (changed since: {}); nothing was applied. \
-             Run plan again.",
+            "nothing was applied: {} holds what the files, the scope and the flags would not \
+             plan now ({}); make the plan again",
             path.display(),
-            changed.join(", ")
+            refused.join("; ")
+        )
+    }
+
+    /// A saved plan is executed only if the files still say exactly what they said then
+    /// (same builds, same fingerprints), and a plan made now (`fresh`, from the same files,
+    /// projects and `--prune`) holds each of its writes.
+    pub fn ensure_still_valid(&self, fresh: &Planned, path: &Path) -> anyhow::Result<()> {
+        let changed = builds_changed_since(&self.plan, &fresh.desired);
+        if !changed.is_empty() {
+            bail!(
+                "the files no longer produce the plan in {} (changed since: {}); nothing was \
+                 applied. Run plan again.",
+                path.display(),
+                changed.join(", ")
+            );
+        }
+        let unplanned = unplanned(&self.plan, &fresh.plan);
+        if unplanned.is_empty() {
+            return Ok(());
+        }
+        bail!(
+            "nothing was applied: {} holds what a plan made now would not ({}); make the plan \
+             again",
+            path.display(),
+            unplanned.join("; ")
         )
     }
 }

@@ -113,6 +113,12 @@ pub enum ConfigError {
          in ZADIG_TOKEN or --token-file"
     )]
     CredentialsInUrl { url: String },
+    #[error(
+        "the Zadig URL {url:?} has a query or a fragment (it is not printed: a `?token=` would \
+         be a secret): give the server's address alone, and put the token in ZADIG_TOKEN or \
+         --token-file"
+    )]
+    QueryInUrl { url: String },
     #[error("invalid Zadig URL {url:?}: the scheme must be https or http")]
     UnsupportedScheme { url: String },
     #[error(
@@ -263,11 +269,14 @@ impl ClientConfig {
 /// in its path, so route paths can be appended.
 pub(super) fn checked_base_url(config: &ClientConfig) -> Result<Url, ConfigError> {
     let raw = config.base_url.trim();
-    let shown = without_userinfo(raw);
+    let shown = printable_url(raw);
     let mut url = Url::parse(raw).map_err(|source| ConfigError::InvalidUrl {
         url: shown.clone(),
         source,
     })?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::QueryInUrl { url: shown });
+    }
     if !url.username().is_empty() || url.password().is_some() || shown != raw {
         return Err(ConfigError::CredentialsInUrl { url: shown });
     }
@@ -308,14 +317,16 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     }
 }
 
-/// `raw` without anything that may be a user name or password (`user:pw@`), even when it is
-/// not a valid URL: the only form of a `--url` that may be printed or saved.
-pub fn without_userinfo(raw: &str) -> String {
+/// `raw` without anything that may be a user name or password (`user:pw@`) or a token
+/// (`?token=…`, which Zadig accepts), even when it is not a valid URL: the only form of a
+/// `--url` that may be printed or saved.
+pub fn printable_url(raw: &str) -> String {
     let (scheme, rest) = match raw.split_once("://") {
         Some((scheme, rest)) => (Some(scheme), rest),
         None => (None, raw),
     };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let rest = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
     let rest = match rest[..authority_end].rfind('@') {
         Some(at) => &rest[at + 1..],
         None => rest,
@@ -395,8 +406,26 @@ mod tests {
 
     #[test]
     fn base_url_keeps_its_prefix_without_trailing_slash() {
-        let url = checked_base_url(&config("https://h.example/zadig/?x=1", false)).unwrap();
+        let url = checked_base_url(&config("https://h.example/zadig/", false)).unwrap();
         assert_eq!(url.as_str(), "https://h.example/zadig");
+    }
+
+    // Zadig takes `?token=` as a credential: such a URL was printed in the apply hint, saved in
+    // plan files and shown by `show`, though never sent.
+    #[test]
+    fn a_query_in_the_url_is_refused_and_never_shown() {
+        for url in [
+            "https://h.example/?token=hunter22",
+            "https://h.example/z#hunter22",
+        ] {
+            let err = checked_base_url(&config(url, false)).unwrap_err();
+            assert!(matches!(err, ConfigError::QueryInUrl { .. }), "{url}");
+            assert!(!err.to_string().contains("hunter22"), "{err}");
+        }
+        assert_eq!(
+            printable_url("https://u:p@h.example/z?token=hunter22"),
+            "https://h.example/z"
+        );
     }
 
     #[test]
@@ -420,7 +449,7 @@ mod tests {
             }
         }
         assert_eq!(
-            without_userinfo("https://h.example/a@b"),
+            printable_url("https://h.example/a@b"),
             "https://h.example/a@b"
         );
     }

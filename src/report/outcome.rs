@@ -159,6 +159,7 @@ mod tests {
             steps: vec![],
             errors: vec![],
             notes: vec![],
+            prune: false,
         };
         for text in [
             outcomes_text(&plan, &report),
@@ -178,6 +179,7 @@ mod tests {
             steps: vec![],
             errors: vec![],
             notes: vec![],
+            prune: false,
         };
         let json: serde_json::Value =
             serde_json::from_str(&apply_json(&plan, &report(), &[])).expect("JSON");

@@ -159,6 +159,16 @@ impl Connection {
     }
 }
 
+/// Which server the settings name, as saved plans and caches record it: the URL without a
+/// trailing slash, or `emulator` for `--emulator` (whose port changes every run).
+pub fn server_name(settings: &Settings) -> Option<String> {
+    if settings.server.emulator {
+        return Some("emulator".to_string());
+    }
+    let url = crate::remote::config::printable_url(settings.server.url.as_deref()?);
+    Some(url.trim_end_matches('/').to_string())
+}
+
 /// The client configuration the settings describe, for the server at `base_url`.
 fn client_config(
     settings: &Settings,
@@ -200,7 +210,7 @@ pub async fn connect(
         client,
         token,
         source: Some(source),
-        server: url.trim_end_matches('/').to_string(),
+        server: server_name(settings).unwrap_or(url),
         emulator: None,
         state_lock: None,
     })
@@ -212,7 +222,7 @@ async fn connect_to_emulator(
     notice: &mut dyn FnMut(Notice),
 ) -> Result<Connection, ConnectError> {
     if let Some(url) = &settings.server.url {
-        let url = crate::remote::config::without_userinfo(url);
+        let url = crate::remote::config::printable_url(url);
         notice(format!(
             "Ignoring the server {url} (--url, ZADIG_URL or zadig-sync.yaml): --emulator was given."
         ));

@@ -64,7 +64,7 @@ pub fn scope_desired(loaded: Loaded, settings: &Settings) -> Result<Scoped, Scop
 
 /// The projects this run manages: the scope file's (else those the files name), or only
 /// those named by `--project`, which must then be in the scope file when there is one.
-fn managed_projects(loaded: &Loaded, only: &[String]) -> Result<BTreeSet<String>, ScopeError> {
+pub fn managed_projects(loaded: &Loaded, only: &[String]) -> Result<BTreeSet<String>, ScopeError> {
     if only.is_empty() {
         return Ok(match &loaded.scope {
             Some(scope) => scope.projects.iter().cloned().collect(),

@@ -37,6 +37,7 @@ async fn a_write_with_no_file_behind_it_refuses_the_whole_run_before_any_request
         steps: vec![create("ghost"), create("other")],
         errors: Vec::new(),
         notes: Vec::new(),
+        prune: false,
     };
     let job = Job {
         plan: &plan,
@@ -59,4 +60,72 @@ async fn a_write_with_no_file_behind_it_refuses_the_whole_run_before_any_request
     }
     let requests = server.received_requests().await.unwrap_or_default();
     assert!(requests.is_empty(), "nothing is sent: {requests:?}");
+}
+
+/// A saved plan's deletion of a build zadig-sync did not write (no marker) refuses the whole
+/// run before its first write: the update beside it is not sent either.
+#[tokio::test]
+async fn a_saved_deletion_of_an_unmarked_build_refuses_the_run_before_any_write() {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, ResponseTemplate};
+    let server = MockServer::start().await;
+    let detail = serde_json::json!({
+        "name": "hand", "project_key": "shop", "update_time": 7,
+        "build_script": "make # no marker",
+    });
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(detail))
+        .mount(&server)
+        .await;
+    let spec = crate::util::client::custom_spec();
+    let mut update = create(spec.name());
+    update.build = BuildId::new(spec.project_key(), spec.name());
+    update.planned = Planned::Update {
+        fingerprint: "sha256:0".into(),
+        read_at: 7,
+    };
+    let mut delete = create("hand");
+    delete.planned = Planned::Delete { read_at: 7 };
+    let plan = Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        projects: vec!["shop".into()],
+        steps: vec![delete, update],
+        errors: Vec::new(),
+        notes: Vec::new(),
+        prune: true,
+    };
+    let desired = DesiredSet {
+        builds: vec![zadig_sync::reconcile::desired::DesiredBuild {
+            spec,
+            origin: zadig_sync::reconcile::desired::Origin {
+                path: "a.yaml".into(),
+                line: 1,
+                column: 1,
+            },
+            inherited: Default::default(),
+        }],
+        ..DesiredSet::default()
+    };
+    let job = Job {
+        plan: &plan,
+        source: PlanSource::Saved,
+        desired: &desired,
+        secrets: &Secrets::new(&[]),
+        stop: &StopSignal::default(),
+    };
+    let report = execute(&client(&server), job).await;
+    for outcome in &report.outcomes {
+        let OutcomeStatus::Refused(reason) = &outcome.status else {
+            panic!("refused: {outcome:?}");
+        };
+        assert!(
+            reason.contains("delete shop/hand: does not carry zadig-sync's marker"),
+            "{reason}"
+        );
+    }
+    let requests = server.received_requests().await.unwrap_or_default();
+    assert!(
+        requests.iter().all(|r| r.method.as_str() == "GET"),
+        "nothing but reads: {requests:?}"
+    );
 }

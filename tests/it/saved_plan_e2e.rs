@@ -75,8 +75,9 @@ fn a_hand_edited_plan_cannot_delete_a_build_zadig_sync_did_not_write() {
     let emulator = Emulator::start(&[]);
     let dir = workspace(&[("saved.yaml", BUILD)]);
     emulator.create_by_hand("shop", "by-hand");
-    let output = zadig_sync(dir.path(), &emulator, &["plan", "--out", "plan.json"]);
-    succeeded(&output);
+    // With --prune, so that only the marker can stop the deletion.
+    let args = ["plan", "--prune", "--out", "plan.json"];
+    succeeded(&zadig_sync(dir.path(), &emulator, &args));
 
     // Turn the plan's "kept" step for the hand-made build into a deletion.
     let path = dir.path().join("plan.json");
@@ -98,10 +99,11 @@ fn a_hand_edited_plan_cannot_delete_a_build_zadig_sync_did_not_write() {
     );
     let text = failed(&output);
     assert!(
-        text.contains("does not carry zadig-sync's marker"),
+        text.contains("delete shop/by-hand: a plan made now has `kept` instead"),
         "{text}"
     );
-    assert_eq!(emulator.build_names("shop"), ["by-hand", "saved"]);
+    // Refused before the first write: not even the plan's create ran.
+    assert_eq!(emulator.build_names("shop"), ["by-hand"]);
 }
 
 #[test]
@@ -194,7 +196,7 @@ fn a_saved_plan_applied_twice_refuses_its_creates_without_sending_them() {
 
     let text = failed(&zadig_sync(dir.path(), &emulator, &apply));
     assert!(
-        text.contains("created since the plan, or this plan was already applied"),
+        text.contains("create shop/saved: Zadig already holds what it would write (was the plan applied already?)"),
         "{text}"
     );
     assert!(!text.contains("already taken"), "{text}");

@@ -127,6 +127,7 @@ pub fn make_plan(
             .map(|e| secrets.redact(e).into_owned())
             .collect(),
         notes: Vec::new(),
+        prune: options.prune,
     }
 }
 

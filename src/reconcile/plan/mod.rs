@@ -9,6 +9,7 @@ use crate::reconcile::spec::BuildKind;
 
 mod json;
 pub mod make;
+pub mod saved;
 pub mod shown;
 pub mod via;
 
@@ -32,6 +33,10 @@ pub struct Plan {
     /// summary. Absent from the JSON when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Whether the plan was made with `--prune`: `apply --plan` executes no deletion of a
+    /// plan made without it (a saved plan that lacks the key was made without it).
+    #[serde(default)]
+    pub prune: bool,
 }
 
 /// What the plan does with one build: the build, what it wants done ([`Planned`], carrying
@@ -448,6 +453,7 @@ impl Plan {
             steps: Vec::new(),
             errors: Vec::new(),
             notes: Vec::new(),
+            prune: false,
         }
     }
 
