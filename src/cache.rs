@@ -1,20 +1,27 @@
-//! `plan`/`apply --cache DIR`: the *settled* details of one run kept on disk for the next, so
-//! that a run whose builds did not change reads one list per project and no detail.
+//! `plan`/`apply`'s detail cache: the *settled* details of one run kept on disk for the next,
+//! so that a run whose builds did not change reads one list per project and no detail.
 //!
 //! One file per server (`details-<sha256 of the URL>.json`, naming the server inside too),
 //! written atomically with mode 0600. A detail goes in only when settled
 //! ([`crate::reconcile::live::is_settled`], the daemon's rule) and comes out only while the
-//! build lists with the same `update_time`. Credential values are never written: each is
-//! replaced by a keyed digest (`sha256(key ‖ value)`, the random key in `DIR/key`, 0600), and
-//! restored on reading to the file's value when the digests agree, else to a marker no file
-//! holds, so that the comparison still sees a change. A file that cannot be read, parsed, is of
-//! another version or another server is ignored with a warning (never trusted, never fatal).
+//! build lists with the same `update_time`.
+//!
+//! What the cache trusts: nothing in its folder alone. Its keys are derived from the API
+//! token (HMAC-SHA-256 of the token over a purpose and the server), never stored: each entry
+//! carries a MAC over its contents, and an entry whose MAC fails (forged, damaged, or made
+//! with another token) is dropped with a warning; so a cache shared between CI jobs is only
+//! trusted by holders of the token. Credential values are never written: each is replaced by
+//! a keyed digest with another token-derived key, and restored on reading to the file's value
+//! when the digests agree, else to a marker no file holds, so that the comparison still sees
+//! a change. A file that cannot be read, parsed, or is of another version or another server
+//! is ignored with a warning (never trusted, never fatal).
 
 use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -25,10 +32,10 @@ use crate::reconcile::live::{LiveDetail, LiveProject, is_settled};
 use crate::reconcile::wire::{DetailParameter, ListedBuild};
 use crate::remote::fetch::{KnownDetails, Remembered, unix_seconds};
 
-/// The version of the cache file; another is ignored.
-pub const CACHE_VERSION: u32 = 1;
+/// The version of the cache file; another is ignored. 2: entries carry a MAC, keys come from
+/// the API token.
+pub const CACHE_VERSION: u32 = 2;
 const FORMAT: &str = "zadig-sync-cache";
-const KEY_FILE: &str = "key";
 /// What a credential value becomes in memory when its digest matches no file's value.
 const CHANGED_CREDENTIAL: &str = "(a credential value the build files do not hold)";
 
@@ -36,8 +43,6 @@ const CHANGED_CREDENTIAL: &str = "(a credential value the build files do not hol
 pub enum CacheError {
     #[error("creating the cache folder {path}: {source}")]
     Folder { path: PathBuf, source: io::Error },
-    #[error("writing the cache key {path}: {reason}")]
-    Key { path: PathBuf, reason: String },
     #[error("writing the cache {path}: {source}")]
     Write { path: PathBuf, source: io::Error },
 }
@@ -51,55 +56,128 @@ struct Entry {
     detail: LiveDetail,
 }
 
+/// An entry as stored: its JSON, and the MAC over that JSON written with sorted keys (which
+/// reading it back gives again, whatever the file's spacing).
+#[derive(Debug, Serialize, Deserialize)]
+struct Sealed {
+    entry: serde_json::Value,
+    mac: String,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 struct CacheFile {
     format: String,
     version: u32,
     server: String,
-    /// Which key made the digests (a digest of the key, not the key).
+    /// Which token made the keys (a MAC of a fixed text, revealing nothing of the token).
     key_id: String,
-    builds: Vec<Entry>,
+    builds: Vec<Sealed>,
 }
 
 type Key = BuildId;
+
+/// The keys of one server's cache, derived from the API token, never written anywhere.
+#[derive(Clone)]
+struct Keys {
+    /// Seals each entry.
+    entries: Vec<u8>,
+    /// Digests credential values.
+    credentials: Vec<u8>,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keys(***)")
+    }
+}
+
+impl Keys {
+    fn derive(token: &str, server: &str) -> Self {
+        let derive =
+            |purpose: &str| mac(token.as_bytes(), &[purpose.as_bytes(), server.as_bytes()]);
+        Keys {
+            entries: derive("zadig-sync cache entries v2"),
+            credentials: derive("zadig-sync cache credentials v2"),
+        }
+    }
+
+    /// Names the keys in the file without revealing them.
+    fn id(&self) -> String {
+        hex::encode(mac(&self.entries, &[b"zadig-sync cache key id"]))[..16].to_string()
+    }
+
+    fn seal(&self, entry: &Entry) -> Option<Sealed> {
+        let entry = serde_json::to_value(entry).ok()?;
+        let json = serde_json::to_vec(&entry).ok()?;
+        let mac = hex::encode(mac(&self.entries, &[&json]));
+        Some(Sealed { entry, mac })
+    }
+
+    /// The entry, when `sealed` carries the MAC this token gives its contents (checked in
+    /// constant time).
+    fn open(&self, sealed: Sealed) -> Option<Entry> {
+        let json = serde_json::to_vec(&sealed.entry).ok()?;
+        let tag = hex::decode(&sealed.mac).ok()?;
+        let mut check = Hmac::<Sha256>::new_from_slice(&self.entries).ok()?;
+        check.update(&json);
+        check.update(&[0]);
+        check.verify_slice(&tag).ok()?;
+        serde_json::from_value(sealed.entry).ok()
+    }
+}
+
+/// HMAC-SHA-256 of the parts (each followed by a zero byte) under `key`.
+fn mac(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    // An HMAC takes a key of any length: this cannot fail.
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return Vec::new();
+    };
+    for part in parts {
+        mac.update(part);
+        mac.update(&[0]);
+    }
+    mac.finalize().into_bytes().to_vec()
+}
 
 /// The cache of one server, opened for a run.
 #[derive(Debug)]
 pub struct DetailCache {
     path: PathBuf,
     server: String,
-    key: Vec<u8>,
+    keys: Keys,
     /// Read from the file, for the projects this run does not read (kept as they were).
     entries: HashMap<Key, Entry>,
 }
 
 impl DetailCache {
-    /// Opens (creating the folder and key when missing) the cache of `server` in `dir`. The
-    /// warning, when there is one, says why the file was not used.
-    pub fn open(dir: &Path, server: &str) -> Result<(Self, Option<String>), CacheError> {
+    /// Opens (creating the folder when missing) the cache of `server` in `dir`, its keys
+    /// derived from `token`. The warning, when there is one, says why the file (or some of
+    /// its entries) was not used.
+    pub fn open(
+        dir: &Path,
+        server: &str,
+        token: &str,
+    ) -> Result<(Self, Option<String>), CacheError> {
         create_private_dir(dir)?;
-        let key_path = dir.join(KEY_FILE);
-        let (key, replaced) = read_or_create_key(&key_path)?;
         let digest = hex::encode(Sha256::digest(server.as_bytes()));
         let path = dir.join(format!("details-{}.json", &digest[..16]));
         let mut cache = DetailCache {
             path,
             server: server.to_string(),
-            key,
+            keys: Keys::derive(token, server),
             entries: HashMap::new(),
         };
-        let read = match replaced {
-            // Digests made with the lost key can never match again: nothing to read.
-            Some(reason) => Err(Some(format!(
-                "its key {} was unusable ({reason}) and was replaced",
-                key_path.display()
-            ))),
-            None => cache.read_file(),
-        };
-        let warning = match read {
-            Ok(entries) => {
+        let warning = match cache.read_file() {
+            Ok((entries, dropped)) => {
                 cache.entries = entries;
-                None
+                (dropped > 0).then(|| {
+                    format!(
+                        "dropped {dropped} entries of the cache {} that failed authentication \
+                         (edited, damaged, or written with another API token); reading those \
+                         builds",
+                        cache.path.display()
+                    )
+                })
             }
             Err(reason) => reason.map(|reason| {
                 format!(
@@ -111,8 +189,9 @@ impl DetailCache {
         Ok((cache, warning))
     }
 
-    /// The file's entries; `Err(None)` when there is no file yet.
-    fn read_file(&self) -> Result<HashMap<Key, Entry>, Option<String>> {
+    /// The file's entries that authenticate, and how many did not; `Err(None)` when there is
+    /// no file yet.
+    fn read_file(&self) -> Result<(HashMap<Key, Entry>, usize), Option<String>> {
         let bytes = match std::fs::read(&self.path) {
             Ok(bytes) => bytes,
             Err(error) if error.kind() == io::ErrorKind::NotFound => return Err(None),
@@ -130,16 +209,16 @@ impl DetailCache {
             // Not named: the text is the file's, and need not be printable.
             return Err(Some("it is the cache of another server".into()));
         }
-        if file.key_id != key_id(&self.key) {
-            return Err(Some(
-                "its credential digests were made with another key".into(),
-            ));
+        if file.key_id != self.keys.id() {
+            return Err(Some("it was written with another API token".into()));
         }
-        Ok(file
-            .builds
-            .into_iter()
+        let total = file.builds.len();
+        let entries: HashMap<Key, Entry> = (file.builds.into_iter())
+            .filter_map(|sealed| self.keys.open(sealed))
             .map(|entry| (BuildId::new(&entry.project, &entry.name), entry))
-            .collect())
+            .collect();
+        let dropped = total - entries.len();
+        Ok((entries, dropped))
     }
 
     /// The details this run may take from the cache, credentials restored against the values
@@ -147,7 +226,7 @@ impl DetailCache {
     pub fn recall(&self, plain: &[String]) -> CacheRecall {
         let by_digest = plain
             .iter()
-            .map(|value| (digest(&self.key, value), value.clone()))
+            .map(|value| (digest(&self.keys.credentials, value), value.clone()))
             .collect();
         let entries = (self.entries.iter())
             .map(|(key, entry)| (key.clone(), (entry.update_time, entry.detail.clone())))
@@ -195,7 +274,9 @@ impl DetailCache {
                         project: project.project.clone(),
                         name: build.name.clone(),
                         update_time: build.update_time,
-                        detail: map_credentials(detail.clone(), |v| digest(&self.key, v)),
+                        detail: map_credentials(detail.clone(), |v| {
+                            digest(&self.keys.credentials, v)
+                        }),
                     },
                 };
                 if quotes_a_secret(&entry.detail, secrets) {
@@ -204,13 +285,16 @@ impl DetailCache {
                 self.entries.insert(key, entry);
             }
         }
-        let mut builds: Vec<Entry> = self.entries.into_values().collect();
-        builds.sort_by(|a, b| (&a.project, &a.name).cmp(&(&b.project, &b.name)));
+        let mut entries: Vec<Entry> = self.entries.into_values().collect();
+        entries.sort_by(|a, b| (&a.project, &a.name).cmp(&(&b.project, &b.name)));
+        let builds: Vec<Sealed> = (entries.iter())
+            .filter_map(|entry| self.keys.seal(entry))
+            .collect();
         let count = builds.len();
         let file = CacheFile {
             format: FORMAT.to_string(),
             version: CACHE_VERSION,
-            key_id: key_id(&self.key),
+            key_id: self.keys.id(),
             server: self.server,
             builds,
         };
@@ -287,17 +371,9 @@ fn quotes_a_secret(detail: &LiveDetail, secrets: &[String]) -> bool {
     })
 }
 
-/// Names the key in the cache file without revealing it.
-fn key_id(key: &[u8]) -> String {
-    digest(key, "zadig-sync cache key id")[..16].to_string()
-}
-
 /// The keyed digest of a credential value, as hex.
 fn digest(key: &[u8], value: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(key);
-    hasher.update(value.as_bytes());
-    hex::encode(hasher.finalize())
+    hex::encode(mac(key, &[value.as_bytes()]))
 }
 
 /// Every credential parameter's value (base and targets) passed through `f`.
@@ -329,26 +405,6 @@ fn create_private_dir(dir: &Path) -> Result<(), CacheError> {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir).map_err(folder_error)
-}
-
-/// The key of the digests: 32 random bytes, hex, created once (0600). One that cannot be
-/// used is replaced; the reason is returned, so that the cache made with it is not read.
-fn read_or_create_key(path: &Path) -> Result<(Vec<u8>, Option<String>), CacheError> {
-    let replaced = match std::fs::read_to_string(path) {
-        Ok(text) => match hex::decode(text.trim()) {
-            Ok(key) if key.len() >= 16 => return Ok((key, None)),
-            Ok(_) => Some("shorter than 16 bytes".to_string()),
-            Err(error) => Some(error.to_string()),
-        },
-        Err(error) if error.kind() == io::ErrorKind::NotFound => None,
-        Err(error) => Some(error.to_string()),
-    };
-    let key: [u8; 32] = rand::random();
-    write_atomically(path, hex::encode(key).as_bytes()).map_err(|e| CacheError::Key {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    Ok((key.to_vec(), replaced))
 }
 
 #[cfg(test)]

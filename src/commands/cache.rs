@@ -1,24 +1,71 @@
-//! `plan`/`apply --cache DIR` as a command sees it: which folder (the flag or
-//! `ZADIG_SYNC_CACHE`, else `.zadig-sync/cache` with `--emulator`), and every problem with the
-//! cache a warning on stderr: a run never fails for its cache (`crate::cache` owns the files).
+//! `plan`/`apply`'s detail cache as a command sees it: which folder (`--cache DIR` or
+//! `ZADIG_SYNC_CACHE`; `.zadig-sync/cache` with `--emulator`; else the user's cache folder,
+//! `$XDG_CACHE_HOME/zadig-sync` or the platform's; none with `--no-cache`), saying once where
+//! it lives when it is first made, and every problem with it a warning on stderr: a run never
+//! fails for its cache (`crate::cache` owns the files).
 
 use std::path::{Path, PathBuf};
 
 use crate::cache::DetailCache;
+use crate::cli::CacheArgs;
+use crate::session::{Connection, LivePlan};
 
 use super::output::errln;
-use crate::session::LivePlan;
 
-/// Where `--emulator` keeps its `--cache` when none is given.
+/// Where `--emulator` keeps its cache when none is given.
 pub const EMULATOR_CACHE: &str = ".zadig-sync/cache";
 
-/// The cache of `server` in the folder `--cache` names (or the emulator's), or none.
-pub fn open(dir: Option<&Path>, emulator: bool, server: &str) -> Option<DetailCache> {
-    let dir = dir
-        .map(Path::to_path_buf)
-        .or_else(|| emulator.then(|| PathBuf::from(EMULATOR_CACHE)))?;
-    match DetailCache::open(&dir, server) {
+/// The folder this run caches details in, or none.
+pub fn folder(args: &CacheArgs, emulator: bool) -> Option<PathBuf> {
+    if args.no_cache {
+        return None;
+    }
+    if let Some(dir) = &args.cache {
+        return Some(dir.clone());
+    }
+    if emulator {
+        return Some(PathBuf::from(EMULATOR_CACHE));
+    }
+    user_cache_dir().map(|dir| dir.join("zadig-sync"))
+}
+
+/// The user's cache folder: `$XDG_CACHE_HOME`, else `~/.cache` (Linux and other Unixes),
+/// `~/Library/Caches` (macOS), `%LOCALAPPDATA%` (Windows). An empty variable counts as unset.
+fn user_cache_dir() -> Option<PathBuf> {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if cfg!(windows) {
+        return var("LOCALAPPDATA");
+    }
+    if let Some(xdg) = var("XDG_CACHE_HOME").filter(|p| p.is_absolute()) {
+        return Some(xdg);
+    }
+    let home = var("HOME")?;
+    Some(if cfg!(target_os = "macos") {
+        home.join("Library/Caches")
+    } else {
+        home.join(".cache")
+    })
+}
+
+/// The cache of the connection's server in `folder`, or none (no folder, or it cannot be
+/// used: a warning). Says where the cache lives when this run creates its folder (`tell`: a
+/// text run; JSON and Markdown runs keep stderr for problems).
+pub fn open(folder: Option<&Path>, connection: &Connection, tell: bool) -> Option<DetailCache> {
+    let dir = folder?;
+    let new = tell && !dir.exists();
+    match DetailCache::open(dir, &connection.server, connection.token_secret()) {
         Ok((cache, warning)) => {
+            if new {
+                errln(format_args!(
+                    "Keeping the details of unchanged builds in {} between runs (--no-cache \
+                     reads every build; --cache DIR moves it).",
+                    dir.display()
+                ));
+            }
             if let Some(warning) = warning {
                 errln(format_args!("warning: {warning}"));
             }

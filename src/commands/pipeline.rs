@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::cli::{ScopeArgs, ServerArgs};
+use crate::cli::{CacheArgs, ScopeArgs, ServerArgs};
 use crate::load::diagnostic::{Diagnostic, Severity};
 use crate::load::{ReferenceMode, load_dir};
 use crate::reconcile::desired::DesiredSet;
@@ -100,18 +100,21 @@ pub struct Planned {
     pub connection: Connection,
 }
 
-/// Connects, reads the live state of the managed projects (taking from `cache`, when given,
-/// the details it may vouch for, and saving this run's settled ones there), and plans.
+/// Connects, reads the live state of the managed projects (taking from the cache, unless
+/// `--no-cache`, the details it may vouch for, and saving this run's settled ones there), and
+/// plans.
 pub async fn plan_against_server(
     loaded: Loaded,
     settings: &Settings,
-    cache: Option<&Path>,
+    cache: &CacheArgs,
     output: &Output,
 ) -> anyhow::Result<Planned> {
     let scoped = scope_desired(loaded, settings)?;
     let connection = connect(settings, None).await?;
     let secrets = connection.secrets(&scoped.desired);
-    let cache = super::cache::open(cache, settings.server.emulator, &connection.server);
+    let folder = super::cache::folder(cache, settings.server.emulator);
+    let tell = output.format == crate::report::Format::Text;
+    let cache = super::cache::open(folder.as_deref(), &connection, tell);
     let recall = cache
         .as_ref()
         .map(|cache| Arc::new(cache.recall(&crate::cache::desired_strings(&scoped.desired))));

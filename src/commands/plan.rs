@@ -18,8 +18,7 @@ pub async fn run(args: PlanArgs, color: ColorChoice) -> anyhow::Result<Exit> {
     };
     let settings = settings(&args.server, &args.scope, &loaded);
     let warnings = loaded.warnings.clone();
-    let planned =
-        plan_against_server(loaded, &settings, args.cache.cache.as_deref(), &output).await?;
+    let planned = plan_against_server(loaded, &settings, &args.cache, &output).await?;
     let server = planned.connection.server.clone();
     planned.connection.close().await?;
     let plan = planned.plan;

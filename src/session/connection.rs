@@ -119,6 +119,12 @@ impl Connection {
         values
     }
 
+    /// The API token, as the key material the detail cache derives its keys from (never
+    /// stored, never shown).
+    pub fn token_secret(&self) -> &str {
+        self.token.expose()
+    }
+
     /// The file the token is read from, when it is one (the daemon watches it).
     pub fn token_file(&self) -> Option<&Path> {
         self.source.as_ref()?.file()
@@ -231,7 +237,7 @@ async fn connect_to_emulator(
     prepare_state_folder(&state_path)?;
     // Another run in this folder would write its builds over ours: one at a time.
     let state_lock = lock_state(&state_path, notice).await?;
-    let secret = format!("emulator-{:016x}", rand::random::<u64>());
+    let secret = emulator_token(&state_path)?;
     let config = EmulatorConfig {
         token: secret.clone(),
         state_path: Some(state_path),
@@ -258,6 +264,22 @@ async fn connect_to_emulator(
         emulator: Some(emulator),
         state_lock: Some(state_lock),
     })
+}
+
+/// The in-process emulator's token: kept beside its state (mode 0600), so that a second run
+/// is the same "server" with the same token, and its detail cache authenticates.
+fn emulator_token(state_path: &Path) -> Result<String, ConnectError> {
+    let path = state_path.with_file_name("emulator-token");
+    if let Ok(text) = std::fs::read_to_string(&path)
+        && let Some(token) = text.trim().strip_prefix("emulator-")
+        && token.len() >= 16
+    {
+        return Ok(format!("emulator-{token}"));
+    }
+    let token = format!("emulator-{}", hex::encode(rand::random::<[u8; 16]>()));
+    crate::load::files::write_atomically(&path, token.as_bytes())
+        .map_err(|source| ConnectError::StateFolder { path, source })?;
+    Ok(token)
 }
 
 /// The state's folder, with a `.gitignore`: the state holds credential values in plain text

@@ -169,7 +169,8 @@ fn zadig_sync_cache_names_the_folder() {
     let (warm, made) = requests_of(&emulator, run);
     assert_exit(&warm, 0);
     assert_eq!(made, [LIST]);
-    assert!(dir.path().join("from-env/key").is_file());
+    let files = std::fs::read_dir(dir.path().join("from-env")).expect("the cache folder");
+    assert_eq!(files.count(), 1, "one file for the one server, and no key");
 }
 
 #[test]
@@ -182,7 +183,73 @@ fn with_the_emulator_the_cache_is_under_zadig_sync() {
         .expect("run zadig-sync");
     succeeded(&output);
     let folder = dir.path().join(".zadig-sync/cache");
-    assert!(folder.join("key").is_file(), "{}", describe(&output));
     let files = std::fs::read_dir(&folder).expect("cache folder").count();
-    assert_eq!(files, 2, "the key and the emulator's details");
+    assert_eq!(files, 1, "the emulator's details: {}", describe(&output));
+}
+
+// Fast at defaults: with no flag at all, a second plan reads one list per project and no
+// detail; the first says once where the cache lives; --no-cache reads every build.
+#[test]
+fn the_cache_is_on_by_default_in_the_user_cache_folder() {
+    let (emulator, dir) = applied();
+    let run = |extra: &[&str]| {
+        command(dir.path())
+            .args(["plan", "--detailed-exitcode"])
+            .args(extra)
+            .env("ZADIG_URL", emulator.url())
+            .env("ZADIG_TOKEN", TOKEN)
+            .env("DB_PASSWORD", SECRET)
+            .output()
+            .expect("run zadig-sync")
+    };
+    // `applied` made the cache already: start from none.
+    let folder = dir.path().join(".cache/zadig-sync");
+    std::fs::remove_dir_all(&folder).expect("the cache apply made");
+    let first = run(&[]);
+    assert_exit(&first, 0);
+    let said = String::from_utf8_lossy(&first.stderr).into_owned();
+    assert!(
+        said.contains(&format!(
+            "Keeping the details of unchanged builds in {}",
+            folder.display()
+        )),
+        "{said}"
+    );
+    let (warm, made) = requests_of(&emulator, || run(&[]));
+    assert_exit(&warm, 0);
+    assert_eq!(made, [LIST]);
+    assert!(
+        !String::from_utf8_lossy(&warm.stderr).contains("Keeping"),
+        "said once"
+    );
+    let (_, made) = requests_of(&emulator, || run(&["--no-cache"]));
+    assert!(
+        made.iter().filter(|r| r.contains("detail")).count() >= 2,
+        "{made:?}"
+    );
+}
+
+// The in-process emulator keeps its token beside its state, so its cache authenticates on the
+// next run too.
+#[test]
+fn with_the_emulator_a_second_plan_uses_the_cache() {
+    let dir = workspace();
+    let run = |args: &[&str]| {
+        command(dir.path())
+            .args(args)
+            .env("DB_PASSWORD", SECRET)
+            .output()
+            .expect("run zadig-sync")
+    };
+    succeeded(&run(&["apply", "--emulator", "--yes"]));
+    // A detail is cached once settled: 2 s older than the server's clock. The in-process
+    // emulator's clock is the real one.
+    std::thread::sleep(std::time::Duration::from_millis(2_500));
+    succeeded(&run(&["plan", "--emulator"]));
+    let output = run(&["plan", "--emulator", "--log", "zadig_sync=info"]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        stderr.contains("details taken from the cache details=2"),
+        "{stderr}"
+    );
 }

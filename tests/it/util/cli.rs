@@ -203,6 +203,9 @@ pub fn command(dir: &Path) -> Command {
         .env_remove("ZADIG_TOKEN")
         .env_remove("ZADIG_TOKEN_FILE")
         .env_remove("ZADIG_SYNC_DIR")
+        .env_remove("ZADIG_SYNC_CACHE")
+        // The detail cache is on by default, in the user's cache folder: each test its own.
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
         .env("NO_COLOR", "1")
         .stdin(Stdio::null());
     command
@@ -242,13 +245,35 @@ pub fn stdout(output: &Output) -> String {
 }
 
 /// Exit code, stdout and stderr, for a snapshot: the emulator's address (which changes every
-/// run) becomes `<url>`.
+/// run) becomes `<url>`, and a test's temporary folder `<tmp>`.
 pub fn transcript(output: &Output, emulator: Option<&Emulator>) -> String {
-    let text = describe(output);
+    let text = without_temporary_folders(&describe(output));
     match emulator {
         Some(emulator) => text.replace(&emulator.url(), "<url>"),
         None => text,
     }
+}
+
+/// `text` with each temporary folder (`/tmp/.tmpAbC123`) written `<tmp>`.
+fn without_temporary_folders(text: &str) -> String {
+    let prefix = format!(
+        "{}/.tmp",
+        std::env::temp_dir()
+            .display()
+            .to_string()
+            .trim_end_matches('/')
+    );
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(&prefix) {
+        out.push_str(&rest[..at]);
+        out.push_str("<tmp>");
+        let after = &rest[at + prefix.len()..];
+        let end = after.find(['/', ' ', '\n', ')']).unwrap_or(after.len());
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 pub fn describe(output: &Output) -> String {
