@@ -26,6 +26,25 @@ pub fn tree_hash(fingerprints: &BTreeMap<BuildId, String>, projects: &[String]) 
     format!("sha256:{}", hex::encode(hasher.finalize()))
 }
 
+/// A digest of every credential value of the files, keyed with `key` (the daemon's own,
+/// random, never shown): fingerprints leave credentials out, so without it a rotated
+/// `${file:}` credential would look like no change until the next resync.
+pub fn credentials_digest(key: &[u8], values: &[(&BuildId, Vec<&str>)]) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    for (build, credentials) in values {
+        mac.update(build.to_string().as_bytes());
+        for value in credentials {
+            mac.update(&[0]);
+            mac.update(value.as_bytes());
+        }
+        mac.update(b"\n");
+    }
+    hex::encode(mac.finalize().into_bytes())
+}
+
 /// The commit checked out at `dir` or the closest folder above it, if any.
 pub fn git_commit(dir: &Path) -> Option<String> {
     let start = std::fs::canonicalize(dir).ok()?;
@@ -123,6 +142,16 @@ mod tests {
         let packed = format!("# pack-refs with: peeled\n{COMMIT} refs/heads/main\n");
         std::fs::write(repo.path().join(".git/packed-refs"), packed).unwrap();
         assert_eq!(git_commit(repo.path()).as_deref(), Some(COMMIT));
+    }
+
+    #[test]
+    fn the_credentials_digest_follows_every_value_and_depends_on_the_key() {
+        let build = BuildId::new("p", "a");
+        let digest = |key: &[u8], value| credentials_digest(key, &[(&build, vec![value])]);
+        assert_eq!(digest(b"k", "old"), digest(b"k", "old"));
+        assert_ne!(digest(b"k", "old"), digest(b"k", "new"));
+        assert_ne!(digest(b"k", "old"), digest(b"other", "old"));
+        assert!(!digest(b"k", "s3cret").contains("s3cret"));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::backoff::Backoff;
 use crate::daemon::DaemonConfig;
 use crate::daemon::events::{self, Event};
 use crate::daemon::http::Status;
-use crate::daemon::identity::{git_commit, tree_hash};
+use crate::daemon::identity::{credentials_digest, git_commit, tree_hash};
 use crate::daemon::memory::Memory;
 use crate::daemon::metrics::{ActionLabel, KindLabel, ResultLabel};
 use crate::daemon::state::{Now, States, WAKE_FLOOR, transition};
@@ -26,7 +26,7 @@ use crate::daemon::watch::DirWatch;
 use crate::load::diagnostic::Severity;
 use crate::load::{ReferenceMode, load_dir};
 use crate::reconcile::BuildId;
-use crate::reconcile::marker::fingerprint;
+use crate::reconcile::marker::{credential_values, fingerprint};
 use crate::reconcile::plan::{Cause, Plan, PlanOptions, Planned};
 use crate::reconcile::redact::Secrets;
 use crate::remote::StopReason;
@@ -75,8 +75,11 @@ pub struct Passes {
     pub stop: StopSignal,
     memory: Memory,
     states: States,
-    /// The desired state last planned against Zadig, to skip changes that changed nothing.
+    /// The desired state last planned against Zadig (its tree hash and credentials digest),
+    /// to skip changes that changed nothing.
     last_tree: Option<String>,
+    /// Keys the digest of the files' credential values; random, in memory only.
+    credentials_key: [u8; 32],
     last_full_read: Option<Instant>,
     /// Passes in a row that could not read Zadig (their retries back off).
     failures_in_a_row: u32,
@@ -95,6 +98,7 @@ struct Loaded {
     /// What must never be shown: `${env:…}` values and the token.
     secrets: Secrets,
     fingerprints: HashMap<BuildId, String>,
+    /// What decides whether the files changed: the tree hash and the credentials digest.
     tree: String,
     /// The git commit of the files, when they are a checkout.
     revision: Option<String>,
@@ -116,6 +120,7 @@ impl Passes {
             memory: Memory::default(),
             states: States::default(),
             last_tree: None,
+            credentials_key: rand::random(),
             last_full_read: None,
             failures_in_a_row: 0,
             files_invalid: false,
@@ -282,12 +287,24 @@ impl Passes {
         let revision = git_commit(&self.config.dir);
         let metrics = &self.status.metrics;
         metrics.set_desired_state(revision.as_deref(), &tree);
+        let ids: Vec<BuildId> = (scoped.desired.builds.iter())
+            .map(|b| BuildId::new(b.spec.project_key(), b.spec.name()))
+            .collect();
+        let credentials: Vec<(&BuildId, Vec<&str>)> = (ids.iter())
+            .zip(&scoped.desired.builds)
+            .map(|(id, build)| (id, credential_values(&build.spec)))
+            .collect();
+        let identity = format!(
+            "{tree}+{}",
+            credentials_digest(&self.credentials_key, &credentials)
+        );
+        drop(credentials);
         Loaded {
+            fingerprints: sorted.into_iter().collect(),
             scoped,
             run,
             secrets,
-            fingerprints: sorted.into_iter().collect(),
-            tree,
+            tree: identity,
             revision,
         }
     }

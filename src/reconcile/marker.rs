@@ -241,6 +241,23 @@ fn parse_marker_line(line: &str) -> Option<Marker> {
 }
 
 /// The spec as hashed: no marker, no secret, lists in identity order.
+/// The values of the spec's credential parameters and inputs, in spec order: what
+/// [`fingerprint`] leaves out. Whoever must see a rotated credential (the daemon's identity of
+/// the files) digests them with a key of its own; they never reach a marker or a plan.
+pub fn credential_values(spec: &BuildSpec) -> Vec<&str> {
+    match spec {
+        BuildSpec::Custom(custom) => (custom.parameters.iter())
+            .filter(|p| p.is_credential)
+            .map(|p| p.default_value.as_str())
+            .collect(),
+        BuildSpec::Template(template) => (template.target_services.iter())
+            .flat_map(|target| target.inputs.iter())
+            .filter(|input| input.is_credential)
+            .map(|input| input.value.as_str())
+            .collect(),
+    }
+}
+
 fn canonical_spec(spec: &BuildSpec) -> BuildSpec {
     match spec {
         BuildSpec::Custom(custom) => BuildSpec::Custom(canonical_custom(custom)),

@@ -279,3 +279,33 @@ fn the_daemon_says_what_users_look_for() {
     assert_eq!(applied, 1, "one line per change: {}", daemon.logs());
     assert!(has_build(&emulator, "shop-worker"), "kept");
 }
+
+// Credentials are left out of fingerprints: a rotated `${file:}` credential looked like no
+// change, and was written only at the next resync.
+#[test]
+fn a_rotated_file_credential_is_written_without_waiting_for_a_resync() {
+    let emulator = Emulator::start(&[]);
+    let build = format!(
+        "{API}parameters:\n  - key: DB_PASSWORD\n    type: string\n    default_value: ${{file:db-password}}\n    is_credential: true\n"
+    );
+    let dir = workspace(&[("api.yaml", &build), ("db-password", "first-Secret-1")]);
+    let daemon = Daemon::start(dir.path(), &emulator, &with(&["--interval", "1h"]), &[]);
+    daemon.wait_ready();
+    let password = || {
+        let detail = emulator.detail("shop", "shop-api");
+        detail["parameters"][0]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(password(), "first-Secret-1");
+    write(&dir.path().join("builds.d/db-password"), "second-Secret-2");
+    daemon.wait("the rotated credential is written", || {
+        password() == "second-Secret-2"
+    });
+    assert!(
+        !daemon.logs().contains("second-Secret-2"),
+        "{}",
+        daemon.logs()
+    );
+}
