@@ -165,8 +165,9 @@ pub struct ServerArgs {
     /// zadig-sync.yaml, else 50].
     #[arg(long)]
     pub rate_limit: Option<u32>,
-    /// Requests that may be sent at once before --rate-limit paces them, so a one-shot plan
-    /// of a few hundred builds runs at full --concurrency [default: 200].
+    /// Requests that may go before --rate-limit paces them, so a one-shot run over a few
+    /// hundred builds goes at full --concurrency (which still bounds the requests in flight)
+    /// [default: 1500].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub burst: Option<u32>,
     /// Requests in flight to Zadig at most [default: `concurrency:` in zadig-sync.yaml, else 16].

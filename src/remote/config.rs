@@ -234,9 +234,10 @@ pub struct ClientConfig {
 
 impl ClientConfig {
     pub const DEFAULT_RATE_LIMIT: u32 = 50;
-    /// Enough for a one-shot plan of a few hundred builds to run at full concurrency; the
-    /// bucket refills at the rate limit, so a long run still averages it.
-    pub const DEFAULT_BURST: u32 = 200;
+    /// Enough for a one-shot run over 500 builds (a detail each, and a create and its
+    /// read-back each) to go at full `--concurrency`, which still bounds what Zadig sees at
+    /// once; the bucket refills at the rate limit, so longer runs average it.
+    pub const DEFAULT_BURST: u32 = 1500;
     pub const DEFAULT_CONCURRENCY: u32 = 16;
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
     pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
