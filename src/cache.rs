@@ -18,7 +18,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::load::files::write_atomically;
+use crate::fsio::{Readers, write_atomically};
 use crate::reconcile::BuildId;
 use crate::reconcile::desired::DesiredSet;
 use crate::reconcile::live::{LiveDetail, LiveProject, is_settled};
@@ -218,9 +218,11 @@ impl DetailCache {
             path: self.path.clone(),
             source: io::Error::other(error),
         })?;
-        write_atomically(&self.path, &bytes).map_err(|source| CacheError::Write {
-            path: self.path.clone(),
-            source,
+        write_atomically(&self.path, &bytes, Readers::Owner).map_err(|source| {
+            CacheError::Write {
+                path: self.path.clone(),
+                source,
+            }
         })?;
         Ok(count)
     }
@@ -344,9 +346,11 @@ fn read_or_create_key(path: &Path) -> Result<(Vec<u8>, Option<String>), CacheErr
         Err(error) => Some(error.to_string()),
     };
     let key: [u8; 32] = rand::random();
-    write_atomically(path, hex::encode(key).as_bytes()).map_err(|e| CacheError::Key {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
+    write_atomically(path, hex::encode(key).as_bytes(), Readers::Owner).map_err(|e| {
+        CacheError::Key {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        }
     })?;
     Ok((key.to_vec(), replaced))
 }

