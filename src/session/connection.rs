@@ -109,6 +109,7 @@ impl Connection {
     pub fn secrets(&self, desired: &DesiredSet) -> Secrets {
         let values = self.secret_values(desired);
         crate::logs::hide(&values);
+        self.client.hide_in_errors(&values);
         Secrets::new(&values)
     }
 

@@ -42,7 +42,7 @@ async fn a_write_with_no_file_behind_it_refuses_the_whole_run_before_any_request
         plan: &plan,
         source: PlanSource::Saved,
         desired: &DesiredSet::default(),
-        secrets: &Secrets::new(&[]),
+        secrets: &Secrets::default(),
         stop: &StopSignal::default(),
     };
     let report = execute(&client(&server), job).await;

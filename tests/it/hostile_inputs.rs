@@ -9,7 +9,50 @@ use std::process::{Command as Process, Output};
 use serde_json::json;
 
 use crate::hardening_cli::build;
+use crate::secrets_e2e::ON_SECRET_CLUSTER;
 use crate::util::cli::{Emulator, TOKEN, command, failed, succeeded, workspace, zadig_sync};
+
+fn apply_with_cluster(dir: &Path, emulator: &Emulator, cluster: &str) -> String {
+    let output = command(dir)
+        .args(["apply", "--yes"])
+        .env("ZADIG_URL", emulator.url())
+        .env("ZADIG_TOKEN", TOKEN)
+        .env("CLUSTER", cluster)
+        .output()
+        .expect("run");
+    failed(&output)
+}
+
+/// The lines that quote Zadig's error text.
+fn zadig_lines(text: &str) -> Vec<&str> {
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("[Zadig:")).collect();
+    assert!(!lines.is_empty(), "Zadig's error is reported: {text}");
+    lines
+}
+
+#[test]
+fn a_secret_across_the_clip_of_zadigs_error_text_is_hidden_whole() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("b.yaml", ON_SECRET_CLUSTER)]);
+    // Long enough that Zadig's description is clipped inside it.
+    let secret = format!("c{}", "9f3a".repeat(150));
+    let text = apply_with_cluster(dir.path(), &emulator, &secret);
+    for line in zadig_lines(&text) {
+        assert!(!line.contains("9f3a9f3a"), "a piece of the secret: {line}");
+        assert!(line.contains("(sensitive)"), "{line}");
+    }
+}
+
+#[test]
+fn a_secret_too_short_for_the_plan_is_still_hidden_in_zadigs_error_text() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("b.yaml", ON_SECRET_CLUSTER)]);
+    let text = apply_with_cluster(dir.path(), &emulator, "q9z");
+    for line in zadig_lines(&text) {
+        assert!(!line.contains("q9z"), "{line}");
+        assert!(line.contains("of name: (sensitive)"), "{line}");
+    }
+}
 
 /// A custom build in `shop` whose script is `script`, made in Zadig's UI.
 fn seed_build(emulator: &Emulator, name: &str, script: &str) {
