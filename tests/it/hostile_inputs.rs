@@ -216,3 +216,15 @@ fn a_token_file_from_the_environment_is_bounded_too() {
         "{text}"
     );
 }
+
+#[test]
+fn build_names_that_are_path_steps_are_refused() {
+    let dir = workspace(&[
+        ("a.yaml", &build(".", "shop")),
+        ("b.yaml", &build("..", "shop")),
+    ]);
+    let output = command(dir.path()).arg("validate").output().unwrap();
+    let text = failed(&output);
+    assert_eq!(text.matches("error[invalid-name]").count(), 2, "{text}");
+    assert!(text.contains("never read back"), "{text}");
+}
