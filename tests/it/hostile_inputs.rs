@@ -10,7 +10,8 @@ use serde_json::json;
 
 use crate::hardening_cli::build;
 use crate::secrets_e2e::ON_SECRET_CLUSTER;
-use crate::util::cli::{Emulator, TOKEN, command, failed, succeeded, workspace, zadig_sync};
+use crate::util::cli::{Emulator, TOKEN, apply, command, describe, failed, succeeded, workspace, zadig_sync};
+use crate::util::daemon::Daemon;
 
 fn apply_with_cluster(dir: &Path, emulator: &Emulator, cluster: &str) -> String {
     let output = command(dir)
@@ -227,4 +228,68 @@ fn build_names_that_are_path_steps_are_refused() {
     let text = failed(&output);
     assert_eq!(text.matches("error[invalid-name]").count(), 2, "{text}");
     assert!(text.contains("never read back"), "{text}");
+}
+
+/// Two builds applied, then one file emptied as an interrupted save would leave it.
+fn applied_then_emptied() -> (Emulator, tempfile::TempDir) {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[
+        ("a.yaml", &build("keep-a", "shop")),
+        ("b.yaml", &build("keep-b", "shop")),
+    ]);
+    succeeded(&apply(dir.path(), &emulator, &[]));
+    std::fs::write(dir.path().join("builds.d/b.yaml"), "").unwrap();
+    (emulator, dir)
+}
+
+#[test]
+fn with_prune_an_emptied_build_file_stops_the_run_before_any_write() {
+    let (emulator, dir) = applied_then_emptied();
+    let writes = emulator.write_count();
+    let text = failed(&apply(dir.path(), &emulator, &["--prune"]));
+    assert!(text.contains("error[empty-file]"), "{text}");
+    assert_eq!(emulator.write_count(), writes, "nothing written: {text}");
+    assert_eq!(emulator.build_names("shop"), ["keep-a", "keep-b"]);
+
+    std::fs::write(
+        dir.path().join("builds.d/zadig-sync.yaml"),
+        "projects: [shop]\nprune: true\n",
+    )
+    .unwrap();
+    let text = failed(&zadig_sync(dir.path(), &emulator, &["plan"]));
+    assert!(
+        text.contains("error[empty-file]"),
+        "the scope file's prune: {text}"
+    );
+}
+
+#[test]
+fn without_prune_an_emptied_build_file_is_a_warning() {
+    let (emulator, dir) = applied_then_emptied();
+    let output = zadig_sync(dir.path(), &emulator, &["plan"]);
+    let text = succeeded(&output);
+    assert!(
+        describe(&output).contains("warning[empty-file]"),
+        "{}",
+        describe(&output)
+    );
+    assert!(text.contains("shop/keep-b (custom): kept"), "{text}");
+}
+
+#[test]
+fn the_daemon_with_prune_deletes_nothing_for_an_emptied_build_file() {
+    let (emulator, dir) = applied_then_emptied();
+    let daemon = Daemon::start(dir.path(), &emulator, &["--prune"], &[]);
+    // An error, not a warning: the pass stops before reading Zadig.
+    daemon.wait("the empty file is an error", || {
+        let logs = daemon.logs();
+        logs.contains("invalid build file") && logs.contains("empty-file")
+    });
+    drop(daemon);
+    assert_eq!(emulator.build_names("shop"), ["keep-a", "keep-b"]);
+    let deletes = emulator
+        .request_counts()
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("DELETE"));
+    assert_eq!(deletes.map(|(_, n)| n).sum::<u64>(), 0);
 }
