@@ -1,7 +1,9 @@
 //! Where log lines go: stderr, through the same redaction as everything printed on stdout.
 //! Zadig's error texts can quote a value an `${env:…}` reference resolved to, and such a text
 //! is logged (at INFO, an apply step's outcome) before any report redacts it; so every line is
-//! redacted here, at the one door all of them pass, with the secrets known so far.
+//! redacted here, at the one door all of them pass, with the secrets known so far. The same
+//! door escapes bidirectional and zero-width characters (`report::escape::deceptive`), so that
+//! a build name from Zadig cannot render as another one in a log line.
 //!
 //! `main` installs [`RedactingStderr`] as the log writer; `session::Connection::secrets`
 //! calls [`hide`] as soon as the files are loaded and the token is read, before any request
@@ -70,6 +72,8 @@ impl Drop for EventBuffer {
             return;
         }
         let line = redact(&String::from_utf8_lossy(&self.0));
+        // A build name from Zadig must not render as another one in the log either.
+        let line = crate::report::escape::deceptive(&line);
         // A closed stderr leaves nowhere to report anything; the line is dropped.
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
     }

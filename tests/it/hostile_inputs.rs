@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::hardening_cli::build;
 use crate::secrets_e2e::ON_SECRET_CLUSTER;
-use crate::util::cli::{Emulator, TOKEN, apply, command, describe, failed, succeeded, workspace, zadig_sync};
+use crate::util::cli::{Emulator, TOKEN, apply, command, describe, failed, stdout, succeeded, workspace, zadig_sync};
 use crate::util::daemon::Daemon;
 
 fn apply_with_cluster(dir: &Path, emulator: &Emulator, cluster: &str) -> String {
@@ -292,4 +292,48 @@ fn the_daemon_with_prune_deletes_nothing_for_an_emptied_build_file() {
         .into_iter()
         .filter(|(k, _)| k.starts_with("DELETE"));
     assert_eq!(deletes.map(|(_, n)| n).sum::<u64>(), 0);
+}
+
+#[test]
+fn names_from_zadig_cannot_render_as_other_names() {
+    let emulator = Emulator::start(&[]);
+    let spoof = "api\u{202e}dliub\u{200b}";
+    emulator.create_by_hand("shop", spoof);
+    let dir = workspace(&[("a.yaml", &build("web", "shop"))]);
+    for format in ["text", "markdown"] {
+        let output = zadig_sync(
+            dir.path(),
+            &emulator,
+            &["plan", "--show-kept", "--output", format],
+        );
+        let text = stdout(&output);
+        assert!(
+            !text.contains('\u{202e}') && !text.contains('\u{200b}'),
+            "{text}"
+        );
+        assert!(
+            text.contains("api\\u{202e}dliub\\u{200b}"),
+            "{format}: {text}"
+        );
+    }
+}
+
+#[test]
+fn names_in_the_files_cannot_render_as_other_names() {
+    let dir = workspace(&[("a\u{2066}.yaml", &build("shop/ap\u{202e}i", "shop"))]);
+    for format in ["text", "markdown"] {
+        let output = command(dir.path())
+            .args(["validate", "--output", format])
+            .output()
+            .unwrap();
+        let text = failed(&output);
+        assert!(
+            !text.contains('\u{202e}') && !text.contains('\u{2066}'),
+            "{text}"
+        );
+        assert!(
+            text.contains("ap\\u{202e}i") && text.contains("a\\u{2066}.yaml"),
+            "{text}"
+        );
+    }
 }
