@@ -10,9 +10,11 @@
 //!
 //! Nothing is overwritten without `overwrite`: a build whose file (or script file) exists is
 //! reported and skipped whole, so a YAML file never points at a script from another export.
-//! A build that a file elsewhere under the output directory already describes is skipped
-//! too (writing it again would make two files claim one name, which `validate` refuses).
-//! Files are written through `write`, never through a symlink.
+//! A build that a file under the output directory already describes is "already described",
+//! not a failure, wherever that file is: elsewhere (writing it again would make two files
+//! claim one name, which `validate` refuses), or at its own place, written by an earlier
+//! export (so that export can be run again to pick up new builds). Files are written
+//! through `write`, never through a symlink.
 
 pub mod defaults;
 pub mod scope_file;
@@ -239,10 +241,8 @@ impl Writer<'_> {
             Err(error) => return Err(outcome(BuildResult::DetailFailed(error.to_string()))),
         };
         let (yaml_path, script_name) = self.paths(project, &build.name);
-        if let Some((path, _)) = self.described.get(&build.name)
-            && *path != yaml_path
-        {
-            return Err(outcome(BuildResult::AlreadyDescribed(path.clone())));
+        if let Some(path) = self.already_described(project, &build.name, &yaml_path) {
+            return Err(outcome(BuildResult::AlreadyDescribed(path)));
         }
         let exported = export_build(detail, &self.request.options, &mut self.names);
         Ok(Pending {
@@ -251,6 +251,16 @@ impl Writer<'_> {
             files: self.files(&exported, yaml_path, &script_name),
             exported,
         })
+    }
+
+    /// The file that describes this build already and is to be left alone: one elsewhere
+    /// (a second file would claim the name), or the one at the build's own place, written by
+    /// an earlier export, unless `overwrite` asks to write it again.
+    fn already_described(&self, project: &str, name: &str, yaml_path: &Path) -> Option<PathBuf> {
+        let (path, described_project) = self.described.get(name)?;
+        let elsewhere = path != yaml_path;
+        let same_build = described_project == project;
+        (elsewhere || (same_build && !self.request.overwrite)).then(|| path.clone())
     }
 
     /// The files of one build, with their text: the YAML, and the script when it goes to a

@@ -120,6 +120,26 @@ fn export_refuses_a_symlinked_folder_inside_its_output_folder() {
     assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0, "{text}");
 }
 
+#[test]
+fn re_running_export_finds_its_own_files_already_described() {
+    let emulator = Emulator::start(&[]);
+    seed_build(&emulator, "api", "make\n");
+    seed_build(&emulator, "worker", "make\n");
+    let dir = workspace(&[]);
+    succeeded(&export(dir.path(), &emulator, &["--script-files"]));
+    seed_build(&emulator, "new-one", "make\n");
+
+    let summary = succeeded(&export(dir.path(), &emulator, &["--script-files"]));
+    assert!(summary.contains("Exported 1 of 3 builds"), "{summary}");
+    assert!(
+        summary.contains("Already described by a file (not exported):")
+            && summary.contains("shop/api: builds.d/shop/api.yaml")
+            && summary.contains("shop/worker: builds.d/shop/worker.yaml"),
+        "{summary}"
+    );
+    assert!(dir.path().join("builds.d/shop/new-one.yaml").is_file());
+}
+
 /// Runs `args` in a workspace with one valid build file and expects exit 1 naming `needles`.
 fn refused(dir: &Path, args: &[&str], file: &Path, needles: &[&str]) {
     let output = command(dir)
