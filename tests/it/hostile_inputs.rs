@@ -6,11 +6,13 @@
 use std::path::Path;
 use std::process::{Command as Process, Output};
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::hardening_cli::build;
 use crate::secrets_e2e::ON_SECRET_CLUSTER;
-use crate::util::cli::{Emulator, TOKEN, apply, command, describe, failed, stdout, succeeded, workspace, zadig_sync};
+use crate::util::cli::{
+    Emulator, TOKEN, apply, command, describe, failed, stdout, succeeded, workspace, zadig_sync,
+};
 use crate::util::daemon::Daemon;
 
 fn apply_with_cluster(dir: &Path, emulator: &Emulator, cluster: &str) -> String {
@@ -353,6 +355,38 @@ fn names_in_the_files_cannot_render_as_other_names() {
         );
         assert!(
             text.contains("ap\\u{202e}i") && text.contains("a\\u{2066}.yaml"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn with_json_or_markdown_an_unreachable_server_still_gets_its_document() {
+    let dir = workspace(&[("a.yaml", &build("web", "shop"))]);
+    let run = |command: &str, format: &str| {
+        let yes: &[&str] = if command == "apply" { &["--yes"] } else { &[] };
+        crate::util::cli::command(dir.path())
+            .args([command, "--url", "http://127.0.0.1:9", "--output", format])
+            .args(yes)
+            .env("ZADIG_TOKEN", TOKEN)
+            .output()
+            .unwrap()
+    };
+    for command in ["plan", "apply"] {
+        let output = run(command, "json");
+        failed(&output);
+        let document: Value = serde_json::from_str(&stdout(&output)).expect("a JSON document");
+        let errors = match command {
+            "plan" => &document["errors"],
+            _ => &document["plan"]["errors"],
+        };
+        let error = errors[0].as_str().unwrap_or_default();
+        assert!(error.contains("cannot connect to Zadig"), "{document}");
+        let output = run(command, "markdown");
+        failed(&output);
+        let text = stdout(&output);
+        assert!(
+            text.starts_with(&format!("### zadig-sync {command}")) && text.contains("**Error:**"),
             "{text}"
         );
     }
