@@ -25,7 +25,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::load::files::write_atomically;
+use crate::fsio::{MIB, Readers, read_bytes, write_atomically};
 use crate::reconcile::BuildId;
 use crate::reconcile::desired::DesiredSet;
 use crate::reconcile::live::{LiveDetail, LiveProject, is_settled};
@@ -36,6 +36,8 @@ use crate::remote::fetch::{KnownDetails, Remembered, unix_seconds};
 /// the API token.
 pub const CACHE_VERSION: u32 = 2;
 const FORMAT: &str = "zadig-sync-cache";
+/// The largest cache file read: about 50,000 builds' details.
+const MAX_CACHE_BYTES: u64 = 512 * MIB;
 /// What a credential value becomes in memory when its digest matches no file's value.
 const CHANGED_CREDENTIAL: &str = "(a credential value the build files do not hold)";
 
@@ -192,9 +194,9 @@ impl DetailCache {
     /// The file's entries that authenticate, and how many did not; `Err(None)` when there is
     /// no file yet.
     fn read_file(&self) -> Result<(HashMap<Key, Entry>, usize), Option<String>> {
-        let bytes = match std::fs::read(&self.path) {
+        let bytes = match read_bytes(&self.path, MAX_CACHE_BYTES) {
             Ok(bytes) => bytes,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Err(None),
+            Err(error) if error.is_not_found() => return Err(None),
             Err(error) => return Err(Some(error.to_string())),
         };
         let file: CacheFile = serde_json::from_slice(&bytes)
@@ -302,9 +304,11 @@ impl DetailCache {
             path: self.path.clone(),
             source: io::Error::other(error),
         })?;
-        write_atomically(&self.path, &bytes).map_err(|source| CacheError::Write {
-            path: self.path.clone(),
-            source,
+        write_atomically(&self.path, &bytes, Readers::Owner).map_err(|source| {
+            CacheError::Write {
+                path: self.path.clone(),
+                source,
+            }
         })?;
         Ok(count)
     }

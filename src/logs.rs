@@ -1,43 +1,31 @@
 //! Where log lines go: stderr, through the same redaction as everything printed on stdout.
 //! Zadig's error texts can quote a value an `${env:…}` reference resolved to, and such a text
 //! is logged (at INFO, an apply step's outcome) before any report redacts it; so every line is
-//! redacted here, at the one door all of them pass, with the secrets known so far.
+//! redacted here, at the one door all of them pass, with the secrets known so far. The same
+//! door escapes bidirectional and zero-width characters (`report::escape::deceptive`), so that
+//! a build name from Zadig cannot render as another one in a log line.
 //!
 //! `main` installs [`RedactingStderr`] as the log writer; `session::Connection::secrets`
 //! calls [`hide`] as soon as the files are loaded and the token is read, before any request
 //! is sent.
 
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::sync::{PoisonError, RwLock};
 
 use tracing_subscriber::fmt::MakeWriter;
 
-use crate::reconcile::redact::Secrets;
+use crate::reconcile::redact::{KnownSecrets, Secrets};
 
 /// The secrets of this process, for every log line written after they became known.
-static SECRETS: RwLock<Known> = RwLock::new(Known(BTreeSet::new()));
+static SECRETS: RwLock<KnownSecrets> = RwLock::new(KnownSecrets::new());
 static REDACTOR: RwLock<Option<Secrets>> = RwLock::new(None);
-
-/// Every distinct secret value handed over so far: a set, since the daemon hands the same
-/// values over at every pass, for months.
-struct Known(BTreeSet<String>);
-
-impl Known {
-    /// Adds `secrets`; whether any of them was new.
-    fn add(&mut self, secrets: &[String]) -> bool {
-        let before = self.0.len();
-        self.0.extend(secrets.iter().cloned());
-        self.0.len() > before
-    }
-}
 
 /// Adds `secrets` to what log lines hide from now on (nothing to redo when all are known).
 pub fn hide(secrets: &[String]) {
     let mut known = SECRETS.write().unwrap_or_else(PoisonError::into_inner);
     if known.add(secrets) {
-        let values: Vec<String> = known.0.iter().cloned().collect();
-        *REDACTOR.write().unwrap_or_else(PoisonError::into_inner) = Some(Secrets::new(&values));
+        let redactor = Secrets::new(&known.values());
+        *REDACTOR.write().unwrap_or_else(PoisonError::into_inner) = Some(redactor);
     }
 }
 
@@ -84,6 +72,8 @@ impl Drop for EventBuffer {
             return;
         }
         let line = redact(&String::from_utf8_lossy(&self.0));
+        // A build name from Zadig must not render as another one in the log either.
+        let line = crate::report::escape::deceptive(&line);
         // A closed stderr leaves nowhere to report anything; the line is dropped.
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
     }
@@ -99,20 +89,5 @@ mod tests {
         hide(&["s3cr\"et-value".to_owned()]);
         let line = redact(r#"{"reason":"cluster s3cr\"et-value not found"} s3cr"et-value"#);
         assert!(!line.contains("et-value"), "{line}");
-    }
-
-    #[test]
-    fn the_same_secrets_handed_over_again_are_kept_once() {
-        let mut known = Known(BTreeSet::new());
-        let pass = ["token".to_owned(), "db-password".to_owned()];
-        assert!(known.add(&pass));
-        for _ in 0..100 {
-            assert!(
-                !known.add(&pass),
-                "nothing new: the redactor is not rebuilt"
-            );
-        }
-        assert_eq!(known.0.len(), 2);
-        assert!(known.add(&["rotated".to_owned()]));
     }
 }

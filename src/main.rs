@@ -58,7 +58,7 @@ async fn run(cli: Cli) -> ExitCode {
     match commands::run(cli).await {
         Ok(exit) => exit.into(),
         Err(error) => {
-            errln(format_args!("error: {}", describe(&error)));
+            errln(format_args!("error: {}", output::describe(&error)));
             Exit::Failure.into()
         }
     }
@@ -106,18 +106,4 @@ fn init_logging(filter: EnvFilter, json: bool, colour: bool) {
     } else {
         builder.init();
     }
-}
-
-/// The error and its causes on one line, leaving out a cause whose text the message before it
-/// already quotes (many messages name their cause, which would otherwise print twice).
-fn describe(error: &anyhow::Error) -> String {
-    let mut text = error.to_string();
-    for cause in error.chain().skip(1) {
-        let cause = cause.to_string();
-        if !text.contains(&cause) {
-            text.push_str(": ");
-            text.push_str(&cause);
-        }
-    }
-    text
 }

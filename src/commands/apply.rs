@@ -24,7 +24,7 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
         );
         return Ok(Exit::Failure);
     }
-    let Some(loaded) = load_for_server(&args.dir.dir, Stage::Apply, &output) else {
+    let Some(loaded) = load_for_server(&args.dir.dir, &args.scope, Stage::Apply, &output) else {
         errln("Nothing was written: fix the files first.");
         return Ok(Exit::Failure);
     };

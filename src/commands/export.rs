@@ -72,6 +72,7 @@ struct Sections {
     inferred: Vec<String>,
     env_vars: Vec<String>,
     described: Vec<String>,
+    replaced_links: Vec<String>,
     not_overwritten: Vec<String>,
     skipped: Vec<String>,
 }
@@ -96,8 +97,11 @@ impl Sections {
                 files,
                 inferred,
                 env_vars,
+                replaced_links,
             } => {
                 self.files.extend(files.iter().map(|f| shown(f)));
+                self.replaced_links
+                    .extend(replaced_links.iter().map(|f| shown(f)));
                 let fields: Vec<String> = inferred
                     .iter()
                     .map(|f| escape::text(&format!("{} = {}", f.path, f.value)))
@@ -155,6 +159,10 @@ fn summary(report: &ExportReport, request: &ExportRequest) -> String {
         (
             "Already described by a file (not exported):",
             &sections.described,
+        ),
+        (
+            "Symlinks replaced by the exported file (never written through; their targets are unchanged):",
+            &sections.replaced_links,
         ),
         (
             "Not overwritten (the files exist; --overwrite replaces them):",

@@ -19,6 +19,7 @@ mod validate;
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
+use crate::report::Stage;
 
 /// The exit codes users' scripts rely on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,8 +43,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Validate(args) => validate::run(args, cli.color.into()).await,
         Command::Schema(args) => schema::run(&args),
-        Command::Plan(args) => plan::run(args, cli.color.into()).await,
-        Command::Apply(args) => apply::run(args, cli.color.into()).await,
+        Command::Plan(args) => {
+            let format = args.show.output.into();
+            let result = plan::run(args, cli.color.into()).await;
+            output::document_on_error(result, Stage::Plan, format)
+        }
+        Command::Apply(args) => {
+            let format = args.show.output.into();
+            let result = apply::run(args, cli.color.into()).await;
+            output::document_on_error(result, Stage::Apply, format)
+        }
         Command::Daemon(args) => daemon::run(args).await,
         Command::Emulator(args) => emulator::run(args).await,
         Command::Show(args) => show::run(args, cli.color.into()),

@@ -10,11 +10,16 @@
 
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::ShowArgs;
 use crate::load::diagnostic::Diagnostic;
 use crate::report::paint::ColorChoice;
-use crate::report::{self, Document, Format, Style};
+use crate::report::{self, Document, Format, Stage, Style};
+
+/// Whether this process printed its document on stdout yet: a run that ends in an error
+/// afterwards must not print a second one.
+static DOCUMENT_PRINTED: AtomicBool = AtomicBool::new(false);
 
 /// Writes `text` to stdout and flushes it; a closed stdout is ignored.
 pub fn out(text: impl Display) {
@@ -80,6 +85,7 @@ impl Output {
 
     /// Renders `document` in this run's format, on stdout.
     pub fn print(&self, document: Document<'_>, warnings: &[Diagnostic]) {
+        DOCUMENT_PRINTED.store(true, Ordering::Relaxed);
         out(report::render_styled(
             document,
             self.format,
@@ -109,4 +115,41 @@ pub fn resolve(choice: ColorChoice, terminal: bool) -> bool {
     let no_color = std::env::var("NO_COLOR").ok();
     let force = std::env::var("CLICOLOR_FORCE").ok();
     choice.resolve(terminal, no_color.as_deref(), force.as_deref())
+}
+
+/// With `--output json|markdown`, a `stage` command that ended in an error before printing its
+/// document (Zadig unreachable, the token refused, a saved plan unreadable) prints the
+/// document carrying the error, so that a script or a pull-request comment still gets one.
+pub fn document_on_error(
+    result: anyhow::Result<super::Exit>,
+    stage: Stage,
+    format: Format,
+) -> anyhow::Result<super::Exit> {
+    if let Err(error) = &result
+        && format != Format::Text
+        && !DOCUMENT_PRINTED.load(Ordering::Relaxed)
+    {
+        let text = describe(error);
+        out(report::render(
+            Document::Failed(stage, &text),
+            format,
+            false,
+        ));
+    }
+    result
+}
+
+/// The error and its causes on one line, leaving out a cause whose text the message before it
+/// already quotes (many messages name their cause, which would otherwise print twice), with
+/// every secret known to this process redacted.
+pub fn describe(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    crate::logs::redact(&text)
 }

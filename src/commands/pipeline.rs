@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::cli::{CacheArgs, ScopeArgs, ServerArgs};
 use crate::load::diagnostic::{Diagnostic, Severity};
-use crate::load::{ReferenceMode, load_dir};
+use crate::load::{LoadOptions, ReferenceMode, load_dir_with};
 use crate::reconcile::desired::DesiredSet;
 use crate::reconcile::plan::{NoHistory, Plan, PlanOptions};
 use crate::reconcile::redact::Secrets;
@@ -67,13 +67,22 @@ pub async fn connect(
     Ok(crate::session::connect(settings, observer, &mut notice).await?)
 }
 
-/// Loads the files for a command that talks to Zadig: every `${env:…}` must resolve.
-/// Warnings go to stderr (text and Markdown; JSON documents carry them); when the files have
-/// errors, the command's document carrying every diagnostic is printed on stdout and `None`
-/// means the command must stop.
-pub fn load_for_server(dir: &Path, stage: Stage, output: &Output) -> Option<Loaded> {
+/// Loads the files for a command that talks to Zadig: every `${env:…}` must resolve, and with
+/// `scope.prune` (`--prune`) an empty build file is an error. Warnings go to stderr (text and
+/// Markdown; JSON documents carry them); when the files have errors, the command's document
+/// carrying every diagnostic is printed on stdout and `None` means the command must stop.
+pub fn load_for_server(
+    dir: &Path,
+    scope: &ScopeArgs,
+    stage: Stage,
+    output: &Output,
+) -> Option<Loaded> {
     let env = |name: &str| std::env::var(name).ok();
-    let outcome = load_dir(dir, ReferenceMode::Online, &env);
+    let options = LoadOptions {
+        references: ReferenceMode::Online,
+        prune: scope.prune,
+    };
+    let outcome = load_dir_with(dir, options, &env);
     if outcome.has_errors() {
         output.print(Document::Stopped(stage, &outcome.diagnostics), &[]);
         return None;

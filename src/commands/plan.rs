@@ -13,7 +13,7 @@ use crate::report::{Document, Stage};
 
 pub async fn run(args: PlanArgs, color: ColorChoice) -> anyhow::Result<Exit> {
     let output = Output::for_plans(&args.show, color);
-    let Some(loaded) = load_for_server(&args.dir.dir, Stage::Plan, &output) else {
+    let Some(loaded) = load_for_server(&args.dir.dir, &args.scope, Stage::Plan, &output) else {
         return Ok(Exit::Failure);
     };
     let settings = settings(&args.server, &args.scope, &loaded);

@@ -17,6 +17,10 @@ use crate::session::{Loaded, Settings};
 
 use super::pipeline::Planned;
 
+/// The largest saved plan read (`apply --plan`, `show`): a plan creating 10,000 builds takes
+/// about 15 MiB.
+pub const MAX_SAVED_PLAN_BYTES: u64 = 64 * crate::fsio::MIB;
+
 /// The file `plan --out` writes. `plan` is the same document `plan --output json` prints.
 #[derive(Debug, Deserialize)]
 pub struct SavedPlan {
@@ -32,12 +36,12 @@ impl SavedPlan {
             "server": server,
             "plan": plan,
         }))?;
-        crate::load::files::write_atomically(path, json.as_bytes())
+        crate::fsio::write_atomically(path, json.as_bytes(), crate::fsio::Readers::Owner)
             .with_context(|| format!("saving the plan to {}", path.display()))
     }
 
     pub fn read(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::fsio::read_text(path, MAX_SAVED_PLAN_BYTES)
             .with_context(|| format!("reading the saved plan {}", path.display()))?;
         let saved: SavedPlan = serde_json::from_str(&text).with_context(|| {
             format!(

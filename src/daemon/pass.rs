@@ -24,7 +24,7 @@ use crate::daemon::state::{Now, States, WAKE_FLOOR, transition};
 use crate::daemon::trigger::{PassEnd, Trigger};
 use crate::daemon::watch::DirWatch;
 use crate::load::diagnostic::Severity;
-use crate::load::{ReferenceMode, load_dir};
+use crate::load::{LoadOptions, ReferenceMode, load_dir_with};
 use crate::reconcile::BuildId;
 use crate::reconcile::marker::{credential_values, fingerprint};
 use crate::reconcile::plan::{Cause, Plan, PlanOptions, Planned};
@@ -225,7 +225,11 @@ impl Passes {
     fn load(&mut self) -> Option<Loaded> {
         self.status.metrics.tree_reads.inc();
         let env = |name: &str| std::env::var(name).ok();
-        let outcome = load_dir(&self.config.dir, ReferenceMode::Online, &env);
+        let options = LoadOptions {
+            references: ReferenceMode::Online,
+            prune: self.config.scope.prune,
+        };
+        let outcome = load_dir_with(&self.config.dir, options, &env);
         for diagnostic in &outcome.diagnostics {
             match diagnostic.severity {
                 Severity::Error => error!(%diagnostic, "invalid build file"),

@@ -8,6 +8,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::fsio::{self, MIB, ReadError};
+
 /// Everything the build routes look up by name. A seed file is this, as JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -124,11 +126,11 @@ pub struct SeedUser {
 /// A seed file that could not be used; it names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
-    #[error("cannot read seed file {path}")]
+    #[error("cannot read seed file {path} (--seed)")]
     Read {
         path: String,
         #[source]
-        source: std::io::Error,
+        source: ReadError,
     },
     #[error("seed file {path} is not a valid seed document")]
     Parse {
@@ -143,6 +145,9 @@ pub enum SeedError {
     NoLocalCluster { path: String },
 }
 
+/// The largest seed file read: seeds are a few lists of names, far smaller than this.
+pub const MAX_SEED_BYTES: u64 = 16 * MIB;
+
 /// The token of the default seeds' limited user `dev` (see `docs/emulator.md`).
 pub const LIMITED_TOKEN: &str = "dev-limited-token";
 
@@ -150,7 +155,7 @@ impl Seeds {
     /// Reads a seed file (JSON, the shape of [`Seeds`]); it replaces the defaults entirely.
     pub fn from_file(path: &Path) -> Result<Self, SeedError> {
         let shown = path.display().to_string();
-        let text = std::fs::read(path).map_err(|source| SeedError::Read {
+        let text = fsio::read_bytes(path, MAX_SEED_BYTES).map_err(|source| SeedError::Read {
             path: shown.clone(),
             source,
         })?;

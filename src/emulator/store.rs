@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::model::BuildDoc;
+use crate::fsio::{self, MIB, ReadError, Readers};
 
 /// All builds, in the order they were inserted (Mongo's natural order, in practice).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -30,14 +31,18 @@ struct StateFileRef<'a> {
 
 const STATE_VERSION: u32 = 1;
 
+/// The largest state file read: far above 100,000 builds, far below what `/dev/zero` would
+/// fill memory with.
+pub const MAX_STATE_BYTES: u64 = 256 * MIB;
+
 /// The state file could not be read or written; names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
-    #[error("cannot read emulator state {path}")]
+    #[error("cannot read emulator state {path} (--state)")]
     Read {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: ReadError,
     },
     #[error("emulator state {path} is not a valid state file")]
     Parse {
@@ -107,11 +112,9 @@ impl Store {
 
     /// Reads the state file; a missing file is an empty store.
     pub fn load(path: &Path) -> Result<Self, StateError> {
-        let bytes = match std::fs::read(path) {
+        let bytes = match fsio::read_bytes(path, MAX_STATE_BYTES) {
             Ok(bytes) => bytes,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Self::default());
-            }
+            Err(error) if error.is_not_found() => return Ok(Self::default()),
             Err(source) => {
                 return Err(StateError::Read {
                     path: path.to_owned(),
@@ -149,7 +152,7 @@ impl Store {
         let bytes = serde_json::to_vec_pretty(&state)
             .map_err(|error| write_error(std::io::Error::other(error)))?;
         let target = path.to_owned();
-        tokio::task::spawn_blocking(move || crate::load::files::write_atomically(&target, &bytes))
+        tokio::task::spawn_blocking(move || fsio::write_atomically(&target, &bytes, Readers::Owner))
             .await
             .map_err(|error| write_error(std::io::Error::other(error)))?
             .map_err(write_error)

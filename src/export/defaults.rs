@@ -44,7 +44,7 @@ pub fn factor_project(
     let path = folder.join(DEFAULTS_FILE_NAMES[0]);
     let result = match why_not(request, &folder, &path, prepared) {
         Some(reason) => DefaultsResult::Skipped(reason),
-        None => factor_and_write(project, &path, request.overwrite, prepared),
+        None => factor_and_write(project, &path, request, prepared),
     };
     ProjectDefaults {
         project: project.to_string(),
@@ -55,7 +55,7 @@ pub fn factor_project(
 fn factor_and_write(
     project: &str,
     path: &Path,
-    overwrite: bool,
+    request: &ExportRequest,
     prepared: &mut [Prepared],
 ) -> DefaultsResult {
     let mut custom: Vec<&mut String> = prepared
@@ -73,7 +73,7 @@ fn factor_and_write(
     };
     // The defaults file first: build files without their shared values, next to no defaults
     // file, would lose them.
-    if let Err(error) = write_file(path, &factored.defaults, overwrite) {
+    if let Err(error) = write_file(&request.out, path, &factored.defaults, request.overwrite) {
         return DefaultsResult::Failed(format!("cannot write {}: {error}", path.display()));
     }
     for (yaml, text) in custom.iter_mut().zip(factored.builds) {

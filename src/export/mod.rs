@@ -10,14 +10,17 @@
 //!
 //! Nothing is overwritten without `overwrite`: a build whose file (or script file) exists is
 //! reported and skipped whole, so a YAML file never points at a script from another export.
-//! A build that a file elsewhere under the output directory already describes is skipped
-//! too (writing it again would make two files claim one name, which `validate` refuses).
+//! A build that a file under the output directory already describes is "already described",
+//! not a failure, wherever that file is: elsewhere (writing it again would make two files
+//! claim one name, which `validate` refuses), or at its own place, written by an earlier
+//! export (so that export can be run again to pick up new builds). Files are written
+//! through `write`, never through a symlink.
 
 pub mod defaults;
 pub mod scope_file;
+mod write;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::load::{ReferenceMode, load_dir};
@@ -31,6 +34,8 @@ use crate::remote::ZadigClient;
 use crate::remote::fetch::fetch_live;
 use defaults::{DefaultsResult, ProjectDefaults, factor_project};
 use scope_file::{ScopeChange, ScopeFileError};
+pub(crate) use write::write_file;
+use write::{WriteError, write_all};
 
 /// What to export, and how.
 #[derive(Debug, Clone)]
@@ -85,6 +90,9 @@ pub enum BuildResult {
         files: Vec<PathBuf>,
         inferred: Vec<Inferred>,
         env_vars: Vec<String>,
+        /// Symlinks that stood where a file was written (`overwrite`): replaced by the file,
+        /// their targets never written.
+        replaced_links: Vec<PathBuf>,
     },
     /// These files exist and `overwrite` was not given.
     NotOverwritten(Vec<PathBuf>),
@@ -124,9 +132,10 @@ pub async fn export(client: &ZadigClient, request: &ExportRequest) -> ExportRepo
                         .defaults
                         .push(factor_project(request, &project, &mut prepared));
                 }
-                let overwrite = request.overwrite;
+                let (out, overwrite) = (&request.out, request.overwrite);
                 report.builds.extend(prepared.into_iter().map(|prepared| {
-                    prepared.map_or_else(|skipped| skipped, |pending| pending.write(overwrite))
+                    prepared
+                        .map_or_else(|skipped| *skipped, |pending| pending.write(out, overwrite))
                 }));
             }
             Err(error) => report.failed_projects.push((project, error.to_string())),
@@ -187,7 +196,7 @@ struct Writer<'a> {
 }
 
 /// A build ready to be written, or what became of it already.
-type Prepared = Result<Pending, BuildOutcome>;
+type Prepared = Result<Pending, Box<BuildOutcome>>;
 
 /// A build converted to its files, not written yet (`--defaults` may still change its YAML).
 pub struct Pending {
@@ -199,12 +208,13 @@ pub struct Pending {
 }
 
 impl Pending {
-    fn write(self, overwrite: bool) -> BuildOutcome {
-        let result = match write_all(&self.files, overwrite) {
-            Ok(()) => BuildResult::Written {
+    fn write(self, out: &Path, overwrite: bool) -> BuildOutcome {
+        let result = match write_all(out, &self.files, overwrite) {
+            Ok(replaced_links) => BuildResult::Written {
                 files: self.files.into_iter().map(|(path, _)| path).collect(),
                 inferred: self.exported.inferred,
                 env_vars: self.exported.env_vars,
+                replaced_links,
             },
             Err(WriteError::Exists(paths)) => BuildResult::NotOverwritten(paths),
             Err(WriteError::Io(message)) => BuildResult::WriteFailed(message),
@@ -219,20 +229,20 @@ impl Pending {
 
 impl Writer<'_> {
     fn prepare(&mut self, project: &str, build: LiveBuild) -> Prepared {
-        let outcome = |result| BuildOutcome {
-            project: project.to_string(),
-            name: build.name.clone(),
-            result,
+        let outcome = |result| {
+            Box::new(BuildOutcome {
+                project: project.to_string(),
+                name: build.name.clone(),
+                result,
+            })
         };
         let detail = match &build.detail {
             Ok(detail) => detail,
             Err(error) => return Err(outcome(BuildResult::DetailFailed(error.to_string()))),
         };
         let (yaml_path, script_name) = self.paths(project, &build.name);
-        if let Some((path, _)) = self.described.get(&build.name)
-            && *path != yaml_path
-        {
-            return Err(outcome(BuildResult::AlreadyDescribed(path.clone())));
+        if let Some(path) = self.already_described(project, &build.name, &yaml_path) {
+            return Err(outcome(BuildResult::AlreadyDescribed(path)));
         }
         let exported = export_build(detail, &self.request.options, &mut self.names);
         Ok(Pending {
@@ -241,6 +251,16 @@ impl Writer<'_> {
             files: self.files(&exported, yaml_path, &script_name),
             exported,
         })
+    }
+
+    /// The file that describes this build already and is to be left alone: one elsewhere
+    /// (a second file would claim the name), or the one at the build's own place, written by
+    /// an earlier export, unless `overwrite` asks to write it again.
+    fn already_described(&self, project: &str, name: &str, yaml_path: &Path) -> Option<PathBuf> {
+        let (path, described_project) = self.described.get(name)?;
+        let elsewhere = path != yaml_path;
+        let same_build = described_project == project;
+        (elsewhere || (same_build && !self.request.overwrite)).then(|| path.clone())
     }
 
     /// The files of one build, with their text: the YAML, and the script when it goes to a
@@ -284,46 +304,4 @@ impl Writer<'_> {
             format!("{candidate}.sh"),
         )
     }
-}
-
-enum WriteError {
-    Exists(Vec<PathBuf>),
-    Io(String),
-}
-
-/// Writes every file, or none when one exists and `overwrite` is off.
-fn write_all(files: &[(PathBuf, String)], overwrite: bool) -> Result<(), WriteError> {
-    if !overwrite {
-        let existing: Vec<PathBuf> = files
-            .iter()
-            .map(|(path, _)| path.clone())
-            .filter(|path| path.symlink_metadata().is_ok())
-            .collect();
-        if !existing.is_empty() {
-            return Err(WriteError::Exists(existing));
-        }
-    }
-    for (path, text) in files {
-        write_file(path, text, overwrite).map_err(|error| match error.kind() {
-            io::ErrorKind::AlreadyExists => WriteError::Exists(vec![path.clone()]),
-            _ => WriteError::Io(format!("cannot write {}: {error}", path.display())),
-        })?;
-    }
-    Ok(())
-}
-
-/// Creates the file (and its folders); without `overwrite`, only if nothing is there, even
-/// when something appeared since it was checked.
-fn write_file(path: &Path, text: &str, overwrite: bool) -> io::Result<()> {
-    if let Some(folder) = path.parent() {
-        std::fs::create_dir_all(folder)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if overwrite {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
-    }
-    options.open(path)?.write_all(text.as_bytes())
 }

@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use crate::load::yaml::{Node, Value, parse_documents};
 use crate::reconcile::export::scalar::{Scalar, double_quoted, scalar};
 
+use crate::fsio::{self, ReadError, Readers};
+use crate::load::files::MAX_FILE_BYTES;
 pub use crate::load::files::SCOPE_FILE;
 
 #[derive(Debug, thiserror::Error)]
@@ -24,7 +26,7 @@ pub enum ScopeFileError {
     Read {
         path: PathBuf,
         #[source]
-        source: io::Error,
+        source: ReadError,
     },
     #[error("cannot write the scope file {path}: {source}")]
     Write {
@@ -55,9 +57,9 @@ pub enum ScopeChange {
 /// Adds `projects` to the scope file in `dir`, creating it when it is missing.
 pub fn update(dir: &Path, projects: &[String]) -> Result<ScopeChange, ScopeFileError> {
     let path = dir.join(SCOPE_FILE);
-    let text = match std::fs::read_to_string(&path) {
+    let text = match fsio::read_text(&path, MAX_FILE_BYTES) {
         Ok(text) => Some(text),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+        Err(error) if error.is_not_found() => None,
         Err(source) => return Err(ScopeFileError::Read { path, source }),
     };
     let (new_text, change) = match &text {
@@ -74,7 +76,9 @@ pub fn update(dir: &Path, projects: &[String]) -> Result<ScopeChange, ScopeFileE
             }
         },
     };
-    std::fs::write(&path, new_text).map_err(|source| ScopeFileError::Write { path, source })?;
+    // Replaced, not written in place: a symlink at its place is never written through.
+    fsio::write_atomically(&path, new_text.as_bytes(), Readers::Umask)
+        .map_err(|source| ScopeFileError::Write { path, source })?;
     Ok(change)
 }
 

@@ -9,12 +9,13 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use super::defaults::is_defaults_file;
 use super::system_paths::MAX_SYMLINK_HOPS;
 pub use super::system_paths::check_outside_system_roots;
+use crate::fsio::{self, ReadError};
 
 /// The scope file at the root of the build directory (the managed projects and server
 /// defaults): never read as a build file.
@@ -228,31 +229,28 @@ fn sorted_entry_names(dir: &Path) -> io::Result<Vec<std::ffi::OsString>> {
 
 /// Reads a regular file as UTF-8 text, refusing files larger than `cap` bytes.
 pub fn read_text(path: &Path, cap: u64) -> Result<String, FileError> {
-    let inspect = |source| FileError::Inspect {
-        path: path.to_path_buf(),
-        source,
-    };
-    // Opening a FIFO blocks until a writer comes, so only regular files are opened.
-    if !fs::metadata(path).map_err(inspect)?.is_file() {
-        return Err(FileError::NotRegularFile {
-            path: path.to_path_buf(),
-        });
-    }
-    let mut bytes = Vec::new();
-    fs::File::open(path)
-        .and_then(|file| file.take(cap.saturating_add(1)).read_to_end(&mut bytes))
-        .map_err(inspect)?;
-    if bytes.len() as u64 > cap {
-        return Err(FileError::TooLarge {
-            path: path.to_path_buf(),
+    let path_buf = || path.to_path_buf();
+    let bytes = fsio::read_bytes(path, cap).map_err(|error| match error {
+        ReadError::NotRegular => FileError::NotRegularFile { path: path_buf() },
+        ReadError::TooLarge { cap } => FileError::TooLarge {
+            path: path_buf(),
             cap,
-        });
-    }
+        },
+        ReadError::Io(source) => FileError::Inspect {
+            path: path_buf(),
+            source,
+        },
+        ReadError::NotUtf8 => FileError::NotUtf8 {
+            path: path_buf(),
+            line: 1,
+            column: 1,
+        },
+    })?;
     String::from_utf8(bytes).map_err(|error| {
         let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
         let (line, column) = line_and_column(valid);
         FileError::NotUtf8 {
-            path: path.to_path_buf(),
+            path: path_buf(),
             line,
             column,
         }
@@ -280,33 +278,6 @@ pub(crate) fn line_and_column(prefix: &[u8]) -> (usize, usize) {
         .map_or(0, |last| last.chars().count())
         + 1;
     (line, column)
-}
-
-/// Writes `bytes` to `path` so that a reader sees the old content or the new, never half:
-/// a temporary file beside it, readable by its owner only, then a rename.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let temp = folder.join(format!(".{name}.tmp-{}", std::process::id()));
-    let written = owner_only_file(&temp).and_then(|mut file| file.write_all(bytes));
-    written
-        .and_then(|()| fs::rename(&temp, path))
-        .inspect_err(|_| {
-            let _ = fs::remove_file(&temp);
-        })
-}
-
-/// A new file readable by its owner only from the first byte (saved plans name builds and
-/// servers; the emulator's state holds credentials), replacing any leftover of that name.
-fn owner_only_file(path: &Path) -> io::Result<fs::File> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
 }
 
 #[cfg(test)]

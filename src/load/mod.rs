@@ -43,6 +43,16 @@ pub enum ReferenceMode {
     Online,
 }
 
+/// What a run tells the loader beyond the files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadOptions {
+    pub references: ReferenceMode,
+    /// `--prune` was given. With it (or with `prune: true` in the scope file, read here), a
+    /// build file that holds no build is an error rather than a warning: emptied by an
+    /// interrupted save, it would have the builds it described deleted at once.
+    pub prune: bool,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoadOutcome {
     /// The builds that loaded without errors.
@@ -74,6 +84,19 @@ pub fn load_dir(
     mode: ReferenceMode,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> LoadOutcome {
+    let options = LoadOptions {
+        references: mode,
+        prune: false,
+    };
+    load_dir_with(dir, options, env)
+}
+
+/// [`load_dir`], for a run that may delete ([`LoadOptions::prune`]).
+pub fn load_dir_with(
+    dir: &Path,
+    options: LoadOptions,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> LoadOutcome {
     let walk = match files::find_build_files(dir) {
         Ok(walk) => walk,
         Err(error) => {
@@ -95,7 +118,14 @@ pub fn load_dir(
     // One file at a time: its text is dropped once parsed, so a directory of thousands of
     // files is never held in memory at once (the daemon loads it on every pass).
     let read = |path: &Path| files::read_named_file(path, MAX_FILE_BYTES);
-    let mut loader = Loader::new(mode, env, &read, scope.as_ref(), walk.files.len());
+    let mut loader = Loader::new(
+        options.references,
+        env,
+        &read,
+        scope.as_ref(),
+        walk.files.len(),
+    );
+    loader.prune = options.prune || scope.as_ref().is_some_and(|s| s.prune == Some(true));
     // Every defaults file first: a build inherits from its folder and every folder above it.
     for path in walk.defaults {
         match files::read_text(&path, MAX_FILE_BYTES) {
@@ -206,6 +236,8 @@ struct Loader<'a> {
     names: NameRegistry,
     /// The defaults files read so far, and what each folder inherits from them.
     defaults: Defaults,
+    /// The run may delete: a file that holds no build is an error.
+    prune: bool,
     outcome: LoadOutcome,
 }
 
@@ -228,6 +260,7 @@ impl<'a> Loader<'a> {
             schema: schema::file_schema(),
             names: NameRegistry::default(),
             defaults: Defaults::default(),
+            prune: false,
             outcome,
         }
     }
@@ -263,8 +296,7 @@ impl<'a> Loader<'a> {
             }
         };
         if documents.is_empty() {
-            let message = "this file holds no build (it is empty or only comments)";
-            let finding = Finding::warning("empty-file", Pos::START, message);
+            let finding = self.empty_file();
             self.outcome
                 .diagnostics
                 .push(finding.into_diagnostic(&source.path));
@@ -292,6 +324,21 @@ impl<'a> Loader<'a> {
             };
             add_document(&mut self.outcome, loaded, place, inherited);
         }
+    }
+
+    /// A file that holds no build: a warning, or with `prune` an error, since the builds it
+    /// described (if an interrupted save emptied it) would be deleted at once.
+    fn empty_file(&self) -> Finding {
+        const EMPTY: &str = "this file holds no build (it is empty or only comments)";
+        if !self.prune {
+            return Finding::warning("empty-file", Pos::START, EMPTY);
+        }
+        let message = format!(
+            "{EMPTY}; with --prune (or `prune: true` in the scope file) the builds it described \
+             would be deleted, so nothing is written: restore the file if a save was \
+             interrupted, or delete it"
+        );
+        Finding::error("empty-file", Pos::START, message)
     }
 
     fn finish(mut self) -> LoadOutcome {

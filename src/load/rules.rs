@@ -180,6 +180,14 @@ fn check_build_name(doc: &Node, findings: &mut Vec<Finding>) {
         );
         findings.push(Finding::error("invalid-name", node.pos, message));
     }
+    if name == "." || name == ".." {
+        let message = format!(
+            "build name `{name}` is a path step: in the detail route's path it names the \
+             folder, not the build, so the build could be created but never read back; \
+             choose another name"
+        );
+        findings.push(Finding::error("invalid-name", node.pos, message));
+    }
     if !name.is_empty() && name.trim() != name {
         let message = format!(
             "build name `{name}` has spaces around it, which Zadig trims on create only; \

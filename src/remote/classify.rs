@@ -6,19 +6,25 @@ use reqwest::{Method, StatusCode};
 
 use super::error::{Call, Kind, RemoteError, Subject};
 use super::zadig_text::{ZadigText, codes};
+use crate::reconcile::redact::Secrets;
 
-/// Turns a non-success answer into the error that explains it. `attempts` is how many times
-/// the request was sent.
-pub fn classify(
-    call: Call,
-    status: StatusCode,
-    body: &[u8],
-    content_type: Option<&str>,
-    attempts: u32,
-) -> RemoteError {
-    let zadig = ZadigText::from_body(body, content_type);
-    let kind = kind_of(&call, status, &zadig);
-    RemoteError::answered(call, Some(status), attempts, Some(zadig), kind)
+/// A non-success answer, as it came.
+#[derive(Debug, Clone, Copy)]
+pub struct Reply<'a> {
+    pub status: StatusCode,
+    pub body: &'a [u8],
+    pub content_type: Option<&'a str>,
+    /// How many times the request was sent.
+    pub attempts: u32,
+}
+
+/// Turns a non-success answer into the error that explains it. The kind is read from the
+/// whole text; what the error keeps of it is redacted of `secrets`, then clipped.
+pub fn classify(call: Call, reply: Reply<'_>, secrets: &Secrets) -> RemoteError {
+    let zadig = ZadigText::from_body(reply.body, reply.content_type);
+    let kind = kind_of(&call, reply.status, &zadig);
+    let zadig = zadig.shown(secrets);
+    RemoteError::answered(call, Some(reply.status), reply.attempts, Some(zadig), kind)
 }
 
 /// The status first, then Zadig's code and description, then the shape of the body.

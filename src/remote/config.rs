@@ -15,6 +15,7 @@ use url::{Host, Url};
 
 use super::observe::RequestObserver;
 use super::retry::RetryPolicy;
+use crate::fsio::{self, KIB, MIB, ReadError};
 
 /// The Zadig API token. Never printed: `Debug` and `Display` show `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -86,13 +87,8 @@ pub enum ConfigError {
     TokenFileRead {
         origin: TokenOrigin,
         #[source]
-        source: std::io::Error,
+        source: ReadError,
     },
-    #[error(
-        "{origin} is not a regular file (a FIFO, socket, device or directory?); zadig-sync \
-         reads the API token only from a regular file"
-    )]
-    TokenFileNotRegular { origin: TokenOrigin },
     #[error("the API token from {origin} is empty")]
     TokenEmpty { origin: TokenOrigin },
     #[error(
@@ -126,11 +122,11 @@ pub enum ConfigError {
          address: use https://, or pass --insecure-http if this network is trusted"
     )]
     InsecureHttp { url: String },
-    #[error("cannot read the CA file {}: {source}", path.display())]
+    #[error("cannot read the CA file --ca-file {}: {source}", path.display())]
     CaFileRead {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: ReadError,
     },
     #[error("the CA file {} is not a PEM bundle of certificates: {source}", path.display())]
     CaFileInvalid {
@@ -169,19 +165,23 @@ pub fn resolve_token(
     Err(ConfigError::TokenMissing)
 }
 
-/// Reads a token file; only a regular file (a FIFO with no writer would block for ever), and
-/// with a warning when users other than its owner may read it.
+/// The largest token file read: a token is a few hundred bytes (a JWT a few KiB), and every
+/// byte read is sent in every request's header.
+pub const MAX_TOKEN_FILE_BYTES: u64 = 64 * KIB;
+
+/// The largest `--ca-file` read: a bundle of every public root CA is about 200 KiB.
+pub const MAX_CA_FILE_BYTES: u64 = 4 * MIB;
+
+/// Reads a token file: only a regular file (a FIFO with no writer would block for ever), at
+/// most [`MAX_TOKEN_FILE_BYTES`], with a warning when users other than its owner may read it.
 fn read_token_file(origin: TokenOrigin, path: &Path) -> Result<Token, ConfigError> {
-    let metadata = match std::fs::metadata(path) {
-        Ok(metadata) => metadata,
-        Err(source) => return Err(ConfigError::TokenFileRead { origin, source }),
-    };
-    if !metadata.is_file() {
-        return Err(ConfigError::TokenFileNotRegular { origin });
-    }
-    warn_if_shared(&origin, &metadata);
-    match std::fs::read_to_string(path) {
-        Ok(text) => Token::parse(&text, origin),
+    match fsio::read_text(path, MAX_TOKEN_FILE_BYTES) {
+        Ok(text) => {
+            if let Ok(metadata) = std::fs::metadata(path) {
+                warn_if_shared(&origin, &metadata);
+            }
+            Token::parse(&text, origin)
+        }
         Err(source) => Err(ConfigError::TokenFileRead { origin, source }),
     }
 }
@@ -349,10 +349,11 @@ pub(super) fn is_loopback(url: &Url) -> bool {
 
 /// Reads the `--ca-file` PEM bundle into certificates for reqwest.
 pub(super) fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, ConfigError> {
-    let pem = std::fs::read(path).map_err(|source| ConfigError::CaFileRead {
-        path: path.to_owned(),
-        source,
-    })?;
+    let pem =
+        fsio::read_bytes(path, MAX_CA_FILE_BYTES).map_err(|source| ConfigError::CaFileRead {
+            path: path.to_owned(),
+            source,
+        })?;
     let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|source| {
         ConfigError::CaFileInvalid {
             path: path.to_owned(),

@@ -298,10 +298,10 @@ fn explain(f: &mut fmt::Formatter<'_>, kind: &Kind, context: &Context) -> fmt::R
         Kind::Status => Ok(()),
         Kind::Transport(source) => write!(
             f,
-            "{}{} (after {} attempts): {}",
+            "{}{} (after {}): {}",
             transport_hint(source),
             server_of(source),
-            context.attempts,
+            attempts_text(context.attempts),
             root_cause(source)
         ),
         Kind::Decode(source) => write!(f, "the answer is not the JSON expected: {source}"),
@@ -369,6 +369,14 @@ fn rejection_hint(zadig: Option<&ZadigText>) -> &'static str {
              field is missing; run `zadig-sync validate`)"
         }
         _ => "a referenced image, code host, cluster or template may not exist",
+    }
+}
+
+/// `1 attempt`, `3 attempts`.
+fn attempts_text(count: u32) -> String {
+    match count {
+        1 => "1 attempt".to_owned(),
+        _ => format!("{count} attempts"),
     }
 }
 

@@ -93,6 +93,13 @@ impl ZadigClient {
         self.transport.set_token(token)
     }
 
+    /// Hides `values` (the `${env:…}` values of the files) from every error text read from
+    /// Zadig from now on, in this run and every later one, however short each is; the token
+    /// is always hidden.
+    pub fn hide_in_errors(&self, values: &[String]) {
+        self.transport.hide(values);
+    }
+
     /// How many tasks a fan-out over builds keeps alive at once: as many as requests may be
     /// in flight (`--concurrency`). More would only wait for a slot while holding a request's
     /// state (several kilobytes each), which is what a long-running daemon's peak is made of.

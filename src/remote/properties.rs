@@ -9,11 +9,13 @@ use proptest::prelude::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value};
 
+use super::classify::Reply;
 use super::classify::classify;
 use super::error::{Call, Subject};
 use super::observe::Route;
 use super::paging::PageCollector;
-use super::zadig_text::{MAX_TEXT_CHARS, ZadigMessage};
+use super::zadig_text::{MAX_TEXT_CHARS, ZadigText};
+use crate::reconcile::redact::Secrets;
 use crate::reconcile::wire::{DetailResponse, ListResponse};
 
 const KEYS: [&str; 14] = [
@@ -121,11 +123,12 @@ proptest! {
         name in text(),
     ) {
         let name = name.chars().take(64).collect::<String>();
-        let error = classify(call(name), status, &body, content_type.as_deref(), 1);
+        let reply = Reply { status, body: &body, content_type: content_type.as_deref(), attempts: 1 };
+        let error = classify(call(name), reply, &Secrets::default());
         let shown = error.to_string();
         prop_assert!(shown.chars().count() < 2_500, "{} chars", shown.chars().count());
         prop_assert!(!shown.chars().any(char::is_control), "{shown:?}");
-        if let Some(message) = ZadigMessage::parse(&body) {
+        if let Some(message) = error.context().zadig.as_ref().and_then(ZadigText::message) {
             prop_assert!(message.description.chars().count() <= MAX_TEXT_CHARS + 1);
             prop_assert!(message.message.chars().count() <= MAX_TEXT_CHARS + 1);
         }

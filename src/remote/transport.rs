@@ -6,7 +6,7 @@
 //! value is marked sensitive) and never a request body (it can hold credential parameters).
 
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -16,12 +16,13 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use url::Url;
 
-use super::classify::classify;
+use super::classify::{Reply, classify};
 use super::config::{self, ClientConfig, ConfigError, Token};
 use super::error::{Call, Kind, RemoteError, Subject};
 use super::observe::{Observation, RequestObserver, Route};
 use super::retry::{self, RetryPolicy};
 use super::run::{RunGuard, StopReason};
+use crate::reconcile::redact::{KnownSecrets, Secrets};
 
 /// A request ready to send.
 pub(super) struct Outgoing<'a> {
@@ -56,18 +57,36 @@ pub(super) struct Answer {
     pub attempts: u32,
     /// The answer's `Date` header, when valid: the server's clock.
     pub date: Option<std::time::SystemTime>,
+    /// What an error text from this answer must not show.
+    pub hidden: Arc<Secrets>,
 }
 
 impl Answer {
     /// The error a non-success answer means.
     pub fn into_error(self) -> RemoteError {
-        classify(
-            self.call,
-            self.status,
-            &self.body,
-            self.content_type.as_deref(),
-            self.attempts,
-        )
+        let reply = Reply {
+            status: self.status,
+            body: &self.body,
+            content_type: self.content_type.as_deref(),
+            attempts: self.attempts,
+        };
+        classify(self.call, reply, &self.hidden)
+    }
+}
+
+/// The values the server's error texts must not show: the token and whatever the caller hands
+/// over ([`Transport::hide`]), however short, and the redaction built from them.
+#[derive(Debug, Default)]
+struct Hidden {
+    known: KnownSecrets,
+    secrets: Arc<Secrets>,
+}
+
+impl Hidden {
+    fn add(&mut self, values: &[String]) {
+        if self.known.add(values) {
+            self.secrets = Arc::new(Secrets::of_every_length(&self.known.values()));
+        }
     }
 }
 
@@ -97,7 +116,9 @@ pub(super) struct Transport {
     http: reqwest::Client,
     base: Url,
     /// Replaced when the daemon reads a rotated token.
-    authorization: std::sync::RwLock<HeaderValue>,
+    authorization: RwLock<HeaderValue>,
+    /// What error texts hide; grows, never shrinks (a rotated token stays hidden).
+    hidden: RwLock<Hidden>,
     rate: Option<DefaultDirectRateLimiter>,
     in_flight: Semaphore,
     /// `--concurrency`: how many requests may be in flight at once.
@@ -132,13 +153,16 @@ impl Transport {
             .build()
             .map_err(|source| ConfigError::HttpClient { source })?;
         let authorization = authorization_of(&config.token)?;
+        let mut hidden = Hidden::default();
+        hidden.add(&[config.token.expose().to_owned()]);
         let burst = NonZeroU32::new(config.burst).unwrap_or(NonZeroU32::MIN);
         let rate = NonZeroU32::new(config.rate_limit)
             .map(|n| RateLimiter::direct(Quota::per_second(n).allow_burst(burst)));
         Ok(Transport {
             http,
             base,
-            authorization: std::sync::RwLock::new(authorization),
+            authorization: RwLock::new(authorization),
+            hidden: RwLock::new(hidden),
             rate,
             in_flight: Semaphore::new(config.concurrency as usize),
             concurrency: config.concurrency as usize,
@@ -152,18 +176,32 @@ impl Transport {
     /// Sends `token` from now on.
     pub fn set_token(&self, token: &Token) -> Result<(), ConfigError> {
         let value = authorization_of(token)?;
+        self.hide(&[token.expose().to_owned()]);
         *self
             .authorization
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = value;
+            .unwrap_or_else(PoisonError::into_inner) = value;
         Ok(())
     }
 
     fn authorization(&self) -> HeaderValue {
         self.authorization
             .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// Hides `values` from every error text read from now on.
+    pub fn hide(&self, values: &[String]) {
+        self.hidden
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .add(values);
+    }
+
+    fn hidden(&self) -> Arc<Secrets> {
+        let hidden = self.hidden.read().unwrap_or_else(PoisonError::into_inner);
+        hidden.secrets.clone()
     }
 
     /// How many requests may be in flight at once (`--concurrency`).
@@ -310,6 +348,7 @@ impl Transport {
                     body: received.body,
                     attempts,
                     date: received.date,
+                    hidden: self.hidden(),
                 };
                 let reason = match answer.status {
                     StatusCode::UNAUTHORIZED => StopReason::Unauthorized,

@@ -1,12 +1,15 @@
 //! What an error answer said, read defensively: Zadig's own JSON error shapes
 //! (`docs/zadig-api.md` §8) with their business codes as named constants, or the first line
 //! of whatever else came back (an HTML page from a proxy), or nothing. Every string kept is
-//! clipped, so a server sending megabytes of "description" cannot flood a terminal or a log.
-//! Pure.
+//! redacted and then clipped ([`ZadigText::shown`]), so a server sending megabytes of
+//! "description" cannot flood a terminal or a log, and a secret it echoes is hidden whole
+//! even where the clip falls inside it. Pure.
 
 use std::fmt;
 
 use serde::Deserialize;
+
+use crate::reconcile::redact::Secrets;
 
 /// Zadig's business codes on the build routes (`docs/zadig-api.md` §8).
 pub mod codes {
@@ -43,15 +46,11 @@ pub struct ZadigMessage {
 
 impl ZadigMessage {
     /// `None` unless the body is a JSON object carrying a code or a message. The texts are
-    /// clipped to [`MAX_TEXT_CHARS`].
+    /// whole (the body is bounded by `--max-body-size`): [`ZadigText::shown`] clips them.
     pub fn parse(body: &[u8]) -> Option<Self> {
         let parsed: ZadigMessage = serde_json::from_slice(body).ok()?;
         let meaningful = parsed.code != 0 || !parsed.message.is_empty();
-        meaningful.then(|| ZadigMessage {
-            code: parsed.code,
-            message: clip(&parsed.message),
-            description: clip(&parsed.description),
-        })
+        meaningful.then_some(parsed)
     }
 }
 
@@ -89,7 +88,29 @@ impl ZadigText {
         };
         ZadigText::Other {
             content_type: clip(content_type.unwrap_or("no content type")),
-            first_line: clip(first_line),
+            first_line: first_line.to_owned(),
+        }
+    }
+
+    /// The text as it may be kept and shown: each string redacted of `secrets` first, then
+    /// clipped to [`MAX_TEXT_CHARS`] (clipped first, a secret across the cut would show its
+    /// first half).
+    pub fn shown(self, secrets: &Secrets) -> Self {
+        let shown = |text: &str| clip(&secrets.redact(text));
+        match self {
+            ZadigText::Json(message) => ZadigText::Json(Box::new(ZadigMessage {
+                code: message.code,
+                message: shown(&message.message),
+                description: shown(&message.description),
+            })),
+            ZadigText::Other {
+                content_type,
+                first_line,
+            } => ZadigText::Other {
+                content_type: shown(&content_type),
+                first_line: shown(&first_line),
+            },
+            ZadigText::Empty => ZadigText::Empty,
         }
     }
 
@@ -141,14 +162,45 @@ pub fn clip(text: &str) -> String {
 mod tests {
     use super::*;
 
+    fn shown(body: &[u8], content_type: Option<&str>, secrets: &[&str]) -> ZadigText {
+        ZadigText::from_body(body, content_type).shown(&Secrets::of_every_length(secrets))
+    }
+
     #[test]
     fn a_huge_description_is_clipped() {
         let body = serde_json::json!({
             "code": codes::CREATE_FAILED, "message": "m", "description": "x".repeat(6_000_000)
         });
-        let message = ZadigMessage::parse(body.to_string().as_bytes()).unwrap();
+        let text = shown(body.to_string().as_bytes(), None, &[]);
+        let message = text.message().unwrap();
         assert_eq!(message.description.chars().count(), MAX_TEXT_CHARS + 1);
         assert!(message.description.ends_with('…'));
+    }
+
+    #[test]
+    fn a_secret_across_the_clip_is_redacted_whole() {
+        let secret = "s3cret-value-0123456789";
+        let description = format!("{}{secret}", "x".repeat(MAX_TEXT_CHARS - 6));
+        let body = serde_json::json!({"code": 6520, "message": "m", "description": description});
+        let text = shown(body.to_string().as_bytes(), None, &[secret]).to_string();
+        assert!(!text.contains("s3cret"), "{text}");
+        let page = format!("<p>{}{secret}</p>", "y".repeat(MAX_TEXT_CHARS - 5));
+        let text = shown(page.as_bytes(), Some("text/html"), &[secret]).to_string();
+        assert!(!text.contains("s3cret"), "{text}");
+    }
+
+    #[test]
+    fn escaped_and_short_secrets_in_a_zadig_text_are_redacted() {
+        let body = serde_json::json!({
+            "code": 6520, "message": "m",
+            "description": r#"bad value {"v":"p\"w<d"} or p&#34;w&lt;d and pin 42"#
+        });
+        let text = shown(body.to_string().as_bytes(), None, &[r#"p"w<d"#, "42"]).to_string();
+        assert!(!text.contains("w<d") && !text.contains("w&lt;d"), "{text}");
+        assert!(
+            !text.contains("42") && text.matches("(sensitive)").count() == 3,
+            "{text}"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::load::diagnostic::{Diagnostic, Severity};
+use crate::report::escape;
 use crate::report::paint::Painter;
 use crate::report::words::count;
 
@@ -25,14 +26,17 @@ pub fn render_text_colored(diagnostics: &[Diagnostic], color: bool) -> String {
     let mut out = String::new();
     for d in diagnostics {
         if let Some(origin) = &d.origin {
-            let _ = write!(out, "{}: ", paint.apply("1", &origin.to_string()));
+            let place = escape::deceptive(&origin.to_string()).into_owned();
+            let _ = write!(out, "{}: ", paint.apply("1", &place));
         }
         let severity = format!("{}[{}]", d.severity, d.code);
         let code = match d.severity {
             Severity::Error => "1;31",
             Severity::Warning => "1;33",
         };
-        let _ = writeln!(out, "{}: {}", paint.apply(code, &severity), d.message);
+        // A message quotes the files: a name in it must read as the characters it holds.
+        let message = escape::deceptive(&d.message);
+        let _ = writeln!(out, "{}: {message}", paint.apply(code, &severity));
     }
     out
 }

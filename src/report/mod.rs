@@ -58,6 +58,10 @@ pub enum Document<'a> {
     /// `plan` or `apply` stopped before talking to Zadig because the files have errors: the
     /// command's own document (same `format_version`), carrying the diagnostics.
     Stopped(Stage, &'a [Diagnostic]),
+    /// `plan` or `apply` ended with an error before its document (Zadig could not be reached,
+    /// the token was refused): the command's own document carrying the error in the plan's
+    /// `errors`, for JSON and Markdown. Nothing in text: the error goes to stderr.
+    Failed(Stage, &'a str),
 }
 
 /// How to render, beyond the format.
@@ -109,11 +113,29 @@ pub fn render_styled(document: Document<'_>, format: Format, style: &Style<'_>) 
         (Document::Stopped(stage, diagnostics), format) => {
             stopped(stage, diagnostics, format, style)
         }
+        (Document::Failed(stage, error), format) => failed(stage, error, format),
     };
     if text.is_empty() || text.ends_with('\n') {
         text
     } else {
         text + "\n"
+    }
+}
+
+fn failed(stage: Stage, error: &str, format: Format) -> String {
+    let plan = Plan {
+        errors: vec![error.to_owned()],
+        ..Plan::empty()
+    };
+    match (stage, format) {
+        (_, Format::Text) => String::new(),
+        (Stage::Plan, Format::Json) => plan::plan_json_with(&plan, &[]),
+        (Stage::Apply, Format::Json) => outcome::apply_json(&plan, &ApplyReport::default(), &[]),
+        (Stage::Plan, Format::Markdown) => plan_markdown::plan_markdown(&plan),
+        (Stage::Apply, Format::Markdown) => format!(
+            "### zadig-sync apply\n\n**Apply stopped by an error.**\n\n> **Error:** {}\n",
+            escape::markdown(error)
+        ),
     }
 }
 

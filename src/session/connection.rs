@@ -109,6 +109,7 @@ impl Connection {
     pub fn secrets(&self, desired: &DesiredSet) -> Secrets {
         let values = self.secret_values(desired);
         crate::logs::hide(&values);
+        self.client.hide_in_errors(&values);
         Secrets::new(&values)
     }
 
@@ -270,14 +271,14 @@ async fn connect_to_emulator(
 /// is the same "server" with the same token, and its detail cache authenticates.
 fn emulator_token(state_path: &Path) -> Result<String, ConnectError> {
     let path = state_path.with_file_name("emulator-token");
-    if let Ok(text) = std::fs::read_to_string(&path)
+    if let Ok(text) = crate::fsio::read_text(&path, crate::fsio::KIB)
         && let Some(token) = text.trim().strip_prefix("emulator-")
         && token.len() >= 16
     {
         return Ok(format!("emulator-{token}"));
     }
     let token = format!("emulator-{}", hex::encode(rand::random::<[u8; 16]>()));
-    crate::load::files::write_atomically(&path, token.as_bytes())
+    crate::fsio::write_atomically(&path, token.as_bytes(), crate::fsio::Readers::Owner)
         .map_err(|source| ConnectError::StateFolder { path, source })?;
     Ok(token)
 }
@@ -294,14 +295,12 @@ fn prepare_state_folder(state_path: &Path) -> Result<(), ConnectError> {
     };
     std::fs::create_dir_all(folder).map_err(failed)?;
     let ignore = folder.join(".gitignore");
-    if !ignore.exists() {
-        std::fs::write(
-            &ignore,
-            "# zadig-sync --emulator state: never commit it\n*\n",
-        )
-        .map_err(failed)?;
+    let text = "# zadig-sync --emulator state: never commit it\n*\n";
+    // Only where nothing is: an existing file is the user's, a planted link is not followed.
+    match crate::fsio::write_new(&ignore, text.as_bytes(), crate::fsio::Readers::Umask) {
+        Err(error) if error.kind() != std::io::ErrorKind::AlreadyExists => Err(failed(error)),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Takes the exclusive lock of the emulator state file `state`, saying who holds it while

@@ -43,7 +43,7 @@ async fn a_write_with_no_file_behind_it_refuses_the_whole_run_before_any_request
         plan: &plan,
         source: PlanSource::Saved,
         desired: &DesiredSet::default(),
-        secrets: &Secrets::new(&[]),
+        secrets: &Secrets::default(),
         stop: &StopSignal::default(),
     };
     let report = execute(&client(&server), job).await;
@@ -110,7 +110,7 @@ async fn a_saved_deletion_of_an_unmarked_build_refuses_the_run_before_any_write(
         plan: &plan,
         source: PlanSource::Saved,
         desired: &desired,
-        secrets: &Secrets::new(&[]),
+        secrets: &Secrets::default(),
         stop: &StopSignal::default(),
     };
     let report = execute(&client(&server), job).await;

@@ -117,3 +117,23 @@ fn each_example_names_the_environment_variables_it_needs() {
         }
     }
 }
+
+/// Issue 19 item 18: Python's byte-code caches (`scripts/bench` leaves one) are ignored and
+/// none is committed.
+#[test]
+fn python_caches_are_ignored_and_never_committed() {
+    let ignored = read(".gitignore");
+    assert!(
+        ignored.lines().any(|line| line.trim() == "__pycache__/"),
+        "{ignored}"
+    );
+    let listed = Command::new("git")
+        .args(["ls-files", "--", "*.pyc", "*__pycache__*"])
+        .current_dir(ROOT)
+        .output();
+    // Outside a git checkout (a source tarball) there is nothing committed to check.
+    if let Some(listed) = listed.ok().filter(|o| o.status.success()) {
+        let tracked = String::from_utf8_lossy(&listed.stdout);
+        assert!(tracked.trim().is_empty(), "committed caches: {tracked}");
+    }
+}

@@ -5,7 +5,7 @@ use std::process::Command as Process;
 
 use crate::util::cli::{Emulator, TOKEN, command, describe, failed, workspace};
 
-fn build(name: &str, project: &str) -> String {
+pub(crate) fn build(name: &str, project: &str) -> String {
     format!(
         "name: {name}\nproject_key: {project}\ninfrastructure: vm\nbuild_os: ubuntu 22.04\n\
          script_type: shell\nbuild_script: make\n"

@@ -30,6 +30,7 @@ mod export;
 mod fault_suite;
 mod hardening_cli;
 mod hostile_cli;
+mod hostile_inputs;
 mod load_properties;
 mod output_pipe;
 mod plan;

@@ -27,10 +27,9 @@ fn the_api_token_is_redacted_even_when_a_build_file_quotes_it() {
     }
 }
 
-#[test]
-fn an_env_value_quoted_back_in_zadigs_error_is_redacted() {
-    let emulator = Emulator::start(&[]);
-    let build = "\
+/// A build on a cluster named by `${env:CLUSTER}`: Zadig answers that it cannot find the
+/// cluster, quoting its name, so the value comes back in Zadig's error text.
+pub(crate) const ON_SECRET_CLUSTER: &str = "\
 name: secret-cluster
 project_key: shop
 infrastructure: kubernetes
@@ -40,7 +39,11 @@ build_script: make
 advanced_settings:
   cluster_name: ${env:CLUSTER}
 ";
-    let dir = workspace(&[("b.yaml", build)]);
+
+#[test]
+fn an_env_value_quoted_back_in_zadigs_error_is_redacted() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[("b.yaml", ON_SECRET_CLUSTER)]);
     let runs: [&[&str]; 3] = [
         &["--output", "text"],
         &["--output", "json"],

@@ -46,7 +46,7 @@ async fn a_private_ca_is_trusted_only_with_ca_file() {
     let text = failed(&plan(dir.path(), &front.url(), &[]).await);
     assert!(text.contains("certificate"), "{text}");
     assert!(
-        text.contains("after 1 attempts"),
+        text.contains("(after 1 attempt)"),
         "an untrusted certificate is not retried: {text}"
     );
 
