@@ -29,6 +29,7 @@
 //! | [`report`] | plans, outcomes and diagnostics as text, JSON and Markdown | **no** (checked by CI) |
 //! | [`daemon`] | `apply` for ever: file watch, resync and retries as one trigger stream, drift, the memory of settled details, `/healthz` `/readyz` `/metrics` | yes |
 //! | [`emulator`] | Zadig's build API on loopback, with its quirks, for tests and trying | yes |
+//! | [`git`] | `--git`: a shallow fetch of one ref into a private folder, signed-commit checks, the commit's files written out for the loader | network, writes files |
 //! | [`export`] | `export`: Zadig's builds → build files (through `reconcile::export`) and the scope file | HTTP via `remote`, writes files |
 //!
 //! docs/architecture.md tells the same story at more length, with the safety rules; docs/zadig-api.md
@@ -44,6 +45,7 @@ pub mod commands;
 pub mod daemon;
 pub mod emulator;
 pub mod export;
+pub mod git;
 pub mod load;
 pub mod logs;
 pub mod reconcile;
