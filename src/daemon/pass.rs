@@ -337,6 +337,7 @@ impl Passes {
             desired: &loaded.scoped.desired,
             secrets: &loaded.secrets,
             stop: &self.stop,
+            revision: loaded.revision.as_deref(),
         };
         let report = execute(&client, job).await;
         let written = self.move_states(plan, &report, loaded.revision.as_deref());

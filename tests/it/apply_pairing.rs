@@ -44,6 +44,7 @@ async fn a_write_with_no_file_behind_it_refuses_the_whole_run_before_any_request
         desired: &DesiredSet::default(),
         secrets: &Secrets::new(&[]),
         stop: &StopSignal::default(),
+        revision: None,
     };
     let report = execute(&client(&server), job).await;
     assert_eq!(report.outcomes.len(), 2);
