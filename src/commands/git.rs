@@ -6,8 +6,12 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
+use tracing::warn;
+
 use super::output::errln;
-use crate::cli::GitArgs;
+use crate::cli::{DaemonArgs, GitArgs};
+use crate::daemon::git::GitDaemon;
+use crate::daemon::hooks::{HookSecret, HooksConfig};
 use crate::git::{self, Fetched, GitAuth, GitRef, GitSource, RepoUrl, Revision, Trust};
 
 /// The source the flags describe, `None` without `--git`. `insecure_http` allows plain
@@ -77,4 +81,54 @@ pub async fn fetch_once(source: GitSource) -> anyhow::Result<Revision> {
             reason,
         } => bail!("commit {commit} ({reference}) of {shown} is refused by --git-verify: {reason}"),
     }
+}
+
+/// The daemon's git source, with `--git`: the flags, the webhook secret, and a first fetch
+/// (so that the scope file can name the server). A first fetch that fails is not fatal: the
+/// daemon starts from the commit an earlier run left in the state dir (never with
+/// `--git-verify`, which that commit may not have passed), or from none, and keeps fetching.
+pub async fn daemon_git(args: &DaemonArgs) -> anyhow::Result<Option<GitDaemon>> {
+    let Some(source) = git_source(&args.git, args.server.insecure_http)? else {
+        return Ok(None);
+    };
+    let hooks = match (
+        &args.git_daemon.hooks_listen,
+        &args.git_daemon.hook_secret_file,
+    ) {
+        (Some(listen), Some(file)) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading the webhook secret {}", file.display()))?;
+            let secret = HookSecret::new(&text)
+                .with_context(|| format!("the webhook secret file {} is empty", file.display()))?;
+            Some(HooksConfig {
+                listen: *listen,
+                secret,
+            })
+        }
+        _ => None,
+    };
+    let source = Arc::new(source);
+    let initial = match git::sync_in_background(source.clone()).await {
+        Ok(Fetched::Ready(revision)) => Some(revision),
+        Ok(Fetched::Refused { commit, reason, .. }) => {
+            warn!(%commit, %reason, "the watched commit is refused by --git-verify; nothing is applied until a signed one comes");
+            None
+        }
+        Err(error) => {
+            let earlier = source
+                .trust
+                .is_none()
+                .then(|| git::last_synced(&source))
+                .flatten();
+            warn!(%error, earlier = %earlier.as_ref().map_or("none", |r| r.commit.as_str()),
+                "the first fetch failed; starting from the commit an earlier run fetched, if any, and retrying");
+            earlier
+        }
+    };
+    Ok(Some(GitDaemon {
+        source,
+        interval: args.git_daemon.git_interval,
+        initial,
+        hooks,
+    }))
 }

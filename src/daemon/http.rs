@@ -16,6 +16,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::daemon::git::{AppliedRevision, GitFeed};
 use crate::daemon::metrics::Metrics;
 
 /// What the endpoints report, shared with the loop.
@@ -24,6 +25,10 @@ pub struct Status {
     alive: AtomicBool,
     health: Mutex<Health>,
     pub metrics: Arc<Metrics>,
+    /// The commit (and ref) the last completed pass applied, when the files are one.
+    revision: Mutex<Option<AppliedRevision>>,
+    /// With `--git`: the fetch loop's view (the commit in force, a refused one, a failure).
+    pub git: std::sync::OnceLock<Arc<GitFeed>>,
 }
 
 /// What the probes decide from, as the loop records it.
@@ -55,7 +60,22 @@ impl Status {
                 stuck_after,
             }),
             metrics,
+            revision: Mutex::new(None),
+            git: std::sync::OnceLock::new(),
         }
+    }
+
+    /// A pass completed with the files of `revision`.
+    pub fn set_revision(&self, revision: Option<AppliedRevision>) {
+        *self.revision.lock().unwrap_or_else(PoisonError::into_inner) = revision;
+    }
+
+    /// The commit (and ref) the last completed pass applied.
+    pub fn revision(&self) -> Option<AppliedRevision> {
+        self.revision
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn health(&self) -> std::sync::MutexGuard<'_, Health> {
