@@ -406,6 +406,44 @@ mod tests {
         ));
     }
 
+    #[tokio::test]
+    async fn a_body_past_the_cap_is_refused_counted_and_never_fetched_on() {
+        let metrics = Arc::new(Metrics::new());
+        let source = crate::git::GitSource {
+            url: crate::git::RepoUrl::parse("https://git.example.com/a.git", false).unwrap(),
+            reference: GitRef::RemoteHead,
+            path: "builds.d".into(),
+            timeout: std::time::Duration::from_secs(1),
+            auth: crate::git::GitAuth::None,
+            trust: None,
+            state_dir: "/nonexistent".into(),
+        };
+        let hooks = Hooks {
+            secret: secret(),
+            reference: GitRef::RemoteHead,
+            feed: Arc::new(GitFeed::new(&source, None)),
+            wake: Arc::new(Notify::new()),
+            metrics: metrics.clone(),
+        };
+        let big = vec![b' '; MAX_BODY + 1];
+        let signed = headers(&[("x-signature-256", &sign(&big))]);
+        let answer = hook(State(hooks.clone()), signed, Body::from(big)).await;
+        assert_eq!(answer.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        // A fetch asked for leaves a permit, which the first poll takes.
+        let woken = tokio::select! {
+            biased;
+            () = hooks.wake.notified() => true,
+            () = std::future::ready(()) => false,
+        };
+        assert!(!woken, "no fetch was asked for");
+        assert!(
+            metrics
+                .render()
+                .unwrap()
+                .contains(r#"zadig_sync_webhooks_total{result="too_large"} 1"#)
+        );
+    }
+
     #[test]
     fn the_secret_never_shows_in_debug() {
         assert!(!format!("{:?}", secret()).contains("Secret to"));

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use base64::Engine;
 use sha2::{Digest, Sha256};
 
 pub use url::{RepoUrl, Transport, UrlError};
@@ -118,7 +119,9 @@ pub(crate) fn read_token(file: &Path) -> Result<Token, GitError> {
         Some((user, secret)) if !user.is_empty() => (user, secret),
         _ => (TOKEN_USER, text),
     };
-    crate::logs::hide(&[secret.to_string(), text.to_string()]);
+    // The Authorization header carries base64(user:token): hidden as well.
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{secret}"));
+    crate::logs::hide(&[secret.to_string(), text.to_string(), basic]);
     Ok(Token {
         user: user.to_string(),
         secret: secret.to_string(),

@@ -108,8 +108,8 @@ fn scp_like(text: &str) -> Option<(&str, &str)> {
     if text.contains("://") {
         return None;
     }
-    let (before, _path) = text.split_once(':')?;
-    let (user, host) = before.rsplit_once('@')?;
+    let (user, rest) = text.rsplit_once('@')?;
+    let (host, _path) = rest.split_once(':')?;
     let plain = |s: &str| !s.is_empty() && !s.contains('/');
     (plain(user) && plain(host)).then_some((user, host))
 }
@@ -126,7 +126,10 @@ fn is_loopback(host: &str) -> bool {
 /// password it refuses.
 fn without_userinfo(text: &str) -> String {
     let Some((scheme, rest)) = text.split_once("://") else {
-        return text.to_string();
+        return match text.rsplit_once('@') {
+            Some((_, host_and_path)) => host_and_path.to_string(),
+            None => text.to_string(),
+        };
     };
     let authority_end = rest.find('/').unwrap_or(rest.len());
     match rest[..authority_end].rfind('@') {

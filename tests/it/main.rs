@@ -27,6 +27,7 @@ mod emulator_quirks;
 mod examples_e2e;
 mod export;
 mod fault_suite;
+mod git;
 mod hardening_cli;
 mod load_properties;
 mod output_pipe;
