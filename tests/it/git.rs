@@ -505,3 +505,76 @@ fn a_dir_whose_folder_does_not_exist_yet_is_waited_for_and_its_link_followed() {
         script(&emulator, "shop-api").contains("make two")
     });
 }
+
+// SSH goes through the system's `ssh`, as git's does; a stand-in `ssh` on PATH (as git's own
+// test suite uses) runs the remote command locally and records how it was called.
+#[test]
+fn ssh_and_scp_like_addresses_use_the_key_and_trust_only_the_known_hosts_file() {
+    let repo = Repo::new();
+    repo.write("builds.d/api.yaml", &build("shop-api", "make one"));
+    repo.commit("one");
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let calls = dir.path().join("ssh-calls");
+    // `-G` (asked first, to learn what kind of ssh this is) succeeds; otherwise the options
+    // and the host are skipped, and the remote command runs here.
+    let fake = format!(
+        "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '{}'\ncase \" $* \" in *\" -G \"*) exit 0;; esac\n\
+         while [ $# -gt 0 ]; do case \"$1\" in -i|-o|-p) shift 2;; -*) shift;; *) break;; esac; done\n\
+         shift\nexec sh -c \"$*\"\n",
+        calls.display()
+    );
+    std::fs::write(bin.join("ssh"), fake).unwrap();
+    let mut permissions = std::fs::metadata(bin.join("ssh")).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(bin.join("ssh"), permissions).unwrap();
+    let key = SshKey::new();
+    let known_hosts = dir.path().join("known_hosts");
+    std::fs::write(&known_hosts, "git.example.invalid ssh-ed25519 AAAA\n").unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let bare = repo.bare().display().to_string();
+    for url in [
+        format!("ssh://git@git.example.invalid{bare}"),
+        format!("git@git.example.invalid:{bare}"),
+    ] {
+        let state = dir.path().join("state").display().to_string();
+        let args = [
+            "validate",
+            "--git",
+            &url,
+            "--state-dir",
+            &state,
+            "--git-ssh-key",
+            &key.private().display().to_string(),
+            "--git-known-hosts",
+            &known_hosts.display().to_string(),
+        ];
+        let out = command(dir.path())
+            .env("PATH", &path)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(succeeded(&out).contains("1 build in 1 project"), "{url}");
+    }
+    let calls = std::fs::read_to_string(&calls).unwrap();
+    assert!(
+        calls.contains(&key.private().display().to_string()),
+        "{calls}"
+    );
+    assert!(
+        calls.contains(&format!("UserKnownHostsFile={}", known_hosts.display())),
+        "{calls}"
+    );
+    assert!(calls.contains("StrictHostKeyChecking=yes"), "{calls}");
+    assert!(calls.contains("git@git.example.invalid"), "{calls}");
+    let without_hosts = command(dir.path())
+        .args(["validate", "--git", "git@h:r.git", "--git-ssh-key", "k"])
+        .output()
+        .unwrap();
+    assert!(failed(&without_hosts).contains("--git-known-hosts"));
+}
