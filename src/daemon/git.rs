@@ -284,8 +284,15 @@ pub fn start(
                 wake.clone(),
                 metrics.clone(),
             );
-            let served = crate::daemon::hooks::serve_on_own_thread(listener, router, shutdown)
-                .map_err(listen_error)?;
+            let what = "POST /hooks/git";
+            let served = crate::daemon::own_thread::serve_router(
+                "zadig-sync-hooks",
+                what,
+                listener,
+                router,
+                shutdown,
+            )
+            .map_err(listen_error)?;
             tracing::info!(address = %address, "serving POST /hooks/git");
             Some(served)
         }

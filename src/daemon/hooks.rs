@@ -9,7 +9,6 @@
 //! body). Every comparison with the secret is constant-time. Does I/O.
 
 use std::fmt;
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -23,7 +22,7 @@ use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::Notify;
 use tracing::{debug, info, warn};
 
 use crate::daemon::git::GitFeed;
@@ -246,35 +245,6 @@ async fn hook(State(hooks): State<Hooks>, headers: HeaderMap, body: Body) -> Res
             (StatusCode::UNAUTHORIZED, format!("{why}\n")).into_response()
         }
     }
-}
-
-/// Serves `router` on `listener`, on a thread with its own small runtime, until `shutdown`
-/// resolves; the receiver resolves when the server has stopped.
-pub fn serve_on_own_thread(
-    listener: std::net::TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<oneshot::Receiver<std::io::Result<()>>> {
-    listener.set_nonblocking(true)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let (done, stopped) = oneshot::channel();
-    std::thread::Builder::new()
-        .name("zadig-sync-hooks".into())
-        .spawn(move || {
-            let served = runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener)?;
-                axum::serve(listener, router)
-                    .with_graceful_shutdown(shutdown)
-                    .await
-            });
-            if let Err(error) = &served {
-                tracing::error!(%error, "POST /hooks/git stopped");
-            }
-            let _ = done.send(served);
-        })?;
-    Ok(stopped)
 }
 
 #[cfg(test)]

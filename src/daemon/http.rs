@@ -18,6 +18,7 @@ use tokio::sync::oneshot;
 
 use crate::daemon::git::{AppliedRevision, GitFeed};
 use crate::daemon::metrics::Metrics;
+use crate::daemon::own_thread;
 
 /// What the endpoints report, shared with the loop.
 #[derive(Debug)]
@@ -177,24 +178,8 @@ pub fn serve_on_own_thread(
     status: Arc<Status>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<oneshot::Receiver<std::io::Result<()>>> {
-    listener.set_nonblocking(true)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let (done, stopped) = oneshot::channel();
-    std::thread::Builder::new()
-        .name("zadig-sync-http".into())
-        .spawn(move || {
-            let served = runtime.block_on(async move {
-                serve(TcpListener::from_std(listener)?, status, shutdown).await
-            });
-            if let Err(error) = &served {
-                // Probes fail from now on; this line says why.
-                tracing::error!(%error, "/healthz, /readyz and /metrics stopped");
-            }
-            let _ = done.send(served);
-        })?;
-    Ok(stopped)
+    let what = "/healthz, /readyz and /metrics";
+    own_thread::serve_router("zadig-sync-http", what, listener, router(status), shutdown)
 }
 
 /// 200 with `yes`, or 503 saying why not.

@@ -20,6 +20,7 @@ pub mod http;
 pub mod identity;
 pub mod memory;
 pub mod metrics;
+pub mod own_thread;
 pub mod pass;
 pub mod state;
 pub mod trigger;

@@ -80,42 +80,30 @@ fn is_key_type(word: &str) -> bool {
 
 /// Whitespace-separated words; a double-quoted part keeps its spaces.
 fn split_words(line: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut quoted = false;
-    for c in line.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                word.push(c);
-            }
-            c if c.is_whitespace() && !quoted => {
-                if !word.is_empty() {
-                    words.push(std::mem::take(&mut word));
-                }
-            }
-            c => word.push(c),
-        }
-    }
-    if !word.is_empty() {
-        words.push(word);
-    }
-    words
+    split_unquoted(line, char::is_whitespace)
+        .into_iter()
+        .filter(|word| !word.is_empty())
+        .collect()
 }
 
 /// `a,b="x,y",c` → `a`, `b="x,y"`, `c`.
 fn split_options(options: &str) -> Vec<String> {
+    split_unquoted(options, |c| c == ',')
+}
+
+/// `text` split at every separator outside double quotes (quotes kept).
+fn split_unquoted(text: &str, is_separator: impl Fn(char) -> bool) -> Vec<String> {
     let mut parts = Vec::new();
     let mut part = String::new();
     let mut quoted = false;
-    for c in options.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                part.push(c);
-            }
-            ',' if !quoted => parts.push(std::mem::take(&mut part)),
-            c => part.push(c),
+    for c in text.chars() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        if is_separator(c) && !quoted {
+            parts.push(std::mem::take(&mut part));
+        } else {
+            part.push(c);
         }
     }
     parts.push(part);

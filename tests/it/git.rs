@@ -457,6 +457,12 @@ fn addresses_with_credentials_and_plain_http_elsewhere_are_refused_before_anythi
     assert!(failed(&both).contains("cannot be used with"));
 }
 
+/// A git-sync worktree: `builds.d/api.yaml` with `script`, under `folder`.
+fn worktree(folder: &Path, script: &str) {
+    std::fs::create_dir_all(folder.join("builds.d")).unwrap();
+    std::fs::write(folder.join("builds.d/api.yaml"), build("shop-api", script)).unwrap();
+}
+
 // The git-sync recipe: --dir lies inside a link git-sync makes only after its first clone.
 // The daemon waits for it (saying so) instead of exiting, and follows each swap of the link.
 #[test]
@@ -479,12 +485,7 @@ fn a_dir_whose_folder_does_not_exist_yet_is_waited_for_and_its_link_followed() {
 
     // git-sync's first clone: a worktree and the `repo` link, made beside and moved in at once.
     let staging = root.path().join("staging");
-    std::fs::create_dir_all(staging.join("rev1/builds.d")).unwrap();
-    std::fs::write(
-        staging.join("rev1/builds.d/api.yaml"),
-        build("shop-api", "make one"),
-    )
-    .unwrap();
+    worktree(&staging.join("rev1"), "make one");
     std::os::unix::fs::symlink("rev1", staging.join("repo")).unwrap();
     std::fs::rename(&staging, root.path().join("git")).unwrap();
     daemon.wait("the first clone is applied", || {
@@ -493,12 +494,7 @@ fn a_dir_whose_folder_does_not_exist_yet_is_waited_for_and_its_link_followed() {
 
     // The next commit: a new worktree, and the link swapped atomically.
     let git = root.path().join("git");
-    std::fs::create_dir_all(git.join("rev2/builds.d")).unwrap();
-    std::fs::write(
-        git.join("rev2/builds.d/api.yaml"),
-        build("shop-api", "make two"),
-    )
-    .unwrap();
+    worktree(&git.join("rev2"), "make two");
     std::os::unix::fs::symlink("rev2", git.join("repo_tmp")).unwrap();
     std::fs::rename(git.join("repo_tmp"), git.join("repo")).unwrap();
     daemon.wait("the swapped link is followed", || {

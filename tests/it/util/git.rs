@@ -415,15 +415,7 @@ fn cgi_response(output: &[u8]) -> Response {
 
 /// The address in the daemon's "serving POST /hooks/git" log line.
 pub fn hooks_address(logs: &str) -> Option<String> {
-    let line = logs
-        .lines()
-        .find(|l| l.contains("serving POST /hooks/git"))?;
-    let start = line.find("127.0.0.1:")?;
-    let digits: String = line[start + 10..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    Some(format!("127.0.0.1:{digits}"))
+    super::daemon::logged_address(logs, "serving POST /hooks/git")
 }
 
 /// Sends a webhook: `headers` and `body` as given; returns the status.
