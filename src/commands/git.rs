@@ -91,22 +91,7 @@ pub async fn daemon_git(args: &DaemonArgs) -> anyhow::Result<Option<GitDaemon>> 
     let Some(source) = git_source(&args.git, args.server.insecure_http)? else {
         return Ok(None);
     };
-    let hooks = match (
-        &args.git_daemon.hooks_listen,
-        &args.git_daemon.hook_secret_file,
-    ) {
-        (Some(listen), Some(file)) => {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("reading the webhook secret {}", file.display()))?;
-            let secret = HookSecret::new(&text)
-                .with_context(|| format!("the webhook secret file {} is empty", file.display()))?;
-            Some(HooksConfig {
-                listen: *listen,
-                secret,
-            })
-        }
-        _ => None,
-    };
+    let hooks = hooks_config(args)?;
     let source = Arc::new(source);
     let initial = match git::sync_in_background(source.clone()).await {
         Ok(Fetched::Ready(revision)) => Some(revision),
@@ -130,5 +115,23 @@ pub async fn daemon_git(args: &DaemonArgs) -> anyhow::Result<Option<GitDaemon>> 
         interval: args.git_daemon.git_interval,
         initial,
         hooks,
+    }))
+}
+
+/// `--hooks-listen` with the secret read from `--hook-secret-file`, when given.
+fn hooks_config(args: &DaemonArgs) -> anyhow::Result<Option<HooksConfig>> {
+    let (Some(listen), Some(file)) = (
+        &args.git_daemon.hooks_listen,
+        &args.git_daemon.hook_secret_file,
+    ) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("reading the webhook secret {}", file.display()))?;
+    let secret = HookSecret::new(&text)
+        .with_context(|| format!("the webhook secret file {} is empty", file.display()))?;
+    Ok(Some(HooksConfig {
+        listen: *listen,
+        secret,
     }))
 }

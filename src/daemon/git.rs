@@ -143,53 +143,66 @@ impl FeedState {
     /// A fetch that reached the remote: its result label and whether it is news.
     fn fetched(&mut self, fetched: &Fetched, metrics: &Metrics) -> (&'static str, bool) {
         self.status.last_fetch = Some(unix_seconds());
-        let mut news = self.status.fetch_error.take().is_some();
-        if news {
+        let back = self.status.fetch_error.take().is_some();
+        if back {
             self.news.push(Event::GitBack);
         }
-        match fetched {
-            Fetched::Ready(revision) => {
-                if self.status.refused.take().is_some() {
-                    metrics.git_refused.clear();
-                }
-                if self.current.as_ref().map(|c| &c.commit) == Some(&revision.commit) {
-                    return ("unchanged", news);
-                }
-                self.news.push(Event::CommitFetched {
-                    commit: revision.commit.clone(),
-                    reference: revision.reference.clone(),
-                    signer: revision.signer.clone(),
-                });
-                self.set_current(revision.clone());
-                ("changed", true)
-            }
+        let (result, news) = match fetched {
+            Fetched::Ready(revision) => self.ready(revision, metrics),
             Fetched::Refused {
                 commit,
                 reference,
                 reason,
-            } => {
-                let refused = RefusedCommit {
-                    commit: commit.clone(),
-                    reason: reason.to_string(),
-                };
-                if self.status.refused.as_ref() != Some(&refused) {
-                    metrics.git_refused.clear();
-                    let labels = RefusedLabels {
-                        commit: commit.clone(),
-                        reason: reason_word(reason),
-                    };
-                    metrics.git_refused.get_or_create(&labels).set(1);
-                    self.news.push(Event::CommitRefused {
-                        commit: commit.clone(),
-                        reference: reference.clone(),
-                        reason: reason.to_string(),
-                    });
-                    self.status.refused = Some(refused);
-                    news = true;
-                }
-                ("refused", news)
-            }
+            } => self.refused(commit, reference, reason, metrics),
+        };
+        (result, news || back)
+    }
+
+    /// A commit with its files written out: news when it is another commit.
+    fn ready(&mut self, revision: &Revision, metrics: &Metrics) -> (&'static str, bool) {
+        if self.status.refused.take().is_some() {
+            metrics.git_refused.clear();
         }
+        if self.current.as_ref().map(|c| &c.commit) == Some(&revision.commit) {
+            return ("unchanged", false);
+        }
+        self.news.push(Event::CommitFetched {
+            commit: revision.commit.clone(),
+            reference: revision.reference.clone(),
+            signer: revision.signer.clone(),
+        });
+        self.set_current(revision.clone());
+        ("changed", true)
+    }
+
+    /// A commit `--git-verify` refused: news when it is not the one refused already.
+    fn refused(
+        &mut self,
+        commit: &str,
+        reference: &str,
+        reason: &Untrusted,
+        metrics: &Metrics,
+    ) -> (&'static str, bool) {
+        let refused = RefusedCommit {
+            commit: commit.to_string(),
+            reason: reason.to_string(),
+        };
+        if self.status.refused.as_ref() == Some(&refused) {
+            return ("refused", false);
+        }
+        metrics.git_refused.clear();
+        let labels = RefusedLabels {
+            commit: commit.to_string(),
+            reason: reason_word(reason),
+        };
+        metrics.git_refused.get_or_create(&labels).set(1);
+        self.news.push(Event::CommitRefused {
+            commit: commit.to_string(),
+            reference: reference.to_string(),
+            reason: reason.to_string(),
+        });
+        self.status.refused = Some(refused);
+        ("refused", true)
     }
 
     /// A fetch that failed: news when fetches were working until now.
@@ -271,12 +284,6 @@ pub fn start(
     let wake = Arc::new(Notify::new());
     let hooks = match &git.hooks {
         Some(config) => {
-            let listen_error = |source| crate::daemon::DaemonError::HooksListen {
-                addr: config.listen,
-                source,
-            };
-            let listener = std::net::TcpListener::bind(config.listen).map_err(listen_error)?;
-            let address = listener.local_addr().unwrap_or(config.listen);
             let router = crate::daemon::hooks::router(
                 config.secret.clone(),
                 git.source.reference.clone(),
@@ -284,17 +291,7 @@ pub fn start(
                 wake.clone(),
                 metrics.clone(),
             );
-            let what = "POST /hooks/git";
-            let served = crate::daemon::own_thread::serve_router(
-                "zadig-sync-hooks",
-                what,
-                listener,
-                router,
-                shutdown,
-            )
-            .map_err(listen_error)?;
-            tracing::info!(address = %address, "serving POST /hooks/git");
-            Some(served)
+            Some(serve_hooks(config, router, shutdown)?)
         }
         None => None,
     };
@@ -311,6 +308,31 @@ pub fn start(
         fetching,
         hooks,
     })
+}
+
+/// Serves the webhook router on `--hooks-listen`, on a thread of its own.
+fn serve_hooks(
+    config: &crate::daemon::hooks::HooksConfig,
+    router: axum::Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<tokio::sync::oneshot::Receiver<std::io::Result<()>>, crate::daemon::DaemonError> {
+    let listen_error = |source| crate::daemon::DaemonError::HooksListen {
+        addr: config.listen,
+        source,
+    };
+    let listener = std::net::TcpListener::bind(config.listen).map_err(listen_error)?;
+    let address = listener.local_addr().unwrap_or(config.listen);
+    let what = "POST /hooks/git";
+    let served = crate::daemon::own_thread::serve_router(
+        "zadig-sync-hooks",
+        what,
+        listener,
+        router,
+        shutdown,
+    )
+    .map_err(listen_error)?;
+    tracing::info!(address = %address, "serving POST /hooks/git");
+    Ok(served)
 }
 
 impl GitRunning {

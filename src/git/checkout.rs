@@ -24,30 +24,7 @@ pub(super) fn checkout(
     if target.is_dir() {
         return Ok(target);
     }
-    let read_error = |e: gix::Error| GitError::Read {
-        what: format!("commit {id}"),
-        reason: format!("{e:#}"),
-    };
-    let tree = repo
-        .find_commit(id)
-        .and_then(|commit| commit.tree())
-        .map_err(read_error)?;
-    let subtree = if path.as_os_str().is_empty() || path == Path::new(".") {
-        tree
-    } else {
-        let entry = tree
-            .lookup_entry_by_path(path)
-            .map_err(read_error)?
-            .filter(|entry| entry.mode().is_tree())
-            .ok_or_else(|| GitError::PathNotFound {
-                commit: id.to_string(),
-                path: path.display().to_string(),
-            })?;
-        entry
-            .object()
-            .and_then(|object| object.peel_to_tree())
-            .map_err(read_error)?
-    };
+    let subtree = tree_at(repo, id, path)?;
     let partial = checkouts.join(format!(".{id}.partial-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&partial);
     write_tree(repo, &subtree, &partial)?;
@@ -56,6 +33,34 @@ pub(super) fn checkout(
         source,
     })?;
     Ok(target)
+}
+
+/// The tree at `path` (the root for an empty path or `.`) in commit `id`.
+fn tree_at<'repo>(
+    repo: &'repo gix::Repository,
+    id: gix::ObjectId,
+    path: &Path,
+) -> Result<gix::Tree<'repo>, GitError> {
+    let read_error = |e: gix::Error| GitError::Read {
+        what: format!("commit {id}"),
+        reason: format!("{e:#}"),
+    };
+    let tree = (repo.find_commit(id))
+        .and_then(|commit| commit.tree())
+        .map_err(read_error)?;
+    if path.as_os_str().is_empty() || path == Path::new(".") {
+        return Ok(tree);
+    }
+    let entry = (tree.lookup_entry_by_path(path))
+        .map_err(read_error)?
+        .filter(|entry| entry.mode().is_tree())
+        .ok_or_else(|| GitError::PathNotFound {
+            commit: id.to_string(),
+            path: path.display().to_string(),
+        })?;
+    (entry.object())
+        .and_then(|object| object.peel_to_tree())
+        .map_err(read_error)
 }
 
 /// Writes `tree` into the folder `into` (created), recursively.

@@ -5,10 +5,12 @@
 //! configuration, no credential helper, no environment; the token comes only from
 //! `--git-token-file`, handed over when the server asks. Blocking; does I/O.
 
+use std::num::NonZeroU32;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use gix::bstr::ByteSlice;
+use gix::protocol::fetch::refmap::SpecIndex;
 use gix::remote::Direction;
 use gix::remote::fetch::{Shallow, Tags};
 
@@ -31,55 +33,32 @@ pub(super) fn fetch(
     repo_dir: &Path,
     interrupt: &AtomicBool,
 ) -> Result<FetchedCommit, GitError> {
-    let failed = |reason: String| GitError::Fetch {
+    let failed = |e: gix::Error| GitError::Fetch {
         url: source.url.to_string(),
-        reason,
+        reason: format!("{e:#}"),
     };
-    let repo = open(source, repo_dir).map_err(|e| failed(format!("{e:#}")))?;
-    let refspecs = refspecs(&source.reference);
-    let remote = repo
-        .remote_at(source.url.as_str())
-        .and_then(|remote| {
-            remote.with_refspecs(refspecs.iter().map(String::as_str), Direction::Fetch)
-        })
-        .map_err(|e| failed(format!("{e:#}")))?
-        .with_fetch_tags(Tags::None);
-    let connection = remote
-        .connect(Direction::Fetch)
-        .map_err(|e| failed(format!("{e:#}")))?;
+    let repo = open(source, repo_dir).map_err(failed)?;
     let token = match &source.auth {
         GitAuth::Token(file) => Some(super::read_token(file)?),
         _ => None,
     };
-    let connection = connection.with_credentials(move |action| answer(action, token.as_ref()));
-    let outcome = connection
-        .prepare_fetch(gix::progress::Discard, Default::default())
-        .map_err(|e| failed(format!("{e:#}")))?
-        .with_shallow(Shallow::DepthAtRemote(1.try_into().expect("1 is not 0")))
-        .receive(gix::progress::Discard, interrupt)
-        .map_err(|e| failed(format!("{e:#}")))?;
+    let outcome = receive(source, &repo, token, interrupt).map_err(failed)?;
+    let not_found = || GitError::RefNotFound {
+        url: source.url.to_string(),
+        reference: source.reference.to_string(),
+    };
+    // The first refspec that matched: for a bare name, the branch before the tag.
     let mapping = (outcome.ref_map.mappings.iter())
         .filter(|m| m.local.is_some())
         .min_by_key(|m| match m.spec_index {
-            gix::protocol::fetch::refmap::SpecIndex::ExplicitInRemote(index) => index,
-            gix::protocol::fetch::refmap::SpecIndex::Implicit(_) => usize::MAX,
+            SpecIndex::ExplicitInRemote(index) => index,
+            SpecIndex::Implicit(_) => usize::MAX,
         })
-        .ok_or_else(|| GitError::RefNotFound {
-            url: source.url.to_string(),
-            reference: source.reference.to_string(),
-        })?;
-    let id = mapping
-        .remote
-        .peeled_id()
-        .ok_or_else(|| GitError::RefNotFound {
-            url: source.url.to_string(),
-            reference: source.reference.to_string(),
-        })?
-        .to_owned();
+        .ok_or_else(not_found)?;
+    let id = mapping.remote.peeled_id().ok_or_else(not_found)?.to_owned();
     let reference = (mapping.remote.as_target().or(mapping.remote.as_name()))
         .map_or_else(|| id.to_string(), |name| name.to_str_lossy().into_owned());
-    let commit = repo
-        .find_object(id)
+    let commit = (repo.find_object(id))
         .and_then(|object| object.peel_to_commit())
         .map_err(|e| GitError::Read {
             what: format!("commit {id}"),
@@ -90,6 +69,26 @@ pub(super) fn fetch(
         reference,
         raw: commit.data.clone(),
     })
+}
+
+/// Connects (handing `token` over when the server asks) and receives the watched ref, one
+/// commit deep.
+fn receive(
+    source: &GitSource,
+    repo: &gix::Repository,
+    token: Option<super::Token>,
+    interrupt: &AtomicBool,
+) -> Result<gix::remote::fetch::Outcome, gix::Error> {
+    let refspecs = refspecs(&source.reference);
+    let remote = (repo.remote_at(source.url.as_str()))?
+        .with_refspecs(refspecs.iter().map(String::as_str), Direction::Fetch)?
+        .with_fetch_tags(Tags::None);
+    let connection = (remote.connect(Direction::Fetch))?
+        .with_credentials(move |action| answer(action, token.as_ref()));
+    connection
+        .prepare_fetch(gix::progress::Discard, Default::default())?
+        .with_shallow(Shallow::DepthAtRemote(NonZeroU32::MIN))
+        .receive(gix::progress::Discard, interrupt)
 }
 
 /// The refspecs that bring the watched ref into `refs/zadig-sync/`: a bare name may be a

@@ -201,10 +201,12 @@ pub fn default_state_dir() -> PathBuf {
 }
 
 impl GitSource {
-    /// The folder of this repository and ref under the state dir: one per address and ref,
-    /// so that runs reading other repositories never share one.
+    /// The folder of this repository, ref and path under the state dir: one per address,
+    /// ref and `--git-path`, so that runs reading something else never share one (a
+    /// checkout holds one path's files).
     pub fn work_dir(&self) -> PathBuf {
-        let key = Sha256::digest(format!("{}\0{}", self.url, self.reference));
+        let key = format!("{}\0{}\0{}", self.url, self.reference, self.path.display());
+        let key = Sha256::digest(key);
         self.state_dir.join("git").join(&hex::encode(key)[..16])
     }
 }
@@ -213,47 +215,68 @@ impl GitSource {
 /// sharing a state dir take turns.
 pub fn sync(source: &GitSource, interrupt: &AtomicBool) -> Result<Fetched, GitError> {
     let work = source.work_dir();
-    let checkouts = work.join("checkouts");
-    let state_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| GitError::StateDir { path, source }
-    };
-    create_private_dir(&checkouts).map_err(state_error(&checkouts))?;
-    let lock_path = work.join("lock");
-    let lock = std::fs::File::create(&lock_path).map_err(state_error(&lock_path))?;
-    fs4::FileExt::lock(&lock).map_err(state_error(&lock_path))?;
+    let _lock = lock(&work)?;
     let repo_dir = work.join("repo");
     let fetched = fetch::fetch(source, &repo_dir, interrupt)?;
     let commit = fetched.id.to_string();
     let signer = match &source.trust {
+        None => None,
         Some(trust) => match verify::verify(trust, &fetched.raw) {
             Ok(signer) => Some(signer),
             Err(reason) => {
+                let reference = fetched.reference;
                 return Ok(Fetched::Refused {
                     commit,
-                    reference: fetched.reference,
+                    reference,
                     reason,
                 });
             }
         },
-        None => None,
     };
-    let repo =
-        gix::open_opts(&repo_dir, gix::open::Options::isolated()).map_err(|e| GitError::Read {
-            what: repo_dir.display().to_string(),
-            reason: format!("{e:#}"),
-        })?;
-    let dir = checkout::checkout(&repo, fetched.id, &source.path, &checkouts)?;
-    let previous = read_current(&work);
-    checkout::prune(&checkouts, &[&dir, &previous.unwrap_or_default()]);
-    let current = work.join("current");
-    std::fs::write(&current, &commit).map_err(state_error(&current))?;
+    let dir = write_out(&work, &repo_dir, fetched.id, &source.path)?;
     Ok(Fetched::Ready(Revision {
         commit,
         reference: fetched.reference,
         dir,
         signer,
     }))
+}
+
+fn state_error(path: &Path) -> impl FnOnce(std::io::Error) -> GitError {
+    let path = path.to_path_buf();
+    move |source| GitError::StateDir { path, source }
+}
+
+/// Makes the work dir (private to this user) and takes its lock, held until dropped.
+fn lock(work: &Path) -> Result<std::fs::File, GitError> {
+    let checkouts = work.join("checkouts");
+    create_private_dir(&checkouts).map_err(state_error(&checkouts))?;
+    let path = work.join("lock");
+    let lock = std::fs::File::create(&path).map_err(state_error(&path))?;
+    fs4::FileExt::lock(&lock).map_err(state_error(&path))?;
+    Ok(lock)
+}
+
+/// Writes the files of commit `id` into `checkouts/<id>`, keeps the checkout of the commit
+/// before (a pass may be reading it), removes the others, and records `id` as the current one.
+fn write_out(
+    work: &Path,
+    repo_dir: &Path,
+    id: gix::ObjectId,
+    path: &Path,
+) -> Result<PathBuf, GitError> {
+    let repo =
+        gix::open_opts(repo_dir, gix::open::Options::isolated()).map_err(|e| GitError::Read {
+            what: repo_dir.display().to_string(),
+            reason: format!("{e:#}"),
+        })?;
+    let checkouts = work.join("checkouts");
+    let dir = checkout::checkout(&repo, id, path, &checkouts)?;
+    let previous = read_current(work).unwrap_or_default();
+    checkout::prune(&checkouts, &[&dir, &previous]);
+    let current = work.join("current");
+    std::fs::write(&current, id.to_string()).map_err(state_error(&current))?;
+    Ok(dir)
 }
 
 /// The checkout the last sync of this work dir produced.
