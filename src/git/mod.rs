@@ -366,6 +366,29 @@ mod tests {
     }
 
     #[test]
+    fn each_address_ref_and_path_has_a_work_dir_of_its_own() {
+        let source = |url: &str, reference: Option<&str>, path: &str| GitSource {
+            url: RepoUrl::parse(url, false).unwrap(),
+            reference: GitRef::parse(reference).unwrap(),
+            path: path.into(),
+            timeout: Duration::from_secs(1),
+            auth: GitAuth::None,
+            trust: None,
+            state_dir: "/state".into(),
+        };
+        let base = source("https://h/a.git", None, "builds.d").work_dir();
+        assert!(base.starts_with("/state/git"));
+        assert_eq!(base, source("https://h/a.git", None, "builds.d").work_dir());
+        for other in [
+            source("https://h/b.git", None, "builds.d"),
+            source("https://h/a.git", Some("main"), "builds.d"),
+            source("https://h/a.git", None, "."),
+        ] {
+            assert_ne!(other.work_dir(), base, "{other:?}");
+        }
+    }
+
+    #[test]
     fn a_token_file_may_name_its_user() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("token");
