@@ -15,11 +15,16 @@ RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
     && rm -rf src
 COPY src ./src
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked \
-    && strip target/release/zadig-sync
+    && strip target/release/zadig-sync \
+    && mkdir -p /state
 
 # distroless/static: CA certificates and /etc/passwd, no shell; "nonroot" is UID 65532.
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /src/target/release/zadig-sync /usr/local/bin/zadig-sync
+# Where `--git` keeps its shallow repository and checkouts (mount a volume there when the
+# root file system is read-only).
+COPY --from=build --chown=65532:65532 /state /var/lib/zadig-sync
+ENV ZADIG_SYNC_STATE_DIR=/var/lib/zadig-sync
 USER 65532:65532
 EXPOSE 9464
 ENTRYPOINT ["/usr/local/bin/zadig-sync"]

@@ -30,6 +30,7 @@
 //! | [`daemon`] | `apply` for ever: file watch, resync and retries as one trigger stream, drift, the memory of settled details, `/healthz` `/readyz` `/metrics` | yes |
 //! | [`emulator`] | Zadig's build API on loopback, with its quirks, for tests and trying | yes |
 //! | [`fsio`] | files read and written safely: regular files only, within a cap; atomic writes that never follow a symlink | reads and writes files |
+//! | [`git`] | `--git`: a shallow fetch of one ref into a private folder, signed-commit checks, the commit's files written out for the loader | network, writes files |
 //! | [`export`] | `export`: Zadig's builds → build files (through `reconcile::export`) and the scope file | HTTP via `remote`, writes files |
 //!
 //! docs/architecture.md tells the same story at more length, with the safety rules; docs/zadig-api.md
@@ -46,6 +47,7 @@ pub mod daemon;
 pub mod emulator;
 pub mod export;
 pub mod fsio;
+pub mod git;
 pub mod load;
 pub mod logs;
 pub mod reconcile;

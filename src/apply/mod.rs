@@ -29,7 +29,8 @@ use crate::remote::tasks::join_in_order;
 
 /// What one apply executes: the plan, where it came from, the files that supply the bodies
 /// to send (the plan carries only fingerprints, never secrets), the secrets to redact from
-/// every reason, and the signal that stops it.
+/// every reason, the signal that stops it, and the git commit the files are (which each
+/// marker written names, `rev=`; it decides nothing).
 #[derive(Debug, Clone, Copy)]
 pub struct Job<'a> {
     pub plan: &'a Plan,
@@ -37,6 +38,7 @@ pub struct Job<'a> {
     pub desired: &'a DesiredSet,
     pub secrets: &'a Secrets,
     pub stop: &'a StopSignal,
+    pub revision: Option<&'a str>,
 }
 
 /// Set once the run must start no new step (the daemon's shutdown); writes in flight finish.
@@ -272,6 +274,7 @@ async fn run_concurrently(
             let (client, progress, stop) = (client.clone(), progress.clone(), job.stop.clone());
             let work = work.clone();
             let source = job.source;
+            let revision = job.revision.map(str::to_string);
             let step = work.step();
             let span = info_span!(
                 "apply",
@@ -283,7 +286,7 @@ async fn run_concurrently(
                 let status = if stop.is_set() {
                     OutcomeStatus::NotStarted("not started: zadig-sync is stopping".into())
                 } else {
-                    steps::run(&client, &work, source).await
+                    steps::run(&client, &work, source, revision.as_deref()).await
                 };
                 progress.advance();
                 debug!(status = status.as_str(), "step finished");

@@ -16,14 +16,20 @@ use crate::remote::fetch::read_build;
 use crate::remote::{Kind, RemoteError, ZadigClient};
 
 /// Runs one write and says how it ended.
-pub(super) async fn run(client: &ZadigClient, work: &Work, source: PlanSource) -> OutcomeStatus {
+/// `revision`: the git commit the files are, named by the marker written.
+pub(super) async fn run(
+    client: &ZadigClient,
+    work: &Work,
+    source: PlanSource,
+    revision: Option<&str>,
+) -> OutcomeStatus {
     let result = match work {
-        Work::Create { step, spec } => create(client, step, spec, source).await,
+        Work::Create { step, spec } => create(client, step, spec, source, revision).await,
         Work::Update {
             step,
             spec,
             read_at,
-        } => update(client, step, spec, *read_at).await,
+        } => update(client, step, spec, *read_at, revision).await,
         Work::Delete { step, read_at } => delete(client, step, *read_at).await,
     };
     match result {
@@ -81,11 +87,12 @@ async fn create(
     step: &Step,
     wanted: &BuildSpec,
     source: PlanSource,
+    revision: Option<&str>,
 ) -> Result<(), StepFailure> {
     if source == PlanSource::Saved {
         ensure_absent(client, step).await?;
     }
-    let body = marker::request_body(wanted);
+    let body = marker::request_body_at(wanted, revision);
     client
         .create_build(&body)
         .await
@@ -137,9 +144,10 @@ async fn update(
     step: &Step,
     wanted: &BuildSpec,
     read_at: i64,
+    revision: Option<&str>,
 ) -> Result<(), StepFailure> {
     ensure_not_stale(client, step, read_at).await?;
-    let body = marker::request_body(wanted);
+    let body = marker::request_body_at(wanted, revision);
     client.update_build(&body).await?;
     verify_converged(client, wanted).await
 }

@@ -5,6 +5,7 @@
 //! add, never rename.
 
 pub mod choices;
+pub mod git;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::remote::config::parse_size;
 pub use choices::{ColorArg, DriftArg, EditionArg, LogFormatArg, OutputArg};
+pub use git::{GitArgs, GitDaemonArgs};
 
 /// `--version`: the package version, and the git commit and date it was built from.
 pub const VERSION: &str = concat!(
@@ -142,6 +144,11 @@ pub struct ValidateArgs {
     /// How to print diagnostics: `text`, `json` (one versioned document) or `markdown`.
     #[arg(long, value_enum, default_value = "text")]
     pub output: OutputArg,
+    /// With --git: allow a plain http:// address that is not loopback.
+    #[arg(long, requires = "git")]
+    pub insecure_http: bool,
+    #[command(flatten)]
+    pub git: GitArgs,
 }
 
 /// How to reach Zadig. The token is never a flag value: it would show in `ps`.
@@ -259,6 +266,8 @@ pub struct PlanArgs {
     pub server: ServerArgs,
     #[command(flatten)]
     pub show: ShowArgs,
+    #[command(flatten)]
+    pub git: GitArgs,
 }
 
 #[derive(Debug, Args)]
@@ -295,6 +304,10 @@ pub struct DaemonArgs {
     pub scope: ScopeArgs,
     #[command(flatten)]
     pub server: ServerArgs,
+    #[command(flatten)]
+    pub git: GitArgs,
+    #[command(flatten)]
+    pub git_daemon: GitDaemonArgs,
 }
 
 /// What only the daemon takes.

@@ -30,6 +30,8 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
     };
     let settings = settings(&args.server, &args.scope, &loaded);
     let warnings = loaded.warnings.clone();
+    // The commit checked out where the files are, which each marker written names (`rev=`).
+    let revision = crate::daemon::identity::git_commit(&args.dir.dir);
     let (plan, desired, secrets, connection) = match &args.plan {
         Some(path) => {
             let saved = SavedPlan::read(path)?;
@@ -101,6 +103,7 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
         desired: &desired,
         secrets: &secrets,
         stop: &StopSignal::default(),
+        revision: revision.as_deref(),
     };
     let report = execute_with(&connection.client, job, &shared).await;
     drop(bar);

@@ -17,6 +17,11 @@ use crate::session::Settings;
 
 pub async fn run(args: DaemonArgs) -> anyhow::Result<Exit> {
     let metrics = Arc::new(Metrics::new());
+    let git = super::git::daemon_git(&args).await?;
+    // With --git, the scope file is the one of the commit fetched at start, if any.
+    let scope_dir = (git.as_ref())
+        .and_then(|git| git.initial.as_ref())
+        .map_or_else(|| args.dir.dir.clone(), |revision| revision.dir.clone());
     let config = DaemonConfig {
         dir: args.dir.dir.clone(),
         interval: args.daemon.interval,
@@ -27,13 +32,14 @@ pub async fn run(args: DaemonArgs) -> anyhow::Result<Exit> {
         server: server_options(&args.server),
         scope: scope_options(&args.scope),
         version: VERSION,
+        git,
     };
     // The scope file as the daemon starts may name the server and its limits; later changes
     // to those need a restart (prune, max deletes and projects are read again every pass).
     // Only the scope file is read here; the builds are the first pass's business. A scope
     // file with errors is logged and left out: every pass then refuses to write until it is
     // fixed, and the daemon stays up to see the fix.
-    let scope_file = read_scope(&config.dir).unwrap_or_else(|diagnostics| {
+    let scope_file = read_scope(&scope_dir).unwrap_or_else(|diagnostics| {
         for diagnostic in &diagnostics {
             error!(%diagnostic, "invalid scope file");
         }

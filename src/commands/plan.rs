@@ -13,7 +13,11 @@ use crate::report::{Document, Stage};
 
 pub async fn run(args: PlanArgs, color: ColorChoice) -> anyhow::Result<Exit> {
     let output = Output::for_plans(&args.show, color);
-    let Some(loaded) = load_for_server(&args.dir.dir, &args.scope, Stage::Plan, &output) else {
+    let dir = match super::git::git_source(&args.git, args.server.insecure_http)? {
+        Some(source) => super::git::fetch_once(source).await?.dir,
+        None => args.dir.dir.clone(),
+    };
+    let Some(loaded) = load_for_server(&dir, &args.scope, Stage::Plan, &output) else {
         return Ok(Exit::Failure);
     };
     let settings = settings(&args.server, &args.scope, &loaded);
@@ -38,7 +42,7 @@ pub async fn run(args: PlanArgs, color: ColorChoice) -> anyhow::Result<Exit> {
         errln(format_args!(
             "Saved the plan to {}; apply it with `{}`.",
             path.display(),
-            apply_command(&args.dir, &args.server, path)
+            apply_command(&DirArgs { dir }, &args.server, path)
         ));
     }
     Ok(exit_code(&plan, args.detailed_exitcode))

@@ -16,7 +16,11 @@ pub async fn run(args: ValidateArgs, color: ColorChoice) -> anyhow::Result<Exit>
     let format: Format = args.output.into();
     let output = Output::new(format, color);
     let env = |name: &str| std::env::var(name).ok();
-    let outcome = load_dir(&args.dir.dir, ReferenceMode::Offline, &env);
+    let dir = match super::git::git_source(&args.git, args.insecure_http)? {
+        Some(source) => super::git::fetch_once(source).await?.dir,
+        None => args.dir.dir.clone(),
+    };
+    let outcome = load_dir(&dir, ReferenceMode::Offline, &env);
     output.print(Document::Diagnostics(&outcome.diagnostics), &[]);
     if format != Format::Json {
         outln(summary(&outcome));

@@ -65,6 +65,24 @@ pub enum Event {
         reason: String,
     },
     ZadigBack,
+    /// With `--git`: a new commit of the watched ref was fetched (and verified).
+    CommitFetched {
+        commit: String,
+        reference: String,
+        signer: Option<String>,
+    },
+    /// With `--git-verify`: the watched ref's commit is not signed by a trusted key; the last
+    /// verified commit stays in force.
+    CommitRefused {
+        commit: String,
+        reference: String,
+        reason: String,
+    },
+    /// With `--git`: fetching fails; the last commit fetched stays in force.
+    GitUnreachable {
+        reason: String,
+    },
+    GitBack,
 }
 
 impl Event {
@@ -84,6 +102,10 @@ impl Event {
             Event::ZadigUnreachable { .. } => "zadig_unreachable",
             Event::TokenRefused { .. } => "token_refused",
             Event::ZadigBack => "zadig_back",
+            Event::CommitFetched { .. } => "commit_fetched",
+            Event::CommitRefused { .. } => "commit_refused",
+            Event::GitUnreachable { .. } => "git_unreachable",
+            Event::GitBack => "git_back",
         }
     }
 }
@@ -257,6 +279,21 @@ impl Event {
             Event::TokenRefused { reason } => warn!(%reason,
                 "Zadig refuses the API token; fix or rotate it (the token file is read again when it changes)"),
             Event::ZadigBack => info!("Zadig can be read again"),
+            Event::CommitFetched {
+                commit,
+                reference,
+                signer,
+            } => info!(%commit, reference = %reference, signer = %signer.as_deref().unwrap_or(""),
+                "fetched a new commit"),
+            Event::CommitRefused {
+                commit,
+                reference,
+                reason,
+            } => warn!(%commit, reference = %reference, %reason,
+                "commit refused by --git-verify; the last verified commit stays in force"),
+            Event::GitUnreachable { reason } => warn!(%reason,
+                "cannot fetch from git; the last commit fetched stays in force, retrying with backoff"),
+            Event::GitBack => info!("git can be fetched from again"),
         }
     }
 }

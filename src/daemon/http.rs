@@ -16,7 +16,9 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::daemon::git::{AppliedRevision, GitFeed};
 use crate::daemon::metrics::Metrics;
+use crate::daemon::own_thread;
 
 /// What the endpoints report, shared with the loop.
 #[derive(Debug)]
@@ -24,6 +26,10 @@ pub struct Status {
     alive: AtomicBool,
     health: Mutex<Health>,
     pub metrics: Arc<Metrics>,
+    /// The commit (and ref) the last completed pass applied, when the files are one.
+    revision: Mutex<Option<AppliedRevision>>,
+    /// With `--git`: the fetch loop's view (the commit in force, a refused one, a failure).
+    pub git: std::sync::OnceLock<Arc<GitFeed>>,
 }
 
 /// What the probes decide from, as the loop records it.
@@ -55,7 +61,22 @@ impl Status {
                 stuck_after,
             }),
             metrics,
+            revision: Mutex::new(None),
+            git: std::sync::OnceLock::new(),
         }
+    }
+
+    /// A pass completed with the files of `revision`.
+    pub fn set_revision(&self, revision: Option<AppliedRevision>) {
+        *self.revision.lock().unwrap_or_else(PoisonError::into_inner) = revision;
+    }
+
+    /// The commit (and ref) the last completed pass applied.
+    pub fn revision(&self) -> Option<AppliedRevision> {
+        self.revision
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn health(&self) -> std::sync::MutexGuard<'_, Health> {
@@ -157,24 +178,8 @@ pub fn serve_on_own_thread(
     status: Arc<Status>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<oneshot::Receiver<std::io::Result<()>>> {
-    listener.set_nonblocking(true)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let (done, stopped) = oneshot::channel();
-    std::thread::Builder::new()
-        .name("zadig-sync-http".into())
-        .spawn(move || {
-            let served = runtime.block_on(async move {
-                serve(TcpListener::from_std(listener)?, status, shutdown).await
-            });
-            if let Err(error) = &served {
-                // Probes fail from now on; this line says why.
-                tracing::error!(%error, "/healthz, /readyz and /metrics stopped");
-            }
-            let _ = done.send(served);
-        })?;
-    Ok(stopped)
+    let what = "/healthz, /readyz and /metrics";
+    own_thread::serve_router("zadig-sync-http", what, listener, router(status), shutdown)
 }
 
 /// 200 with `yes`, or 503 saying why not.

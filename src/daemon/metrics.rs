@@ -62,6 +62,23 @@ pub struct IdentityLabels {
     pub tree: String,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct GitRevisionLabels {
+    /// The commit in force (fetched, verified when --git-verify is given).
+    pub commit: String,
+    /// The ref it was read from (`refs/heads/main`).
+    pub r#ref: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RefusedLabels {
+    /// The commit --git-verify refused.
+    pub commit: String,
+    /// `unsigned`, `untrusted`, `malformed`, `wrong_kind` or `keys` (the trusted keys could
+    /// not be read).
+    pub reason: &'static str,
+}
+
 /// Every metric, and the registry that renders them.
 #[derive(Debug)]
 pub struct Metrics {
@@ -78,6 +95,10 @@ pub struct Metrics {
     pub step_failures: Family<KindLabel, Counter>,
     pub zadig: Family<ZadigLabel, Gauge>,
     pub tree_reads: Counter,
+    pub git_fetches: Family<ResultLabel, Counter>,
+    pub git_revision: Family<GitRevisionLabels, Gauge>,
+    pub git_refused: Family<RefusedLabels, Gauge>,
+    pub webhooks: Family<ResultLabel, Counter>,
 }
 
 /// The results `zadig_sync_passes_total` always reports, zero included.
@@ -113,6 +134,10 @@ impl Metrics {
             step_failures: Family::default(),
             zadig: Family::default(),
             tree_reads: Counter::default(),
+            git_fetches: Family::default(),
+            git_revision: Family::default(),
+            git_refused: Family::default(),
+            webhooks: Family::default(),
         };
         metrics.register();
         for result in PASS_RESULTS {
@@ -156,6 +181,14 @@ impl Metrics {
             self.step_failures.clone(),
         );
         r.register("zadig_sync_zadig", "The last attempt to read Zadig, by outcome (the one at 1): ok, unauthorized (the token is refused), forbidden, unreachable, deadline", self.zadig.clone());
+        r.register("zadig_sync_git_fetch", "Fetches from --git, by result: changed (a new commit), unchanged, refused (not signed by a trusted key), failed", self.git_fetches.clone());
+        r.register(
+            "zadig_sync_git_revision",
+            "The commit in force from --git, and its ref (value always 1)",
+            self.git_revision.clone(),
+        );
+        r.register("zadig_sync_git_refused", "The commit of the watched ref that --git-verify refuses, and why (value 1 while it is refused)", self.git_refused.clone());
+        r.register("zadig_sync_webhooks", "Requests to POST /hooks/git, by result: fetch, ignored, unauthorized, too_large, bad_request", self.webhooks.clone());
         r.register("zadig_sync_tree_reads", "Times the build files were read (a change, a resync or a retry; never the daemon's own reads)", self.tree_reads.clone());
     }
 

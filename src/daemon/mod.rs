@@ -14,10 +14,13 @@
 //! [`DaemonConfig`] and a connection.
 
 pub mod events;
+pub mod git;
+pub mod hooks;
 pub mod http;
 pub mod identity;
 pub mod memory;
 pub mod metrics;
+pub mod own_thread;
 pub mod pass;
 pub mod state;
 pub mod trigger;
@@ -54,6 +57,8 @@ pub struct DaemonConfig {
     pub scope: ScopeOptions,
     /// `zadig-sync 0.1.0 (abc1234 2026-12-01)`, logged at start.
     pub version: &'static str,
+    /// With `--git`: the files come from there (and `dir` is not read).
+    pub git: Option<git::GitDaemon>,
 }
 
 impl DaemonConfig {
@@ -132,6 +137,12 @@ pub enum DaemonError {
     },
     #[error(transparent)]
     Watch(#[from] watch::WatchError),
+    #[error("cannot listen on {addr} for POST /hooks/git: {source}")]
+    HooksListen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Serves the endpoints, watches the directory and runs passes until `shutdown` resolves;
@@ -164,8 +175,20 @@ pub async fn run(
     info!(address = %listening, "serving /healthz, /readyz and /metrics");
     let (changes, receiver) = tokio::sync::mpsc::unbounded_channel();
     let triggers = Triggers::new(receiver, config.interval, config.debounce);
-    let watch = watch::DirWatch::start(&config.dir, connection.token_file(), changes)?;
-    let mut passes = pass::Passes::new(config, connection, status.clone(), watch);
+    let watched_dir = config.git.is_none().then_some(config.dir.as_path());
+    let watch = watch::DirWatch::start(watched_dir, connection.token_file(), changes.clone())?;
+    let git = (config.git.as_ref())
+        .map(|git| {
+            git::start(
+                git,
+                status.metrics.clone(),
+                changes,
+                wait_for(stopped.clone()),
+            )
+        })
+        .transpose()?;
+    let feed = git.as_ref().map(|git| git.feed.clone());
+    let mut passes = pass::Passes::new(config, connection, status.clone(), watch).with_git(feed);
     let stop = passes.stop.clone();
     {
         let _alive = http::AliveGuard(status);
@@ -177,6 +200,9 @@ pub async fn run(
             &stop,
         )
         .await;
+    }
+    if let Some(git) = git {
+        git.stop().await;
     }
     info!("stopped");
     // The endpoints stop with the loop (the shutdown signal reached both); a scraper holding

@@ -16,8 +16,9 @@ use crate::apply::{Job, PlanSource, StopSignal, execute};
 use crate::backoff::Backoff;
 use crate::daemon::DaemonConfig;
 use crate::daemon::events::{self, Event};
+use crate::daemon::git::{AppliedRevision, GitFeed, SourceFiles, files_to_read};
 use crate::daemon::http::Status;
-use crate::daemon::identity::{credentials_digest, git_commit, tree_hash};
+use crate::daemon::identity::{credentials_digest, tree_hash};
 use crate::daemon::memory::Memory;
 use crate::daemon::metrics::{ActionLabel, KindLabel, ResultLabel};
 use crate::daemon::state::{Now, States, WAKE_FLOOR, transition};
@@ -88,6 +89,8 @@ pub struct Passes {
     zadig_problem: Option<StopReason>,
     /// Whether a pass has read Zadig yet (the first one's result is always logged).
     read_once: bool,
+    /// With `--git`: the commit in force and the fetch loop's news.
+    git: Option<Arc<GitFeed>>,
 }
 
 /// The desired state as loaded for one pass.
@@ -100,8 +103,10 @@ struct Loaded {
     fingerprints: HashMap<BuildId, String>,
     /// What decides whether the files changed: the tree hash and the credentials digest.
     tree: String,
-    /// The git commit of the files, when they are a checkout.
+    /// The git commit of the files, when they are a checkout (or fetched with `--git`).
     revision: Option<String>,
+    /// The ref that commit was fetched from, with `--git`.
+    reference: Option<String>,
 }
 
 impl Passes {
@@ -126,7 +131,17 @@ impl Passes {
             files_invalid: false,
             zadig_problem: None,
             read_once: false,
+            git: None,
         }
+    }
+
+    /// Reads the files of the commit `feed` holds in force, instead of `--dir`.
+    pub fn with_git(mut self, feed: Option<Arc<GitFeed>>) -> Self {
+        if let Some(feed) = &feed {
+            let _ = self.status.git.set(feed.clone());
+        }
+        self.git = feed;
+        self
     }
 
     /// The connection, once the loop is over (to be closed).
@@ -136,7 +151,7 @@ impl Passes {
 
     /// Runs one pass for `trigger`, in a span that names it.
     pub async fn pass(&mut self, trigger: Trigger) -> PassEnd {
-        let span = info_span!("pass", trigger = %trigger);
+        let span = info_span!("pass", trigger = %trigger, revision = tracing::field::Empty);
         self.status.pass_started();
         let started = Instant::now();
         let (result, end) = self.run(trigger).instrument(span).await;
@@ -161,7 +176,19 @@ impl Passes {
         if trigger.token {
             self.reread_token();
         }
-        let Some(loaded) = self.load() else {
+        for news in self
+            .git
+            .as_ref()
+            .map(|feed| feed.take_news())
+            .unwrap_or_default()
+        {
+            self.tell(news);
+        }
+        let Some(files) = files_to_read(&self.config.dir, self.git.as_deref()) else {
+            debug!("no commit fetched from git yet; waiting for the first fetch");
+            return (PassResult::Unchanged, PassEnd::default());
+        };
+        let Some(loaded) = self.load(files) else {
             return (PassResult::Invalid, PassEnd::default());
         };
         if !trigger.must_read_zadig() && self.last_tree.as_deref() == Some(loaded.tree.as_str()) {
@@ -222,14 +249,14 @@ impl Passes {
 
     /// Loads the files; `None` (after logging every diagnostic, and holding every build)
     /// when they have errors.
-    fn load(&mut self) -> Option<Loaded> {
+    fn load(&mut self, source: SourceFiles) -> Option<Loaded> {
         self.status.metrics.tree_reads.inc();
         let env = |name: &str| std::env::var(name).ok();
         let options = LoadOptions {
             references: ReferenceMode::Online,
             prune: self.config.scope.prune,
         };
-        let outcome = load_dir_with(&self.config.dir, options, &env);
+        let outcome = load_dir_with(&source.dir, options, &env);
         for diagnostic in &outcome.diagnostics {
             match diagnostic.severity {
                 Severity::Error => error!(%diagnostic, "invalid build file"),
@@ -264,7 +291,7 @@ impl Passes {
         if std::mem::take(&mut self.files_invalid) {
             self.tell(Event::FilesValidAgain);
         }
-        Some(self.identify(scoped, run))
+        Some(self.identify(scoped, run, source))
     }
 
     /// The files have errors: every build is held until they are fixed.
@@ -279,7 +306,7 @@ impl Passes {
     }
 
     /// The loaded files with their fingerprints, identity and secrets.
-    fn identify(&mut self, scoped: Scoped, run: Settings) -> Loaded {
+    fn identify(&mut self, scoped: Scoped, run: Settings, source: SourceFiles) -> Loaded {
         let secrets = self.connection.secrets(&scoped.desired);
         let sorted: BTreeMap<BuildId, String> = (scoped.desired.builds.iter())
             .map(|b| {
@@ -288,7 +315,10 @@ impl Passes {
             })
             .collect();
         let tree = tree_hash(&sorted, &scoped.projects);
-        let revision = git_commit(&self.config.dir);
+        let revision = source.revision;
+        if let Some(commit) = &revision {
+            tracing::Span::current().record("revision", crate::git::short(commit));
+        }
         let metrics = &self.status.metrics;
         metrics.set_desired_state(revision.as_deref(), &tree);
         let ids: Vec<BuildId> = (scoped.desired.builds.iter())
@@ -310,6 +340,7 @@ impl Passes {
             secrets,
             tree: identity,
             revision,
+            reference: source.reference,
         }
     }
 
@@ -359,6 +390,7 @@ impl Passes {
             desired: &loaded.scoped.desired,
             secrets: &loaded.secrets,
             stop: &self.stop,
+            revision: loaded.revision.as_deref(),
         };
         let report = execute(&client, job).await;
         let written = self.move_states(plan, &report, loaded.revision.as_deref());
@@ -374,6 +406,11 @@ impl Passes {
             .give_back(recall, |id| !listed.contains(&id.project));
         if result != PassResult::Stopped {
             self.status.pass_completed();
+            let applied = (loaded.revision.clone()).map(|commit| AppliedRevision {
+                commit,
+                reference: loaded.reference.clone(),
+            });
+            self.status.set_revision(applied);
             self.last_tree = Some(loaded.tree);
             if full {
                 self.last_full_read = Some(Instant::now());

@@ -18,6 +18,8 @@ pub enum Change {
     Files,
     /// The API token's file (rotated).
     Token,
+    /// With `--git`: a fetch brought news (a new commit, a refused one, a failure or its end).
+    Git,
 }
 
 /// What asked for a pass; several causes can be merged into one trigger.
@@ -33,6 +35,8 @@ pub struct Trigger {
     pub resync: bool,
     /// A retry is due (a failed pass, or a build whose backoff ended).
     pub retry: bool,
+    /// With `--git`: a fetch brought news.
+    pub git: bool,
 }
 
 impl Trigger {
@@ -51,6 +55,7 @@ impl fmt::Display for Trigger {
             (self.token, "token"),
             (self.resync, "resync"),
             (self.retry, "retry"),
+            (self.git, "git"),
         ];
         let named: Vec<&str> = causes
             .iter()
@@ -180,6 +185,7 @@ impl Trigger {
         match change {
             Change::Files => self.changed = true,
             Change::Token => self.token = true,
+            Change::Git => self.git = true,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! desired spec. Pure, no I/O.
 //!
 //! ```text
-//! # managed by zadig-sync (build payments/api); edits made in Zadig are overwritten. spec=sha256:3f1c…
+//! # managed by zadig-sync (build payments/api); edits made in Zadig are overwritten. spec=sha256:3f1c… rev=9f2c4e1a7b3d
 //! ```
 //!
 //! The line gives ownership (only builds whose marker names them are ever pruned: a script
@@ -14,6 +14,11 @@
 //! searching text): a hash of a secret in a build script could be tested against guesses by
 //! anyone who can read the script. Every other value is hashed as resolved, `${env:…}` values
 //! included (Zadig shows them anyway), and the API token is never an input.
+//!
+//! `rev=` names the git commit the build was last written from, for someone reading the build
+//! in Zadig's UI. It never decides anything: ownership and the fingerprint are read without
+//! it, so a commit that changes nothing rewrites nothing, and markers without it (written
+//! before it existed, or from files that are not a checkout) stay valid.
 
 use std::fmt;
 
@@ -31,6 +36,12 @@ const AFTER_OWNER: &str = "); edits made in Zadig are overwritten. spec=";
 const LEGACY_REST: &str = "; edits made in Zadig are overwritten. spec=";
 
 const FINGERPRINT_PREFIX: &str = "sha256:";
+
+/// Between the fingerprint and the commit the build was written from.
+const REVISION_PREFIX: &str = " rev=";
+
+/// How many hex digits of the commit a marker keeps.
+pub const REVISION_DIGITS: usize = 12;
 
 /// `sha256:<hex>` of a canonical serialisation of the full spec: marker lines stripped from the
 /// script, credential values replaced by a fixed placeholder, set-like lists sorted by identity
@@ -52,6 +63,12 @@ pub fn fingerprint(spec: &BuildSpec) -> String {
 /// The body to send to Zadig: for a custom build, the script (any old marker removed) with a
 /// fresh marker line appended; a template build unchanged.
 pub fn request_body(spec: &BuildSpec) -> BuildSpec {
+    request_body_at(spec, None)
+}
+
+/// [`request_body`] written from the git commit `revision`, which the marker names (`rev=`,
+/// its first [`REVISION_DIGITS`] hex digits; anything but hex digits is left out).
+pub fn request_body_at(spec: &BuildSpec, revision: Option<&str>) -> BuildSpec {
     match spec {
         BuildSpec::Template(_) => spec.clone(),
         BuildSpec::Custom(custom) => {
@@ -61,7 +78,11 @@ pub fn request_body(spec: &BuildSpec) -> BuildSpec {
             let crlf = script.contains("\r\n") || script.ends_with('\r');
             let separator = if crlf { "\r\n" } else { "\n" };
             let owner = MarkerOwner::of(&custom.project_key, &custom.name);
-            let marker = marker_line(custom.script_type, &owner, &fingerprint(spec));
+            let mut marker = marker_line(custom.script_type, &owner, &fingerprint(spec));
+            if let Some(revision) = revision.map(short_revision).filter(|r| !r.is_empty()) {
+                marker.push_str(REVISION_PREFIX);
+                marker.push_str(&revision);
+            }
             BuildSpec::Custom(CustomBuild {
                 build_script: format!("{script}{separator}{marker}"),
                 ..custom.clone()
@@ -125,6 +146,15 @@ fn marker_line(script_type: ScriptType, owner: &MarkerOwner, fingerprint: &str) 
     format!("{comment} {MARKER_START} (build {owner}{AFTER_OWNER}{fingerprint}")
 }
 
+/// The first hex digits of a commit id, and nothing else from it.
+fn short_revision(revision: &str) -> String {
+    (revision.chars())
+        .take_while(char::is_ascii_hexdigit)
+        .take(REVISION_DIGITS)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
 /// The build a marker names, as `project/name`. Control characters are escaped (`\n`), so
 /// that the marker stays one line whatever the names hold; owners are compared in that form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +197,8 @@ pub struct Marker {
     pub owner: Option<MarkerOwner>,
     /// `sha256:<hex>` of the spec it was written from.
     pub fingerprint: String,
+    /// The commit it was written from (`rev=`, short), when it names one. Informative only.
+    pub revision: Option<String>,
 }
 
 impl Marker {
@@ -231,12 +263,18 @@ fn parse_marker_line(line: &str) -> Option<Marker> {
             (Some(MarkerOwner { text }), fingerprint)
         }
     };
-    let fingerprint = fingerprint.trim_end();
+    let (fingerprint, revision) = match fingerprint.trim_end().split_once(REVISION_PREFIX) {
+        Some((fingerprint, revision)) => (fingerprint, Some(revision)),
+        None => (fingerprint.trim_end(), None),
+    };
     let hex = fingerprint.strip_prefix(FINGERPRINT_PREFIX)?;
     let well_formed = hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit());
-    well_formed.then(|| Marker {
+    let revision_ok =
+        revision.is_none_or(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_hexdigit()));
+    (well_formed && revision_ok).then(|| Marker {
         owner,
         fingerprint: fingerprint.to_string(),
+        revision: revision.map(str::to_string),
     })
 }
 
@@ -444,6 +482,49 @@ mod tests {
         let stale = custom(&format!("make\n{}", zeros_marker("x/y")), ScriptType::Shell);
         assert_eq!(fingerprint(&stale), fingerprint(&spec));
         assert_eq!(request_body(&stale), once);
+    }
+
+    #[test]
+    fn rev_names_the_commit_and_changes_neither_ownership_nor_the_fingerprint() {
+        let spec = custom("make", ScriptType::Shell);
+        let commit = "9F2C4E1A7B3D5566778899aabbccddeeff001122";
+        let with_rev = match request_body_at(&spec, Some(commit)) {
+            BuildSpec::Custom(c) => c.build_script,
+            BuildSpec::Template(_) => unreachable!(),
+        };
+        assert!(with_rev.ends_with(" rev=9f2c4e1a7b3d"), "{with_rev}");
+        let split = split_marker(&with_rev);
+        assert_eq!(split.script, "make");
+        let marker = split.marker.expect("marked");
+        assert_eq!(marker.revision.as_deref(), Some("9f2c4e1a7b3d"));
+        assert_eq!(marker.fingerprint, fingerprint(&spec));
+        // The same spec written from another commit, or before rev= existed: same owner,
+        // same fingerprint, so nothing is rewritten.
+        let without = sent_script(&spec);
+        assert_eq!(
+            Ownership::of_script(&with_rev, "p", "b"),
+            Ownership::of_script(&without, "p", "b")
+        );
+        let resent = custom(&with_rev, ScriptType::Shell);
+        assert_eq!(fingerprint(&resent), fingerprint(&spec));
+        assert_eq!(
+            request_body_at(&resent, Some(commit)),
+            request_body_at(&spec, Some(commit))
+        );
+    }
+
+    #[test]
+    fn a_revision_is_only_ever_hex_digits() {
+        let spec = custom("make", ScriptType::Shell);
+        for odd in ["", "zz", "; rm -rf /"] {
+            assert_eq!(
+                request_body_at(&spec, Some(odd)),
+                request_body(&spec),
+                "{odd:?}"
+            );
+        }
+        let broken = format!("make\n{} rev=", zeros_marker("p/b"));
+        assert_eq!(split_marker(&broken).marker, None);
     }
 
     #[test]

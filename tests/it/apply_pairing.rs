@@ -45,6 +45,7 @@ async fn a_write_with_no_file_behind_it_refuses_the_whole_run_before_any_request
         desired: &DesiredSet::default(),
         secrets: &Secrets::default(),
         stop: &StopSignal::default(),
+        revision: None,
     };
     let report = execute(&client(&server), job).await;
     assert_eq!(report.outcomes.len(), 2);
@@ -112,6 +113,7 @@ async fn a_saved_deletion_of_an_unmarked_build_refuses_the_run_before_any_write(
         desired: &desired,
         secrets: &Secrets::default(),
         stop: &StopSignal::default(),
+        revision: None,
     };
     let report = execute(&client(&server), job).await;
     for outcome in &report.outcomes {

@@ -11,10 +11,14 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(Path::new(ROOT).join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// `1.95` and `1.95.0` alike, as three numbers.
 fn version(text: &str) -> Vec<u64> {
-    text.split('.')
+    let mut parts: Vec<u64> = text
+        .split('.')
         .map(|part| part.parse().unwrap_or(0))
-        .collect()
+        .collect();
+    parts.resize(3, 0);
+    parts
 }
 
 #[test]

@@ -28,6 +28,7 @@ mod emulator_quirks;
 mod examples_e2e;
 mod export;
 mod fault_suite;
+mod git;
 mod hardening_cli;
 mod hostile_cli;
 mod hostile_inputs;

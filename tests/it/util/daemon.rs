@@ -154,7 +154,12 @@ impl Drop for Daemon {
 
 /// The address in the daemon's "serving /healthz…" log line (text or JSON).
 fn listening_address(logs: &str) -> Option<String> {
-    let line = logs.lines().find(|l| l.contains("serving /healthz"))?;
+    logged_address(logs, "serving /healthz")
+}
+
+/// The loopback address in the first log line that contains `what`.
+pub fn logged_address(logs: &str, what: &str) -> Option<String> {
+    let line = logs.lines().find(|l| l.contains(what))?;
     let start = line.find("127.0.0.1:")?;
     let digits: String = line[start + 10..]
         .chars()

@@ -14,6 +14,8 @@ pub mod emulator;
 pub mod emulator_client;
 /// Build files shared by several test modules.
 pub mod files;
+/// Git repositories made in the test, served over file:// and smart HTTP.
+pub mod git;
 /// A recording front that logs the order of a run's writes.
 pub mod recorder;
 /// A private CA and server certificates for TLS tests.
