@@ -89,10 +89,11 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Keep Zadig equal to the files for ever: watch the folder, resync on a timer, correct drift.
     ///
-    /// Each pass is `apply` with all its safety rules. Serves `/healthz`, `/readyz` and
-    /// `/metrics` on `--listen`. Stops on SIGTERM or Ctrl-C (exit 0) once writes in flight
-    /// end; a second signal stops at once (exit 130 after Ctrl-C, 143 after SIGTERM). Logs at
-    /// `zadig_sync=info` unless --log or ZADIG_SYNC_LOG says otherwise.
+    /// Each pass is `apply` with all its safety rules. Serves `/healthz`, `/readyz`,
+    /// `/metrics`, the status page (`/`) and the status API on `--listen`. Stops on SIGTERM
+    /// or Ctrl-C (exit 0) once writes in flight end; a second signal stops at once (exit 130
+    /// after Ctrl-C, 143 after SIGTERM). Logs at `zadig_sync=info` unless --log or
+    /// ZADIG_SYNC_LOG says otherwise.
     Daemon(DaemonArgs),
     /// Print a plan saved by `plan --out`, without applying it.
     ///
@@ -308,7 +309,8 @@ pub struct DaemonOwnArgs {
     /// from 1m to 30 days.
     #[arg(long, default_value = "1h", value_parser = parse_full_resync)]
     pub full_resync: Duration,
-    /// Address for `/healthz`, `/readyz` and `/metrics` (any address: no secret is served).
+    /// Address for `/healthz`, `/readyz`, `/metrics`, the status page and API (any address: no
+    /// secret is served, and nothing there can change anything).
     #[arg(long, default_value = "127.0.0.1:9464")]
     pub listen: SocketAddr,
     /// A build changed (or deleted) in Zadig while its file did not: write the file's version
@@ -319,6 +321,31 @@ pub struct DaemonOwnArgs {
     /// `zadig_sync=info` unless --log or ZADIG_SYNC_LOG says otherwise.
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: LogFormatArg,
+    /// Notification sinks from this YAML file (`notify:` as in zadig-sync.yaml; values may be
+    /// written in it directly), besides those of the scope file. Read once, at start.
+    #[arg(long, value_name = "FILE", env = "ZADIG_SYNC_NOTIFY_CONFIG")]
+    pub notify_config: Option<PathBuf>,
+    /// The status page's address as people reach it (e.g. behind an ingress), linked from
+    /// every notification.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ZADIG_SYNC_EXTERNAL_URL",
+        value_parser = parse_http_url
+    )]
+    pub external_url: Option<url::Url>,
+}
+
+/// An http(s) URL without credentials.
+fn parse_http_url(text: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(text).map_err(|error| error.to_string())?;
+    if !matches!(url.scheme(), "http" | "https")
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err("must be an http:// or https:// URL without a user or password".into());
+    }
+    Ok(url)
 }
 
 /// A duration flag between `min` and `max`, written like `500ms`, `30s`, `5m`, `1h`.

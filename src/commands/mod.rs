@@ -7,6 +7,7 @@ mod completions;
 mod daemon;
 mod emulator;
 mod export;
+mod notify;
 pub mod output;
 mod pipeline;
 mod plan;

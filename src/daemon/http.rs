@@ -1,7 +1,8 @@
 //! The daemon's HTTP endpoints: `/healthz` (the loop is alive and not stuck in one pass),
 //! `/readyz` (a recent pass read Zadig and executed its plan), `/metrics` (OpenMetrics text,
-//! which Prometheus reads). Each failing probe says why. Unauthenticated and free of secrets
-//! by construction; may listen on any address (it is a service). Does I/O.
+//! which Prometheus reads), and the status API and page (`status::api`). Each failing probe
+//! says why. Read-only, unauthenticated and free of secrets by construction; may listen on any
+//! address (it is a service). Does I/O.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,6 +18,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::daemon::metrics::Metrics;
+use crate::daemon::status::{self, Board};
+use crate::notify::Notifier;
 
 /// What the endpoints report, shared with the loop.
 #[derive(Debug)]
@@ -24,6 +27,8 @@ pub struct Status {
     alive: AtomicBool,
     health: Mutex<Health>,
     pub metrics: Arc<Metrics>,
+    /// Each build's state, the last pass and the events, for the status API and the page.
+    pub board: Board,
 }
 
 /// What the probes decide from, as the loop records it.
@@ -54,8 +59,15 @@ impl Status {
                 stale_after: interval.saturating_mul(3),
                 stuck_after,
             }),
+            board: Board::new(metrics.requests_sent.clone(), interval, None),
             metrics,
         }
+    }
+
+    /// The same, telling every event to `notifier` too.
+    pub fn notifying(mut self, notifier: Option<Notifier>) -> Self {
+        self.board = self.board.with_notifier(notifier);
+        self
     }
 
     fn health(&self) -> std::sync::MutexGuard<'_, Health> {
@@ -135,6 +147,7 @@ pub fn router(status: Arc<Status>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .merge(status::api::routes())
         .with_state(status)
 }
 

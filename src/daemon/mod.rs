@@ -20,6 +20,7 @@ pub mod memory;
 pub mod metrics;
 pub mod pass;
 pub mod state;
+pub mod status;
 pub mod trigger;
 pub mod watch;
 
@@ -54,6 +55,8 @@ pub struct DaemonConfig {
     pub scope: ScopeOptions,
     /// `zadig-sync 0.1.0 (abc1234 2026-12-01)`, logged at start.
     pub version: &'static str,
+    /// Where every event is also sent, when sinks are configured.
+    pub notifier: Option<crate::notify::Notifier>,
 }
 
 impl DaemonConfig {
@@ -154,11 +157,10 @@ pub async fn run(
         shutdown.await;
         let _ = stop_tx.send(true);
     });
-    let status = Arc::new(http::Status::new(
-        metrics,
-        config.interval,
-        config.stuck_after(),
-    ));
+    let status = Arc::new(
+        http::Status::new(metrics, config.interval, config.stuck_after())
+            .notifying(config.notifier.clone()),
+    );
     let server = http::serve_on_own_thread(listener, status.clone(), wait_for(stopped.clone()))
         .map_err(|source| DaemonError::Serve { source })?;
     info!(address = %listening, "serving /healthz, /readyz and /metrics");
