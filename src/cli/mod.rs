@@ -13,7 +13,9 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::remote::config::parse_size;
-pub use choices::{ColorArg, DriftArg, EditionArg, LogFormatArg, OutputArg};
+pub use choices::{
+    ColorArg, DriftArg, EditionArg, LogFormatArg, OutputArg, StateArg, StatusOutputArg,
+};
 
 /// `--version`: the package version, and the git commit and date it was built from.
 pub const VERSION: &str = concat!(
@@ -105,6 +107,13 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Serve Zadig's build API on loopback, with its quirks, for tests and for trying things out.
     Emulator(EmulatorArgs),
+    /// Ask a running daemon how each build stands: a table (PROJECT, BUILD, STATE, SINCE,
+    /// MESSAGE) and a summary.
+    ///
+    /// Exit 0 when every build shown is in sync, 2 when one is pending or drifted, 1 when one
+    /// is failing, refused or held, when the daemon's last pass could not read Zadig or the
+    /// files, or when the daemon cannot be reached.
+    Status(StatusArgs),
     /// Write the builds a project already has in Zadig as build files, to adopt them.
     ///
     /// One file per build under OUT/<project>/<build>.yaml; fields Zadig does not return are
@@ -346,6 +355,35 @@ fn parse_http_url(text: &str) -> Result<url::Url, String> {
         return Err("must be an http:// or https:// URL without a user or password".into());
     }
     Ok(url)
+}
+
+/// The daemon `status` asks when `--daemon` is not given (the daemon's default `--listen`).
+pub const DEFAULT_DAEMON: &str = "http://127.0.0.1:9464";
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The daemon's address (its `--listen`, or how it is reached).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ZADIG_SYNC_DAEMON",
+        default_value = DEFAULT_DAEMON,
+        value_parser = parse_http_url
+    )]
+    pub daemon: url::Url,
+    /// Only this project's builds (repeatable).
+    #[arg(
+        long = "project",
+        value_name = "PROJECT",
+        value_parser = clap::builder::NonEmptyStringValueParser::new()
+    )]
+    pub projects: Vec<String>,
+    /// Only builds in this state (repeatable).
+    #[arg(long = "state", value_name = "STATE", value_enum)]
+    pub states: Vec<StateArg>,
+    /// `text`: a table and a summary; `json`: the daemon's status document (docs/status.md).
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: StatusOutputArg,
 }
 
 /// A duration flag between `min` and `max`, written like `500ms`, `30s`, `5m`, `1h`.

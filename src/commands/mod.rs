@@ -15,6 +15,7 @@ mod progress;
 mod saved_plan;
 mod schema;
 mod show;
+mod status;
 mod validate;
 
 use std::process::ExitCode;
@@ -49,6 +50,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Emulator(args) => emulator::run(args).await,
         Command::Show(args) => show::run(args, cli.color.into()),
         Command::Completions(args) => completions::run(&args),
+        Command::Status(args) => status::run(args).await,
         Command::Export(args) => export::run(args).await,
     }
 }

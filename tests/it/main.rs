@@ -38,6 +38,7 @@ mod remote_emulator;
 mod saved_plan_e2e;
 mod scope_e2e;
 mod secrets_e2e;
+mod status;
 mod status_page;
 mod tls_e2e;
 mod validate_cli;
