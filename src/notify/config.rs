@@ -119,18 +119,20 @@ impl Sink {
         self.events.contains(event.kind.as_str()) && project && !repeat
     }
 
-    /// The values to hide from every log line.
+    /// The values to hide from every log line: the URL, its path and query, the long values
+    /// of its query (DingTalk's `access_token`, WeCom's `key`) and its last path segment
+    /// (Slack's and Feishu's token), and the secret. Not its other segments: hiding
+    /// `services` or `open-apis` in every log line would garble them and hide nothing.
     pub fn secrets(&self) -> Vec<String> {
-        let mut secrets = vec![self.url.to_string()];
+        let long = |text: &str| (text.len() >= 8).then(|| text.to_string());
+        let mut secrets = vec![self.url.to_string(), self.url.path().to_string()];
         secrets.extend(self.url.query().map(str::to_string));
-        secrets.extend(
-            self.url
-                .path_segments()
-                .into_iter()
-                .flatten()
-                .filter(|s| s.len() >= 8)
-                .map(str::to_string),
-        );
+        secrets.extend(self.url.query_pairs().filter_map(|(_, value)| long(&value)));
+        let last = self
+            .url
+            .path_segments()
+            .and_then(|mut segments| segments.next_back());
+        secrets.extend(last.and_then(long));
         secrets.extend(self.secret.clone());
         secrets
     }
@@ -288,6 +290,7 @@ mod tests {
                 action: Action::Update,
                 error: Failure::new("k", "r"),
                 attempts: 1,
+                changes: Vec::new(),
             },
             Event::Recovered { build: build() },
             Event::DriftFound {

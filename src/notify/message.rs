@@ -32,11 +32,8 @@ pub fn message_of(event: &EventView, external_url: Option<&url::Url>) -> Message
     if let (Some(project), Some(build)) = (&event.project, &event.build) {
         lines.push(format!("project: {project}, build: {build}"));
     }
-    if !event.changes.is_empty() && !event.message.contains(&describe_changes(&event.changes)) {
-        lines.push(clip(&format!(
-            "fields: {}",
-            describe_changes(&event.changes)
-        )));
+    if let Some(fields) = fields(event) {
+        lines.push(clip(&format!("fields: {fields}")));
     }
     if let Some(by) = &event.update_by {
         lines.push(format!("last changed in Zadig by: {by}"));
@@ -49,6 +46,20 @@ pub fn message_of(event: &EventView, external_url: Option<&url::Url>) -> Message
         lines,
         link: external_url.map(|base| link(base, event.project.as_deref(), event.build.as_deref())),
     }
+}
+
+/// The fields an event is about, unless its sentence already says them: old → new, or
+/// only their paths for a create (every field is new).
+fn fields(event: &EventView) -> Option<String> {
+    if event.changes.is_empty() {
+        return None;
+    }
+    if event.action.as_deref() == Some("create") {
+        let paths: Vec<&str> = event.changes.iter().map(|c| c.path.as_str()).collect();
+        return Some(paths.join(", "));
+    }
+    let described = describe_changes(&event.changes);
+    (!event.message.contains(&described)).then_some(described)
 }
 
 impl Message {
@@ -143,6 +154,18 @@ mod tests {
              revision: 0123abc\n\
              status: https://sync.example.com/zadig/?project=shop+%26+co#build=shop%20%26%20co%2Fapi"
         );
+        let mut failed_create = event("failed", Some("shop"));
+        failed_create.action = Some("create".into());
+        failed_create.changes = vec![crate::reconcile::plan::FieldChange {
+            path: "build_os".into(),
+            change: crate::reconcile::plan::Change::Set {
+                old: None,
+                new: Some("\"ubuntu 22.04\"".into()),
+            },
+            via: None,
+        }];
+        let lines = message_of(&failed_create, None).lines;
+        assert_eq!(lines[2], "fields: build_os", "{lines:?}");
         let daemon_wide = message_of(&event("zadig_unreachable", None), None);
         assert_eq!(daemon_wide.title, "Zadig unreachable");
         assert_eq!(daemon_wide.link, None);

@@ -103,10 +103,12 @@ fn details(event: &Event, view: &mut EventView) {
             action,
             error,
             attempts,
+            changes,
             ..
         } => {
             view.action = Some(action.as_str().to_string());
             view.attempts = Some(*attempts);
+            view.changes = changes.clone();
             view.error = Some(ErrorView {
                 kind: error.kind.clone(),
                 message: logs::redact(&error.reason),
@@ -232,6 +234,7 @@ mod tests {
             action: Action::Update,
             error: Failure::new("rejected", "Zadig answered 400"),
             attempts,
+            changes: Vec::new(),
         }
     }
 
