@@ -115,11 +115,6 @@ impl Counts {
         };
         *slot += 1;
     }
-
-    /// The managed builds (kept ones aside).
-    pub fn managed(&self) -> u64 {
-        self.in_sync + self.pending + self.drifted + self.failing + self.refused + self.held
-    }
 }
 
 /// One managed build.
