@@ -77,6 +77,41 @@ pub enum LogFormatArg {
     Json,
 }
 
+/// `status --state`: a build's state in the daemon, named as in its status API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum StateArg {
+    InSync,
+    Pending,
+    Drifted,
+    Failing,
+    Refused,
+    Held,
+}
+
+impl StateArg {
+    /// The state's name in the status API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateArg::InSync => "in_sync",
+            StateArg::Pending => "pending",
+            StateArg::Drifted => "drifted",
+            StateArg::Failing => "failing",
+            StateArg::Refused => "refused",
+            StateArg::Held => "held",
+        }
+    }
+}
+
+/// `status --output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusOutputArg {
+    /// A table like `flux get`, and a one-line summary.
+    Text,
+    /// The daemon's status document, as it answered.
+    Json,
+}
+
 /// `emulator --edition`: which Zadig to play.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EditionArg {

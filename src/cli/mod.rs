@@ -14,7 +14,9 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::remote::config::parse_size;
-pub use choices::{ColorArg, DriftArg, EditionArg, LogFormatArg, OutputArg};
+pub use choices::{
+    ColorArg, DriftArg, EditionArg, LogFormatArg, OutputArg, StateArg, StatusOutputArg,
+};
 pub use git::{GitArgs, GitDaemonArgs};
 
 /// `--version`: the package version, and the git commit and date it was built from.
@@ -68,6 +70,8 @@ pub struct Cli {
     pub color: ColorArg,
 }
 
+// Parsed once per process: the size of its largest variant (the daemon's flags) costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the build files offline: parse, validate, report every problem at file:line:column.
@@ -91,10 +95,11 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Keep Zadig equal to the files for ever: watch the folder, resync on a timer, correct drift.
     ///
-    /// Each pass is `apply` with all its safety rules. Serves `/healthz`, `/readyz` and
-    /// `/metrics` on `--listen`. Stops on SIGTERM or Ctrl-C (exit 0) once writes in flight
-    /// end; a second signal stops at once (exit 130 after Ctrl-C, 143 after SIGTERM). Logs at
-    /// `zadig_sync=info` unless --log or ZADIG_SYNC_LOG says otherwise.
+    /// Each pass is `apply` with all its safety rules. Serves `/healthz`, `/readyz`,
+    /// `/metrics`, the status page (`/`) and the status API on `--listen`. Stops on SIGTERM
+    /// or Ctrl-C (exit 0) once writes in flight end; a second signal stops at once (exit 130
+    /// after Ctrl-C, 143 after SIGTERM). Logs at `zadig_sync=info` unless --log or
+    /// ZADIG_SYNC_LOG says otherwise.
     Daemon(DaemonArgs),
     /// Print a plan saved by `plan --out`, without applying it.
     ///
@@ -106,6 +111,13 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Serve Zadig's build API on loopback, with its quirks, for tests and for trying things out.
     Emulator(EmulatorArgs),
+    /// Ask a running daemon how each build stands: a table (PROJECT, BUILD, STATE, SINCE,
+    /// MESSAGE) and a summary.
+    ///
+    /// Exit 0 when every build shown is in sync, 2 when one is pending or drifted, 1 when one
+    /// is failing, refused or held, when the daemon's last pass could not read Zadig or the
+    /// files, or when the daemon cannot be reached.
+    Status(StatusArgs),
     /// Write the builds a project already has in Zadig as build files, to adopt them.
     ///
     /// One file per build under OUT/<project>/<build>.yaml; fields Zadig does not return are
@@ -327,7 +339,8 @@ pub struct DaemonOwnArgs {
     /// from 1m to 30 days.
     #[arg(long, default_value = "1h", value_parser = parse_full_resync)]
     pub full_resync: Duration,
-    /// Address for `/healthz`, `/readyz` and `/metrics` (any address: no secret is served).
+    /// Address for `/healthz`, `/readyz`, `/metrics`, the status page and API (any address: no
+    /// secret is served, and nothing there can change anything).
     #[arg(long, default_value = "127.0.0.1:9464")]
     pub listen: SocketAddr,
     /// A build changed (or deleted) in Zadig while its file did not: write the file's version
@@ -338,6 +351,60 @@ pub struct DaemonOwnArgs {
     /// `zadig_sync=info` unless --log or ZADIG_SYNC_LOG says otherwise.
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: LogFormatArg,
+    /// Notification sinks from this YAML file (`notify:` as in zadig-sync.yaml; values may be
+    /// written in it directly), besides those of the scope file. Read once, at start.
+    #[arg(long, value_name = "FILE", env = "ZADIG_SYNC_NOTIFY_CONFIG")]
+    pub notify_config: Option<PathBuf>,
+    /// The status page's address as people reach it (e.g. behind an ingress), linked from
+    /// every notification.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ZADIG_SYNC_EXTERNAL_URL",
+        value_parser = parse_http_url
+    )]
+    pub external_url: Option<url::Url>,
+}
+
+/// An http(s) URL without credentials.
+fn parse_http_url(text: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(text).map_err(|error| error.to_string())?;
+    if !matches!(url.scheme(), "http" | "https")
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err("must be an http:// or https:// URL without a user or password".into());
+    }
+    Ok(url)
+}
+
+/// The daemon `status` asks when `--daemon` is not given (the daemon's default `--listen`).
+pub const DEFAULT_DAEMON: &str = "http://127.0.0.1:9464";
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The daemon's address (its `--listen`, or how it is reached).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ZADIG_SYNC_DAEMON",
+        default_value = DEFAULT_DAEMON,
+        value_parser = parse_http_url
+    )]
+    pub daemon: url::Url,
+    /// Only this project's builds (repeatable).
+    #[arg(
+        long = "project",
+        value_name = "PROJECT",
+        value_parser = clap::builder::NonEmptyStringValueParser::new()
+    )]
+    pub projects: Vec<String>,
+    /// Only builds in this state (repeatable).
+    #[arg(long = "state", value_name = "STATE", value_enum)]
+    pub states: Vec<StateArg>,
+    /// `text`: a table and a summary; `json`: the daemon's status document (docs/status.md).
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: StatusOutputArg,
 }
 
 /// A duration flag between `min` and `max`, written like `500ms`, `30s`, `5m`, `1h`.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tracing::error;
 
 use super::Exit;
+use super::notify;
 use super::output::errln;
 use super::pipeline::{connect, scope_options, server_options};
 use crate::cli::{DaemonArgs, VERSION};
@@ -15,6 +16,9 @@ use crate::daemon::{self, DaemonConfig};
 use crate::load::scope::read_scope;
 use crate::session::Settings;
 
+/// How long notifications still queued at shutdown may take to go out.
+const NOTIFY_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub async fn run(args: DaemonArgs) -> anyhow::Result<Exit> {
     let metrics = Arc::new(Metrics::new());
     let git = super::git::daemon_git(&args).await?;
@@ -22,7 +26,7 @@ pub async fn run(args: DaemonArgs) -> anyhow::Result<Exit> {
     let scope_dir = (git.as_ref())
         .and_then(|git| git.initial.as_ref())
         .map_or_else(|| args.dir.dir.clone(), |revision| revision.dir.clone());
-    let config = DaemonConfig {
+    let mut config = DaemonConfig {
         dir: args.dir.dir.clone(),
         interval: args.daemon.interval,
         debounce: args.daemon.debounce,
@@ -33,6 +37,7 @@ pub async fn run(args: DaemonArgs) -> anyhow::Result<Exit> {
         scope: scope_options(&args.scope),
         version: VERSION,
         git,
+        notifier: None,
     };
     // The scope file as the daemon starts may name the server and its limits; later changes
     // to those need a restart (prune, max deletes and projects are read again every pass).
@@ -45,6 +50,8 @@ pub async fn run(args: DaemonArgs) -> anyhow::Result<Exit> {
         }
         None
     });
+    config.notifier = notify::start(scope_file.as_ref(), &args.daemon, &metrics)?;
+    let notifier = config.notifier.clone();
     let settings = Settings::resolve(&config.server, &config.scope, scope_file.as_ref());
     let connection = connect(&settings, Some(metrics.request_observer())).await?;
     if let Some((url, token)) = connection.emulator_access() {
@@ -57,6 +64,10 @@ pub async fn run(args: DaemonArgs) -> anyhow::Result<Exit> {
     }
     let shutdown = signals::shutdown()?;
     let connection = daemon::run(config, metrics, connection, shutdown).await?;
+    if let Some(notifier) = notifier {
+        // What the last pass told may still be on its way; not for long.
+        notifier.flush(NOTIFY_GRACE).await;
+    }
     connection.close().await?;
     Ok(Exit::Success)
 }

@@ -8,6 +8,7 @@ mod daemon;
 mod emulator;
 mod export;
 mod git;
+mod notify;
 pub mod output;
 mod pipeline;
 mod plan;
@@ -15,6 +16,7 @@ mod progress;
 mod saved_plan;
 mod schema;
 mod show;
+mod status;
 mod validate;
 
 use std::process::ExitCode;
@@ -58,6 +60,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Emulator(args) => emulator::run(args).await,
         Command::Show(args) => show::run(args, cli.color.into()),
         Command::Completions(args) => completions::run(&args),
+        Command::Status(args) => status::run(args).await,
         Command::Export(args) => export::run(args).await,
     }
 }

@@ -28,6 +28,8 @@ pub enum Event {
         action: Action,
         error: Failure,
         attempts: u32,
+        /// What the write would have changed, as the plan shows it.
+        changes: Vec<FieldChange>,
     },
     Recovered {
         build: BuildId,
@@ -144,6 +146,7 @@ pub fn of_step(
             action: step.action(),
             error: last_error.clone(),
             attempts: *attempts,
+            changes: step.changes.clone(),
         }),
         (_, Some(BuildState::Drifted)) => {
             let same_as_before =
@@ -238,6 +241,7 @@ impl Event {
                 action,
                 error,
                 attempts,
+                ..
             } => warn!(project = %build.project, build = %build.name,
                 action = %action.as_str(), kind = %error.kind, attempts, reason = %error.reason,
                 "failed; retried with backoff"),

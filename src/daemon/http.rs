@@ -1,7 +1,8 @@
 //! The daemon's HTTP endpoints: `/healthz` (the loop is alive and not stuck in one pass),
 //! `/readyz` (a recent pass read Zadig and executed its plan), `/metrics` (OpenMetrics text,
-//! which Prometheus reads). Each failing probe says why. Unauthenticated and free of secrets
-//! by construction; may listen on any address (it is a service). Does I/O.
+//! which Prometheus reads), and the status API and page (`status::api`). Each failing probe
+//! says why. Read-only, unauthenticated and free of secrets by construction; may listen on any
+//! address (it is a service). Does I/O.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,6 +20,8 @@ use tokio::sync::oneshot;
 use crate::daemon::git::{AppliedRevision, GitFeed};
 use crate::daemon::metrics::Metrics;
 use crate::daemon::own_thread;
+use crate::daemon::status::{self, Board};
+use crate::notify::Notifier;
 
 /// What the endpoints report, shared with the loop.
 #[derive(Debug)]
@@ -30,6 +33,8 @@ pub struct Status {
     revision: Mutex<Option<AppliedRevision>>,
     /// With `--git`: the fetch loop's view (the commit in force, a refused one, a failure).
     pub git: std::sync::OnceLock<Arc<GitFeed>>,
+    /// Each build's state, the last pass and the events, for the status API and the page.
+    pub board: Board,
 }
 
 /// What the probes decide from, as the loop records it.
@@ -60,6 +65,7 @@ impl Status {
                 stale_after: interval.saturating_mul(3),
                 stuck_after,
             }),
+            board: Board::new(metrics.requests_sent.clone(), interval, None),
             metrics,
             revision: Mutex::new(None),
             git: std::sync::OnceLock::new(),
@@ -77,6 +83,12 @@ impl Status {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// The same, telling every event to `notifier` too.
+    pub fn notifying(mut self, notifier: Option<Notifier>) -> Self {
+        self.board = self.board.with_notifier(notifier);
+        self
     }
 
     fn health(&self) -> std::sync::MutexGuard<'_, Health> {
@@ -156,6 +168,7 @@ pub fn router(status: Arc<Status>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .merge(status::api::routes())
         .with_state(status)
 }
 

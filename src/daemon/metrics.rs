@@ -4,7 +4,7 @@
 //! name, a value from a file, or the token. No I/O (http.rs serves the text).
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -55,6 +55,15 @@ pub struct ActionLabel {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct NotificationLabels {
+    /// The sink's name (`name:` in its configuration, else its kind).
+    pub sink: String,
+    /// `sent`, `failed` (refused, or still failing after the retries) or `dropped` (the
+    /// sink's queue was full).
+    pub result: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct IdentityLabels {
     /// The git commit checked out in the directory, or empty when it is not a checkout.
     pub commit: String,
@@ -99,6 +108,9 @@ pub struct Metrics {
     pub git_revision: Family<GitRevisionLabels, Gauge>,
     pub git_refused: Family<RefusedLabels, Gauge>,
     pub webhooks: Family<ResultLabel, Counter>,
+    pub notifications: Family<NotificationLabels, Counter>,
+    /// Every request sent to Zadig, to count a pass's (not a metric of its own).
+    pub requests_sent: Arc<AtomicU64>,
 }
 
 /// The results `zadig_sync_passes_total` always reports, zero included.
@@ -138,6 +150,8 @@ impl Metrics {
             git_revision: Family::default(),
             git_refused: Family::default(),
             webhooks: Family::default(),
+            notifications: Family::default(),
+            requests_sent: Arc::default(),
         };
         metrics.register();
         for result in PASS_RESULTS {
@@ -189,6 +203,7 @@ impl Metrics {
         );
         r.register("zadig_sync_git_refused", "The commit of the watched ref that --git-verify refuses, and why (value 1 while it is refused)", self.git_refused.clone());
         r.register("zadig_sync_webhooks", "Requests to POST /hooks/git, by result: fetch, ignored, unauthorized, too_large, bad_request", self.webhooks.clone());
+        r.register("zadig_sync_notifications", "Notifications by sink and result: sent, failed (refused, or failing after the retries), dropped (the sink's queue was full)", self.notifications.clone());
         r.register("zadig_sync_tree_reads", "Times the build files were read (a change, a resync or a retry; never the daemon's own reads)", self.tree_reads.clone());
     }
 
@@ -203,6 +218,7 @@ impl Metrics {
     pub fn request_observer(&self) -> Arc<dyn RequestObserver> {
         Arc::new(RequestCounter {
             requests: self.requests.clone(),
+            sent: self.requests_sent.clone(),
         })
     }
 
@@ -238,6 +254,7 @@ impl Metrics {
 #[derive(Debug)]
 struct RequestCounter {
     requests: Family<RequestLabels, Counter>,
+    sent: Arc<AtomicU64>,
 }
 
 impl RequestObserver for RequestCounter {
@@ -250,6 +267,7 @@ impl RequestObserver for RequestCounter {
                 .map_or("error".to_string(), |s| s.as_u16().to_string()),
         };
         self.requests.get_or_create(&labels).inc();
+        self.sent.fetch_add(1, Ordering::Relaxed);
     }
 }
 

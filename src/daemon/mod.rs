@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod own_thread;
 pub mod pass;
 pub mod state;
+pub mod status;
 pub mod trigger;
 pub mod watch;
 
@@ -59,6 +60,8 @@ pub struct DaemonConfig {
     pub version: &'static str,
     /// With `--git`: the files come from there (and `dir` is not read).
     pub git: Option<git::GitDaemon>,
+    /// Where every event is also sent, when sinks are configured.
+    pub notifier: Option<crate::notify::Notifier>,
 }
 
 impl DaemonConfig {
@@ -165,11 +168,10 @@ pub async fn run(
         shutdown.await;
         let _ = stop_tx.send(true);
     });
-    let status = Arc::new(http::Status::new(
-        metrics,
-        config.interval,
-        config.stuck_after(),
-    ));
+    let status = Arc::new(
+        http::Status::new(metrics, config.interval, config.stuck_after())
+            .notifying(config.notifier.clone()),
+    );
     let server = http::serve_on_own_thread(listener, status.clone(), wait_for(stopped.clone()))
         .map_err(|source| DaemonError::Serve { source })?;
     info!(address = %listening, "serving /healthz, /readyz and /metrics");

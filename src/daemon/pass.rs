@@ -153,9 +153,11 @@ impl Passes {
     pub async fn pass(&mut self, trigger: Trigger) -> PassEnd {
         let span = info_span!("pass", trigger = %trigger, revision = tracing::field::Empty);
         self.status.pass_started();
+        self.status.board.pass_started(trigger);
         let started = Instant::now();
         let (result, end) = self.run(trigger).instrument(span).await;
         self.status.pass_ended();
+        self.status.board.pass_ended(result, &end, &self.states);
         let metrics = &self.status.metrics;
         if let Some(result) = result.label() {
             metrics.passes.get_or_create(&ResultLabel { result }).inc();
@@ -321,6 +323,7 @@ impl Passes {
         }
         let metrics = &self.status.metrics;
         metrics.set_desired_state(revision.as_deref(), &tree);
+        self.status.board.desired(revision.as_deref(), &tree);
         let ids: Vec<BuildId> = (scoped.desired.builds.iter())
             .map(|b| BuildId::new(b.spec.project_key(), b.spec.name()))
             .collect();
@@ -486,6 +489,7 @@ impl Passes {
             told.push(Event::KeptNotDeleted { build });
         }
         self.states.replace(next);
+        self.states.note_kept(&plan.steps);
         for event in told {
             self.tell(event);
         }
@@ -493,9 +497,10 @@ impl Passes {
         written
     }
 
-    /// Logs an event and counts what it counts.
+    /// Logs an event, counts what it counts, and shows and sends it (`status::Board`).
     fn tell(&self, event: Event) {
         event.log();
+        self.status.board.told(&event);
         let metrics = &self.status.metrics;
         match &event {
             Event::Applied { action, cause, .. } => {

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use crate::apply::outcome::{Failure, OutcomeStatus};
 use crate::backoff::Backoff;
 use crate::reconcile::BuildId;
-use crate::reconcile::plan::{Action, FieldChange, History, Hold, Planned, Step};
+use crate::reconcile::plan::{Action, Cause, FieldChange, History, Hold, Planned, Step};
 use crate::reconcile::spec::BuildKind;
 
 /// Where a managed build stands after the last pass that planned it.
@@ -86,6 +86,17 @@ pub struct Tracked {
     pub changes: Vec<FieldChange>,
     /// Zadig's `update_by`, when the build exists.
     pub updated_by: Option<String>,
+    /// Why its last step was planned (a change of the files, drift, an adoption).
+    pub cause: Option<Cause>,
+}
+
+/// A build in Zadig that no file describes, kept (the status API lists them on request).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    pub kind: BuildKind,
+    /// zadig-sync wrote it, so `--prune` would delete it.
+    pub prunable: bool,
+    pub updated_by: Option<String>,
 }
 
 /// The moment a transition happens, on both clocks: the monotonic one schedules, the wall
@@ -106,6 +117,8 @@ pub struct States {
     builds: BTreeMap<BuildId, Tracked>,
     /// Kept builds zadig-sync wrote whose file is gone, already reported (`--prune` is off).
     prunable: BTreeSet<BuildId>,
+    /// Every kept build of the last pass that read Zadig.
+    kept: BTreeMap<BuildId, Kept>,
 }
 
 /// The state a step and its outcome lead to, from `previous` (none for a build not tracked
@@ -125,6 +138,7 @@ pub fn transition(
         last_write: previous.and_then(|p| p.last_write.clone()),
         changes: step.changes.clone(),
         updated_by: step.updated_by.clone(),
+        cause: step.cause,
     };
     let next = match (&step.planned, outcome) {
         (Planned::Kept { .. } | Planned::Delete { .. }, None) => return None,
@@ -263,6 +277,28 @@ impl States {
         let new: Vec<BuildId> = present.difference(&self.prunable).cloned().collect();
         self.prunable = present;
         new
+    }
+
+    /// Remembers the kept builds among `steps` (the last pass's plan), in place of earlier ones.
+    pub fn note_kept(&mut self, steps: &[Step]) {
+        self.kept = (steps.iter())
+            .filter_map(|step| match step.planned {
+                Planned::Kept { prunable, .. } => Some((
+                    step.build.clone(),
+                    Kept {
+                        kind: step.kind,
+                        prunable,
+                        updated_by: step.updated_by.clone(),
+                    },
+                )),
+                _ => None,
+            })
+            .collect();
+    }
+
+    /// The builds in Zadig that no file describes, as of the last pass that read Zadig.
+    pub fn kept(&self) -> &BTreeMap<BuildId, Kept> {
+        &self.kept
     }
 
     /// The files have errors: every write is held until they are fixed.

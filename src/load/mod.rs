@@ -14,6 +14,7 @@ pub mod files;
 pub mod finding;
 mod inherited;
 pub mod merge;
+pub mod notify;
 pub mod refs;
 pub mod rules;
 pub mod schema;

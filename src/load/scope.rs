@@ -13,6 +13,7 @@ use serde_json::Value as Json;
 use crate::load::diagnostic::Diagnostic;
 use crate::load::files::{self, MAX_FILE_BYTES};
 use crate::load::finding::{Finding, origin};
+use crate::load::notify::{SinkSpec, sinks};
 use crate::load::yaml::{self, Node, Pos, Scalar, Value};
 
 /// The scope file's name, at the root of the build directory (the walk skips it there).
@@ -20,7 +21,7 @@ pub use crate::load::files::SCOPE_FILE;
 
 /// What the scope file says. Settings it leaves out are `None`: the flag, the environment or
 /// the built-in default decides them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Scope {
     /// Where the file is, for messages.
     pub path: PathBuf,
@@ -31,6 +32,8 @@ pub struct Scope {
     pub concurrency: Option<u32>,
     pub prune: Option<bool>,
     pub max_deletes: Option<usize>,
+    /// Where the daemon tells what happens (`notify:`), secrets unresolved.
+    pub notify: Vec<SinkSpec>,
 }
 
 impl Scope {
@@ -137,6 +140,7 @@ impl Parser {
                 "max_deletes" => {
                     scope.max_deletes = self.number(name, value, 0).map(|n| n as usize);
                 }
+                "notify" => scope.notify = sinks(value, true, &mut self.findings),
                 _ => self.error(
                     key.pos,
                     format!(
@@ -234,13 +238,14 @@ impl Parser {
 }
 
 /// The keys a scope file may hold.
-const KEYS: [&str; 6] = [
+const KEYS: [&str; 7] = [
     "projects",
     "url",
     "rate_limit",
     "concurrency",
     "prune",
     "max_deletes",
+    "notify",
 ];
 
 // The scope file as a JSON Schema, generated from this type (never deserialised: the parser
@@ -267,6 +272,38 @@ struct ScopeFile {
     /// Refuse all deletions when more than this many would be made, unless `--max-deletes`
     /// is given.
     max_deletes: Option<u32>,
+    /// Where `zadig-sync daemon` tells what happens (read when it starts).
+    notify: Option<Vec<SinkFile>>,
+}
+
+/// One notification sink.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct SinkFile {
+    kind: SinkKindFile,
+    /// Names the sink in the `zadig_sync_notifications_total` metric (default: its kind).
+    #[schemars(regex(pattern = r"^[A-Za-z0-9_-]{1,40}$"))]
+    name: Option<String>,
+    /// The webhook or robot URL, from `${env:NAME}` or `${file:PATH}` (it holds a token).
+    url: String,
+    /// The signing secret (webhook, dingtalk, feishu), from `${env:NAME}` or `${file:PATH}`.
+    secret: Option<String>,
+    /// The events to send (`all`, or event kinds); default: everything that needs a look.
+    events: Option<Vec<String>>,
+    /// Only events about builds of these projects (default: all).
+    projects: Option<Vec<String>>,
+}
+
+#[derive(JsonSchema)]
+#[schemars(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum SinkKindFile {
+    Webhook,
+    Slack,
+    Dingtalk,
+    Feishu,
+    Wecom,
 }
 
 /// The draft-07 JSON Schema of `zadig-sync.yaml`, printed by `zadig-sync schema --scope`.
@@ -332,7 +369,7 @@ mod tests {
                 "d/zadig-sync.yaml:6:8: `prune` must be true or false, found text",
                 "d/zadig-sync.yaml:7:6: `url` must be non-empty text, found a number",
                 "d/zadig-sync.yaml:8:1: unknown key `extra` in zadig-sync.yaml; expected one of: \
-                 projects, url, rate_limit, concurrency, prune, max_deletes",
+                 projects, url, rate_limit, concurrency, prune, max_deletes, notify",
             ]
         );
     }

@@ -10,6 +10,7 @@ pub mod outcome;
 pub mod paint;
 pub mod plan;
 pub mod plan_markdown;
+pub mod status;
 pub mod words;
 
 pub use plan::{plan_json, plan_markdown, plan_text};

@@ -50,6 +50,7 @@ fn tracked(state: BuildState) -> Tracked {
         last_write: None,
         changes: Vec::new(),
         updated_by: None,
+        cause: None,
     }
 }
 

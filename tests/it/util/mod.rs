@@ -2,6 +2,8 @@
 //! Each test uses a subset of them, hence `dead_code` is allowed here only.
 #![allow(dead_code)]
 
+/// Headless Chromium, for the status page.
+pub mod browser;
 /// Running the real `zadig-sync` binary (and an emulator for it) in a scratch workspace.
 pub mod cli;
 /// A `ZadigClient` with fast retries, wiremock answers and fixture specs.
@@ -18,5 +20,9 @@ pub mod files;
 pub mod git;
 /// A recording front that logs the order of a run's writes.
 pub mod recorder;
+/// A notification sink on loopback playing each chat platform, checking what it gets.
+pub mod sink;
+/// A daemon holding a build in each state, and its status API as JSON.
+pub mod status;
 /// A private CA and server certificates for TLS tests.
 pub mod tls;
