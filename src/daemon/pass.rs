@@ -497,10 +497,9 @@ impl Passes {
         written
     }
 
-    /// Logs an event, counts what it counts, and shows and sends it (`status::Board`).
+    /// Counts what the event counts, then logs it and tells the status board (and through it
+    /// the notifications): whoever reads the log line finds the metric already moved.
     fn tell(&self, event: Event) {
-        event.log();
-        self.status.board.told(&event);
         let metrics = &self.status.metrics;
         match &event {
             Event::Applied { action, cause, .. } => {
@@ -519,6 +518,8 @@ impl Passes {
             }
             _ => {}
         }
+        event.log();
+        self.status.board.told(&event);
     }
 
     /// `zadig_sync_builds`, from the states (a failing build is counted as `failed`).
