@@ -144,11 +144,11 @@ fn one<'a>(
     if steps.last() == Some(&Step::Field("is_credential".into())) {
         return Err(Why::CredentialFlag);
     }
-    if let Some((field, file)) = sides.inherited.field_of(path) {
+    if let Some(file) = sides.inherited.source_of(path) {
         if !sides.override_defaults {
             return Err(Why::Inherited(file.display().to_string()));
         }
-        return override_default(sides, decided, field, path);
+        return override_default(sides, decided, path);
     }
     if let Some(inferred) = sides.inferred.iter().find(|i| i.path == path) {
         return Err(Why::Unknown(inferred.reason.clone()));
@@ -282,19 +282,23 @@ fn script_file<'a>(
     Ok(())
 }
 
-/// With `--override-defaults`: the build file gets its own value of the inherited field (a
-/// mapping key, merged over the defaults; a list or scalar, whole), `null` when Zadig has
-/// none.
+/// With `--override-defaults`: the build file gets its own value of the field (`null` when
+/// Zadig has none), as little of it as the merge needs: mappings merge key by key, so only
+/// the keys down to the value; a list is inherited whole, so all of it.
 fn override_default<'a>(
     sides: &Sides<'a>,
     decided: &mut Decided<'a>,
-    field: &str,
     path: &str,
 ) -> Result<(), Why> {
-    let steps: Vec<Step> = field
-        .split('.')
-        .map(|k| Step::Field(k.to_string()))
-        .collect();
+    let parsed = parse(path).ok_or(Why::NotFound)?;
+    let mut steps = Vec::new();
+    for step in parsed {
+        let item = matches!(step, Step::Item { .. });
+        steps.push(Step::Field(step.key().to_string()));
+        if item {
+            break;
+        }
+    }
     if !decided.covered.iter().any(|c| steps.starts_with(c)) {
         let file = Reached::of(sides.doc, &steps);
         if file.steps == steps.len() {

@@ -1,8 +1,8 @@
 //! Which builds pull takes from Zadig: each step of the plan whose build a file describes and
 //! Zadig has differently. Drift (changed in Zadig while the file did not change) is pulled;
 //! a difference whose cause zadig-sync cannot know (a template build, which carries no
-//! marker; a build not adopted yet) only when the build is named with `--build`; a file
-//! changed since it was applied never (pulling would undo that edit). Pure.
+//! marker; a build not adopted yet) and a build whose file changed since it was applied
+//! (pulling would undo that change) only when the build is named with `--build`. Pure.
 
 use crate::reconcile::plan::{Action, Cause, Planned, Step};
 
@@ -36,9 +36,10 @@ pub fn choose(step: &Step, named: bool) -> Option<Choice> {
             "not written by zadig-sync yet (no marker), so either side may be the newer: name \
              it with --build to pull it",
         ),
+        (Action::Update, Some(Cause::FileChanged)) if named => Some(Choice::Pull),
         (Action::Update, _) => leave(
-            "the file changed since it was applied: pulling would undo that edit; apply it, or \
-             undo it and pull",
+            "the file changed since it was applied (or was pulled into already): pulling would \
+             undo what changed; apply it first, or name it with --build to pull anyway",
         ),
         (Action::Create, Some(Cause::MissingInZadig)) => leave(
             "deleted in Zadig: pull does not delete files; remove its document by hand, or apply \
@@ -85,7 +86,7 @@ mod tests {
     }
 
     #[test]
-    fn drift_is_pulled_an_unknown_cause_only_when_named_and_a_file_change_never() {
+    fn drift_is_pulled_and_an_unknown_cause_or_a_file_change_only_when_named() {
         assert_eq!(
             choose(&step(update(), Some(Cause::Drift)), false),
             Some(Choice::Pull)
@@ -109,13 +110,13 @@ mod tests {
             choose(&step(update(), Some(Cause::Adoption)), true),
             Some(Choice::Pull)
         );
-        for named in [false, true] {
-            let file_changed = choose(&step(update(), Some(Cause::FileChanged)), named);
-            assert!(
-                matches!(file_changed, Some(Choice::Leave(_))),
-                "{file_changed:?}"
-            );
-        }
+        let file_changed = choose(&step(update(), Some(Cause::FileChanged)), false);
+        assert!(
+            matches!(file_changed, Some(Choice::Leave(_))),
+            "{file_changed:?}"
+        );
+        let named = choose(&step(update(), Some(Cause::FileChanged)), true);
+        assert_eq!(named, Some(Choice::Pull));
         let unchanged = Planned::Unchanged {
             fingerprint: "f".into(),
             read_at: 1,
