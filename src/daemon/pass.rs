@@ -5,6 +5,7 @@
 //! (`events`), and the next wake-up is read off the states. Does I/O.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -15,17 +16,19 @@ use crate::apply::outcome::{ApplyReport, OutcomeStatus};
 use crate::apply::{Job, PlanSource, StopSignal, execute};
 use crate::backoff::Backoff;
 use crate::daemon::DaemonConfig;
+use crate::daemon::drift_pull::{DriftInputs, DriftPull, drift_pulls};
 use crate::daemon::events::{self, Event};
 use crate::daemon::git::{AppliedRevision, GitFeed, SourceFiles, files_to_read};
 use crate::daemon::http::Status;
 use crate::daemon::identity::{credentials_digest, tree_hash};
 use crate::daemon::memory::Memory;
 use crate::daemon::metrics::{ActionLabel, KindLabel, ResultLabel};
-use crate::daemon::state::{Now, States, WAKE_FLOOR, transition};
+use crate::daemon::state::{BuildState, Now, States, WAKE_FLOOR, transition};
 use crate::daemon::trigger::{PassEnd, Trigger};
 use crate::daemon::watch::DirWatch;
 use crate::load::diagnostic::Severity;
 use crate::load::{LoadOptions, ReferenceMode, load_dir_with};
+use crate::pull::PatchRoot;
 use crate::reconcile::BuildId;
 use crate::reconcile::marker::{credential_values, fingerprint};
 use crate::reconcile::plan::{Cause, Plan, PlanOptions, Planned};
@@ -107,6 +110,9 @@ struct Loaded {
     revision: Option<String>,
     /// The ref that commit was fetched from, with `--git`.
     reference: Option<String>,
+    /// The folder the files were read from, and how a patch names them.
+    dir: PathBuf,
+    root: PatchRoot,
 }
 
 impl Passes {
@@ -317,6 +323,10 @@ impl Passes {
             })
             .collect();
         let tree = tree_hash(&sorted, &scoped.projects);
+        let root = match &self.config.git {
+            Some(git) => PatchRoot::checkout(&source.dir, &git.source.path),
+            None => PatchRoot::around(&source.dir),
+        };
         let revision = source.revision;
         if let Some(commit) = &revision {
             tracing::Span::current().record("revision", crate::git::short(commit));
@@ -344,6 +354,8 @@ impl Passes {
             tree: identity,
             revision,
             reference: source.reference,
+            dir: source.dir,
+            root,
         }
     }
 
@@ -396,7 +408,15 @@ impl Passes {
             revision: loaded.revision.as_deref(),
         };
         let report = execute(&client, job).await;
-        let written = self.move_states(plan, &report, loaded.revision.as_deref());
+        let pulls = drift_pulls(&DriftInputs {
+            dir: &loaded.dir,
+            root: &loaded.root,
+            desired: &loaded.scoped.desired,
+            plan,
+            live: &live_plan.live,
+            secrets: &loaded.secrets,
+        });
+        let written = self.move_states(plan, &report, loaded.revision.as_deref(), pulls);
         let result = self.result_of(plan, &report);
         let listed: HashSet<String> = (live_plan.live.iter())
             .filter(|p| p.listing.is_ok())
@@ -450,6 +470,7 @@ impl Passes {
         plan: &Plan,
         report: &ApplyReport,
         revision: Option<&str>,
+        mut pulls: BTreeMap<BuildId, DriftPull>,
     ) -> HashSet<BuildId> {
         let outcomes: HashMap<&BuildId, &OutcomeStatus> = (report.outcomes.iter())
             .map(|o| (&o.build, &o.status))
@@ -479,7 +500,10 @@ impl Passes {
                 self.status.metrics.step_failures.get_or_create(&kind).inc();
             }
             let previous = self.states.get(&step.build);
-            let tracked = transition(previous, step, outcome, now, revision);
+            let mut tracked = transition(previous, step, outcome, now, revision);
+            if let Some(drifted) = (tracked.as_mut()).filter(|t| t.state == BuildState::Drifted) {
+                drifted.pull = pulls.remove(&step.build);
+            }
             told.extend(events::of_step(previous, step, outcome, tracked.as_ref()));
             if let Some(tracked) = tracked {
                 next.insert(step.build.clone(), tracked);
