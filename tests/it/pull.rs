@@ -59,8 +59,9 @@ fn applied(files: &[(&str, &str)]) -> (Emulator, tempfile::TempDir) {
     (emulator, dir)
 }
 
-/// Edits `shop-api` in the UI, pulls, and checks the lines of `api.yaml` pull changed.
-fn pull_api_edit(edit: impl FnOnce(&mut Value), removed: &[&str], added: &[&str]) {
+/// Edits `shop-api` in the UI, pulls, and checks the lines of `api.yaml` pull changed; the
+/// summary pull printed.
+fn pull_api_edit(edit: impl FnOnce(&mut Value), removed: &[&str], added: &[&str]) -> String {
     let (emulator, dir) = applied(&[("shop/api.yaml", API)]);
     edit_custom(&emulator, ("shop", "shop-api"), edit);
     let output = zadig_sync(dir.path(), &emulator, &["pull"]);
@@ -73,11 +74,12 @@ fn pull_api_edit(edit: impl FnOnce(&mut Value), removed: &[&str], added: &[&str]
         "{pulled}"
     );
     only_markers_then_nothing(dir.path(), &emulator, &["shop-api"]);
+    summary
 }
 
 #[test]
 fn a_scalar_is_replaced_where_it_is_written() {
-    pull_api_edit(
+    let _ = pull_api_edit(
         |body| {
             body["build_os"] = "ubuntu 20.04".into();
             body["advanced_settings"]["timeout"] = 90.into();
@@ -89,7 +91,7 @@ fn a_scalar_is_replaced_where_it_is_written() {
 
 #[test]
 fn a_nested_mapping_gets_its_value_and_a_new_key_in_its_style() {
-    pull_api_edit(
+    let _ = pull_api_edit(
         |body| {
             let advanced = &mut body["advanced_settings"];
             advanced["resource_spec"]["cpu_limit"] = 2000.into();
@@ -107,7 +109,9 @@ fn a_nested_mapping_gets_its_value_and_a_new_key_in_its_style() {
 
 #[test]
 fn lists_of_repos_parameters_and_tools_are_matched_item_by_item() {
-    pull_api_edit(
+    // The parameter's description, which Zadig does not return, stays; the new repository's
+    // code host alias, which it does not return either, is listed to be checked.
+    let summary = pull_api_edit(
         |body| {
             body["installs"][0]["version"] = "1.23".into();
             body["repo_info"][0]["branch"] = "release".into();
@@ -136,6 +140,13 @@ fn lists_of_repos_parameters_and_tools_are_matched_item_by_item() {
             "  - key: REGION",
             "    default_value: eu-1",
         ],
+    );
+    assert!(
+        summary.contains(
+            "Written with a value Zadig does not return (check each one):\n  shop/shop-api \
+             repo_info[shop/web].codehost_name = github: Zadig returns only the code host's type"
+        ),
+        "{summary}"
     );
 }
 
@@ -222,4 +233,44 @@ fn a_template_input_is_pulled_when_the_build_is_named() {
         &["pull", "--build", "shop-api"],
     ));
     assert!(read(dir.path(), "shop/api.yaml").contains("        branch: dev\n"));
+}
+
+#[test]
+fn an_exported_build_edited_before_its_first_apply_is_pulled_when_named() {
+    let emulator = Emulator::start(&[]);
+    let dir = workspace(&[]);
+    emulator.create_by_hand("shop", "shop-hand");
+    succeeded(&zadig_sync(
+        dir.path(),
+        &emulator,
+        &["export", "--project", "shop"],
+    ));
+    let exported = read(dir.path(), "shop/shop-hand.yaml");
+    edit_custom(&emulator, ("shop", "shop-hand"), |body| {
+        body["build_os"] = "ubuntu 20.04".into()
+    });
+    // Not written by zadig-sync yet: either side may be the newer one.
+    let unnamed = zadig_sync(dir.path(), &emulator, &["pull"]);
+    assert_eq!(unnamed.status.code(), Some(2), "{}", describe(&unnamed));
+    assert!(stdout(&unnamed).contains("not written by zadig-sync yet"));
+    succeeded(&zadig_sync(
+        dir.path(),
+        &emulator,
+        &["pull", "--build", "shop-hand"],
+    ));
+    let pulled = read(dir.path(), "shop/shop-hand.yaml");
+    assert_eq!(
+        changed_lines(&exported, &pulled),
+        (
+            lines(&["build_os: ubuntu 22.04"]),
+            lines(&["build_os: ubuntu 20.04"])
+        ),
+        "{pulled}"
+    );
+    let plan = stdout(&zadig_sync(dir.path(), &emulator, &["plan"]));
+    assert!(
+        plan.contains("adopted: this build was not written by zadig-sync"),
+        "{plan}"
+    );
+    only_markers_then_nothing(dir.path(), &emulator, &["shop-hand"]);
 }

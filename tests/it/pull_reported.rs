@@ -172,3 +172,58 @@ fn a_file_changed_since_it_was_applied_is_not_undone_and_unknown_names_fail() {
         "--patch writes nothing"
     );
 }
+
+#[test]
+fn an_edit_that_would_change_another_build_or_go_through_a_symlink_is_refused() {
+    let emulator = Emulator::start(&[]);
+    let build = |name: &str| {
+        format!(
+            "name: {name}\nproject_key: shop\ninfrastructure: vm\nbuild_os: ubuntu 22.04\n\
+             script_type: shell\nbuild_script_file: scripts/common.sh\n"
+        )
+    };
+    let (one, two) = (build("shop-one"), build("shop-two"));
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let linked =
+        build("shop-linked").replace("build_script_file: scripts/common.sh", "build_script: make");
+    std::fs::write(elsewhere.path().join("linked.yaml"), &linked).expect("write");
+    let dir = workspace(&[
+        ("shop/one.yaml", &one),
+        ("shop/two.yaml", &two),
+        ("shop/scripts/common.sh", "make\n"),
+    ]);
+    let link = dir.path().join("builds.d/shop/linked.yaml");
+    std::os::unix::fs::symlink(elsewhere.path().join("linked.yaml"), &link).expect("symlink");
+    succeeded(&apply(dir.path(), &emulator, &[]));
+    edit_custom(&emulator, ("shop", "shop-one"), |body| {
+        let script = body["build_script"]
+            .as_str()
+            .expect("script")
+            .replacen("make", "make all", 1);
+        body["build_script"] = script.into();
+        body["build_os"] = "ubuntu 20.04".into();
+    });
+    edit_custom(&emulator, ("shop", "shop-linked"), |body| {
+        body["build_os"] = "ubuntu 20.04".into()
+    });
+    let output = zadig_sync(dir.path(), &emulator, &["pull"]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("shop/shop-one: the edit would change build shop/shop-two too"),
+        "{text}"
+    );
+    assert!(
+        text.contains("shop/shop-linked: ") && text.contains("is a symlink"),
+        "{text}"
+    );
+    assert_eq!(
+        read(dir.path(), "shop/one.yaml"),
+        one,
+        "nothing of a refused build is written"
+    );
+    assert_eq!(read(dir.path(), "shop/scripts/common.sh"), "make\n");
+    let target = std::fs::read_to_string(elsewhere.path().join("linked.yaml")).expect("read");
+    assert_eq!(target, linked);
+    assert!(link.is_symlink());
+}

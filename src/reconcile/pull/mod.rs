@@ -35,6 +35,10 @@ use edit::{Edit, edits};
 use render::Layout;
 use text::Text;
 
+/// Why a new repository's `codehost_name` must be checked.
+const CODEHOST: &str = "Zadig returns only the code host's type, not its alias: written as the \
+                        alias this file uses for that type, else the type";
+
 /// A field pull left alone, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
@@ -182,6 +186,11 @@ pub fn pull_build(input: &PullInput<'_>) -> BuildPull {
     result.script = decided.script;
     result.skipped = decided.skipped;
     result.written = decided.written;
+    for written in &mut result.written {
+        if written.path.ends_with(".codehost_name") {
+            written.reason = CODEHOST.to_string();
+        }
+    }
     let mut made = Vec::new();
     for (path, op) in decided.ops {
         match edits(&text, &layout, vec![op.clone()]) {
