@@ -150,12 +150,12 @@ fn one<'a>(
         }
         return override_default(sides, decided, path);
     }
-    if let Some(inferred) = sides.inferred.iter().find(|i| i.path == path) {
-        return Err(Why::Unknown(inferred.reason.clone()));
-    }
     let live = Reached::of(sides.exported, &steps);
     if live.steps == steps.len() && live.node(steps.len() - 1) == Some(&Json::String(MASK.into())) {
         return Err(Why::Mask);
+    }
+    if let Some(inferred) = sides.inferred.iter().find(|i| i.path == path) {
+        return Err(Why::Unknown(inferred.reason.clone()));
     }
     if path == "build_script"
         && let Some(file) = sides.doc.get(BUILD_SCRIPT_FILE)

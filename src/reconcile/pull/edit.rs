@@ -5,6 +5,7 @@
 //! other byte stays. Pure, no I/O.
 
 use crate::load::yaml::{Node, Value};
+use crate::reconcile::export::scalar::double_quoted;
 use crate::reconcile::pull::render::{Frag, Layout, block_at, inline, rank, respelled};
 use crate::reconcile::pull::text::Text;
 
@@ -170,13 +171,15 @@ fn set(
         return Ok(vec![edit(start, end, written)]);
     }
     // Plain or single-quoted text that now has line breaks: a literal block, the rest of the
-    // line (a comment) kept after its header.
+    // line (a comment) kept after its header; double-quoted inside `{…}`/`[…]`, or when a
+    // block could not be read back exactly.
     let Frag::Text(new) = value else {
         return Err(EditError::Unsupported("a value with line breaks"));
     };
     let content = parent_column + layout.indent;
-    let block = block_at(new, content, parent_column)
-        .ok_or(EditError::Unsupported("text that is not a block"))?;
+    let Some(block) = block_at(new, content, parent_column).filter(|_| !flow) else {
+        return Ok(vec![edit(start, end, double_quoted(new))]);
+    };
     let (header, lines) = block.split_once('\n').unwrap_or((&block, ""));
     let after = text.rest_of_line(end);
     let line_end = text.next_line(end);

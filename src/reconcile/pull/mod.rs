@@ -288,4 +288,6 @@ fn codehost_aliases(spec: &BuildSpec, detail: &LiveDetail) -> BTreeMap<String, S
 }
 
 #[cfg(test)]
+mod edge_tests;
+#[cfg(test)]
 mod tests;

@@ -71,23 +71,30 @@ advanced_settings:
     - bb
 ";
 
-const SECRET: &str = "abc123";
+pub(super) const SECRET: &str = "abc123";
 
-fn fixture() -> serde_json::Value {
+pub(super) fn fixture() -> serde_json::Value {
     let text = include_str!("../../../tests/fixtures/zadig/full.json");
     let fixture: serde_json::Value = serde_json::from_str(text).expect("fixture JSON");
     fixture["detail_response"]["body"].clone()
 }
 
 /// What Zadig holds once `edit` is made to the fixture's detail (JSON) in its UI.
-fn live(edit: impl FnOnce(&mut serde_json::Value)) -> LiveDetail {
-    let mut body = fixture();
+pub(super) fn live(edit: impl FnOnce(&mut serde_json::Value)) -> LiveDetail {
+    live_of(fixture(), edit)
+}
+
+/// `body` (a detail's JSON) once `edit` is made to it.
+pub(super) fn live_of(
+    mut body: serde_json::Value,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> LiveDetail {
     edit(&mut body);
     let response: DetailResponse = serde_json::from_value(body).expect("detail");
     LiveDetail::custom(response)
 }
 
-fn load(files: &[(&str, &str)]) -> LoadOutcome {
+pub(super) fn load(files: &[(&str, &str)]) -> LoadOutcome {
     let sources: Vec<Source> = (files.iter())
         .filter(|(path, _)| path.ends_with(".yaml"))
         .map(|(path, text)| Source {
@@ -115,7 +122,7 @@ fn load(files: &[(&str, &str)]) -> LoadOutcome {
 }
 
 /// The one build of `b/x.yaml` (besides `others`, defaults files and scripts).
-fn build_of(text: &str, others: &[(&str, &str)]) -> DesiredBuild {
+pub(super) fn build_of(text: &str, others: &[(&str, &str)]) -> DesiredBuild {
     let mut files = vec![("b/x.yaml", text)];
     files.extend_from_slice(others);
     let outcome = load(&files);
@@ -129,12 +136,22 @@ fn build_of(text: &str, others: &[(&str, &str)]) -> DesiredBuild {
 }
 
 fn pull(text: &str, detail: &LiveDetail, others: &[(&str, &str)]) -> (BuildPull, String) {
+    pull_with(text, detail, others, false)
+}
+
+/// [`pull`], with `--override-defaults` or not.
+pub(super) fn pull_with(
+    text: &str,
+    detail: &LiveDetail,
+    others: &[(&str, &str)],
+    override_defaults: bool,
+) -> (BuildPull, String) {
     let desired = build_of(text, others);
     let input = PullInput {
         text,
         desired: &desired,
         detail,
-        override_defaults: false,
+        override_defaults,
         secrets: &Secrets::new(&[SECRET]),
     };
     let pulled = pull_build(&input);
@@ -143,7 +160,7 @@ fn pull(text: &str, detail: &LiveDetail, others: &[(&str, &str)]) -> (BuildPull,
 }
 
 /// The lines of `new` that differ from `old`: (removed, added).
-fn changed_lines(old: &str, new: &str) -> (Vec<String>, Vec<String>) {
+pub(super) fn changed_lines(old: &str, new: &str) -> (Vec<String>, Vec<String>) {
     let diff = similar::TextDiff::from_lines(old, new);
     let (mut removed, mut added) = (Vec::new(), Vec::new());
     for change in diff.iter_all_changes() {
@@ -158,7 +175,7 @@ fn changed_lines(old: &str, new: &str) -> (Vec<String>, Vec<String>) {
 }
 
 /// The differences left between the pulled file and Zadig (the marker's aside).
-fn left(new: &str, detail: &LiveDetail, others: &[(&str, &str)]) -> Vec<String> {
+pub(super) fn left(new: &str, detail: &LiveDetail, others: &[(&str, &str)]) -> Vec<String> {
     differences(&build_of(new, others), detail)
         .iter()
         .map(|d| d.path().to_string())
@@ -180,7 +197,7 @@ fn check(edit: impl FnOnce(&mut serde_json::Value), removed: &[&str], added: &[&
     assert_eq!(left(&new, &detail, &[]), Vec::<String>::new(), "{new}");
 }
 
-fn lines(lines: &[&str]) -> Vec<String> {
+pub(super) fn lines(lines: &[&str]) -> Vec<String> {
     lines.iter().map(|l| l.to_string()).collect()
 }
 
