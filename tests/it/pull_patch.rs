@@ -111,14 +111,7 @@ fn files(root: &Path) -> Vec<(String, String)> {
 #[test]
 fn a_patch_applies_with_git_to_a_clean_checkout_and_gives_the_same_files() {
     let emulator = Emulator::start(&[]);
-    let worker = "\
-name: shop-worker
-project_key: shop
-infrastructure: vm
-build_os: ubuntu 22.04
-script_type: shell
-build_script_file: scripts/worker.sh
-";
+    let worker = crate::util::files::SCRIPTED_WORKER;
     let dir = workspace(&[
         ("shop/two.yaml", TWO),
         (

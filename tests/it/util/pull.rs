@@ -149,6 +149,13 @@ pub fn only_markers_then_nothing(dir: &Path, emulator: &Emulator, pulled: &[&str
     );
 }
 
+/// Asserts pull left something (exit 2) and said `said` about it.
+pub fn left_saying(output: &std::process::Output, said: &str) {
+    let text = super::cli::describe(output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(super::cli::stdout(output).contains(said), "{said}\n{text}");
+}
+
 /// Reads a file of the workspace's `builds.d`.
 pub fn read(dir: &Path, path: &str) -> String {
     std::fs::read_to_string(dir.join("builds.d").join(path)).expect("read a build file")
