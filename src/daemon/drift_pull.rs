@@ -15,7 +15,7 @@ use crate::reconcile::desired::DesiredSet;
 use crate::reconcile::live::LiveProject;
 use crate::reconcile::plan::{Hold, Plan, Planned};
 use crate::reconcile::pull::command::pull_command;
-use crate::reconcile::pull::outcome::Outcome;
+use crate::reconcile::pull::outcome::{BuildOutcome, Outcome};
 use crate::reconcile::redact::Secrets;
 
 /// How a drifted build is taken into its file.
@@ -65,33 +65,39 @@ pub fn drift_pulls(inputs: &DriftInputs<'_>) -> BTreeMap<BuildId, DriftPull> {
         secrets: inputs.secrets,
     };
     let report = pull(&request);
-    let mut pulls = BTreeMap::new();
-    for build in report.builds {
-        let (patch, not_pulled) = match &build.result {
-            Outcome::Pulled {
-                changes, skipped, ..
-            } => {
-                let lines = skipped.iter().map(|s| format!("{}: {}", s.path, s.why));
-                (inputs.root.patch(changes), lines.collect())
-            }
-            Outcome::Left(why) | Outcome::Failed(why) => (String::new(), vec![why.clone()]),
-        };
-        let mut pull = DriftPull {
-            command: pull_command(&build.build.name),
-            patch,
-            not_pulled,
-        };
-        inputs.secrets.redact_all(&mut pull.not_pulled);
-        // A patch cannot be shown in part: one that would show a secret is not shown at all.
-        if inputs.secrets.redact(&pull.patch) != pull.patch.as_str() {
-            pull.patch.clear();
-            pull.not_pulled.push(
-                "the patch would show a secret, so it is not shown; run the command where the \
-                 files are"
-                    .into(),
-            );
+    (report.builds.into_iter())
+        .map(|build| {
+            let pull = drift_pull(&build, inputs.root, inputs.secrets);
+            (build.build, pull)
+        })
+        .collect()
+}
+
+/// The command, patch and fields left of one build's pull.
+fn drift_pull(build: &BuildOutcome, root: &PatchRoot, secrets: &Secrets) -> DriftPull {
+    let (patch, not_pulled) = match &build.result {
+        Outcome::Pulled {
+            changes, skipped, ..
+        } => {
+            let lines = skipped.iter().map(|s| format!("{}: {}", s.path, s.why));
+            (root.patch(changes), lines.collect())
         }
-        pulls.insert(build.build, pull);
+        Outcome::Left(why) | Outcome::Failed(why) => (String::new(), vec![why.clone()]),
+    };
+    let mut pull = DriftPull {
+        command: pull_command(&build.build.name),
+        patch,
+        not_pulled,
+    };
+    secrets.redact_all(&mut pull.not_pulled);
+    // A patch cannot be shown in part: one that would show a secret is not shown at all.
+    if secrets.redact(&pull.patch) != pull.patch.as_str() {
+        pull.patch.clear();
+        pull.not_pulled.push(
+            "the patch would show a secret, so it is not shown; run the command where the \
+             files are"
+                .into(),
+        );
     }
-    pulls
+    pull
 }

@@ -51,12 +51,30 @@ struct Taken<'a> {
 /// Pulls what the request asks for, changing nothing on disk: the report holds every file's
 /// new text.
 pub fn pull(request: &PullRequest<'_>) -> PullReport {
-    let mut report = PullReport {
-        unknown: unknown_names(request),
-        ..PullReport::default()
-    };
     let mut texts = Texts::default();
-    let mut taken = Vec::new();
+    let (mut builds, taken) = take_all(request, &mut texts);
+    let failed = verify::checked(request, &texts, &taken);
+    builds.extend(
+        taken
+            .iter()
+            .map(|one| outcome_of(one, &texts, failed.get(&one.build))),
+    );
+    let kept: Vec<&Taken> = (taken.iter())
+        .filter(|one| !failed.contains_key(&one.build))
+        .collect();
+    PullReport {
+        builds,
+        changes: changes(&texts, &kept).unwrap_or_default(),
+        unknown: unknown_names(request),
+    }
+}
+
+/// Each step of the request's builds: pulled (taken), or what is said of it instead.
+fn take_all<'a>(
+    request: &PullRequest<'a>,
+    texts: &mut Texts,
+) -> (Vec<BuildOutcome>, Vec<Taken<'a>>) {
+    let (mut said, mut taken) = (Vec::new(), Vec::new());
     for step in &request.plan.steps {
         let named = request.builds.contains(&step.build.name);
         if !request.builds.is_empty() && !named {
@@ -65,7 +83,7 @@ pub fn pull(request: &PullRequest<'_>) -> PullReport {
         let outcome = match choose(step, named) {
             None => continue,
             Some(Choice::Leave(why)) => Outcome::Left(why),
-            Some(Choice::Pull) => match take(request, &step.build, &mut texts) {
+            Some(Choice::Pull) => match take(request, &step.build, texts) {
                 Ok(one) => {
                     taken.push(one);
                     continue;
@@ -73,24 +91,13 @@ pub fn pull(request: &PullRequest<'_>) -> PullReport {
                 Err(why) => Outcome::Failed(why),
             },
         };
-        let file = desired_of(request.desired, &step.build).map(|d| d.origin.path.clone());
-        report.builds.push(BuildOutcome {
+        said.push(BuildOutcome {
             build: step.build.clone(),
-            file,
+            file: desired_of(request.desired, &step.build).map(|d| d.origin.path.clone()),
             result: outcome,
         });
     }
-    let failed = verify::checked(request, &texts, &taken);
-    for one in &taken {
-        report
-            .builds
-            .push(outcome_of(one, &texts, failed.get(&one.build)));
-    }
-    let kept: Vec<&Taken> = (taken.iter())
-        .filter(|one| !failed.contains_key(&one.build))
-        .collect();
-    report.changes = changes(&texts, &kept).unwrap_or_default();
-    report
+    (said, taken)
 }
 
 /// `--build` names no build of the files has.

@@ -28,23 +28,7 @@ pub fn text(report: &PullReport, patch: bool, errors: &[String]) -> String {
     }
     if pulled > 0 {
         let verb = if patch { "Would pull" } else { "Pulled" };
-        let _ = writeln!(
-            out,
-            "{verb} {} into {}:",
-            count(pulled, "build"),
-            count(report.changes.len(), "file")
-        );
-        for change in &report.changes {
-            let _ = writeln!(out, "  {}", shown(&change.path));
-        }
-        for build in &report.builds {
-            if let Outcome::Pulled { fields, .. } = &build.result
-                && !fields.is_empty()
-            {
-                let fields = escape::text(&fields.join(", "));
-                let _ = writeln!(out, "  {}: {fields}", who(build));
-            }
-        }
+        pulled_section(&mut out, report, verb);
     }
     section(&mut out, "Not pulled:", &not_pulled(report));
     section(
@@ -59,6 +43,27 @@ pub fn text(report: &PullReport, patch: bool, errors: &[String]) -> String {
         );
     }
     out
+}
+
+/// What was pulled: the files, then each build's fields.
+fn pulled_section(out: &mut String, report: &PullReport, verb: &str) {
+    let _ = writeln!(
+        out,
+        "{verb} {} into {}:",
+        count(report.pulled(), "build"),
+        count(report.changes.len(), "file")
+    );
+    for change in &report.changes {
+        let _ = writeln!(out, "  {}", shown(&change.path));
+    }
+    for build in &report.builds {
+        if let Outcome::Pulled { fields, .. } = &build.result
+            && !fields.is_empty()
+        {
+            let fields = escape::text(&fields.join(", "));
+            let _ = writeln!(out, "  {}: {fields}", who(build));
+        }
+    }
 }
 
 fn count(n: usize, what: &str) -> String {

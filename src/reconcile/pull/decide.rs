@@ -151,12 +151,7 @@ fn one<'a>(
         return override_default(sides, decided, path);
     }
     let live = Reached::of(sides.exported, &steps);
-    if live.steps == steps.len() && live.node(steps.len() - 1) == Some(&Json::String(MASK.into())) {
-        return Err(Why::Mask);
-    }
-    if let Some(inferred) = sides.inferred.iter().find(|i| i.path == path) {
-        return Err(Why::Unknown(inferred.reason.clone()));
-    }
+    refuse_unwritable(sides, &live, &steps, path)?;
     if path == "build_script"
         && let Some(file) = sides.doc.get(BUILD_SCRIPT_FILE)
     {
@@ -173,6 +168,25 @@ fn one<'a>(
     decided.ops.push((path.to_string(), op));
     decided.pulled.push(path.to_string());
     Ok(())
+}
+
+/// Zadig's value cannot be written in a file: its mask, or a value export flags.
+fn refuse_unwritable(
+    sides: &Sides<'_>,
+    live: &Reached<'_, Json>,
+    steps: &[Step],
+    path: &str,
+) -> Result<(), Why> {
+    let value = live
+        .node(steps.len() - 1)
+        .filter(|_| live.steps == steps.len());
+    if value == Some(&Json::String(MASK.into())) {
+        return Err(Why::Mask);
+    }
+    match sides.inferred.iter().find(|i| i.path == path) {
+        Some(inferred) => Err(Why::Unknown(inferred.reason.clone())),
+        None => Ok(()),
+    }
 }
 
 /// Both have the field: its value is set (a scalar) or replaced (a list such as `outputs`).
@@ -290,31 +304,22 @@ fn override_default<'a>(
     decided: &mut Decided<'a>,
     path: &str,
 ) -> Result<(), Why> {
-    let parsed = parse(path).ok_or(Why::NotFound)?;
-    let mut steps = Vec::new();
-    for step in parsed {
-        let item = matches!(step, Step::Item { .. });
-        steps.push(Step::Field(step.key().to_string()));
-        if item {
-            break;
-        }
-    }
+    let steps = mapping_keys(&parse(path).ok_or(Why::NotFound)?);
     if !decided.covered.iter().any(|c| steps.starts_with(c)) {
         let file = Reached::of(sides.doc, &steps);
         if file.steps == steps.len() {
             return Err(Why::NotFound);
         }
         let live = Reached::of(sides.exported, &steps);
-        let value = match live.steps == steps.len() {
-            true => live.node(steps.len() - 1).cloned().unwrap_or(Json::Null),
-            false => Json::Null,
-        };
+        let found = live
+            .node(steps.len() - 1)
+            .filter(|_| live.steps == steps.len());
+        let value = found.cloned().unwrap_or(Json::Null);
         if holds_secret(&value, sides.secrets) {
             return Err(Why::Secret);
         }
         let parent = file.parent(file.steps, sides.doc).ok_or(Why::NotFound)?;
-        let keys = steps[file.steps..]
-            .iter()
+        let keys = (steps[file.steps..].iter())
             .map(|s| s.key().to_string())
             .collect();
         let op = Op::Add {
@@ -327,6 +332,19 @@ fn override_default<'a>(
     }
     decided.pulled.push(path.to_string());
     Ok(())
+}
+
+/// The mapping keys down to a path's value, ending at the first list (a list is merged
+/// whole).
+fn mapping_keys(steps: &[Step]) -> Vec<Step> {
+    let mut keys = Vec::new();
+    for step in steps {
+        keys.push(Step::Field(step.key().to_string()));
+        if matches!(step, Step::Item { .. }) {
+            break;
+        }
+    }
+    keys
 }
 
 /// Where step `k`'s node sits: its mapping and key index, or its list and item index.

@@ -72,7 +72,7 @@ pub fn edits(text: &Text<'_>, layout: &Layout, ops: Vec<Op<'_>>) -> Result<Vec<E
     let mut additions: Vec<(&Node, Vec<(String, Frag)>)> = Vec::new();
     for op in ops {
         match op {
-            Op::Set(slot, value) => out.extend(set(text, layout, slot, &value)?),
+            Op::Set(slot, value) => out.push(set(text, layout, slot, &value)?),
             Op::Replace(slot, value) => out.push(replace(text, layout, slot, &value)?),
             Op::Remove(slot) => out.push(remove(text, slot)?),
             Op::Append { list, item } => out.push(append(text, layout, list, &item)?),
@@ -141,50 +141,43 @@ fn dash_of(text: &Text<'_>, item: &Node) -> Option<usize> {
     text.text[..item.span.start()].rfind('-')
 }
 
-fn set(
-    text: &Text<'_>,
-    layout: &Layout,
-    slot: Slot<'_>,
-    value: &Frag,
-) -> Result<Vec<Edit>, EditError> {
-    let node = slot
-        .value()
-        .ok_or(EditError::Unsupported("no such value"))?;
+fn set(text: &Text<'_>, layout: &Layout, slot: Slot<'_>, value: &Frag) -> Result<Edit, EditError> {
+    let node = (slot.value()).ok_or(EditError::Unsupported("no such value"))?;
     let flow = text.flow_open(slot.parent).is_some();
     let (start, end) = (node.span.start(), node.span.end());
-    let old = &text.text[start..end];
-    let header = block_header(text, slot, node);
     let parent_column = match slot.key() {
         Some(key) => text.column(key.span.start()),
         None => dash_of(text, node).map_or(0, |dash| text.column(dash)),
     };
-    if let Some(header) = header {
-        return Ok(vec![set_block(
-            text,
-            layout,
-            (header, node),
-            parent_column,
-            value,
-        )]);
+    if let Some(header) = block_header(text, slot, node) {
+        let block = (header, node);
+        return Ok(set_block(text, layout, block, parent_column, value));
     }
-    if let Some(written) = respelled(old, value, flow) {
-        return Ok(vec![edit(start, end, written)]);
+    if let Some(written) = respelled(&text.text[start..end], value, flow) {
+        return Ok(edit(start, end, written));
     }
-    // Plain or single-quoted text that now has line breaks: a literal block, the rest of the
-    // line (a comment) kept after its header; double-quoted inside `{…}`/`[…]`, or when a
-    // block could not be read back exactly.
     let Frag::Text(new) = value else {
         return Err(EditError::Unsupported("a value with line breaks"));
     };
-    let content = parent_column + layout.indent;
-    let Some(block) = block_at(new, content, parent_column).filter(|_| !flow) else {
-        return Ok(vec![edit(start, end, double_quoted(new))]);
-    };
-    let (header, lines) = block.split_once('\n').unwrap_or((&block, ""));
+    match block_at(new, parent_column + layout.indent, parent_column).filter(|_| !flow) {
+        Some(block) => Ok(into_block(text, layout, node, &block)),
+        None => Ok(edit(start, end, double_quoted(new))),
+    }
+}
+
+/// A plain or single-quoted scalar that now has line breaks, as the literal block `block`:
+/// the rest of its line (a comment) kept after the block's header. (Inside `{…}`/`[…]`, or
+/// when a block could not read back exactly, it is double-quoted instead.)
+fn into_block(text: &Text<'_>, layout: &Layout, node: &Node, block: &str) -> Edit {
+    let end = node.span.end();
+    let (header, lines) = block.split_once('\n').unwrap_or((block, ""));
     let after = text.rest_of_line(end);
-    let line_end = text.next_line(end);
     let replaced = format!("{header}{after}\n{lines}");
-    Ok(vec![edit(start, line_end, layout.with_eol(replaced))])
+    edit(
+        node.span.start(),
+        text.next_line(end),
+        layout.with_eol(replaced),
+    )
 }
 
 /// Where a block scalar's `|`/`>` header is, when the value is one.

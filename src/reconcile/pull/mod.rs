@@ -30,7 +30,7 @@ use crate::reconcile::live::LiveDetail;
 use crate::reconcile::normalize::{from_live, from_spec};
 use crate::reconcile::redact::Secrets;
 use crate::reconcile::spec::{BuildSpec, RepoInfo};
-use decide::{Sides, decide};
+use decide::{Decided, Sides, decide};
 use edit::{Edit, edits};
 use render::Layout;
 use text::Text;
@@ -154,18 +154,18 @@ pub fn differences(desired: &DesiredBuild, detail: &LiveDetail) -> Vec<Differenc
 
 /// Pulls one build: every difference either becomes an edit or is skipped with its reason.
 pub fn pull_build(input: &PullInput<'_>) -> BuildPull {
-    let mut result = BuildPull::default();
     let documents = parse_documents(input.text).unwrap_or_default();
     let origin = &input.desired.origin;
-    let Some(doc) = documents
-        .iter()
-        .find(|doc| starts_at(doc, origin.line, origin.column))
-    else {
-        result.skipped.push(Skipped {
-            path: String::new(),
-            why: Why::Edit(format!("its document is no longer at {origin}")),
-        });
-        return result;
+    let found = (documents.iter()).find(|doc| starts_at(doc, origin.line, origin.column));
+    let Some(doc) = found else {
+        let why = Why::Edit(format!("its document is no longer at {origin}"));
+        return BuildPull {
+            skipped: vec![Skipped {
+                path: String::new(),
+                why,
+            }],
+            ..BuildPull::default()
+        };
     };
     let options = ExportOptions {
         codehosts: codehost_aliases(&input.desired.spec, input.detail),
@@ -182,19 +182,27 @@ pub fn pull_build(input: &PullInput<'_>) -> BuildPull {
     };
     let decided = decide(&sides, &differences(input.desired, input.detail));
     let text = Text::new(input.text);
-    let layout = layout_of(&text, doc);
-    result.script = decided.script;
-    result.skipped = decided.skipped;
-    result.written = decided.written;
+    made(&text, &layout_of(&text, doc), decided)
+}
+
+/// The edits of what was decided; an operation that cannot be made an edit is skipped with
+/// why, and when the edits together cannot be made, every field is.
+fn made(text: &Text<'_>, layout: &Layout, decided: Decided<'_>) -> BuildPull {
+    let mut result = BuildPull {
+        script: decided.script,
+        skipped: decided.skipped,
+        written: decided.written,
+        ..BuildPull::default()
+    };
     for written in &mut result.written {
         if written.path.ends_with(".codehost_name") {
             written.reason = CODEHOST.to_string();
         }
     }
-    let mut made = Vec::new();
+    let mut ops = Vec::new();
     for (path, op) in decided.ops {
-        match edits(&text, &layout, vec![op.clone()]) {
-            Ok(_) => made.push((path, op)),
+        match edits(text, layout, vec![op.clone()]) {
+            Ok(_) => ops.push(op),
             Err(error) => result.skipped.push(Skipped {
                 path,
                 why: Why::Edit(error.to_string()),
@@ -205,17 +213,15 @@ pub fn pull_build(input: &PullInput<'_>) -> BuildPull {
     result.pulled = (decided.pulled.into_iter())
         .filter(|path| !failed.contains(&path.as_str()))
         .collect();
-    let ops = made.into_iter().map(|(_, op)| op).collect();
-    match edits(&text, &layout, ops) {
+    match edits(text, layout, ops) {
         Ok(edits) => result.edits = edits,
         Err(error) => {
             let why = Why::Edit(error.to_string());
-            result
-                .skipped
-                .extend(result.pulled.drain(..).map(|path| Skipped {
-                    path,
-                    why: why.clone(),
-                }));
+            let pulled = result.pulled.drain(..);
+            (result.skipped).extend(pulled.map(|path| Skipped {
+                path,
+                why: why.clone(),
+            }));
         }
     }
     result
