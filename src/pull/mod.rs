@@ -6,6 +6,7 @@
 //! render the change as a patch. The daemon uses the same to show each drifted build's patch.
 //! Reads and writes files.
 
+mod error;
 mod paths;
 mod verify;
 
@@ -23,6 +24,7 @@ use crate::reconcile::pull::select::{Choice, choose};
 use crate::reconcile::pull::{BuildPull, PullInput, pull_build};
 use crate::reconcile::redact::Secrets;
 
+pub use error::PullError;
 pub use paths::{PatchRoot, write_changes};
 
 /// What to pull, and from what.
@@ -88,7 +90,7 @@ fn take_all<'a>(
                     taken.push(one);
                     continue;
                 }
-                Err(why) => Outcome::Failed(why),
+                Err(why) => Outcome::Failed(why.to_string()),
             },
         };
         said.push(BuildOutcome {
@@ -131,9 +133,9 @@ pub(crate) struct Texts {
 }
 
 impl Texts {
-    fn get(&mut self, path: &Path) -> Result<&str, String> {
+    fn get(&mut self, path: &Path) -> Result<&str, PullError> {
         if !self.read.contains_key(path) {
-            let text = read_text(path, MAX_FILE_BYTES).map_err(|error| error.to_string())?;
+            let text = read_text(path, MAX_FILE_BYTES).map_err(PullError::Read)?;
             self.read.insert(path.to_path_buf(), text);
         }
         Ok(self.read.get(path).map(String::as_str).unwrap_or_default())
@@ -149,9 +151,9 @@ fn take<'a>(
     request: &PullRequest<'a>,
     build: &BuildId,
     texts: &mut Texts,
-) -> Result<Taken<'a>, String> {
-    let desired = desired_of(request.desired, build).ok_or("no file describes it")?;
-    let detail = detail_of(request.live, build).ok_or("its detail was not read from Zadig")?;
+) -> Result<Taken<'a>, PullError> {
+    let desired = desired_of(request.desired, build).ok_or(PullError::NoFile)?;
+    let detail = detail_of(request.live, build).ok_or(PullError::NoDetail)?;
     let path = &desired.origin.path;
     paths::writable(request.dir, path)?;
     let input = PullInput {
@@ -182,7 +184,7 @@ fn script_path(yaml: &Path, relative: &str) -> PathBuf {
 
 /// Each changed file once, with the edits of every build in `taken`; an error when two
 /// builds would write one script file differently or edits overlap.
-fn changes(texts: &Texts, taken: &[&Taken<'_>]) -> Result<Vec<FileChange>, String> {
+fn changes(texts: &Texts, taken: &[&Taken<'_>]) -> Result<Vec<FileChange>, PullError> {
     let mut edits: BTreeMap<PathBuf, Vec<Edit>> = BTreeMap::new();
     let mut scripts: BTreeMap<PathBuf, String> = BTreeMap::new();
     for one in taken {
@@ -194,10 +196,7 @@ fn changes(texts: &Texts, taken: &[&Taken<'_>]) -> Result<Vec<FileChange>, Strin
         if let Some((relative, script)) = &one.made.script {
             let at = script_path(&path, relative);
             if scripts.get(&at).is_some_and(|other| other != script) {
-                return Err(format!(
-                    "two builds would write {} differently",
-                    at.display()
-                ));
+                return Err(PullError::Conflict { path: at });
             }
             scripts.insert(at, script.clone());
         }
@@ -205,7 +204,10 @@ fn changes(texts: &Texts, taken: &[&Taken<'_>]) -> Result<Vec<FileChange>, Strin
     let mut out = Vec::new();
     for (path, edits) in edits {
         let old = texts.old(&path).unwrap_or_default();
-        let new = apply(old, edits).map_err(|error| format!("{}: {error}", path.display()))?;
+        let new = apply(old, edits).map_err(|source| PullError::Edit {
+            path: path.clone(),
+            source,
+        })?;
         push_change(&mut out, path, old, new);
     }
     for (path, new) in scripts {
@@ -226,9 +228,9 @@ fn push_change(out: &mut Vec<FileChange>, path: PathBuf, old: &str, new: String)
 }
 
 /// The outcome of a pulled build: its fields and changes, or why the check refused them.
-fn outcome_of(one: &Taken<'_>, texts: &Texts, failure: Option<&String>) -> BuildOutcome {
+fn outcome_of(one: &Taken<'_>, texts: &Texts, failure: Option<&PullError>) -> BuildOutcome {
     let result = match failure {
-        Some(why) => Outcome::Failed(why.clone()),
+        Some(why) => Outcome::Failed(why.to_string()),
         None => Outcome::Pulled {
             fields: one.made.pulled.clone(),
             skipped: one.made.skipped.clone(),

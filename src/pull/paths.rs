@@ -8,28 +8,24 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use crate::fsio::{self, Readers};
+use crate::pull::PullError;
 use crate::reconcile::pull::outcome::FileChange;
 
 /// Refuses a file pull must not write: outside `dir`, a symlink, or behind a symlinked
 /// folder inside `dir`.
-pub fn writable(dir: &Path, path: &Path) -> Result<(), String> {
+pub fn writable(dir: &Path, path: &Path) -> Result<(), PullError> {
     let path = lexical(path);
     let dir = lexical(dir);
     if !path.starts_with(&dir) {
-        return Err(format!(
-            "{} is outside the build folder {}: pull writes only inside it",
-            path.display(),
-            dir.display()
-        ));
+        return Err(PullError::Outside { path, dir });
     }
     let linked = (path.ancestors())
         .take_while(|folder| *folder != dir && folder.starts_with(&dir))
         .find(|at| fsio::is_symlink(at));
     match linked {
-        Some(link) => Err(format!(
-            "{} is a symlink: pull never writes through one; edit what it points to by hand",
-            link.display()
-        )),
+        Some(link) => Err(PullError::Symlink {
+            path: link.to_path_buf(),
+        }),
         None => Ok(()),
     }
 }
@@ -137,9 +133,12 @@ mod tests {
         assert!(writable(&builds, &builds.join("shop/api.yaml")).is_ok());
         assert!(writable(&builds, &builds.join("shop/../shop/x.sh")).is_ok());
         let outside = writable(&builds, &builds.join("shop/../../x.sh")).expect_err("outside");
-        assert!(outside.contains("outside the build folder"), "{outside}");
+        assert!(
+            outside.to_string().contains("outside the build folder"),
+            "{outside}"
+        );
         let linked = writable(&builds, &builds.join("linked/x.sh")).expect_err("linked");
-        assert!(linked.contains("is a symlink"), "{linked}");
+        assert!(linked.to_string().contains("is a symlink"), "{linked}");
     }
 
     #[test]

@@ -10,20 +10,20 @@ use std::path::{Path, PathBuf};
 use crate::load::files::{FileError, MAX_FILE_BYTES, find_build_files, read_named_file};
 use crate::load::{ReferenceMode, Source, load_sources};
 use crate::reconcile::BuildId;
-use crate::reconcile::desired::DesiredSet;
+use crate::reconcile::desired::{DesiredBuild, DesiredSet};
 use crate::reconcile::diff::{Difference, UNOBSERVABLE_PATH};
 use crate::reconcile::marker::fingerprint;
 use crate::reconcile::pull::differences;
 use crate::reconcile::pull::outcome::FileChange;
 
-use super::{PullRequest, Taken, Texts, changes};
+use super::{PullError, PullRequest, Taken, Texts, changes};
 
 /// The pulled builds whose edit does not pass the check, and why.
 pub(super) fn checked(
     request: &PullRequest<'_>,
     texts: &Texts,
     taken: &[Taken<'_>],
-) -> BTreeMap<BuildId, String> {
+) -> BTreeMap<BuildId, PullError> {
     let mut failed = BTreeMap::new();
     if taken.is_empty() {
         return failed;
@@ -44,15 +44,14 @@ pub(super) fn checked(
         .collect();
     if let Err(why) = check(request, texts, &rest) {
         for one in rest {
-            let together = format!("pulled together with the other builds: {why}");
-            failed.insert(one.build.clone(), together);
+            failed.insert(one.build.clone(), PullError::Together(why.to_string()));
         }
     }
     failed
 }
 
 /// Loads the folder with the edits of `taken` in place and checks the builds.
-fn check(request: &PullRequest<'_>, texts: &Texts, taken: &[&Taken<'_>]) -> Result<(), String> {
+fn check(request: &PullRequest<'_>, texts: &Texts, taken: &[&Taken<'_>]) -> Result<(), PullError> {
     let overlay: HashMap<PathBuf, String> = changes(texts, taken)?
         .into_iter()
         .map(|FileChange { path, new, .. }| (path, new))
@@ -60,7 +59,7 @@ fn check(request: &PullRequest<'_>, texts: &Texts, taken: &[&Taken<'_>]) -> Resu
     let after = load(request.dir, &overlay)?;
     for one in taken {
         let Some(now) = after.get(&one.build) else {
-            return Err("after the edit the files no longer describe it".into());
+            return Err(PullError::Gone);
         };
         let skipped: Vec<&str> = one.made.skipped.iter().map(|s| s.path.as_str()).collect();
         let left: Vec<String> = (differences(now, one.detail).iter())
@@ -69,10 +68,9 @@ fn check(request: &PullRequest<'_>, texts: &Texts, taken: &[&Taken<'_>]) -> Resu
             .filter(|path| path != UNOBSERVABLE_PATH && !skipped.contains(&path.as_str()))
             .collect();
         if !left.is_empty() {
-            return Err(format!(
-                "after the edit the file would still differ from Zadig at {}; pull it by hand",
-                left.join(", ")
-            ));
+            return Err(PullError::StillDiffers {
+                fields: left.join(", "),
+            });
         }
     }
     unchanged_others(request.desired, &after, taken)
@@ -81,9 +79,9 @@ fn check(request: &PullRequest<'_>, texts: &Texts, taken: &[&Taken<'_>]) -> Resu
 /// Every build not pulled loads as it did.
 fn unchanged_others(
     before: &DesiredSet,
-    after: &HashMap<BuildId, crate::reconcile::desired::DesiredBuild>,
+    after: &HashMap<BuildId, DesiredBuild>,
     taken: &[&Taken<'_>],
-) -> Result<(), String> {
+) -> Result<(), PullError> {
     for build in &before.builds {
         let id = BuildId::new(build.spec.project_key(), build.spec.name());
         if taken.iter().any(|one| one.build == id) {
@@ -93,10 +91,7 @@ fn unchanged_others(
             .get(&id)
             .is_some_and(|now| fingerprint(&now.spec) == fingerprint(&build.spec));
         if !same {
-            return Err(format!(
-                "the edit would change build {} too (a file or script they share)",
-                id
-            ));
+            return Err(PullError::ChangesOther { build: id });
         }
     }
     Ok(())
@@ -106,8 +101,8 @@ fn unchanged_others(
 fn load(
     dir: &Path,
     overlay: &HashMap<PathBuf, String>,
-) -> Result<HashMap<BuildId, crate::reconcile::desired::DesiredBuild>, String> {
-    let walk = find_build_files(dir).map_err(|error| error.to_string())?;
+) -> Result<HashMap<BuildId, DesiredBuild>, PullError> {
+    let walk = find_build_files(dir).map_err(PullError::Walk)?;
     let read = |path: &Path| -> Result<String, FileError> {
         match overlay.get(path) {
             Some(text) => Ok(text.clone()),
@@ -116,13 +111,13 @@ fn load(
     };
     let mut sources = Vec::new();
     for path in walk.defaults.into_iter().chain(walk.files) {
-        let text = read(&path).map_err(|error| error.to_string())?;
+        let text = read(&path).map_err(PullError::Read)?;
         sources.push(Source { path, text });
     }
     let env = |name: &str| std::env::var(name).ok();
     let outcome = load_sources(&sources, ReferenceMode::Offline, &env, &read);
     if let Some(error) = outcome.diagnostics.iter().find(|d| d.is_error()) {
-        return Err(format!("after the edit the files would not load: {error}"));
+        return Err(PullError::NotLoading(error.to_string()));
     }
     Ok((outcome.desired.builds.into_iter())
         .map(|build| {
