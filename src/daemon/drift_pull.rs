@@ -65,7 +65,9 @@ pub fn drift_pulls(inputs: &DriftInputs<'_>) -> BTreeMap<BuildId, DriftPull> {
         secrets: inputs.secrets,
     };
     let report = pull(&request);
+    // A build deleted in Zadig (left) has nothing to pull: pull deletes no file.
     (report.builds.into_iter())
+        .filter(|build| !matches!(build.result, Outcome::Left(_)))
         .map(|build| {
             let pull = drift_pull(&build, inputs.root, inputs.secrets);
             (build.build, pull)

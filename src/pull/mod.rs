@@ -54,8 +54,8 @@ struct Taken<'a> {
 /// new text.
 pub fn pull(request: &PullRequest<'_>) -> PullReport {
     let mut texts = Texts::default();
-    let (mut builds, taken) = take_all(request, &mut texts);
-    let failed = verify::checked(request, &texts, &taken);
+    let (mut builds, mut taken) = take_all(request, &mut texts);
+    let failed = verify::checked(request, &texts, &mut taken);
     builds.extend(
         taken
             .iter()

@@ -13,31 +13,35 @@ use crate::reconcile::BuildId;
 use crate::reconcile::desired::{DesiredBuild, DesiredSet};
 use crate::reconcile::diff::{Difference, UNOBSERVABLE_PATH};
 use crate::reconcile::marker::fingerprint;
-use crate::reconcile::pull::differences;
 use crate::reconcile::pull::outcome::FileChange;
+use crate::reconcile::pull::{Skipped, Why, differences};
 
 use super::{PullError, PullRequest, Taken, Texts, changes};
 
 /// The pulled builds whose edit does not pass the check, and why.
+/// A build whose script file, shared with another build, is what fails is pulled without
+/// its script (said so), which stays as it is.
 pub(super) fn checked(
     request: &PullRequest<'_>,
     texts: &Texts,
-    taken: &[Taken<'_>],
+    taken: &mut [Taken<'_>],
 ) -> BTreeMap<BuildId, PullError> {
     let mut failed = BTreeMap::new();
-    if taken.is_empty() {
-        return failed;
-    }
     let all: Vec<&Taken> = taken.iter().collect();
-    if check(request, texts, &all).is_ok() {
+    if taken.is_empty() || check(request, texts, &all).is_ok() {
         return failed;
     }
     // Something is wrong: each build alone, to name the ones at fault.
-    for one in taken {
-        if let Err(why) = check(request, texts, &[one]) {
-            failed.insert(one.build.clone(), why);
+    for one in taken.iter_mut() {
+        match check(request, texts, &[one]) {
+            Err(PullError::ChangesOther { .. }) if without_script(one, request, texts) => {}
+            Err(why) => {
+                failed.insert(one.build.clone(), why);
+            }
+            Ok(()) => {}
         }
     }
+    let all: Vec<&Taken> = taken.iter().collect();
     let rest: Vec<&Taken> = all
         .into_iter()
         .filter(|one| !failed.contains_key(&one.build))
@@ -48,6 +52,22 @@ pub(super) fn checked(
         }
     }
     failed
+}
+
+/// Whether `one` passes the check once its script is left as it is (then it is, with why).
+fn without_script(one: &mut Taken<'_>, request: &PullRequest<'_>, texts: &Texts) -> bool {
+    let Some((relative, _)) = one.made.script.take() else {
+        return false;
+    };
+    one.made.pulled.retain(|path| path != "build_script");
+    let why = Why::Edit(format!(
+        "its script file {relative} is shared with other builds: edit it by hand"
+    ));
+    one.made.skipped.push(Skipped {
+        path: "build_script".into(),
+        why,
+    });
+    check(request, texts, &[one]).is_ok()
 }
 
 /// Loads the folder with the edits of `taken` in place and checks the builds.
