@@ -157,14 +157,30 @@ fn one<'a>(
     {
         return script_file(sides, decided, file, path);
     }
-    let file = Reached::of(sides.doc, &steps);
+    edit_field(sides, decided, (&steps, &live), path)
+}
+
+/// The operation that makes the file say Zadig's value of the field at `steps`.
+fn edit_field<'a>(
+    sides: &Sides<'a>,
+    decided: &mut Decided<'a>,
+    (steps, live): (&[Step], &Reached<'_, Json>),
+    path: &str,
+) -> Result<(), Why> {
+    let file = Reached::of(sides.doc, steps);
     let op = if live.steps < steps.len() {
-        remove(sides, &file, &steps, live.steps)?
+        remove(sides, &file, steps, live.steps)?
     } else if file.steps < steps.len() {
-        add(sides, decided, (&file, &live), &steps)?
+        add(sides, decided, (&file, live), steps)?
     } else {
-        set(sides, &file, &live, &steps)?
+        set(sides, &file, live, steps)?
     };
+    if let Some(item) = path.strip_suffix(".type") {
+        // A type that takes choices: Zadig does not return a custom build's choices.
+        let choices = format!("{item}.choice_option");
+        let inferred = sides.inferred.iter().filter(|i| i.path == choices);
+        decided.written.extend(inferred.cloned());
+    }
     decided.ops.push((path.to_string(), op));
     decided.pulled.push(path.to_string());
     Ok(())

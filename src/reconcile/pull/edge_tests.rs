@@ -156,6 +156,27 @@ fn a_file_reference_the_mask_and_a_secret_are_left_with_their_reason() {
 }
 
 #[test]
+fn a_type_that_takes_choices_says_its_choices_are_not_returned() {
+    let file =
+        format!("{MINIMAL}parameters:\n  - key: A\n    type: string\n    default_value: x\n");
+    let (result, new, detail) =
+        pulled(
+            &file,
+            |d| {
+                d["parameters"] =
+                    json!([{"key": "A", "value": "x", "type": "choice", "is_credential": false}])
+            },
+        );
+    assert_eq!(
+        changed_lines(&file, &new),
+        (lines(&["    type: string"]), lines(&["    type: choice"]))
+    );
+    let written: Vec<&str> = result.written.iter().map(|w| w.path.as_str()).collect();
+    assert_eq!(written, ["parameters[A].choice_option"]);
+    assert_eq!(left(&new, &detail, &[]), Vec::<String>::new());
+}
+
+#[test]
 fn an_inherited_list_is_overridden_whole_when_asked() {
     let defaults = "parameters:\n  - key: A\n    default_value: x\n";
     let others = [("b/_defaults.yaml", defaults)];
