@@ -551,7 +551,8 @@ pub struct PullArgs {
     )]
     pub projects: Vec<String>,
     /// Only this build (repeatable). A build whose cause zadig-sync cannot know (a template
-    /// build, or one not adopted yet) is pulled only when named here.
+    /// build, one not adopted yet) or whose file changed since it was applied is pulled only
+    /// when named here.
     #[arg(
         long = "build",
         value_name = "NAME",
@@ -566,9 +567,9 @@ pub struct PullArgs {
     /// build file, overriding the default, instead of being left to edit there.
     #[arg(long)]
     pub override_defaults: bool,
-    /// `text`: a summary for people; `json`: one document for scripts (docs/pull.md).
+    /// How to print what was pulled.
     #[arg(long, value_enum, default_value = "text")]
-    pub output: StatusOutputArg,
+    pub output: choices::PullOutputArg,
     #[command(flatten)]
     pub cache: CacheArgs,
     #[command(flatten)]

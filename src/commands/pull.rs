@@ -4,13 +4,14 @@
 use super::Exit;
 use super::output::{Output, err, out};
 use super::pipeline::{load_for_server, plan_against_server, settings};
-use crate::cli::{PullArgs, ScopeArgs, StatusOutputArg};
+use crate::cli::choices::PullOutputArg;
+use crate::cli::{PullArgs, ScopeArgs};
 use crate::pull::{PatchRoot, PullRequest, pull, write_changes};
 use crate::report::paint::ColorChoice;
 use crate::report::{Format, Stage};
 
 pub async fn run(args: PullArgs, color: ColorChoice) -> anyhow::Result<Exit> {
-    let json = matches!(args.output, StatusOutputArg::Json);
+    let json = matches!(args.output, PullOutputArg::Json);
     let format = if json { Format::Json } else { Format::Text };
     let output = Output::new(format, color);
     let scope = ScopeArgs {
