@@ -13,7 +13,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::remote::config::parse_size;
-pub use choices::{ColorArg, DriftArg, EditionArg, LogFormatArg, OutputArg};
+pub use choices::{ColorArg, DriftArg, EditionArg, LogFormatArg, OutputArg, ValidateOutputArg};
 
 /// `--version`: the package version, and the git commit and date it was built from.
 pub const VERSION: &str = concat!(
@@ -139,9 +139,11 @@ pub struct SchemaArgs {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub dir: DirArgs,
-    /// How to print diagnostics: `text`, `json` (one versioned document) or `markdown`.
+    /// How to print diagnostics: `text`, `json` (one versioned document), `markdown`, `github`
+    /// (workflow commands: annotations on a pull request's lines) or `gitlab` (a Code Quality
+    /// report, for `artifacts:reports:codequality`).
     #[arg(long, value_enum, default_value = "text")]
-    pub output: OutputArg,
+    pub output: ValidateOutputArg,
 }
 
 /// How to reach Zadig. The token is never a flag value: it would show in `ps`.

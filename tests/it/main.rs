@@ -38,6 +38,7 @@ mod saved_plan_e2e;
 mod scope_e2e;
 mod secrets_e2e;
 mod tls_e2e;
+mod validate_ci_output;
 mod validate_cli;
 mod validate_hostile;
 mod validate_rules;
