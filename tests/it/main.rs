@@ -14,6 +14,7 @@ mod cache;
 mod cli_commands;
 mod cli_contract;
 mod cli_output;
+mod completions;
 mod daemon;
 mod defaults;
 mod docs_contract;
