@@ -31,6 +31,7 @@ mod fault_suite;
 mod hardening_cli;
 mod load_properties;
 mod output_pipe;
+mod packaging;
 mod plan;
 mod plan_exitcode;
 mod remote;
