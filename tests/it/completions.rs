@@ -6,22 +6,27 @@
 //! A shell that is not installed is skipped with a message, unless
 //! `ZADIG_SYNC_REQUIRE_SHELLS=1` (set by `.ci/run`, which installs them) makes it a failure.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::Command;
 
 use crate::util::cli::{command, succeeded};
 
-/// The script `zadig-sync completions SHELL` prints, written to a file in `dir`.
-fn script_file(dir: &Path, shell: &str) -> std::path::PathBuf {
+/// The script `zadig-sync completions SHELL` prints, written to a file in a fresh folder
+/// (kept alive by the returned guard); `None` when `shell` cannot run here.
+fn script_for(shell: &str) -> Option<(tempfile::TempDir, PathBuf)> {
+    if !available(shell) {
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
     let script = succeeded(
-        &command(dir)
+        &command(dir.path())
             .args(["completions", shell])
             .output()
             .expect("run zadig-sync"),
     );
-    let path = dir.join(format!("zadig-sync.{shell}"));
+    let path = dir.path().join(format!("zadig-sync.{shell}"));
     std::fs::write(&path, script).expect("write the script");
-    path
+    Some((dir, path))
 }
 
 /// Whether `shell` can run here; a missing shell fails the test under `.ci/run`.
@@ -68,11 +73,9 @@ ask zadig-sync apply --detail
 
 #[test]
 fn bash_completes_subcommands_flags_and_flag_values() {
-    if !available("bash") {
+    let Some((_dir, script)) = script_for("bash") else {
         return;
-    }
-    let work = tempfile::tempdir().expect("tempdir");
-    let script = script_file(work.path(), "bash");
+    };
     let output = Command::new("bash")
         .args(["--norc", "--noprofile", "-c", BASH_ASK, "ask"])
         .arg(&script)
@@ -95,11 +98,9 @@ fn bash_completes_subcommands_flags_and_flag_values() {
 
 #[test]
 fn fish_completes_flags_and_flag_values() {
-    if !available("fish") {
+    let Some((_dir, script)) = script_for("fish") else {
         return;
-    }
-    let work = tempfile::tempdir().expect("tempdir");
-    let script = script_file(work.path(), "fish");
+    };
     let ask = |line: &str| {
         let output = Command::new("fish")
             .arg("--no-config")
@@ -121,11 +122,9 @@ fn fish_completes_flags_and_flag_values() {
 
 #[test]
 fn zsh_loads_the_script_and_registers_its_function() {
-    if !available("zsh") {
+    let Some((_dir, script)) = script_for("zsh") else {
         return;
-    }
-    let work = tempfile::tempdir().expect("tempdir");
-    let script = script_file(work.path(), "zsh");
+    };
     let output = Command::new("zsh")
         .arg("-f")
         .arg("-c")

@@ -39,7 +39,12 @@ fn the_image_healthcheck_passes_while_the_daemon_serves_and_fails_once_it_stops(
     )]);
     let daemon = Daemon::spawn(work.path(), &["--emulator"], &[]);
     daemon.wait("/healthz answers 200", || daemon.get("/healthz").0 == 200);
-    let port = daemon.addr.rsplit(':').next().unwrap_or_default().to_string();
+    let port = daemon
+        .addr
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     assert!(healthcheck(&port), "healthy daemon on {port}");
     let status = daemon.terminate();
     assert!(status.success(), "{status:?}");
@@ -50,7 +55,10 @@ fn the_image_healthcheck_passes_while_the_daemon_serves_and_fails_once_it_stops(
 fn parses(place: &str, args: &[String]) {
     let line = std::iter::once("zadig-sync".to_string()).chain(args.iter().cloned());
     if let Err(error) = Cli::try_parse_from(line) {
-        panic!("{place}: `zadig-sync {}` is refused:\n{error}", args.join(" "));
+        panic!(
+            "{place}: `zadig-sync {}` is refused:\n{error}",
+            args.join(" ")
+        );
     }
 }
 
@@ -101,7 +109,11 @@ fn the_kubernetes_manifests_run_zadig_sync_with_flags_it_accepts() {
             let pod = &document["spec"]["template"]["spec"];
             for list in ["initContainers", "containers"] {
                 for container in pod[list].as_array().into_iter().flatten() {
-                    if !container["image"].as_str().unwrap_or("").contains("zadig-sync") {
+                    if !container["image"]
+                        .as_str()
+                        .unwrap_or("")
+                        .contains("zadig-sync")
+                    {
                         continue;
                     }
                     containers += 1;
