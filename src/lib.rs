@@ -28,7 +28,6 @@
 //! | [`cache`] | `plan`/`apply --cache`: settled details on disk between runs, credential values as keyed digests | reads and writes files |
 //! | [`report`] | plans, outcomes and diagnostics as text, JSON and Markdown | **no** (checked by CI) |
 //! | [`daemon`] | `apply` for ever: file watch, resync and retries as one trigger stream, drift, the memory of settled details, `/healthz` `/readyz` `/metrics`, the status API and page | yes |
-//! | [`notify`] | telling chat and webhooks what the daemon does: sinks (webhook, Slack, DingTalk, Feishu, WeCom), their bodies and signatures, a bounded queue and a sender with retries | HTTP |
 //! | [`emulator`] | Zadig's build API on loopback, with its quirks, for tests and trying | yes |
 //! | [`fsio`] | files read and written safely: regular files only, within a cap; atomic writes that never follow a symlink | reads and writes files |
 //! | [`git`] | `--git`: a shallow fetch of one ref into a private folder, signed-commit checks, the commit's files written out for the loader | network, writes files |
@@ -52,7 +51,6 @@ pub mod fsio;
 pub mod git;
 pub mod load;
 pub mod logs;
-pub mod notify;
 pub mod pull;
 pub mod reconcile;
 pub mod remote;

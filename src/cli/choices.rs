@@ -6,9 +6,10 @@ use clap::ValueEnum;
 use crate::emulator::Edition;
 use crate::reconcile::plan::DriftPolicy;
 use crate::report::Format;
+use crate::report::ci::DiagnosticsFormat;
 use crate::report::paint::ColorChoice;
 
-/// `--output` of `plan`, `apply`, `show` and `validate`.
+/// `--output` of `plan`, `apply` and `show`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputArg {
     /// For people: terraform-like, coloured on a terminal.
@@ -25,6 +26,35 @@ impl From<OutputArg> for Format {
             OutputArg::Text => Format::Text,
             OutputArg::Json => Format::Json,
             OutputArg::Markdown => Format::Markdown,
+        }
+    }
+}
+
+/// `validate --output`: the common formats, and a CI system's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValidateOutputArg {
+    /// For people: `file:line:column: error[code]: message`.
+    Text,
+    /// One versioned JSON document, for scripts.
+    Json,
+    /// For pull-request comments.
+    Markdown,
+    /// GitHub Actions workflow commands: annotations on the changed lines of a pull request.
+    #[value(name = "github")]
+    Github,
+    /// GitLab's Code Quality report (JSON), for `artifacts:reports:codequality`.
+    #[value(name = "gitlab")]
+    Gitlab,
+}
+
+impl From<ValidateOutputArg> for DiagnosticsFormat {
+    fn from(arg: ValidateOutputArg) -> Self {
+        match arg {
+            ValidateOutputArg::Text => DiagnosticsFormat::Common(Format::Text),
+            ValidateOutputArg::Json => DiagnosticsFormat::Common(Format::Json),
+            ValidateOutputArg::Markdown => DiagnosticsFormat::Common(Format::Markdown),
+            ValidateOutputArg::Github => DiagnosticsFormat::Github,
+            ValidateOutputArg::Gitlab => DiagnosticsFormat::Gitlab,
         }
     }
 }

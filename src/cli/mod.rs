@@ -16,6 +16,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::remote::config::parse_size;
 pub use choices::{
     ColorArg, DriftArg, EditionArg, LogFormatArg, OutputArg, StateArg, StatusOutputArg,
+    ValidateOutputArg,
 };
 pub use git::{GitArgs, GitDaemonArgs};
 
@@ -162,9 +163,11 @@ pub struct SchemaArgs {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub dir: DirArgs,
-    /// How to print diagnostics: `text`, `json` (one versioned document) or `markdown`.
+    /// How to print diagnostics: `text`, `json` (one versioned document), `markdown`, `github`
+    /// (workflow commands: annotations on a pull request's lines) or `gitlab` (a Code Quality
+    /// report, for `artifacts:reports:codequality`).
     #[arg(long, value_enum, default_value = "text")]
-    pub output: OutputArg,
+    pub output: ValidateOutputArg,
     /// With --git: allow a plain http:// address that is not loopback.
     #[arg(long, requires = "git")]
     pub insecure_http: bool,

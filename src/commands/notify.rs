@@ -10,12 +10,12 @@ use tracing::info;
 
 use crate::cli::DaemonOwnArgs;
 use crate::daemon::metrics::Metrics;
+use crate::daemon::notify::{Delivery, Notifier, Options, QUEUE_CAPACITY, Sink, resolve_sinks};
 use crate::load::diagnostic::Diagnostic;
 use crate::load::files::{self, MAX_FILE_BYTES};
 use crate::load::notify::parse_notify_file;
 use crate::load::scope::Scope;
 use crate::logs;
-use crate::notify::{Delivery, Notifier, Options, QUEUE_CAPACITY, Sink, resolve_sinks};
 
 /// The notifier of every sink configured, or `None` when there is none.
 pub fn start(

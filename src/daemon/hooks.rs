@@ -25,7 +25,7 @@ use subtle::ConstantTimeEq;
 use tokio::sync::Notify;
 use tracing::{debug, info, warn};
 
-use crate::daemon::git::GitFeed;
+use crate::daemon::git::feed::GitFeed;
 use crate::daemon::metrics::{Metrics, ResultLabel};
 use crate::git::GitRef;
 

@@ -21,8 +21,11 @@ pub mod http;
 pub mod identity;
 pub mod memory;
 pub mod metrics;
+pub mod notify;
 pub mod own_thread;
 pub mod pass;
+pub mod settle;
+pub mod shared;
 pub mod state;
 pub mod status;
 pub mod trigger;
@@ -62,7 +65,7 @@ pub struct DaemonConfig {
     /// With `--git`: the files come from there (and `dir` is not read).
     pub git: Option<git::GitDaemon>,
     /// Where every event is also sent, when sinks are configured.
-    pub notifier: Option<crate::notify::Notifier>,
+    pub notifier: Option<crate::daemon::notify::Notifier>,
 }
 
 impl DaemonConfig {
@@ -170,7 +173,7 @@ pub async fn run(
         let _ = stop_tx.send(true);
     });
     let status = Arc::new(
-        http::Status::new(metrics, config.interval, config.stuck_after())
+        shared::Status::new(metrics, config.interval, config.stuck_after())
             .notifying(config.notifier.clone()),
     );
     let server = http::serve_on_own_thread(listener, status.clone(), wait_for(stopped.clone()))
@@ -194,7 +197,7 @@ pub async fn run(
     let mut passes = pass::Passes::new(config, connection, status.clone(), watch).with_git(feed);
     let stop = passes.stop.clone();
     {
-        let _alive = http::AliveGuard(status);
+        let _alive = shared::AliveGuard(status);
         run_loop(
             triggers,
             &mut passes,

@@ -4,7 +4,7 @@
 //! executing, each build's state moves by `state::transition`, what happened is told once
 //! (`events`), and the next wake-up is read off the states. Does I/O.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -17,57 +17,28 @@ use crate::apply::{Job, PlanSource, StopSignal, execute};
 use crate::backoff::Backoff;
 use crate::daemon::DaemonConfig;
 use crate::daemon::drift_pull::{DriftInputs, DriftPull, drift_pulls};
-use crate::daemon::events::{self, Event};
+use crate::daemon::events::Event;
 use crate::daemon::git::{AppliedRevision, GitFeed, SourceFiles, files_to_read};
-use crate::daemon::http::Status;
 use crate::daemon::identity::{credentials_digest, tree_hash};
 use crate::daemon::memory::Memory;
-use crate::daemon::metrics::{ActionLabel, KindLabel, ResultLabel};
-use crate::daemon::state::{BuildState, Now, States, WAKE_FLOOR, transition};
-use crate::daemon::trigger::{PassEnd, Trigger};
+use crate::daemon::metrics::ResultLabel;
+use crate::daemon::settle;
+use crate::daemon::shared::Status;
+use crate::daemon::state::{States, WAKE_FLOOR};
+use crate::daemon::trigger::{PassEnd, PassResult, Trigger};
 use crate::daemon::watch::DirWatch;
 use crate::load::diagnostic::Severity;
 use crate::load::{LoadOptions, ReferenceMode, load_dir_with};
 use crate::pull::PatchRoot;
 use crate::reconcile::BuildId;
 use crate::reconcile::marker::{credential_values, fingerprint};
-use crate::reconcile::plan::{Cause, Plan, PlanOptions, Planned};
+use crate::reconcile::plan::{Plan, PlanOptions};
 use crate::reconcile::redact::Secrets;
 use crate::remote::StopReason;
 use crate::remote::progress::no_progress;
 use crate::session::{
     Connection, Loaded as Files, PlanInputs, Scoped, Settings, Unreadable, plan_on, scope_desired,
 };
-
-/// How a pass ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PassResult {
-    /// Every build converged (or is held on purpose: drift reported, backing off).
-    Success,
-    /// Some build failed or was refused.
-    Partial,
-    /// Zadig could not be read (or a project's list could not): retried with backoff.
-    Failed,
-    /// The files have errors: nothing written.
-    Invalid,
-    /// The files changed, but not the builds they describe: nothing to do.
-    Unchanged,
-    /// Shutdown came first: no write was started.
-    Stopped,
-}
-
-impl PassResult {
-    /// The `result` label of `zadig_sync_passes_total`, for the passes it counts.
-    pub fn label(self) -> Option<&'static str> {
-        match self {
-            PassResult::Success => Some("success"),
-            PassResult::Partial => Some("partial"),
-            PassResult::Failed => Some("failed"),
-            PassResult::Invalid => Some("invalid"),
-            PassResult::Unchanged | PassResult::Stopped => None,
-        }
-    }
-}
 
 /// Everything that lives from one pass to the next.
 pub struct Passes {
@@ -463,96 +434,31 @@ impl Passes {
         result
     }
 
-    /// Moves each planned build's state by its step and outcome, tells what happened, and
-    /// returns the builds a write was sent to (their remembered detail is stale).
+    /// Moves each planned build's state, tells what happened (`settle`), and returns the
+    /// builds a write was sent to (their remembered detail is stale).
     fn move_states(
         &mut self,
         plan: &Plan,
         report: &ApplyReport,
         revision: Option<&str>,
-        mut pulls: BTreeMap<BuildId, DriftPull>,
+        pulls: BTreeMap<BuildId, DriftPull>,
     ) -> HashSet<BuildId> {
-        let outcomes: HashMap<&BuildId, &OutcomeStatus> = (report.outcomes.iter())
-            .map(|o| (&o.build, &o.status))
-            .collect();
-        let now = Now {
-            at: Instant::now(),
-            wall: SystemTime::now(),
-        };
-        let (mut next, mut prunable, mut written) =
-            (BTreeMap::new(), BTreeSet::new(), HashSet::new());
-        let mut told = Vec::new();
-        for step in &plan.steps {
-            let outcome = outcomes.get(&step.build).copied();
-            let sent = outcome.is_some_and(|o| {
-                !matches!(o, OutcomeStatus::Refused(_) | OutcomeStatus::NotStarted(_))
-            });
-            if sent {
-                written.insert(step.build.clone());
-            }
-            if matches!(step.planned, Planned::Kept { prunable: true, .. }) {
-                prunable.insert(step.build.clone());
-            }
-            if let Some(OutcomeStatus::Failed(failure)) = outcome {
-                let kind = KindLabel {
-                    kind: failure.kind.clone(),
-                };
-                self.status.metrics.step_failures.get_or_create(&kind).inc();
-            }
-            let previous = self.states.get(&step.build);
-            let mut tracked = transition(previous, step, outcome, now, revision);
-            if let Some(drifted) = (tracked.as_mut()).filter(|t| t.state == BuildState::Drifted) {
-                drifted.pull = pulls.remove(&step.build);
-            }
-            told.extend(events::of_step(previous, step, outcome, tracked.as_ref()));
-            if let Some(tracked) = tracked {
-                next.insert(step.build.clone(), tracked);
-            }
-        }
-        for build in self.states.note_prunable(prunable) {
-            told.push(Event::KeptNotDeleted { build });
-        }
-        self.states.replace(next);
-        self.states.note_kept(&plan.steps);
-        for event in told {
-            self.tell(event);
-        }
-        self.publish_states();
-        written
+        settle::move_states(
+            &mut self.states,
+            plan,
+            report,
+            revision,
+            pulls,
+            &self.status,
+        )
     }
 
-    /// Counts what the event counts, then logs it and tells the status board (and through it
-    /// the notifications): whoever reads the log line finds the metric already moved.
     fn tell(&self, event: Event) {
-        let metrics = &self.status.metrics;
-        match &event {
-            Event::Applied { action, cause, .. } => {
-                let action = action.as_str();
-                metrics.changes.get_or_create(&ActionLabel { action }).inc();
-                if cause.is_some_and(Cause::is_drift) {
-                    metrics.drift.inc();
-                }
-            }
-            Event::Deleted { .. } => {
-                let action = "delete";
-                metrics.changes.get_or_create(&ActionLabel { action }).inc();
-            }
-            Event::DriftFound { .. } => {
-                metrics.drift.inc();
-            }
-            _ => {}
-        }
-        event.log();
-        self.status.board.told(&event);
+        settle::tell(&self.status, event);
     }
 
-    /// `zadig_sync_builds`, from the states (a failing build is counted as `failed`).
     fn publish_states(&self) {
-        let counts = self.states.counts().map(|(state, count)| match state {
-            "failing" => ("failed", count),
-            _ => (state, count),
-        });
-        self.status.metrics.set_build_states(&counts);
+        settle::publish_states(&self.states, &self.status);
     }
 
     /// Zadig could not be read: readiness and the metric say why; told once per episode.

@@ -76,6 +76,36 @@ pub struct PassEnd {
     pub retry_at: Option<Instant>,
 }
 
+/// How a pass ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassResult {
+    /// Every build converged (or is held on purpose: drift reported, backing off).
+    Success,
+    /// Some build failed or was refused.
+    Partial,
+    /// Zadig could not be read (or a project's list could not): retried with backoff.
+    Failed,
+    /// The files have errors: nothing written.
+    Invalid,
+    /// The files changed, but not the builds they describe: nothing to do.
+    Unchanged,
+    /// Shutdown came first: no write was started.
+    Stopped,
+}
+
+impl PassResult {
+    /// The `result` label of `zadig_sync_passes_total`, for the passes it counts.
+    pub fn label(self) -> Option<&'static str> {
+        match self {
+            PassResult::Success => Some("success"),
+            PassResult::Partial => Some("partial"),
+            PassResult::Failed => Some("failed"),
+            PassResult::Invalid => Some("invalid"),
+            PassResult::Unchanged | PassResult::Stopped => None,
+        }
+    }
+}
+
 /// A folder that is never quiet for `--debounce` still gets a pass after this many quiet
 /// periods.
 pub const MAX_WAIT_IN_DEBOUNCES: u32 = 20;

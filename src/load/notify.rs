@@ -12,7 +12,75 @@ use crate::load::diagnostic::Diagnostic;
 use crate::load::finding::Finding;
 use crate::load::refs::has_reference;
 use crate::load::yaml::{self, Node, Pos, Scalar, Value};
-use crate::notify::config::{EVENT_KINDS, SinkKind};
+
+/// Every event kind, as `Event::kind` names them.
+pub const EVENT_KINDS: [&str; 17] = [
+    "applied",
+    "failed",
+    "recovered",
+    "drift_found",
+    "deleted",
+    "deletion_refused",
+    "refused",
+    "kept_not_deleted",
+    "files_invalid",
+    "files_valid_again",
+    "zadig_unreachable",
+    "token_refused",
+    "zadig_back",
+    "commit_fetched",
+    "commit_refused",
+    "git_unreachable",
+    "git_back",
+];
+
+/// Where a sink sends, and so the shape and signature of its requests (`format.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SinkKind {
+    /// Any HTTP endpoint: the event as JSON, signed with HMAC-SHA256 when a secret is set.
+    Webhook,
+    /// A Slack incoming webhook.
+    Slack,
+    /// A DingTalk (钉钉) custom robot, signed when it has a secret.
+    Dingtalk,
+    /// A Feishu (飞书) or Lark custom bot, signed when it has a secret.
+    Feishu,
+    /// A WeCom (企业微信) group robot.
+    Wecom,
+}
+
+impl SinkKind {
+    pub const ALL: [SinkKind; 5] = [
+        SinkKind::Webhook,
+        SinkKind::Slack,
+        SinkKind::Dingtalk,
+        SinkKind::Feishu,
+        SinkKind::Wecom,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SinkKind::Webhook => "webhook",
+            SinkKind::Slack => "slack",
+            SinkKind::Dingtalk => "dingtalk",
+            SinkKind::Feishu => "feishu",
+            SinkKind::Wecom => "wecom",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<SinkKind> {
+        SinkKind::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+
+    /// Whether the platform signs with a secret (Slack's and WeCom's URLs are their only
+    /// credential).
+    pub fn signs(self) -> bool {
+        matches!(
+            self,
+            SinkKind::Webhook | SinkKind::Dingtalk | SinkKind::Feishu
+        )
+    }
+}
 
 /// One sink as written, its secrets unresolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -349,7 +417,8 @@ mod tests {
                 "6:11: a slack sink takes no `secret` (its URL is its credential)",
                 "7:12: `boom` is not an event; expected `all` or: applied, failed, recovered, \
                  drift_found, deleted, deletion_refused, refused, kept_not_deleted, files_invalid, \
-                 files_valid_again, zadig_unreachable, token_refused, zadig_back",
+                 files_valid_again, zadig_unreachable, token_refused, zadig_back, commit_fetched, \
+                 commit_refused, git_unreachable, git_back",
                 "11:3: two sinks are named `wecom` (sink 4); give each a different `name:`",
                 "13:3: a sink needs `kind:` (webhook, slack, dingtalk, feishu, wecom)",
             ]

@@ -47,17 +47,18 @@ pub const REVISION_DIGITS: usize = 12;
 /// script, credential values replaced by a fixed placeholder, set-like lists sorted by identity
 /// (reordering a file is not a change), object keys sorted. Depends on the spec alone.
 pub fn fingerprint(spec: &BuildSpec) -> String {
-    let text = match serde_json::to_value(canonical_spec(spec)) {
-        Ok(value) => canonical_json(&value),
+    let mut hasher = HashWriter(Sha256::new());
+    let written = serde_json::to_value(canonical_spec(spec))
+        .map_err(std::io::Error::other)
+        .and_then(|value| write_canonical(&value, &mut hasher));
+    if written.is_err() {
         // Unreachable for these plain data types (no maps with non-string keys). Hash a
         // constant rather than a Debug form that could hold a secret: the build is rewritten
         // on every pass, which is loud, not unsafe.
-        Err(_) => String::from("unserialisable spec"),
-    };
-    format!(
-        "{FINGERPRINT_PREFIX}{}",
-        hex::encode(Sha256::digest(text.as_bytes()))
-    )
+        hasher = HashWriter(Sha256::new());
+        hasher.0.update(b"unserialisable spec");
+    }
+    format!("{FINGERPRINT_PREFIX}{}", hex::encode(hasher.0.finalize()))
 }
 
 /// The body to send to Zadig: for a custom build, the script (any old marker removed) with a
@@ -170,6 +171,22 @@ impl MarkerOwner {
     }
 }
 
+impl MarkerOwner {
+    /// Whether this names `project/name`: compared in place when neither holds a control
+    /// character (every real name), else in the escaped form.
+    fn is(&self, project: &str, name: &str) -> bool {
+        let plain = |text: &str| !text.chars().any(char::is_control);
+        if !(plain(project) && plain(name)) {
+            return *self == MarkerOwner::of(project, name);
+        }
+        let text = self.text.as_str();
+        text.len() == project.len() + 1 + name.len()
+            && text.starts_with(project)
+            && text[project.len()..].starts_with('/')
+            && text.ends_with(name)
+    }
+}
+
 impl fmt::Display for MarkerOwner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
@@ -204,7 +221,9 @@ pub struct Marker {
 impl Marker {
     /// Whether this marker makes the build `project/name` ours.
     pub fn names(&self, project: &str, name: &str) -> bool {
-        self.owner.as_ref() == Some(&MarkerOwner::of(project, name))
+        self.owner
+            .as_ref()
+            .is_some_and(|owner| owner.is(project, name))
     }
 }
 
@@ -342,6 +361,60 @@ fn sort_repos(repos: &mut [crate::reconcile::spec::RepoInfo]) {
 }
 
 /// Compact JSON with object keys sorted, whatever map type serde_json was built with.
+/// Feeds what is written to a hash, so that the canonical text is never held whole.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes `value` as compact JSON with every object's keys sorted: the bytes a fingerprint
+/// hashes. They must never change (a different text means a different fingerprint, and every
+/// build rewritten on upgrade): `canonical_json` in the tests is the reference it is held to.
+fn write_canonical(
+    value: &serde_json::Value,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.write_all(b"{")?;
+            for (index, (key, value)) in entries.into_iter().enumerate() {
+                if index > 0 {
+                    out.write_all(b",")?;
+                }
+                serde_json::to_writer(&mut *out, key)?;
+                out.write_all(b":")?;
+                write_canonical(value, out)?;
+            }
+            out.write_all(b"}")
+        }
+        Value::Array(items) => {
+            out.write_all(b"[")?;
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.write_all(b",")?;
+                }
+                write_canonical(item, out)?;
+            }
+            out.write_all(b"]")
+        }
+        scalar => Ok(serde_json::to_writer(out, scalar)?),
+    }
+}
+
+/// The canonical text as the fingerprint was first defined, kept as the reference the
+/// streaming [`write_canonical`] is tested against.
+#[cfg(test)]
 fn canonical_json(value: &serde_json::Value) -> String {
     use serde_json::Value;
     match value {
@@ -398,6 +471,22 @@ mod tests {
             "# {MARKER_START} (build {owner}{AFTER_OWNER}sha256:{}",
             "0".repeat(64)
         )
+    }
+
+    // The streaming writer must hash exactly the text the fingerprint was defined on: any
+    // difference would change every fingerprint, and rewrite every build on upgrade.
+    #[test]
+    fn the_canonical_text_is_written_as_it_was_defined() {
+        let values = [
+            serde_json::json!({"z": 1, "a": [true, null, -0.5, 12345678901234i64], "m": {}}),
+            serde_json::json!({"quote\"d": "tab\t nl\n \u{1} é 😀 </script>", "b": {"y": [], "x": [{}]}}),
+            serde_json::to_value(canonical_spec(&custom("make", ScriptType::Shell))).unwrap(),
+        ];
+        for value in values {
+            let mut streamed = Vec::new();
+            write_canonical(&value, &mut streamed).unwrap();
+            assert_eq!(String::from_utf8(streamed).unwrap(), canonical_json(&value));
+        }
     }
 
     #[test]

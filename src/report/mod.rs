@@ -1,11 +1,15 @@
 //! Rendering, and nothing else: plans, apply outcomes and diagnostics as text (for people,
 //! coloured on request), JSON (versioned, for scripts) and Markdown (for pull-request
-//! comments), with the escaping each format needs. Pure: callers pass in whatever a rendering
+//! comments), with the escaping each format needs; for `validate`, also GitHub's workflow
+//! commands and GitLab's Code Quality report (`ci`). Pure: callers pass in whatever a rendering
 //! depends on (colour, for one) and print the string themselves.
 
 pub mod added;
+pub mod ci;
 pub mod diagnostic;
 pub mod escape;
+pub mod github;
+pub mod gitlab;
 pub mod outcome;
 pub mod paint;
 pub mod plan;

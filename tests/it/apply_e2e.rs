@@ -200,11 +200,7 @@ fn more_deletions_than_max_deletes_refuses_them_all() {
             )
         })
         .collect();
-    let borrowed: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, c)| (p.as_str(), c.as_str()))
-        .collect();
-    let dir = workspace(&borrowed);
+    let dir = crate::util::cli::workspace_of(&files);
     succeeded(&apply(dir.path(), &emulator, &[]));
     for (path, _) in &files[1..] {
         std::fs::remove_file(dir.path().join("builds.d").join(path)).expect("rm");

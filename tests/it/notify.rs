@@ -443,7 +443,7 @@ fn the_example_scope_file_has_a_sink_of_each_kind() {
     let kinds: Vec<&str> = scope.notify.iter().map(|s| s.kind.as_str()).collect();
     assert_eq!(kinds, ["dingtalk", "feishu", "wecom", "slack", "webhook"]);
     let env = |name: &str| Some(format!("https://chat.example.com/{name}"));
-    let problems = zadig_sync::notify::resolve_sinks(&scope.notify, &path, &env)
+    let problems = zadig_sync::daemon::notify::resolve_sinks(&scope.notify, &path, &env)
         .expect_err("the DingTalk secret's file exists only where the daemon runs");
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(

@@ -8,7 +8,9 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
 
-use crate::util::cli::{Emulator, apply, describe, failed, succeeded, workspace, zadig_sync};
+use crate::util::cli::{
+    Emulator, apply, describe, failed, succeeded, workspace, workspace_of, zadig_sync,
+};
 
 fn build(name: &str, project: &str) -> String {
     format!(
@@ -31,11 +33,7 @@ fn scene() -> Scene {
     let files: Vec<(String, String)> = (names.iter())
         .map(|n| (format!("{n}.yaml"), build(n, "shop")))
         .collect();
-    let borrowed: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, c)| (p.as_str(), c.as_str()))
-        .collect();
-    let dir = workspace(&borrowed);
+    let dir = workspace_of(&files);
     succeeded(&apply(dir.path(), &emulator, &[]));
     let elsewhere = workspace(&[("x.yaml", &build("x", "other"))]);
     succeeded(&apply(elsewhere.path(), &emulator, &[]));

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 
-use crate::daemon::http::Status;
+use crate::daemon::shared::Status;
 use crate::daemon::state::BuildState;
 use crate::daemon::status::Selection;
 use crate::daemon::status::page;

@@ -17,10 +17,10 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use crate::daemon::events::Event;
-use crate::daemon::pass::PassResult;
+use crate::daemon::notify::Notifier;
 use crate::daemon::state::{Now, States};
+use crate::daemon::trigger::PassResult;
 use crate::daemon::trigger::{PassEnd, Trigger};
-use crate::notify::Notifier;
 use doc::{
     BuildView, Counts, EventsDoc, KeptView, LastPass, Revision, STATUS_FORMAT, StatusDoc, Time,
 };

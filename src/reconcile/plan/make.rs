@@ -115,7 +115,10 @@ pub fn make_plan(
         .map(|draft| draft.into_step(&deleted, secrets))
         .collect();
     via::trace(&mut steps, desired);
-    steps.sort_by_cached_key(|s| (!s.action().is_destructive(), s.build.clone()));
+    steps.sort_by(|a, b| {
+        let destructive = |s: &Step| !s.action().is_destructive();
+        (destructive(a), &a.build).cmp(&(destructive(b), &b.build))
+    });
     let mut projects: BTreeSet<String> = live.iter().map(|p| p.project.clone()).collect();
     projects.extend(desired.projects());
     Plan {
@@ -198,12 +201,13 @@ fn plan_desired(build: &DesiredBuild, project: Option<&Listing>, history: &dyn H
     let spec = &build.spec;
     let desired = from_spec(spec);
     let id = BuildId::new(spec.project_key(), spec.name());
-    let fingerprint = desired.fingerprint.clone();
+    let fingerprint = &desired.fingerprint;
     let mut draft = Draft {
         kind: spec.kind(),
-        planned: Planned::Unchanged {
-            fingerprint: fingerprint.clone(),
+        // Replaced below; a value that costs no allocation meanwhile.
+        planned: Planned::Kept {
             read_at: 0,
+            prunable: false,
         },
         cause: None,
         differences: Vec::new(),
@@ -254,7 +258,7 @@ fn plan_desired(build: &DesiredBuild, project: Option<&Listing>, history: &dyn H
             plan_existing(&mut draft, &live, &desired, comparison, listed.update_time);
             if draft.planned.action() == Action::Update {
                 let synced = history.synced_with(&draft.build);
-                draft.cause = update_cause(&live, &fingerprint, synced);
+                draft.cause = update_cause(&live, fingerprint, synced);
                 if draft.cause == Some(Cause::Adoption) {
                     draft.notes.extend(adoption_note(&live.ownership));
                 }

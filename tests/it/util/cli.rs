@@ -285,6 +285,14 @@ pub fn describe(output: &Output) -> String {
     )
 }
 
+/// [`workspace`] of files made at run time.
+pub fn workspace_of(files: &[(String, String)]) -> tempfile::TempDir {
+    let borrowed: Vec<(&str, &str)> = (files.iter())
+        .map(|(path, content)| (path.as_str(), content.as_str()))
+        .collect();
+    workspace(&borrowed)
+}
+
 /// Writes `files` (relative path → content) under a fresh `builds.d` in a temporary folder.
 pub fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -96,6 +96,10 @@ fn headline(kind: &str) -> &str {
         "zadig_unreachable" => "Zadig unreachable",
         "token_refused" => "Zadig refuses the API token",
         "zadig_back" => "Zadig is back",
+        "commit_fetched" => "a new commit fetched",
+        "commit_refused" => "a commit refused (not signed by a trusted key)",
+        "git_unreachable" => "git unreachable",
+        "git_back" => "git is back",
         other => other,
     }
 }

@@ -22,9 +22,9 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
+use crate::daemon::notify::config::{Sink, SinkKind};
+use crate::daemon::notify::message::{Message, cut};
 use crate::daemon::status::doc::{EventView, STATUS_FORMAT};
-use crate::notify::config::{Sink, SinkKind};
-use crate::notify::message::{Message, cut};
 
 /// The header carrying a webhook's signature.
 pub const SIGNATURE_HEADER: &str = "X-Zadig-Sync-Signature";

@@ -18,70 +18,7 @@ use crate::load::notify::SinkSpec;
 use crate::load::refs::{Resolver, resolve_tree};
 use crate::load::yaml::Node;
 
-/// Every event kind, as `Event::kind` names them.
-pub const EVENT_KINDS: [&str; 13] = [
-    "applied",
-    "failed",
-    "recovered",
-    "drift_found",
-    "deleted",
-    "deletion_refused",
-    "refused",
-    "kept_not_deleted",
-    "files_invalid",
-    "files_valid_again",
-    "zadig_unreachable",
-    "token_refused",
-    "zadig_back",
-];
-
-/// Where a sink sends, and so the shape and signature of its requests (`format.rs`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SinkKind {
-    /// Any HTTP endpoint: the event as JSON, signed with HMAC-SHA256 when a secret is set.
-    Webhook,
-    /// A Slack incoming webhook.
-    Slack,
-    /// A DingTalk (钉钉) custom robot, signed when it has a secret.
-    Dingtalk,
-    /// A Feishu (飞书) or Lark custom bot, signed when it has a secret.
-    Feishu,
-    /// A WeCom (企业微信) group robot.
-    Wecom,
-}
-
-impl SinkKind {
-    pub const ALL: [SinkKind; 5] = [
-        SinkKind::Webhook,
-        SinkKind::Slack,
-        SinkKind::Dingtalk,
-        SinkKind::Feishu,
-        SinkKind::Wecom,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SinkKind::Webhook => "webhook",
-            SinkKind::Slack => "slack",
-            SinkKind::Dingtalk => "dingtalk",
-            SinkKind::Feishu => "feishu",
-            SinkKind::Wecom => "wecom",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<SinkKind> {
-        SinkKind::ALL.into_iter().find(|kind| kind.as_str() == text)
-    }
-
-    /// Whether the platform signs with a secret (Slack's and WeCom's URLs are their only
-    /// credential).
-    pub fn signs(self) -> bool {
-        matches!(
-            self,
-            SinkKind::Webhook | SinkKind::Dingtalk | SinkKind::Feishu
-        )
-    }
-}
+pub use crate::load::notify::{EVENT_KINDS, SinkKind};
 
 /// A sink ready to send to.
 #[derive(Clone)]
@@ -314,6 +251,18 @@ mod tests {
             Event::ZadigUnreachable { reason: reason() },
             Event::TokenRefused { reason: reason() },
             Event::ZadigBack,
+            Event::CommitFetched {
+                commit: "0123456789abcdef".into(),
+                reference: "main".into(),
+                signer: None,
+            },
+            Event::CommitRefused {
+                commit: "0123456789abcdef".into(),
+                reference: "main".into(),
+                reason: reason(),
+            },
+            Event::GitUnreachable { reason: reason() },
+            Event::GitBack,
         ];
         assert_eq!(every.map(|event| event.kind()), EVENT_KINDS);
     }

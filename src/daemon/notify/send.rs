@@ -15,11 +15,11 @@ use tokio::sync::mpsc::Receiver;
 use tracing::{debug, warn};
 
 use crate::daemon::metrics::NotificationLabels;
+use crate::daemon::notify::Delivery;
+use crate::daemon::notify::config::Sink;
+use crate::daemon::notify::format::{Answer, Outgoing, classify, request};
+use crate::daemon::notify::message::message_of;
 use crate::daemon::status::doc::EventView;
-use crate::notify::Delivery;
-use crate::notify::config::Sink;
-use crate::notify::format::{Answer, Outgoing, classify, request};
-use crate::notify::message::message_of;
 
 /// The most of an answer read (platforms answer a few bytes of JSON).
 const ANSWER_CAP: usize = 64 * 1024;
