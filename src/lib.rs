@@ -32,6 +32,7 @@
 //! | [`fsio`] | files read and written safely: regular files only, within a cap; atomic writes that never follow a symlink | reads and writes files |
 //! | [`git`] | `--git`: a shallow fetch of one ref into a private folder, signed-commit checks, the commit's files written out for the loader | network, writes files |
 //! | [`export`] | `export`: Zadig's builds → build files (through `reconcile::export`) and the scope file | HTTP via `remote`, writes files |
+//! | [`pull`] | `pull`: changes made in Zadig taken into the build files (through `reconcile::pull`), checked by loading them again, written or shown as a patch | reads and writes files |
 //!
 //! docs/architecture.md tells the same story at more length, with the safety rules; docs/zadig-api.md
 //! records what Zadig's build API really does, which `reconcile` and `remote` rely on.
@@ -50,6 +51,7 @@ pub mod fsio;
 pub mod git;
 pub mod load;
 pub mod logs;
+pub mod pull;
 pub mod reconcile;
 pub mod remote;
 pub mod report;

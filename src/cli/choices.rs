@@ -159,3 +159,12 @@ impl From<EditionArg> for Edition {
         }
     }
 }
+
+/// `pull --output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PullOutputArg {
+    /// What was pulled into which file, and per field what was left and why.
+    Text,
+    /// One document for scripts (docs/pull.md), the patch in it with `--patch`.
+    Json,
+}

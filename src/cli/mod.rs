@@ -126,6 +126,15 @@ pub enum Command {
     /// to the scope file OUT/zadig-sync.yaml (created if missing). Exit 1 when any build or
     /// project could not be exported (the others are), or a file exists (see --overwrite).
     Export(ExportArgs),
+    /// Take changes made in Zadig's UI back into the build files, editing them in place.
+    ///
+    /// For each build `plan` shows changed in Zadig while its file did not change (drift), the
+    /// file is edited to say what Zadig has, with the smallest edit: comments, order, quoting
+    /// and other documents stay. What cannot be pulled (a value from `${env:}` or `${file:}`, a
+    /// credential, a value inherited from a defaults file) is said per field and left as it
+    /// is. Builds no file describes are left to `export`. Exit 0 when everything that differed
+    /// was pulled, 2 when something was left (listed), 1 on error.
+    Pull(PullArgs),
 }
 
 /// The folder of build files when neither `--dir` nor `ZADIG_SYNC_DIR` names one.
@@ -531,4 +540,41 @@ pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    #[command(flatten)]
+    pub dir: DirArgs,
+    /// Only builds of this project (repeatable).
+    #[arg(
+        long = "project",
+        value_name = "PROJECT",
+        value_parser = clap::builder::NonEmptyStringValueParser::new()
+    )]
+    pub projects: Vec<String>,
+    /// Only this build (repeatable). A build whose cause zadig-sync cannot know (a template
+    /// build, one not adopted yet) or whose file changed since it was applied is pulled only
+    /// when named here.
+    #[arg(
+        long = "build",
+        value_name = "NAME",
+        value_parser = clap::builder::NonEmptyStringValueParser::new()
+    )]
+    pub builds: Vec<String>,
+    /// Write nothing: print a unified diff of every file pull would change (`git apply`
+    /// takes it, paths relative to the repository's root); the summary goes to stderr.
+    #[arg(long)]
+    pub patch: bool,
+    /// A value the build inherits from a defaults file (`_defaults.yaml`) is written into the
+    /// build file, overriding the default, instead of being left to edit there.
+    #[arg(long)]
+    pub override_defaults: bool,
+    /// How to print what was pulled.
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: choices::PullOutputArg,
+    #[command(flatten)]
+    pub cache: CacheArgs,
+    #[command(flatten)]
+    pub server: ServerArgs,
 }

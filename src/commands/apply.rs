@@ -67,6 +67,7 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
                 desired,
                 secrets,
                 connection,
+                ..
             } = planned;
             (plan, desired, secrets, connection)
         }

@@ -13,6 +13,7 @@ pub mod output;
 mod pipeline;
 mod plan;
 mod progress;
+mod pull;
 mod saved_plan;
 mod schema;
 mod show;
@@ -31,7 +32,8 @@ pub enum Exit {
     Success = 0,
     /// Something failed: invalid files, an unreachable server, a failed step.
     Failure = 1,
-    /// `plan --detailed-exitcode`: the plan has changes.
+    /// `plan --detailed-exitcode`: the plan has changes; `pull`: something that differs was
+    /// left as it was (listed).
     Changes = 2,
 }
 
@@ -62,5 +64,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Completions(args) => completions::run(&args),
         Command::Status(args) => status::run(args).await,
         Command::Export(args) => export::run(args).await,
+        Command::Pull(args) => pull::run(args, cli.color.into()).await,
     }
 }

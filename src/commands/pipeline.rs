@@ -10,6 +10,7 @@ use crate::cli::{CacheArgs, ScopeArgs, ServerArgs};
 use crate::load::diagnostic::{Diagnostic, Severity};
 use crate::load::{LoadOptions, ReferenceMode, load_dir_with};
 use crate::reconcile::desired::DesiredSet;
+use crate::reconcile::live::LiveProject;
 use crate::reconcile::plan::{NoHistory, Plan, PlanOptions};
 use crate::reconcile::redact::Secrets;
 use crate::remote::RequestObserver;
@@ -104,6 +105,8 @@ pub fn load_for_server(
 pub struct Planned {
     pub desired: DesiredSet,
     pub plan: Plan,
+    /// What Zadig held when the plan was made (`pull` takes values from it).
+    pub live: Vec<LiveProject>,
     /// What must never be shown, for everything printed after the plan.
     pub secrets: Secrets,
     pub connection: Connection,
@@ -153,6 +156,7 @@ pub async fn plan_against_server(
         Ok(live_plan) => Ok(Planned {
             desired: scoped.desired,
             plan: live_plan.plan,
+            live: live_plan.live,
             secrets,
             connection,
         }),

@@ -8,6 +8,7 @@ use super::pipeline::{load_for_server, plan_against_server, settings};
 use super::saved_plan::SavedPlan;
 use crate::cli::{DirArgs, PlanArgs, ServerArgs};
 use crate::reconcile::plan::{Action, Plan};
+use crate::reconcile::pull::command::shell_word;
 use crate::report::paint::ColorChoice;
 use crate::report::{Document, Stage};
 
@@ -91,30 +92,4 @@ fn apply_command(dir: &DirArgs, server: &ServerArgs, path: &Path) -> String {
     }
     flag("--plan", path.to_str());
     words.join(" ")
-}
-
-/// `word` as one word for a POSIX shell: as is when it is plain, else single-quoted.
-fn shell_word(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::shell_word;
-
-    #[test]
-    fn shell_words_are_quoted_only_when_needed() {
-        assert_eq!(shell_word("builds.d/x"), "builds.d/x");
-        assert_eq!(shell_word("my builds"), "'my builds'");
-        assert_eq!(shell_word("it's"), r"'it'\''s'");
-        assert_eq!(shell_word(""), "''");
-    }
 }

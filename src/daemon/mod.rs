@@ -13,6 +13,7 @@
 //! new pass starts. The daemon sees no command-line type: `commands/daemon.rs` hands it a
 //! [`DaemonConfig`] and a connection.
 
+pub mod drift_pull;
 pub mod events;
 pub mod git;
 pub mod hooks;

@@ -5,6 +5,7 @@
 //! (`events`), and the next wake-up is read off the states. Does I/O.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -15,6 +16,7 @@ use crate::apply::outcome::{ApplyReport, OutcomeStatus};
 use crate::apply::{Job, PlanSource, StopSignal, execute};
 use crate::backoff::Backoff;
 use crate::daemon::DaemonConfig;
+use crate::daemon::drift_pull::{DriftInputs, DriftPull, drift_pulls};
 use crate::daemon::events::Event;
 use crate::daemon::git::{AppliedRevision, GitFeed, SourceFiles, files_to_read};
 use crate::daemon::identity::{credentials_digest, tree_hash};
@@ -27,6 +29,7 @@ use crate::daemon::trigger::{PassEnd, PassResult, Trigger};
 use crate::daemon::watch::DirWatch;
 use crate::load::diagnostic::Severity;
 use crate::load::{LoadOptions, ReferenceMode, load_dir_with};
+use crate::pull::PatchRoot;
 use crate::reconcile::BuildId;
 use crate::reconcile::marker::{credential_values, fingerprint};
 use crate::reconcile::plan::{Plan, PlanOptions};
@@ -78,6 +81,9 @@ struct Loaded {
     revision: Option<String>,
     /// The ref that commit was fetched from, with `--git`.
     reference: Option<String>,
+    /// The folder the files were read from, and how a patch names them.
+    dir: PathBuf,
+    root: PatchRoot,
 }
 
 impl Passes {
@@ -288,6 +294,10 @@ impl Passes {
             })
             .collect();
         let tree = tree_hash(&sorted, &scoped.projects);
+        let root = match &self.config.git {
+            Some(git) => PatchRoot::checkout(&source.dir, &git.source.path),
+            None => PatchRoot::around(&source.dir),
+        };
         let revision = source.revision;
         if let Some(commit) = &revision {
             tracing::Span::current().record("revision", crate::git::short(commit));
@@ -315,6 +325,8 @@ impl Passes {
             tree: identity,
             revision,
             reference: source.reference,
+            dir: source.dir,
+            root,
         }
     }
 
@@ -367,7 +379,15 @@ impl Passes {
             revision: loaded.revision.as_deref(),
         };
         let report = execute(&client, job).await;
-        let written = self.move_states(plan, &report, loaded.revision.as_deref());
+        let pulls = drift_pulls(&DriftInputs {
+            dir: &loaded.dir,
+            root: &loaded.root,
+            desired: &loaded.scoped.desired,
+            plan,
+            live: &live_plan.live,
+            secrets: &loaded.secrets,
+        });
+        let written = self.move_states(plan, &report, loaded.revision.as_deref(), pulls);
         let result = self.result_of(plan, &report);
         let listed: HashSet<String> = (live_plan.live.iter())
             .filter(|p| p.listing.is_ok())
@@ -421,8 +441,16 @@ impl Passes {
         plan: &Plan,
         report: &ApplyReport,
         revision: Option<&str>,
+        pulls: BTreeMap<BuildId, DriftPull>,
     ) -> HashSet<BuildId> {
-        settle::move_states(&mut self.states, plan, report, revision, &self.status)
+        settle::move_states(
+            &mut self.states,
+            plan,
+            report,
+            revision,
+            pulls,
+            &self.status,
+        )
     }
 
     fn tell(&self, event: Event) {

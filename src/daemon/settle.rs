@@ -1,5 +1,5 @@
 //! What follows a pass: each planned build's state moved by `state::transition`, what
-//! happened told once (`events`: counted, logged, shown on the status board and sent to the
+//! happened told once (a drifted build carrying the patch that would pull it) (`events`: counted, logged, shown on the status board and sent to the
 //! sinks), and `zadig_sync_builds` set from the states. No I/O but logs and metrics.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -8,10 +8,11 @@ use std::time::SystemTime;
 use tokio::time::Instant;
 
 use crate::apply::outcome::{ApplyReport, OutcomeStatus};
+use crate::daemon::drift_pull::DriftPull;
 use crate::daemon::events::{self, Event};
 use crate::daemon::metrics::{ActionLabel, KindLabel};
 use crate::daemon::shared::Status;
-use crate::daemon::state::{Now, States, transition};
+use crate::daemon::state::{BuildState, Now, States, transition};
 use crate::reconcile::BuildId;
 use crate::reconcile::plan::{Cause, Plan, Planned};
 
@@ -22,6 +23,7 @@ pub(super) fn move_states(
     plan: &Plan,
     report: &ApplyReport,
     revision: Option<&str>,
+    mut pulls: BTreeMap<BuildId, DriftPull>,
     status: &Status,
 ) -> HashSet<BuildId> {
     let outcomes: HashMap<&BuildId, &OutcomeStatus> = (report.outcomes.iter())
@@ -51,7 +53,10 @@ pub(super) fn move_states(
             status.metrics.step_failures.get_or_create(&kind).inc();
         }
         let previous = states.get(&step.build);
-        let tracked = transition(previous, step, outcome, now, revision);
+        let mut tracked = transition(previous, step, outcome, now, revision);
+        if let Some(drifted) = (tracked.as_mut()).filter(|t| t.state == BuildState::Drifted) {
+            drifted.pull = pulls.remove(&step.build);
+        }
         told.extend(events::of_step(previous, step, outcome, tracked.as_ref()));
         if let Some(tracked) = tracked {
             next.insert(step.build.clone(), tracked);

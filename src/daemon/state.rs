@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 use crate::apply::outcome::{Failure, OutcomeStatus};
 use crate::backoff::Backoff;
+use crate::daemon::drift_pull::DriftPull;
 use crate::reconcile::BuildId;
 use crate::reconcile::plan::{Action, Cause, FieldChange, History, Hold, Planned, Step};
 use crate::reconcile::spec::BuildKind;
@@ -88,6 +89,8 @@ pub struct Tracked {
     pub updated_by: Option<String>,
     /// Why its last step was planned (a change of the files, drift, an adoption).
     pub cause: Option<Cause>,
+    /// For a drifted build (`--drift report`): the patch that would pull it into its file.
+    pub pull: Option<DriftPull>,
 }
 
 /// A build in Zadig that no file describes, kept (the status API lists them on request).
@@ -139,6 +142,7 @@ pub fn transition(
         changes: step.changes.clone(),
         updated_by: step.updated_by.clone(),
         cause: step.cause,
+        pull: None,
     };
     let next = match (&step.planned, outcome) {
         (Planned::Kept { .. } | Planned::Delete { .. }, None) => return None,

@@ -143,6 +143,7 @@ fn read(text: &str) -> Result<Node, String> {
         [] => Ok(Node {
             value: Value::Map(Vec::new()),
             pos: crate::load::yaml::Pos::START,
+            span: crate::load::yaml::Span::default(),
             from_reference: false,
             reference_places: Vec::new(),
         }),

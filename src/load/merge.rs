@@ -4,7 +4,7 @@
 //! is reported where its value was written. Pure, no I/O.
 
 use crate::load::schema::BUILD_SCRIPT_FILE;
-use crate::load::yaml::{FileId, Node, Pos, Value};
+use crate::load::yaml::{FileId, Node, Pos, Span, Value};
 
 /// A field a build took from its defaults, and the file that wrote it.
 pub type InheritedField = (String, FileId);
@@ -78,6 +78,7 @@ fn placeholder() -> Node {
     Node {
         value: Value::Null,
         pos: Pos::START,
+        span: Span::default(),
         from_reference: false,
         reference_places: Vec::new(),
     }

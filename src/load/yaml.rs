@@ -92,10 +92,31 @@ pub enum Value {
     Map(Vec<(Node, Node)>),
 }
 
+/// Where a node's source text is in its file, in bytes: exactly the text of a scalar
+/// (quotes included; a block scalar's lines, not its `|` header), only the start of a
+/// collection (its first key or item, or its `[`/`{`). What in-place edits (`pull`) need.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn start(self) -> usize {
+        widen(self.start)
+    }
+
+    pub fn end(self) -> usize {
+        widen(self.end)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub value: Value,
     pub pos: Pos,
+    /// Its source text's bytes, in the file [`Pos::file`] names.
+    pub span: Span,
     /// Set when `${env:…}`/`${file:…}` substitution wrote this value: messages must not show
     /// it, since it may be a secret (a token in an enum field would be quoted back).
     pub from_reference: bool,
@@ -261,6 +282,7 @@ fn pos_of(location: Location) -> Option<Pos> {
 
 fn into_node(raw: Spanned<RawValue>, text: &str) -> Node {
     let pos = pos_of(raw.referenced).unwrap_or(Pos::START);
+    let span = span_of(raw.referenced);
     let source = source_text(raw.defined, text);
     let mut reference_places = Vec::new();
     let value = match raw.value {
@@ -287,8 +309,22 @@ fn into_node(raw: Spanned<RawValue>, text: &str) -> Node {
     Node {
         value,
         pos,
+        span,
         from_reference: false,
         reference_places,
+    }
+}
+
+/// The byte span of a location, empty when the reader did not give one.
+fn span_of(location: Location) -> Span {
+    let span = location.span();
+    let narrow = |n: Option<u64>| n.and_then(|n| u32::try_from(n).ok());
+    match (narrow(span.byte_offset()), narrow(span.byte_len())) {
+        (Some(start), Some(len)) => Span {
+            start,
+            end: start.saturating_add(len),
+        },
+        _ => Span::default(),
     }
 }
 

@@ -52,6 +52,12 @@ impl Inherited {
     /// The defaults file that gave the value a plan path stands in (`advanced_settings.timeout`,
     /// `parameters[TOKEN].default_value`): the file of the longest inherited field holding it.
     pub fn source_of(&self, plan_path: &str) -> Option<&Path> {
+        self.field_of(plan_path).map(|(_, file)| file)
+    }
+
+    /// The longest inherited field holding the value a plan path stands in (`parameters` for
+    /// `parameters[TOKEN].default_value`: lists are inherited whole), with its file.
+    pub fn field_of(&self, plan_path: &str) -> Option<(&str, &Path)> {
         let keys = plan_path.split('[').next().unwrap_or(plan_path);
         let holds = |field: &str| {
             keys.strip_prefix(field)
@@ -61,7 +67,7 @@ impl Inherited {
             .iter()
             .filter(|(field, _)| holds(field))
             .max_by_key(|(field, _)| field.len())
-            .map(|(_, file)| &**file)
+            .map(|(field, file)| (field.as_str(), &**file))
     }
 }
 

@@ -15,6 +15,7 @@ pub mod marker;
 pub mod model;
 pub mod normalize;
 pub mod plan;
+pub mod pull;
 pub mod redact;
 pub mod spec;
 pub mod unobservable;

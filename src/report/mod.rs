@@ -14,6 +14,7 @@ pub mod outcome;
 pub mod paint;
 pub mod plan;
 pub mod plan_markdown;
+pub mod pull;
 pub mod status;
 pub mod words;
 

@@ -256,6 +256,10 @@ fn each_platform_is_told_once_per_episode_in_its_format_and_never_a_secret() {
         "the parameter holding the secret is redacted: {drift}"
     );
     assert!(
+        drift.contains("\npull with: zadig-sync pull --build shop-api\n"),
+        "{drift}"
+    );
+    assert!(
         told(&sink, "slack", "applied", None).is_empty(),
         "chats are not told every write by default"
     );

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::util::cli::{command, describe, http, stdout};
+use crate::util::cli::{command, describe, http, stdout, zadig_sync};
 use crate::util::daemon::Daemon;
 use crate::util::status::{HOSTILE, build_states, four_states, status_json};
 
@@ -71,6 +71,19 @@ fn the_status_api_shows_every_build_its_state_changes_and_last_error() {
     assert_eq!(drifted["changes"][0]["path"], "build_os", "{drifted}");
     assert_eq!(drifted["changes"][0]["old"], "\"ubuntu 20.04\"");
     assert_eq!(drifted["changes"][0]["new"], "\"ubuntu 22.04\"");
+    // How to keep Zadig's version instead: the very patch `zadig-sync pull --patch` prints.
+    assert_eq!(
+        drifted["pull"]["command"],
+        "zadig-sync pull --build shop-api"
+    );
+    let pull = zadig_sync(setup.dir.path(), &setup.emulator, &["pull", "--patch"]);
+    assert_eq!(
+        drifted["pull"]["patch"],
+        stdout(&pull),
+        "{}",
+        describe(&pull)
+    );
+    assert!(stdout(&pull).contains("+build_os: ubuntu 20.04\n"));
     let refused = &builds[1];
     assert!(
         refused["message"].as_str().unwrap().contains("max-deletes"),
@@ -95,6 +108,7 @@ fn the_status_api_shows_every_build_its_state_changes_and_last_error() {
     );
     assert!(in_sync["update_by"].is_string(), "{in_sync}");
     assert!(in_sync["message"].is_null() && in_sync["changes"] == serde_json::json!([]));
+    assert!(in_sync.get("pull").is_none() && failing.get("pull").is_none());
 
     let kept = status_json(daemon, "kept=true");
     assert_eq!(kept["kept"][0]["name"], "shop-hand");

@@ -1,6 +1,7 @@
 //! The status page in a real headless Chromium, against a running daemon holding a build in
-//! each state: what it shows once its script ran, its filters, a build opened from a link, and
-//! a build named with HTML shown as text. Set `ZADIG_SYNC_SCREENSHOTS=DIR` to keep the
+//! each state: what it shows once its script ran (a drifted build's patch with its copy
+//! buttons included), its filters, a build opened from a link, and a build named with HTML
+//! shown as text. Set `ZADIG_SYNC_SCREENSHOTS=DIR` to keep the
 //! pictures (docs/status.md shows them).
 
 use std::path::PathBuf;
@@ -76,6 +77,27 @@ fn the_page_shows_each_state_filters_and_keeps_a_hostile_name_as_text() {
         "the drifted field:\n{dom}"
     );
     assert!(dom.contains("<dt>last error</dt><dd>status: POST"), "{dom}");
+    // The drifted build's patch, as `zadig-sync pull` would write it, with copy buttons.
+    assert!(
+        dom.contains(
+            r#"<code class="command">zadig-sync pull --build shop-api</code> <button class="copy" type="button">Copy command</button>"#
+        ),
+        "{dom}"
+    );
+    assert!(
+        dom.contains(
+            "<pre class=\"patch\">--- a/builds.d/shop/api.yaml\n+++ b/builds.d/shop/api.yaml\n"
+        ),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("-build_os: ubuntu 22.04\n+build_os: ubuntu 20.04\n"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains(r#"<button class="copy" type="button">Copy patch</button>"#),
+        "{dom}"
+    );
     // The timeline and the build made by hand in Zadig.
     for kind in ["drift_found", "failed", "deletion_refused"] {
         assert!(

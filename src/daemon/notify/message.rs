@@ -6,6 +6,7 @@
 
 use crate::daemon::events::describe_changes;
 use crate::daemon::status::doc::EventView;
+use crate::reconcile::pull::command::pull_command;
 
 /// One notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +36,9 @@ pub fn message_of(event: &EventView, external_url: Option<&url::Url>) -> Message
     if let Some(fields) = fields(event) {
         lines.push(clip(&format!("fields: {fields}")));
     }
+    if let Some(command) = pull_with(event) {
+        lines.push(format!("pull with: {command}"));
+    }
     if let Some(by) = &event.update_by {
         lines.push(format!("last changed in Zadig by: {by}"));
     }
@@ -46,6 +50,13 @@ pub fn message_of(event: &EventView, external_url: Option<&url::Url>) -> Message
         lines,
         link: external_url.map(|base| link(base, event.project.as_deref(), event.build.as_deref())),
     }
+}
+
+/// For a build changed in Zadig (not deleted there), the command that takes the change into
+/// its file.
+fn pull_with(event: &EventView) -> Option<String> {
+    let changed = event.kind == "drift_found" && event.cause.as_deref() == Some("drift");
+    changed.then(|| event.build.as_deref().map(pull_command))?
 }
 
 /// The fields an event is about, unless its sentence already says them: old → new, or
@@ -173,6 +184,25 @@ mod tests {
         let daemon_wide = message_of(&event("zadig_unreachable", None), None);
         assert_eq!(daemon_wide.title, "Zadig unreachable");
         assert_eq!(daemon_wide.link, None);
+    }
+
+    #[test]
+    fn a_drift_says_how_to_pull_it_and_a_deletion_does_not() {
+        let mut drift = event("drift_found", Some("shop"));
+        drift.build = Some("shop api".into());
+        drift.message = "drift: changed in Zadig".into();
+        drift.cause = Some("drift".into());
+        let lines = message_of(&drift, None).lines;
+        assert_eq!(
+            lines[2], "pull with: zadig-sync pull --build 'shop api'",
+            "{lines:?}"
+        );
+        drift.cause = Some("missing_in_zadig".into());
+        let lines = message_of(&drift, None).lines;
+        assert!(
+            !lines.iter().any(|l| l.starts_with("pull with")),
+            "{lines:?}"
+        );
     }
 
     #[test]

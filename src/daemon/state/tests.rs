@@ -51,6 +51,7 @@ fn tracked(state: BuildState) -> Tracked {
         changes: Vec::new(),
         updated_by: None,
         cause: None,
+        pull: None,
     }
 }
 

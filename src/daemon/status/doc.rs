@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::daemon::drift_pull::DriftPull;
 use crate::reconcile::plan::FieldChange;
 
 /// Bumped whenever a key of these documents changes meaning or is removed.
@@ -145,6 +146,10 @@ pub struct BuildView {
     pub changes: Vec<FieldChange>,
     /// Who last changed the build in Zadig (its `update_by`), when known.
     pub update_by: Option<String>,
+    /// For a drifted build (`--drift report`): how to take Zadig's version into its file,
+    /// the command and the patch it would write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull: Option<DriftPull>,
 }
 
 /// The last write made to a build.

@@ -52,6 +52,7 @@ fn build_view(build: &BuildId, tracked: &Tracked, now: Now) -> BuildView {
         next_retry: None,
         changes: tracked.changes.clone(),
         update_by: tracked.updated_by.clone(),
+        pull: tracked.pull.clone(),
     };
     if let BuildState::Failing {
         attempts,
@@ -129,6 +130,7 @@ mod tests {
             }],
             updated_by: Some("alice".into()),
             cause: Some(Cause::Drift),
+            pull: None,
         }
     }
 

@@ -10,6 +10,16 @@ script_type: shell
 build_script: make worker
 ";
 
+/// A custom build whose script is in `scripts/worker.sh` beside its file.
+pub const SCRIPTED_WORKER: &str = "\
+name: shop-worker
+project_key: shop
+infrastructure: vm
+build_os: ubuntu 22.04
+script_type: shell
+build_script_file: scripts/worker.sh
+";
+
 /// `shop-api` as a template build (`java-template`, one target service with one input).
 pub const TEMPLATED_API: &str = "\
 name: shop-api

@@ -18,6 +18,8 @@ pub mod emulator_client;
 pub mod files;
 /// Git repositories made in the test, served over file:// and smart HTTP.
 pub mod git;
+/// Edits made in Zadig's UI, and what a pull changed, for the `pull` tests.
+pub mod pull;
 /// A recording front that logs the order of a run's writes.
 pub mod recorder;
 /// A notification sink on loopback playing each chat platform, checking what it gets.

@@ -177,7 +177,47 @@
       detail.appendChild(el("h4", "", ["What differs (Zadig → files)"]));
       detail.appendChild(el("ul", "changes", build.changes.map(changeRow)));
     }
+    if (build.pull) detail.appendChild(pullSection(build.pull));
     return detail;
+  }
+
+  // A drifted build's way back into its file: the command, and the patch it would write
+  // (`git apply` takes it), each with a button that copies it.
+  function pullSection(pull) {
+    const command = el("code", "command", [pull.command]);
+    const parts = [
+      el("h4", "", ["Keep Zadig's version: pull it into the files"]),
+      el("p", "pull-command", [command, " ", copyButton(pull.command, command, "Copy command")]),
+    ];
+    if (pull.patch) {
+      const patch = el("pre", "patch", [pull.patch]);
+      parts.push(patch, copyButton(pull.patch, patch, "Copy patch"));
+    }
+    if (pull.not_pulled && pull.not_pulled.length) {
+      parts.push(el("p", "", ["Not pulled:"]));
+      parts.push(el("ul", "not-pulled", pull.not_pulled.map((line) => el("li", "", [line]))));
+    }
+    return el("div", "pull", parts);
+  }
+
+  // Copies `text`; where the clipboard is not allowed (a page not on https or localhost),
+  // selects `shown` so that it can be copied by hand.
+  function copyButton(text, shown, label) {
+    const button = el("button", "copy", [label], { type: "button" });
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(text);
+        button.textContent = "Copied";
+      } catch (error) {
+        const range = document.createRange();
+        range.selectNodeContents(shown);
+        window.getSelection().removeAllRanges();
+        window.getSelection().addRange(range);
+        button.textContent = "Selected: copy it";
+      }
+      window.setTimeout(() => { button.textContent = label; }, 2000);
+    });
+    return button;
   }
 
   function buildRow(build, now) {
