@@ -15,6 +15,9 @@
 //! when the digests agree, else to a marker no file holds, so that the comparison still sees
 //! a change. A file that cannot be read, parsed, or is of another version or another server
 //! is ignored with a warning (never trusted, never fatal).
+//!
+//! Beside it, `synced-<…>.json` ([`SyncedStore`]) remembers which version of the files each
+//! build was last seen in sync with: the history one-shot commands plan with.
 
 use std::collections::HashMap;
 use std::io;
@@ -22,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use hmac::{Hmac, KeyInit, Mac};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -66,14 +70,84 @@ struct Sealed {
     mac: String,
 }
 
+/// A file of sealed entries: the detail cache, or the synced store.
 #[derive(Debug, Serialize, Deserialize)]
-struct CacheFile {
+struct SealedFile {
     format: String,
     version: u32,
     server: String,
     /// Which token made the keys (a MAC of a fixed text, revealing nothing of the token).
     key_id: String,
     builds: Vec<Sealed>,
+}
+
+/// What a file of sealed entries must say of itself to be read: its format and version, its
+/// server, and the keys it was written with.
+struct Header<'a> {
+    format: &'static str,
+    version: u32,
+    server: &'a str,
+    keys: &'a Keys,
+}
+
+impl Header<'_> {
+    /// The entries of the file at `path` that authenticate, and how many did not;
+    /// `Err(None)` when there is no file, `Err(Some(why))` when it cannot be used.
+    fn read<T: DeserializeOwned>(
+        &self,
+        path: &Path,
+        cap: u64,
+    ) -> Result<(Vec<T>, usize), Option<String>> {
+        let bytes = match read_bytes(path, cap) {
+            Ok(bytes) => bytes,
+            Err(error) if error.is_not_found() => return Err(None),
+            Err(error) => return Err(Some(error.to_string())),
+        };
+        let file: SealedFile = serde_json::from_slice(&bytes)
+            .map_err(|error| Some(format!("not a cache file ({error})")))?;
+        if file.format != self.format || file.version != self.version {
+            return Err(Some(format!(
+                "version {} of {:?}, this zadig-sync reads version {} of {:?}",
+                file.version, file.format, self.version, self.format,
+            )));
+        }
+        if file.server != self.server {
+            // Not named: the text is the file's, and need not be printable.
+            return Err(Some("it is the cache of another server".into()));
+        }
+        if file.key_id != self.keys.id() {
+            return Err(Some("it was written with another API token".into()));
+        }
+        let total = file.builds.len();
+        let entries: Vec<T> = (file.builds.into_iter())
+            .filter_map(|sealed| self.keys.open(sealed))
+            .collect();
+        let dropped = total - entries.len();
+        Ok((entries, dropped))
+    }
+
+    /// Writes `entries`, each sealed, atomically and readable by the owner only; how many.
+    fn write<T: Serialize>(&self, path: &Path, entries: &[T]) -> Result<usize, CacheError> {
+        let builds: Vec<Sealed> = (entries.iter())
+            .filter_map(|entry| self.keys.seal(entry))
+            .collect();
+        let count = builds.len();
+        let file = SealedFile {
+            format: self.format.to_string(),
+            version: self.version,
+            key_id: self.keys.id(),
+            server: self.server.to_string(),
+            builds,
+        };
+        let write_error = |source| CacheError::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        let bytes =
+            serde_json::to_vec(&file).map_err(|error| write_error(io::Error::other(error)))?;
+        write_atomically(path, &bytes, Readers::Owner).map_err(write_error)?;
+        Ok(count)
+    }
 }
 
 type Key = BuildId;
@@ -108,7 +182,7 @@ impl Keys {
         hex::encode(mac(&self.entries, &[b"zadig-sync cache key id"]))[..16].to_string()
     }
 
-    fn seal(&self, entry: &Entry) -> Option<Sealed> {
+    fn seal<T: Serialize>(&self, entry: &T) -> Option<Sealed> {
         let entry = serde_json::to_value(entry).ok()?;
         let json = serde_json::to_vec(&entry).ok()?;
         let mac = hex::encode(mac(&self.entries, &[&json]));
@@ -117,7 +191,7 @@ impl Keys {
 
     /// The entry, when `sealed` carries the MAC this token gives its contents (checked in
     /// constant time).
-    fn open(&self, sealed: Sealed) -> Option<Entry> {
+    fn open<T: DeserializeOwned>(&self, sealed: Sealed) -> Option<T> {
         let json = serde_json::to_vec(&sealed.entry).ok()?;
         let tag = hex::decode(&sealed.mac).ok()?;
         let mut check = Hmac::<Sha256>::new_from_slice(&self.entries).ok()?;
@@ -194,32 +268,16 @@ impl DetailCache {
     /// The file's entries that authenticate, and how many did not; `Err(None)` when there is
     /// no file yet.
     fn read_file(&self) -> Result<(HashMap<Key, Entry>, usize), Option<String>> {
-        let bytes = match read_bytes(&self.path, MAX_CACHE_BYTES) {
-            Ok(bytes) => bytes,
-            Err(error) if error.is_not_found() => return Err(None),
-            Err(error) => return Err(Some(error.to_string())),
+        let header = Header {
+            format: FORMAT,
+            version: CACHE_VERSION,
+            server: &self.server,
+            keys: &self.keys,
         };
-        let file: CacheFile = serde_json::from_slice(&bytes)
-            .map_err(|error| Some(format!("not a cache file ({error})")))?;
-        if file.format != FORMAT || file.version != CACHE_VERSION {
-            return Err(Some(format!(
-                "version {} of {:?}, this zadig-sync reads version {CACHE_VERSION}",
-                file.version, file.format
-            )));
-        }
-        if file.server != self.server {
-            // Not named: the text is the file's, and need not be printable.
-            return Err(Some("it is the cache of another server".into()));
-        }
-        if file.key_id != self.keys.id() {
-            return Err(Some("it was written with another API token".into()));
-        }
-        let total = file.builds.len();
-        let entries: HashMap<Key, Entry> = (file.builds.into_iter())
-            .filter_map(|sealed| self.keys.open(sealed))
+        let (entries, dropped) = header.read::<Entry>(&self.path, MAX_CACHE_BYTES)?;
+        let entries = (entries.into_iter())
             .map(|entry| (BuildId::new(&entry.project, &entry.name), entry))
             .collect();
-        let dropped = total - entries.len();
         Ok((entries, dropped))
     }
 
@@ -289,28 +347,13 @@ impl DetailCache {
         }
         let mut entries: Vec<Entry> = self.entries.into_values().collect();
         entries.sort_by(|a, b| (&a.project, &a.name).cmp(&(&b.project, &b.name)));
-        let builds: Vec<Sealed> = (entries.iter())
-            .filter_map(|entry| self.keys.seal(entry))
-            .collect();
-        let count = builds.len();
-        let file = CacheFile {
-            format: FORMAT.to_string(),
+        let header = Header {
+            format: FORMAT,
             version: CACHE_VERSION,
-            key_id: self.keys.id(),
-            server: self.server,
-            builds,
+            server: &self.server,
+            keys: &self.keys,
         };
-        let bytes = serde_json::to_vec(&file).map_err(|error| CacheError::Write {
-            path: self.path.clone(),
-            source: io::Error::other(error),
-        })?;
-        write_atomically(&self.path, &bytes, Readers::Owner).map_err(|source| {
-            CacheError::Write {
-                path: self.path.clone(),
-                source,
-            }
-        })?;
-        Ok(count)
+        header.write(&self.path, &entries)
     }
 }
 
@@ -411,5 +454,8 @@ fn create_private_dir(dir: &Path) -> Result<(), CacheError> {
     builder.create(dir).map_err(folder_error)
 }
 
+mod synced;
 #[cfg(test)]
 mod tests;
+
+pub use synced::SyncedStore;

@@ -32,7 +32,7 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
     let warnings = loaded.warnings.clone();
     // The commit checked out where the files are, which each marker written names (`rev=`).
     let revision = crate::daemon::identity::git_commit(&args.dir.dir);
-    let (plan, desired, secrets, connection) = match &args.plan {
+    let (plan, desired, secrets, connection, mut synced) = match &args.plan {
         Some(path) => {
             let saved = SavedPlan::read(path)?;
             saved.ensure_guards_hold(&loaded, &settings, path)?;
@@ -56,9 +56,10 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
                 desired,
                 secrets,
                 connection,
+                synced,
                 ..
             } = fresh;
-            (saved.plan, desired, secrets, connection)
+            (saved.plan, desired, secrets, connection, synced)
         }
         None => {
             let planned = plan_against_server(loaded, &settings, &args.cache, &output).await?;
@@ -67,9 +68,10 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
                 desired,
                 secrets,
                 connection,
+                synced,
                 ..
             } = planned;
-            (plan, desired, secrets, connection)
+            (plan, desired, secrets, connection, synced)
         }
     };
     let ask = plan.has_changes() && !args.yes && terminal;
@@ -108,6 +110,9 @@ pub async fn run(args: ApplyArgs, color: ColorChoice) -> anyhow::Result<Exit> {
     };
     let report = execute_with(&connection.client, job, &shared).await;
     drop(bar);
+    if let Some(store) = &mut synced {
+        super::cache::note_applied(store, &plan, &report);
+    }
     connection.close().await?;
     output.print(Document::Apply(&plan, &report), &warnings);
     // A project whose list failed was not converged either, though it has no step to fail.

@@ -2,12 +2,18 @@
 //! `ZADIG_SYNC_CACHE`; `.zadig-sync/cache` with `--emulator`; else the user's cache folder,
 //! `$XDG_CACHE_HOME/zadig-sync` or the platform's; none with `--no-cache`), saying once where
 //! it lives when it is first made, and every problem with it a warning on stderr: a run never
-//! fails for its cache (`crate::cache` owns the files).
+//! fails for its cache (`crate::cache` owns the files). The same folder keeps which version
+//! of the files each build was last in sync with (`SyncedStore`), noted after each plan and
+//! each apply.
 
 use std::path::{Path, PathBuf};
 
-use crate::cache::DetailCache;
+use std::collections::HashSet;
+
+use crate::apply::outcome::{ApplyReport, OutcomeStatus};
+use crate::cache::{DetailCache, SyncedStore};
 use crate::cli::CacheArgs;
+use crate::reconcile::plan::Plan;
 use crate::session::{Connection, LivePlan};
 
 use super::output::errln;
@@ -84,6 +90,53 @@ pub fn save(cache: DetailCache, live_plan: &LivePlan, secrets: &[String]) {
         Ok(count) => tracing::debug!(details = count, "saved the cache"),
         Err(error) => errln(format_args!(
             "warning: {error}; the next run reads every build"
+        )),
+    }
+}
+
+/// The in-sync records of the connection's server in `folder`, or none (no folder, or they
+/// cannot be used: a warning).
+pub fn open_synced(folder: Option<&Path>, connection: &Connection) -> Option<SyncedStore> {
+    match SyncedStore::open(folder?, &connection.server, connection.token_secret()) {
+        Ok((store, warning)) => {
+            if let Some(warning) = warning {
+                errln(format_args!("warning: {warning}"));
+            }
+            Some(store)
+        }
+        Err(error) => {
+            errln(format_args!("warning: {error}"));
+            None
+        }
+    }
+}
+
+/// Notes what `plan` showed in sync, and saves.
+pub fn note_plan(store: &mut SyncedStore, plan: &Plan) {
+    store.note_plan(plan);
+    save_synced(store);
+}
+
+/// Notes which builds `apply` wrote and checked (or found already so), and saves.
+pub fn note_applied(store: &mut SyncedStore, plan: &Plan, report: &ApplyReport) {
+    let done: HashSet<_> = (report.outcomes.iter())
+        .filter(|o| {
+            matches!(
+                o.status,
+                OutcomeStatus::Done | OutcomeStatus::AlreadyDone(_)
+            )
+        })
+        .map(|o| &o.build)
+        .collect();
+    store.note_applied(plan, &done);
+    save_synced(store);
+}
+
+fn save_synced(store: &SyncedStore) {
+    match store.save() {
+        Ok(count) => tracing::debug!(records = count, "saved the in-sync records"),
+        Err(error) => errln(format_args!(
+            "warning: {error}; changes of template builds are taken at face value next time"
         )),
     }
 }

@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::cache::SyncedStore;
 use crate::cli::{CacheArgs, ScopeArgs, ServerArgs};
 use crate::load::diagnostic::{Diagnostic, Severity};
 use crate::load::{LoadOptions, ReferenceMode, load_dir_with};
@@ -110,6 +111,9 @@ pub struct Planned {
     /// What must never be shown, for everything printed after the plan.
     pub secrets: Secrets,
     pub connection: Connection,
+    /// Which version of the files each build was last in sync with (none with `--no-cache`):
+    /// the plan's history, noted again after an apply.
+    pub synced: Option<SyncedStore>,
 }
 
 /// Connects, reads the live state of the managed projects (taking from the cache, unless
@@ -127,6 +131,7 @@ pub async fn plan_against_server(
     let folder = super::cache::folder(cache, settings.server.emulator);
     let tell = output.format == crate::report::Format::Text;
     let cache = super::cache::open(folder.as_deref(), &connection, tell);
+    let mut synced = super::cache::open_synced(folder.as_deref(), &connection);
     let recall = cache
         .as_ref()
         .map(|cache| Arc::new(cache.recall(&crate::cache::desired_strings(&scoped.desired))));
@@ -140,7 +145,10 @@ pub async fn plan_against_server(
         secrets: &secrets,
         progress: &bar.shared(),
         known,
-        history: &NoHistory,
+        history: match &synced {
+            Some(store) => store,
+            None => &NoHistory,
+        },
         options: PlanOptions::of(settings),
     };
     let read = plan_on(&connection.client, &scoped, inputs).await;
@@ -152,6 +160,9 @@ pub async fn plan_against_server(
         let never_written = connection.secret_values(&scoped.desired);
         super::cache::save(cache, live_plan, &never_written);
     }
+    if let (Some(store), Ok(live_plan)) = (&mut synced, &read) {
+        super::cache::note_plan(store, &live_plan.plan);
+    }
     match read {
         Ok(live_plan) => Ok(Planned {
             desired: scoped.desired,
@@ -159,6 +170,7 @@ pub async fn plan_against_server(
             live: live_plan.live,
             secrets,
             connection,
+            synced,
         }),
         Err(unreadable) => {
             connection.close().await?;

@@ -72,6 +72,27 @@ fn applied() -> (Emulator, tempfile::TempDir) {
     (emulator, dir)
 }
 
+/// What the files of a cache folder are, sorted: `details` and `synced` for `details-….json`
+/// and `synced-….json`, the name for anything else.
+fn cache_files(folder: &Path) -> Vec<String> {
+    let mut kinds: Vec<String> = std::fs::read_dir(folder)
+        .expect("the cache folder")
+        .map(|entry| {
+            let name = entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
+            match name.split_once('-') {
+                Some((kind, rest)) if rest.ends_with(".json") => kind.to_string(),
+                _ => name,
+            }
+        })
+        .collect();
+    kinds.sort();
+    kinds
+}
+
 fn assert_exit(output: &Output, code: i32) {
     assert_eq!(output.status.code(), Some(code), "{}", describe(output));
 }
@@ -137,7 +158,10 @@ fn a_corrupt_cache_is_a_warning_and_a_full_read() {
     let cache_file = std::fs::read_dir(dir.path().join("cache"))
         .expect("cache folder")
         .map(|entry| entry.expect("entry").path())
-        .find(|path| path.to_string_lossy().ends_with(".json"))
+        .find(|path| {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            name.starts_with("details-") && name.ends_with(".json")
+        })
         .expect("a cache file");
     std::fs::write(&cache_file, "{\"format\": 1").expect("corrupt");
 
@@ -169,8 +193,11 @@ fn zadig_sync_cache_names_the_folder() {
     let (warm, made) = requests_of(&emulator, run);
     assert_exit(&warm, 0);
     assert_eq!(made, [LIST]);
-    let files = std::fs::read_dir(dir.path().join("from-env")).expect("the cache folder");
-    assert_eq!(files.count(), 1, "one file for the one server, and no key");
+    assert_eq!(
+        cache_files(&dir.path().join("from-env")),
+        ["details", "synced"],
+        "the details and the in-sync records of the one server, and no key"
+    );
 }
 
 #[test]
@@ -183,8 +210,12 @@ fn with_the_emulator_the_cache_is_under_zadig_sync() {
         .expect("run zadig-sync");
     succeeded(&output);
     let folder = dir.path().join(".zadig-sync/cache");
-    let files = std::fs::read_dir(&folder).expect("cache folder").count();
-    assert_eq!(files, 1, "the emulator's details: {}", describe(&output));
+    assert_eq!(
+        cache_files(&folder),
+        ["details", "synced"],
+        "the emulator's: {}",
+        describe(&output)
+    );
 }
 
 // Fast at defaults: with no flag at all, a second plan reads one list per project and no
@@ -252,4 +283,41 @@ fn with_the_emulator_a_second_plan_uses_the_cache() {
         stderr.contains("details taken from the cache details=2"),
         "{stderr}"
     );
+}
+
+/// The cause `plan --output json` gives shop-api, with `extra` flags.
+fn cause_of_shop_api(dir: &Path, emulator: &Emulator, extra: &[&str]) -> serde_json::Value {
+    let output = command(dir)
+        .args(["plan", "--output", "json"])
+        .args(extra)
+        .env("ZADIG_URL", emulator.url())
+        .env("ZADIG_TOKEN", TOKEN)
+        .env("DB_PASSWORD", SECRET)
+        .output()
+        .expect("plan");
+    let plan: serde_json::Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|_| panic!("{}", describe(&output)));
+    let steps = plan["steps"].as_array().expect("steps").iter();
+    let step = steps.into_iter().find(|s| s["name"] == "shop-api");
+    step.expect("a step for shop-api")["cause"].clone()
+}
+
+#[test]
+fn a_build_deleted_in_zadig_after_an_apply_is_planned_as_deleted_there() {
+    let (emulator, dir) = applied();
+    let route = "/openapi/build?name=shop-api&projectKey=shop";
+    let (status, text) = emulator.request("DELETE", route, None);
+    assert_eq!(status, 200, "{text}");
+    // The apply's in-sync record, kept in the (default) cache folder, says the files did not
+    // change since; without it, the create is taken at face value.
+    assert_eq!(
+        cause_of_shop_api(dir.path(), &emulator, &[]),
+        "missing_in_zadig"
+    );
+    assert_eq!(
+        cause_of_shop_api(dir.path(), &emulator, &["--no-cache"]),
+        "file_changed"
+    );
+    let folder = dir.path().join(".cache/zadig-sync");
+    assert_eq!(cache_files(&folder), ["details", "synced"]);
 }

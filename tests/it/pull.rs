@@ -183,7 +183,7 @@ fn an_inline_script_keeps_its_block_and_a_script_file_is_written() {
 }
 
 #[test]
-fn a_template_input_is_pulled_when_the_build_is_named() {
+fn a_template_input_changed_in_zadig_after_an_apply_is_pulled() {
     let (emulator, dir) = applied(&[("shop/api.yaml", TEMPLATED_API)]);
     let mut body: Value = json!({
         "name": "shop-api", "project_key": "shop", "template_name": "java-template",
@@ -195,15 +195,20 @@ fn a_template_input_is_pulled_when_the_build_is_named() {
         }],
     });
     edit_template(&emulator, &body);
-    // A template build carries no marker: which side changed is unknown without --build.
-    let unnamed = zadig_sync(dir.path(), &emulator, &["pull"]);
-    left_saying(&unnamed, "name it with --build");
+    // A template build carries no marker: what this machine saw in sync after the apply (the
+    // cache folder's records) is what tells a change in Zadig from an unapplied edit. Without
+    // it, the build is pulled only when named.
+    let blind = zadig_sync(dir.path(), &emulator, &["pull", "--no-cache"]);
+    left_saying(&blind, "name it with --build");
     assert_eq!(read(dir.path(), "shop/api.yaml"), TEMPLATED_API);
-    succeeded(&zadig_sync(
+    let plan = stdout(&zadig_sync(
         dir.path(),
         &emulator,
-        &["pull", "--build", "shop-api"],
+        &["plan", "--output", "json"],
     ));
+    let plan: Value = serde_json::from_str(&plan).expect("plan --output json");
+    assert_eq!(plan["steps"][0]["cause"], "drift", "{plan}");
+    succeeded(&zadig_sync(dir.path(), &emulator, &["pull"]));
     let pulled = read(dir.path(), "shop/api.yaml");
     assert_eq!(
         changed_lines(TEMPLATED_API, &pulled),
@@ -216,12 +221,20 @@ fn a_template_input_is_pulled_when_the_build_is_named() {
     only_markers_then_nothing(dir.path(), &emulator, &[]);
     body["target_services"][0]["repo_info"][0]["branch"] = "dev".into();
     edit_template(&emulator, &body);
-    succeeded(&zadig_sync(
-        dir.path(),
-        &emulator,
-        &["pull", "--build", "shop-api"],
-    ));
+    let named = ["pull", "--no-cache", "--build", "shop-api"];
+    succeeded(&zadig_sync(dir.path(), &emulator, &named));
     assert!(read(dir.path(), "shop/api.yaml").contains("        branch: dev\n"));
+}
+
+#[test]
+fn an_unapplied_edit_of_a_template_file_is_not_undone() {
+    let (emulator, dir) = applied(&[("shop/api.yaml", TEMPLATED_API)]);
+    let edited = TEMPLATED_API.replace("value: \"21\"", "value: \"25\"");
+    assert_ne!(edited, TEMPLATED_API);
+    std::fs::write(dir.path().join("builds.d/shop/api.yaml"), &edited).unwrap();
+    let left = zadig_sync(dir.path(), &emulator, &["pull"]);
+    left_saying(&left, "the file changed since it was applied");
+    assert_eq!(read(dir.path(), "shop/api.yaml"), edited);
 }
 
 #[test]

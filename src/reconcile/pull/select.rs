@@ -1,7 +1,7 @@
 //! Which builds pull takes from Zadig: each step of the plan whose build a file describes and
 //! Zadig has differently. Drift (changed in Zadig while the file did not change) is pulled;
-//! a difference whose cause zadig-sync cannot know (a template build, which carries no
-//! marker; a build not adopted yet) and a build whose file changed since it was applied
+//! a difference whose cause zadig-sync cannot know (a template build with no in-sync record,
+//! see `crate::cache::SyncedStore`; a build not adopted yet) and a build whose file changed since it was applied
 //! (pulling would undo that change) only when the build is named with `--build`. Pure.
 
 use crate::reconcile::plan::{Action, Cause, Planned, Step};
@@ -29,8 +29,10 @@ pub fn choose(step: &Step, named: bool) -> Option<Choice> {
         (Action::Update, Some(Cause::Drift)) => Some(Choice::Pull),
         (Action::Update, None | Some(Cause::Adoption)) if named => Some(Choice::Pull),
         (Action::Update, None) => leave(
-            "template builds carry no marker, so zadig-sync cannot tell a change made in Zadig \
-             from an edit of the file not applied yet: name it with --build to pull it",
+            "a template build carries no marker, and no record says which version of its file \
+             it was last in sync with (--no-cache, or never seen in sync from this cache \
+             folder), so a change made in Zadig cannot be told from an edit of the file not \
+             applied yet: name it with --build to pull it",
         ),
         (Action::Update, Some(Cause::Adoption)) => leave(
             "not written by zadig-sync yet (no marker), so either side may be the newer: name \
