@@ -223,6 +223,9 @@ pub struct DetailCache {
     keys: Keys,
     /// Read from the file, for the projects this run does not read (kept as they were).
     entries: HashMap<Key, Entry>,
+    /// The file holds exactly `entries`, each authenticated (nothing dropped, nothing new
+    /// yet): saving them again would write the same file.
+    as_read: bool,
 }
 
 impl DetailCache {
@@ -242,10 +245,12 @@ impl DetailCache {
             server: server.to_string(),
             keys: Keys::derive(token, server),
             entries: HashMap::new(),
+            as_read: false,
         };
         let warning = match cache.read_file() {
             Ok((entries, dropped)) => {
                 cache.entries = entries;
+                cache.as_read = dropped == 0;
                 (dropped > 0).then(|| {
                     format!(
                         "dropped {dropped} entries of the cache {} that failed authentication \
@@ -292,6 +297,7 @@ impl DetailCache {
             .map(|(key, entry)| (key.clone(), (entry.update_time, entry.detail.clone())))
             .collect();
         CacheRecall {
+            proven: !self.entries.is_empty(),
             remembered: Remembered::new(entries),
             by_digest,
         }
@@ -317,6 +323,7 @@ impl DetailCache {
                     .partition(|(key, _)| key.project == project.project);
             self.entries = others;
             let Some(now) = date.and_then(unix_seconds) else {
+                self.as_read &= previous.is_empty();
                 continue;
             };
             for build in builds {
@@ -330,20 +337,29 @@ impl DetailCache {
                     // recalled from it holds a stand-in for a credential no file value
                     // matched, and digesting that again would lose the server's digest.
                     Some(entry) if entry.update_time == build.update_time => entry,
-                    _ => Entry {
-                        project: project.project.clone(),
-                        name: build.name.clone(),
-                        update_time: build.update_time,
-                        detail: map_credentials(detail.clone(), |v| {
-                            digest(&self.keys.credentials, v)
-                        }),
-                    },
+                    _ => {
+                        self.as_read = false;
+                        Entry {
+                            project: project.project.clone(),
+                            name: build.name.clone(),
+                            update_time: build.update_time,
+                            detail: map_credentials(detail.clone(), |v| {
+                                digest(&self.keys.credentials, v)
+                            }),
+                        }
+                    }
                 };
                 if quotes_a_secret(&entry.detail, secrets) {
+                    self.as_read = false;
                     continue;
                 }
                 self.entries.insert(key, entry);
             }
+            self.as_read &= previous.is_empty();
+        }
+        if self.as_read {
+            // Every entry is the one read, sealed as it was: the file says it already.
+            return Ok(self.entries.len());
         }
         let mut entries: Vec<Entry> = self.entries.into_values().collect();
         entries.sort_by(|a, b| (&a.project, &a.name).cmp(&(&b.project, &b.name)));
@@ -363,6 +379,8 @@ impl DetailCache {
 pub struct CacheRecall {
     remembered: Remembered,
     by_digest: HashMap<String, String>,
+    /// The file held entries sealed with this token's keys, written after a read of Zadig.
+    proven: bool,
 }
 
 impl CacheRecall {
@@ -382,6 +400,11 @@ impl KnownDetails for CacheRecall {
                 .cloned()
                 .unwrap_or_else(|| CHANGED_CREDENTIAL.to_string())
         }))
+    }
+
+    /// Entries this token sealed after reading Zadig: it worked then.
+    fn token_proven(&self) -> bool {
+        self.proven
     }
 }
 

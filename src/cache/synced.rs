@@ -41,6 +41,9 @@ pub struct SyncedStore {
     server: String,
     keys: Keys,
     records: BTreeMap<BuildId, String>,
+    /// The records as the file holds them (none when it holds nothing usable): a save that
+    /// would write the same is skipped.
+    on_disk: Option<BTreeMap<BuildId, String>>,
 }
 
 impl SyncedStore {
@@ -58,6 +61,7 @@ impl SyncedStore {
             server: server.to_string(),
             keys: Keys::derive(token, server),
             records: BTreeMap::new(),
+            on_disk: None,
         };
         let read = store.header().read::<Record>(&store.path, MAX_BYTES);
         let warning = match read {
@@ -65,6 +69,7 @@ impl SyncedStore {
                 store.records = (records.into_iter())
                     .map(|r| (BuildId::new(&r.project, &r.name), r.fingerprint))
                     .collect();
+                store.on_disk = (dropped == 0).then(|| store.records.clone());
                 (dropped > 0).then(|| {
                     format!(
                         "dropped {dropped} records of {} that failed authentication; those \
@@ -133,8 +138,11 @@ impl SyncedStore {
         }
     }
 
-    /// Writes the records; how many.
-    pub fn save(&self) -> Result<usize, CacheError> {
+    /// Writes the records, unless the file holds them already; how many.
+    pub fn save(&mut self) -> Result<usize, CacheError> {
+        if self.on_disk.as_ref() == Some(&self.records) {
+            return Ok(self.records.len());
+        }
         let records: Vec<Record> = (self.records.iter())
             .map(|(build, fingerprint)| Record {
                 project: build.project.clone(),
@@ -142,7 +150,9 @@ impl SyncedStore {
                 fingerprint: fingerprint.clone(),
             })
             .collect();
-        self.header().write(&self.path, &records)
+        let written = self.header().write(&self.path, &records)?;
+        self.on_disk = Some(self.records.clone());
+        Ok(written)
     }
 }
 
@@ -229,6 +239,13 @@ mod tests {
 
         let (mut store, warning) = open(dir.path(), TOKEN);
         assert!(warning.is_none(), "{warning:?}");
+        // Nothing noted since: saving does not write the file again.
+        let path = store.path.clone();
+        let identity = || std::fs::metadata(&path).unwrap().modified().unwrap();
+        let before = identity();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        store.save().unwrap();
+        assert_eq!(identity(), before, "not written again");
         assert_eq!(synced(&store, "shop", "api"), Some("f-api"));
         assert_eq!(synced(&store, "shop", "new"), Some("f-new"));
         assert!(!store.backing_off(&new));
@@ -257,8 +274,14 @@ mod tests {
         let text = std::fs::read_to_string(&store.path).unwrap();
         std::fs::write(&store.path, text.replace("f-api", "f-new")).unwrap();
 
-        let (store, warning) = open(dir.path(), TOKEN);
+        let (mut store, _) = open(dir.path(), TOKEN);
         assert_eq!(synced(&store, "shop", "api"), None, "forged");
+        // The file is not what the store holds (a record was dropped): it is written again.
+        let forged = std::fs::read_to_string(&store.path).unwrap();
+        store.save().unwrap();
+        assert_ne!(std::fs::read_to_string(&store.path).unwrap(), forged);
+        std::fs::write(&store.path, &forged).unwrap();
+        let (store, warning) = open(dir.path(), TOKEN);
         assert_eq!(synced(&store, "shop", "web"), Some("f-web"));
         assert!(warning.unwrap().contains("dropped 1 records"));
 

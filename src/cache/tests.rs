@@ -220,3 +220,26 @@ fn an_entry_forged_without_the_token_is_dropped_with_a_warning() {
         "the genuine file still opens"
     );
 }
+
+#[cfg(unix)]
+fn inode(path: &Path) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(path).unwrap())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_run_that_changes_nothing_leaves_the_file_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = saved(dir.path());
+    let path = cache.path.clone();
+    let before = inode(&path);
+    let live = [project(&[("old", NOW - 10), ("fresh", NOW - 1)])];
+    assert_eq!(cache.save(&live, &[at(NOW)], &[]).unwrap(), 1);
+    assert_eq!(inode(&path), before, "not written again");
+
+    // A build edited since: its entry goes, and the file is written.
+    let (cache, _) = DetailCache::open(dir.path(), SERVER, TOKEN).unwrap();
+    let live = [project(&[("old", NOW - 5), ("fresh", NOW - 1)])];
+    cache.save(&live, &[at(NOW)], &[]).unwrap();
+    assert_ne!(inode(&path), before, "written");
+}

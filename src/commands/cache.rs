@@ -132,7 +132,7 @@ pub fn note_applied(store: &mut SyncedStore, plan: &Plan, report: &ApplyReport) 
     save_synced(store);
 }
 
-fn save_synced(store: &SyncedStore) {
+fn save_synced(store: &mut SyncedStore) {
     match store.save() {
         Ok(count) => tracing::debug!(records = count, "saved the in-sync records"),
         Err(error) => errln(format_args!(

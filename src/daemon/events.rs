@@ -144,7 +144,7 @@ pub fn of_step(
         ) if !matches!(step.planned, Planned::Held { .. }) => events.push(Event::Failed {
             build: build(),
             action: step.action(),
-            error: last_error.clone(),
+            error: Failure::clone(last_error),
             attempts: *attempts,
             changes: step.changes.clone(),
         }),

@@ -33,7 +33,10 @@ pub(super) fn move_states(
         at: Instant::now(),
         wall: SystemTime::now(),
     };
-    let (mut next, mut prunable, mut written) = (BTreeMap::new(), BTreeSet::new(), HashSet::new());
+    // Each state is moved in place: no second map of 5,000 states is ever built beside the
+    // first (docs/daemon.md, Memory).
+    let (mut planned, mut prunable, mut written) =
+        (HashSet::new(), BTreeSet::new(), HashSet::new());
     let mut told = Vec::new();
     for step in &plan.steps {
         let outcome = outcomes.get(&step.build).copied();
@@ -52,20 +55,19 @@ pub(super) fn move_states(
             };
             status.metrics.step_failures.get_or_create(&kind).inc();
         }
+        planned.insert(&step.build);
         let previous = states.get(&step.build);
         let mut tracked = transition(previous, step, outcome, now, revision);
         if let Some(drifted) = (tracked.as_mut()).filter(|t| t.state == BuildState::Drifted) {
-            drifted.pull = pulls.remove(&step.build);
+            drifted.pull = pulls.remove(&step.build).map(Box::new);
         }
         told.extend(events::of_step(previous, step, outcome, tracked.as_ref()));
-        if let Some(tracked) = tracked {
-            next.insert(step.build.clone(), tracked);
-        }
+        states.set(&step.build, tracked);
     }
     for build in states.note_prunable(prunable) {
         told.push(Event::KeptNotDeleted { build });
     }
-    states.replace(next);
+    states.keep_only(|build| planned.contains(build));
     states.note_kept(&plan.steps);
     for event in told {
         tell(status, event);

@@ -32,7 +32,9 @@ pub enum BuildState {
     Failing {
         attempts: u32,
         not_before: Instant,
-        last_error: Failure,
+        /// Boxed: most builds are not failing, and every tracked build pays for the largest
+        /// state's size.
+        last_error: Box<Failure>,
     },
     /// A safety rule refused its step (changed in Zadig since the plan, over
     /// `--max-deletes`, a name another project holds, …); planned again at the next pass.
@@ -81,7 +83,8 @@ pub struct Tracked {
     /// change of the files where no marker can (template builds, a build deleted in Zadig,
     /// a marker removed in Zadig).
     pub synced_with: Option<String>,
-    pub last_write: Option<LastWrite>,
+    /// Boxed, like `pull`: a tracked build costs its size in every pass's map.
+    pub last_write: Option<Box<LastWrite>>,
     /// What differs, for a pending, drifted or refused build (as the plan shows it: secrets
     /// already redacted).
     pub changes: Vec<FieldChange>,
@@ -90,7 +93,7 @@ pub struct Tracked {
     /// Why its last step was planned (a change of the files, drift, an adoption).
     pub cause: Option<Cause>,
     /// For a drifted build (`--drift report`): the patch that would pull it into its file.
-    pub pull: Option<DriftPull>,
+    pub pull: Option<Box<DriftPull>>,
 }
 
 /// A build in Zadig that no file describes, kept (the status API lists them on request).
@@ -202,7 +205,7 @@ fn after_write(
         OutcomeStatus::Done | OutcomeStatus::AlreadyDone(_) if deleting => return None,
         OutcomeStatus::Done => Tracked {
             synced_with: step.planned.fingerprint().map(str::to_string),
-            last_write: Some(written),
+            last_write: Some(Box::new(written)),
             changes: Vec::new(),
             ..base
         },
@@ -214,7 +217,7 @@ fn after_write(
             state: BuildState::Pending {
                 reason: reason.clone(),
             },
-            last_write: Some(written),
+            last_write: Some(Box::new(written)),
             ..base
         },
         OutcomeStatus::NotStarted(reason) => Tracked {
@@ -244,7 +247,7 @@ fn failing(previous: Option<&Tracked>, failure: Failure, now: Now, base: Tracked
         state: BuildState::Failing {
             attempts,
             not_before: now.at + Backoff::BUILD.wait(attempts),
-            last_error: failure,
+            last_error: Box::new(failure),
         },
         ..base
     }
@@ -265,14 +268,28 @@ impl States {
         self.builds.get(build)
     }
 
+    /// Sets a build's state in place (its name is copied only when it is new); `None`: the
+    /// build is no longer tracked.
+    pub fn set(&mut self, build: &BuildId, tracked: Option<Tracked>) {
+        match (tracked, self.builds.get_mut(build)) {
+            (Some(tracked), Some(slot)) => *slot = tracked,
+            (Some(tracked), None) => {
+                self.builds.insert(build.clone(), tracked);
+            }
+            (None, _) => {
+                self.builds.remove(build);
+            }
+        }
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&BuildId, &Tracked)> {
         self.builds.iter()
     }
 
-    /// Replaces the map with the states the last pass led to. Builds in no step (gone from
-    /// the files and from Zadig) are no longer tracked.
-    pub fn replace(&mut self, builds: BTreeMap<BuildId, Tracked>) {
-        self.builds = builds;
+    /// Keeps the builds the last pass planned: one in no step (gone from the files and from
+    /// Zadig) is no longer tracked.
+    pub fn keep_only(&mut self, planned: impl Fn(&BuildId) -> bool) {
+        self.builds.retain(|build, _| planned(build));
     }
 
     /// Records a kept build `--prune` would delete; whether it is newly so (to be reported

@@ -7,12 +7,12 @@ use super::model::{
     BuildDoc, DockerBuildDoc, InstallDoc, KeyAnyDoc, KeyValDoc, OutputDoc, PostBuildDoc,
     PreBuildDoc, RepoDoc, ResourceSpecDoc, TargetDoc,
 };
-use super::quantity::check_gpu_limit;
 use super::request::{
     AdvancedSettingsInput, CustomBuildRequest, DockerBuildStepInput, Install, ParameterInput,
     RepoInput, ResourceSpecInput, ServiceRef,
 };
 use super::seeds::{BasicImage, Seeds};
+use crate::reconcile::quantity::check_gpu_limit;
 
 /// A name in the body that names nothing; `description` is what Zadig puts in the error body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

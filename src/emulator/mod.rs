@@ -11,7 +11,6 @@ mod handlers;
 mod json;
 pub mod lock;
 mod model;
-mod quantity;
 mod redirect;
 mod render;
 mod reply;

@@ -12,6 +12,7 @@ use crate::load::refs::has_reference;
 use crate::load::schema::BUILD_SCRIPT_FILE;
 use crate::load::yaml::{Node, Pos, Value};
 use crate::reconcile::export::names::sanitise;
+use crate::reconcile::quantity;
 use crate::reconcile::spec::BuildKind;
 
 /// Every rule of this module over one document.
@@ -302,28 +303,32 @@ fn check_gpu_limit(doc: &Node, findings: &mut Vec<Finding>) {
         .and_then(|r| r.get("gpu_limit"));
     let Some(node) = gpu else { return };
     let Some(text) = node.text() else { return };
-    if !text.is_empty() && !is_gpu_limit(text) {
+    if let Err(why) = gpu_limit_problem(text) {
         let message = format!(
             "`gpu_limit` must have the form `resource: quantity`, e.g. `nvidia.com/gpu: 1`; \
-             found `{text}` (quote it in YAML: gpu_limit: \"nvidia.com/gpu: 1\")"
+             found `{text}`: {why} (quote it in YAML: gpu_limit: \"nvidia.com/gpu: 1\")"
         );
         findings.push(Finding::error("invalid-gpu-limit", node.pos, message));
     }
 }
 
-/// `<resource>: <quantity>`: a resource name without spaces, and a quantity starting with a digit.
-fn is_gpu_limit(text: &str) -> bool {
-    let Some((resource, quantity)) = text.split_once(':') else {
-        return false;
-    };
-    let resource = resource.trim();
-    let quantity = quantity.trim();
-    !resource.is_empty()
-        && !resource.contains(char::is_whitespace)
-        && quantity.starts_with(|c: char| c.is_ascii_digit())
-        && quantity
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.')
+/// Why `text` is not a `<resource>: <quantity>` Zadig takes: the quantity as Zadig reads it
+/// (`reconcile::quantity`), and, stricter than Zadig, a resource name that is there and has
+/// no space (Zadig would remove the spaces and ask Kubernetes for another resource).
+fn gpu_limit_problem(text: &str) -> Result<(), String> {
+    if text.is_empty() {
+        return Ok(());
+    }
+    quantity::check_gpu_limit(text).map_err(|error| error.to_string())?;
+    let resource = text
+        .split_once(':')
+        .map_or("", |(resource, _)| resource.trim());
+    if resource.is_empty() || resource.contains(char::is_whitespace) {
+        return Err(format!(
+            "the resource name `{resource}` is empty or has a space"
+        ));
+    }
+    Ok(())
 }
 
 /// Reports every item whose `fields` repeat an earlier item's, naming the earlier line.
@@ -357,8 +362,14 @@ mod tests {
 
     #[test]
     fn gpu_limit_forms() {
-        for good in ["nvidia.com/gpu: 1", "nvidia.com/gpu:2", "amd.com/gpu: 1.5"] {
-            assert!(is_gpu_limit(good), "{good}");
+        for good in [
+            "",
+            "nvidia.com/gpu: 1",
+            "nvidia.com/gpu:2",
+            "amd.com/gpu: 1.5",
+            "nvidia.com/gpu: 500m",
+        ] {
+            assert_eq!(gpu_limit_problem(good), Ok(()), "{good}");
         }
         for bad in [
             "1",
@@ -366,8 +377,12 @@ mod tests {
             ": 1",
             "nvidia gpu: 1",
             "nvidia.com/gpu: one",
+            // Zadig refuses these too: not a Kubernetes quantity, or two colons.
+            "nvidia.com/gpu: 1abc",
+            "nvidia.com/gpu: 1ki",
+            "a: 1: 2",
         ] {
-            assert!(!is_gpu_limit(bad), "{bad}");
+            assert!(gpu_limit_problem(bad).is_err(), "{bad}");
         }
     }
 

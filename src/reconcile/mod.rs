@@ -16,6 +16,7 @@ pub mod model;
 pub mod normalize;
 pub mod plan;
 pub mod pull;
+pub mod quantity;
 pub mod redact;
 pub mod spec;
 pub mod unobservable;

@@ -26,7 +26,8 @@ use crate::remote::{BuildListing, RemoteError, ZadigClient};
 
 /// Reads every managed project, in the order given. The first project's list goes alone: a
 /// wrong token or a dead server then stops the run at that first answer (`run.rs`), before
-/// one request per project is in flight.
+/// one request per project is in flight; unless `known` says the token has read them before
+/// ([`KnownDetails::token_proven`]), which saves a round trip.
 pub async fn fetch_live(client: &ZadigClient, projects: &[String]) -> Vec<LiveProject> {
     let known: Arc<dyn KnownDetails> = Arc::new(NothingKnown);
     let fetched = fetch_live_reusing(client, projects, &no_progress(), known).await;
@@ -37,6 +38,12 @@ pub async fn fetch_live(client: &ZadigClient, projects: &[String]) -> Vec<LivePr
 pub trait KnownDetails: Send + Sync {
     /// The detail of this listed build, if the caller vouches that it is still current.
     fn known(&self, project: &str, listed: &ListedBuild) -> Option<LiveDetail>;
+
+    /// Whether this token has read these projects before (a cache it sealed after a read):
+    /// then every project's list goes at once, instead of the first alone.
+    fn token_proven(&self) -> bool {
+        false
+    }
 }
 
 /// Knows nothing: every detail is read (what `plan` and `apply` do).
@@ -119,8 +126,10 @@ pub async fn fetch_live_reusing(
     let Some(first) = projects.first() else {
         return Vec::new();
     };
-    let first_listing = client.list_builds_dated(first).await;
-    let mut pending = Some(first_listing);
+    let mut pending = match known.token_proven() {
+        true => None,
+        false => Some(client.list_builds_dated(first).await),
+    };
     let results = join_in_order(
         client.tasks_at_once(),
         projects.iter().map(|project| {

@@ -91,11 +91,17 @@ async fn a_failing_build_that_needs_no_write_is_in_sync_and_asks_for_no_wake_up(
     let at = now();
     let failing = transition(None, &update(), Some(&failed()), at, None).unwrap();
     let mut states = States::default();
-    states.replace(BTreeMap::from([(BuildId::new("p", "b"), failing.clone())]));
+    replace(
+        &mut states,
+        BTreeMap::from([(BuildId::new("p", "b"), failing.clone())]),
+    );
     assert!(states.next_retry(at.at).is_some());
     let in_sync = transition(Some(&failing), &unchanged(), None, at, None).unwrap();
     assert_eq!(in_sync.state, BuildState::InSync);
-    states.replace(BTreeMap::from([(BuildId::new("p", "b"), in_sync)]));
+    replace(
+        &mut states,
+        BTreeMap::from([(BuildId::new("p", "b"), in_sync)]),
+    );
     assert_eq!(states.next_retry(at.at), None);
 }
 
@@ -106,9 +112,12 @@ async fn backing_off_holds_writes_until_not_before_and_wakes_no_sooner_than_the_
     let soon = Failing {
         attempts: 1,
         not_before: at.at + Duration::from_millis(10),
-        last_error: Failure::new("transport", "x"),
+        last_error: Box::new(Failure::new("transport", "x")),
     };
-    states.replace(BTreeMap::from([(BuildId::new("p", "b"), tracked(soon))]));
+    replace(
+        &mut states,
+        BTreeMap::from([(BuildId::new("p", "b"), tracked(soon))]),
+    );
     let id = BuildId::new("p", "b");
     assert!(states.history(at.at).backing_off(&id));
     assert!(
@@ -208,10 +217,13 @@ async fn refusals_errors_and_steps_not_started_have_their_state() {
 #[test]
 fn invalid_files_hold_every_build_and_counts_follow() {
     let mut states = States::default();
-    states.replace(BTreeMap::from([
-        (BuildId::new("p", "a"), tracked(BuildState::InSync)),
-        (BuildId::new("p", "b"), tracked(BuildState::Drifted)),
-    ]));
+    replace(
+        &mut states,
+        BTreeMap::from([
+            (BuildId::new("p", "a"), tracked(BuildState::InSync)),
+            (BuildId::new("p", "b"), tracked(BuildState::Drifted)),
+        ]),
+    );
     states.hold_all("the files have errors", SystemTime::UNIX_EPOCH);
     let counts = states.counts();
     assert_eq!(counts[5], ("held", 2));
@@ -224,4 +236,20 @@ fn a_prunable_build_is_reported_once() {
     let kept = BTreeSet::from([BuildId::new("p", "gone")]);
     assert_eq!(states.note_prunable(kept.clone()).len(), 1);
     assert!(states.note_prunable(kept).is_empty());
+}
+
+/// Every tracked build costs this size in each pass's map (5,000 builds: docs/daemon.md,
+/// Memory): what only some builds carry is boxed.
+#[test]
+fn a_tracked_build_stays_small() {
+    let size = std::mem::size_of::<Tracked>();
+    assert!(size <= 200, "Tracked is {size} bytes");
+}
+
+/// Puts exactly `builds` in `states`, as a pass that planned them would.
+fn replace(states: &mut States, builds: BTreeMap<BuildId, Tracked>) {
+    states.keep_only(|build| builds.contains_key(build));
+    for (build, tracked) in builds {
+        states.set(&build, Some(tracked));
+    }
 }

@@ -52,7 +52,7 @@ fn build_view(build: &BuildId, tracked: &Tracked, now: Now) -> BuildView {
         next_retry: None,
         changes: tracked.changes.clone(),
         update_by: tracked.updated_by.clone(),
-        pull: tracked.pull.clone(),
+        pull: tracked.pull.as_deref().cloned(),
     };
     if let BuildState::Failing {
         attempts,
@@ -143,7 +143,7 @@ mod tests {
         let failing = BuildState::Failing {
             attempts: 3,
             not_before: now.at + Duration::from_secs(40),
-            last_error: Failure::new("transport", "connection refused"),
+            last_error: Box::new(Failure::new("transport", "connection refused")),
         };
         let view = build_view(&BuildId::new("p", "b"), &tracked(failing), now);
         assert_eq!(view.state, "failing");

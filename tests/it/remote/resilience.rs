@@ -281,3 +281,48 @@ async fn the_concurrency_limit_bounds_requests_in_flight() {
         started.elapsed()
     );
 }
+
+/// Vouches for nothing, but says whether the token has read these projects before.
+struct Proven(bool);
+
+impl zadig_sync::remote::fetch::KnownDetails for Proven {
+    fn known(
+        &self,
+        _: &str,
+        _: &zadig_sync::reconcile::wire::ListedBuild,
+    ) -> Option<zadig_sync::reconcile::live::LiveDetail> {
+        None
+    }
+
+    fn token_proven(&self) -> bool {
+        self.0
+    }
+}
+
+/// A token Zadig refuses: the first list goes alone and stops the run, unless a cache sealed
+/// with this token says it read these projects before; then every list goes at once (one
+/// round trip saved on every warm run).
+#[tokio::test]
+async fn the_first_list_goes_alone_unless_the_token_has_read_before() {
+    use zadig_sync::remote::fetch::fetch_live_reusing;
+    use zadig_sync::remote::progress::no_progress;
+    let projects = ["shop".to_string(), "web".to_string(), "docs".to_string()];
+    for (proven, expected) in [(false, 1), (true, 3)] {
+        let server = MockServer::start().await;
+        // Answered late, so that lists sent at once are all in flight before the first 401.
+        let refused = ResponseTemplate::new(401).set_delay(Duration::from_millis(300));
+        Mock::given(method("GET"))
+            .respond_with(refused)
+            .mount(&server)
+            .await;
+        let client = client(&server);
+        let known = std::sync::Arc::new(Proven(proven));
+        fetch_live_reusing(&client, &projects, &no_progress(), known).await;
+        assert!(client.stopped().is_some(), "a 401 stops the run");
+        assert_eq!(
+            requests_received(&server).await,
+            expected,
+            "proven: {proven}"
+        );
+    }
+}

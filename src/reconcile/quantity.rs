@@ -1,7 +1,8 @@
 //! Zadig's `gpu_limit` check (`checkGpuResourceParam`): spaces removed, exactly one `:`, and
 //! after it a Kubernetes quantity as `resource.ParseQuantity` reads one (`1`, `500m`, `2Gi`,
 //! `1e3`), with that function's error texts. What comes before the `:` is not checked, so
-//! `: 1` passes, as in Zadig. No I/O.
+//! `: 1` passes, as in Zadig. The emulator refuses with it as Zadig does, and the loader
+//! refuses before sending what Zadig would refuse (docs/zadig-api.md). Pure.
 
 /// Why a `gpu_limit` is refused; the text is Zadig's description of the 6520/6521 answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
