@@ -237,9 +237,7 @@ impl DetailCache {
         server: &str,
         token: &str,
     ) -> Result<(Self, Option<String>), CacheError> {
-        create_private_dir(dir)?;
-        let digest = hex::encode(Sha256::digest(server.as_bytes()));
-        let path = dir.join(format!("details-{}.json", &digest[..16]));
+        let path = server_file(dir, "details", server)?;
         let mut cache = DetailCache {
             path,
             server: server.to_string(),
@@ -463,6 +461,13 @@ fn map_credentials(mut detail: LiveDetail, f: impl Fn(&str) -> String) -> LiveDe
         }
     }
     detail
+}
+
+/// `dir/<kind>-<hash of the server's URL>.json`, the folder made (owner only) when missing.
+fn server_file(dir: &Path, kind: &str, server: &str) -> Result<PathBuf, CacheError> {
+    create_private_dir(dir)?;
+    let digest = hex::encode(Sha256::digest(server.as_bytes()));
+    Ok(dir.join(format!("{kind}-{}.json", &digest[..16])))
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), CacheError> {

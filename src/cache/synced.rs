@@ -14,9 +14,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use super::{CacheError, Header, Keys, create_private_dir};
+use super::{CacheError, Header, Keys, server_file};
 use crate::fsio::MIB;
 use crate::reconcile::BuildId;
 use crate::reconcile::plan::{Action, History, Plan, Planned};
@@ -54,10 +53,8 @@ impl SyncedStore {
         server: &str,
         token: &str,
     ) -> Result<(Self, Option<String>), CacheError> {
-        create_private_dir(dir)?;
-        let digest = hex::encode(Sha256::digest(server.as_bytes()));
         let mut store = SyncedStore {
-            path: dir.join(format!("synced-{}.json", &digest[..16])),
+            path: server_file(dir, "synced", server)?,
             server: server.to_string(),
             keys: Keys::derive(token, server),
             records: BTreeMap::new(),
