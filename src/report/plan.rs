@@ -9,7 +9,8 @@ use std::fmt::Write;
 
 use super::escape;
 use crate::load::diagnostic::Diagnostic;
-use crate::reconcile::plan::{Action, Change, FieldChange, Plan, Planned, Step};
+use crate::reconcile::plan::{Action, Cause, Change, FieldChange, Plan, Planned, Step};
+use crate::reconcile::pull::command::pull_command;
 use crate::report::{Style, added};
 use serde::Serialize;
 
@@ -232,12 +233,37 @@ fn write_step_text(out: &mut String, step: &Step, paint: Painter) {
     if let Some(origin) = &step.origin {
         let _ = writeln!(out, "      from {origin}");
     }
+    if let Some(drift) = drift_lines(step) {
+        for line in drift {
+            let _ = writeln!(out, "      {}", escape::text(&line));
+        }
+    }
     for change in &step.changes {
         write_change_text(out, change, paint);
     }
     for note in &step.notes {
         let _ = writeln!(out, "      note: {}", escape::text(note));
     }
+}
+
+/// For an update caused by drift, who changed what in Zadig and both ways out (as Terraform
+/// says what changed outside of it): applying writes the file's version back, `pull` keeps
+/// Zadig's.
+fn drift_lines(step: &Step) -> Option<[String; 2]> {
+    if step.cause != Some(Cause::Drift) || step.action() != Action::Update {
+        return None;
+    }
+    let by = (step.updated_by.as_deref())
+        .filter(|who| !who.is_empty())
+        .map(|who| format!(" by {who}"))
+        .unwrap_or_default();
+    Some([
+        format!("changed in Zadig{by}, not in its file: apply writes the file's version back;"),
+        format!(
+            "to keep Zadig's version instead: {}",
+            pull_command(&step.build.name)
+        ),
+    ])
 }
 
 /// A script diff that only adds lines: the script of a build being created.

@@ -90,6 +90,28 @@ fn a_scalar_is_replaced_where_it_is_written() {
     );
 }
 
+/// `plan` says which side changed, and both ways out, before any pull.
+#[test]
+fn plan_names_a_change_made_in_zadig_and_the_pull_that_keeps_it() {
+    let (emulator, dir) = applied(&[("shop/api.yaml", API)]);
+    edit_custom(&emulator, ("shop", "shop-api"), |body| {
+        body["build_os"] = "ubuntu 20.04".into()
+    });
+    let plan = stdout(&zadig_sync(dir.path(), &emulator, &["plan"]));
+    let said = [
+        "      changed in Zadig by admin, not in its file: apply writes the file's version back;",
+        "      to keep Zadig's version instead: zadig-sync pull --build shop-api",
+    ];
+    for line in said {
+        assert!(plan.lines().any(|l| l == line), "{line}\n{plan}");
+    }
+    // An edit of the file is not drift: nothing is said of Zadig.
+    let edited = API.replace("timeout: 30", "timeout: 45");
+    std::fs::write(dir.path().join("builds.d/shop/api.yaml"), edited).unwrap();
+    let plan = stdout(&zadig_sync(dir.path(), &emulator, &["plan"]));
+    assert!(!plan.contains("changed in Zadig"), "{plan}");
+}
+
 #[test]
 fn a_nested_mapping_gets_its_value_and_a_new_key_in_its_style() {
     let _ = pull_api_edit(
