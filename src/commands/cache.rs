@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::collections::HashSet;
 
 use crate::apply::outcome::{ApplyReport, OutcomeStatus};
-use crate::cache::{DetailCache, SyncedStore};
+use crate::cache::{CacheError, DetailCache, SyncedStore};
 use crate::cli::CacheArgs;
 use crate::reconcile::plan::Plan;
 use crate::session::{Connection, LivePlan};
@@ -63,22 +63,30 @@ fn user_cache_dir() -> Option<PathBuf> {
 pub fn open(folder: Option<&Path>, connection: &Connection, tell: bool) -> Option<DetailCache> {
     let dir = folder?;
     let new = tell && !dir.exists();
-    match DetailCache::open(dir, &connection.server, connection.token_secret()) {
-        Ok((cache, warning)) => {
-            if new {
-                errln(format_args!(
-                    "Keeping the details of unchanged builds in {} between runs (--no-cache \
-                     reads every build; --cache DIR moves it).",
-                    dir.display()
-                ));
-            }
+    let opened = DetailCache::open(dir, &connection.server, connection.token_secret());
+    let cache = warned(opened, "; reading every build")?;
+    if new {
+        errln(format_args!(
+            "Keeping the details of unchanged builds in {} between runs (--no-cache reads \
+             every build; --cache DIR moves it).",
+            dir.display()
+        ));
+    }
+    Some(cache)
+}
+
+/// What was opened, its warning (if any) said; none when it could not be, with why and
+/// `then` (what the run does instead) said.
+fn warned<T>(opened: Result<(T, Option<String>), CacheError>, then: &str) -> Option<T> {
+    match opened {
+        Ok((opened, warning)) => {
             if let Some(warning) = warning {
                 errln(format_args!("warning: {warning}"));
             }
-            Some(cache)
+            Some(opened)
         }
         Err(error) => {
-            errln(format_args!("warning: {error}; reading every build"));
+            errln(format_args!("warning: {error}{then}"));
             None
         }
     }
@@ -97,18 +105,11 @@ pub fn save(cache: DetailCache, live_plan: &LivePlan, secrets: &[String]) {
 /// The in-sync records of the connection's server in `folder`, or none (no folder, or they
 /// cannot be used: a warning).
 pub fn open_synced(folder: Option<&Path>, connection: &Connection) -> Option<SyncedStore> {
-    match SyncedStore::open(folder?, &connection.server, connection.token_secret()) {
-        Ok((store, warning)) => {
-            if let Some(warning) = warning {
-                errln(format_args!("warning: {warning}"));
-            }
-            Some(store)
-        }
-        Err(error) => {
-            errln(format_args!("warning: {error}"));
-            None
-        }
-    }
+    let opened = SyncedStore::open(folder?, &connection.server, connection.token_secret());
+    warned(
+        opened,
+        "; changes of template builds are taken at face value",
+    )
 }
 
 /// Notes what `plan` showed in sync, and saves.

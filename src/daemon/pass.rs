@@ -428,7 +428,7 @@ impl Passes {
         };
         if !std::mem::replace(&mut self.read_once, true) {
             let counts = self.states.counts().map(|(name, n)| format!("{n} {name}"));
-            info!(result = result.label().unwrap_or("stopped"), builds = %counts.join(", "),
+            info!(result = result.word(), builds = %counts.join(", "),
                 summary = %report.summary(), "first pass done");
         }
         result

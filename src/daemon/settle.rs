@@ -1,6 +1,7 @@
-//! What follows a pass: each planned build's state moved by `state::transition`, what
-//! happened told once (a drifted build carrying the patch that would pull it) (`events`: counted, logged, shown on the status board and sent to the
-//! sinks), and `zadig_sync_builds` set from the states. No I/O but logs and metrics.
+//! What follows a pass: each planned build's state moved by `state::transition` (a drifted
+//! build carrying the patch that would pull it), what happened told once (`events`: counted,
+//! logged, shown on the status board and sent to the sinks), and `zadig_sync_builds` set from
+//! the states. No I/O but logs and metrics.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::SystemTime;

@@ -94,14 +94,23 @@ pub enum PassResult {
 }
 
 impl PassResult {
+    /// How the pass ended, in one word (the status API's `result`).
+    pub fn word(self) -> &'static str {
+        match self {
+            PassResult::Success => "success",
+            PassResult::Partial => "partial",
+            PassResult::Failed => "failed",
+            PassResult::Invalid => "invalid",
+            PassResult::Unchanged => "unchanged",
+            PassResult::Stopped => "stopped",
+        }
+    }
+
     /// The `result` label of `zadig_sync_passes_total`, for the passes it counts.
     pub fn label(self) -> Option<&'static str> {
         match self {
-            PassResult::Success => Some("success"),
-            PassResult::Partial => Some("partial"),
-            PassResult::Failed => Some("failed"),
-            PassResult::Invalid => Some("invalid"),
             PassResult::Unchanged | PassResult::Stopped => None,
+            counted => Some(counted.word()),
         }
     }
 }

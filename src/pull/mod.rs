@@ -64,9 +64,21 @@ pub fn pull(request: &PullRequest<'_>) -> PullReport {
     let kept: Vec<&Taken> = (taken.iter())
         .filter(|one| !failed.contains_key(&one.build))
         .collect();
+    let changes = match changes(&texts, &kept) {
+        Ok(changes) => changes,
+        Err(error) => {
+            // Checked one by one, their edits still clash together: none is written, and
+            // each says why (never "pulled" with nothing written).
+            let clashing = |b: &BuildOutcome| kept.iter().any(|one| one.build == b.build);
+            for outcome in builds.iter_mut().filter(|b| clashing(b)) {
+                outcome.result = Outcome::Failed(error.to_string());
+            }
+            Vec::new()
+        }
+    };
     PullReport {
         builds,
-        changes: changes(&texts, &kept).unwrap_or_default(),
+        changes,
         unknown: unknown_names(request),
     }
 }
@@ -107,12 +119,10 @@ fn unknown_names(request: &PullRequest<'_>) -> Vec<String> {
     let names: BTreeSet<&str> = (request.desired.builds.iter())
         .map(|b| b.spec.name())
         .collect();
-    let mut unknown: Vec<String> = (request.builds.iter())
+    let unknown: BTreeSet<&String> = (request.builds.iter())
         .filter(|name| !names.contains(name.as_str()))
-        .cloned()
         .collect();
-    unknown.dedup();
-    unknown
+    unknown.into_iter().cloned().collect()
 }
 
 fn desired_of<'a>(desired: &'a DesiredSet, build: &BuildId) -> Option<&'a DesiredBuild> {

@@ -16,7 +16,12 @@ use crate::reconcile::pull::outcome::FileChange;
 pub fn writable(dir: &Path, path: &Path) -> Result<(), PullError> {
     let path = lexical(path);
     let dir = lexical(dir);
-    if !path.starts_with(&dir) {
+    // A `..` that cannot be taken out leads above `dir` (with `--dir .`, `dir` is empty here
+    // and every path starts with it).
+    let inside = (path.strip_prefix(&dir)).is_ok_and(|rest| {
+        (rest.components()).all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    });
+    if !inside {
         return Err(PullError::Outside { path, dir });
     }
     let linked = (path.ancestors())
@@ -132,6 +137,10 @@ mod tests {
         std::os::unix::fs::symlink(elsewhere.path(), builds.join("linked")).expect("link");
         assert!(writable(&builds, &builds.join("shop/api.yaml")).is_ok());
         assert!(writable(&builds, &builds.join("shop/../shop/x.sh")).is_ok());
+        // The build folder given as `.`, as `--dir .` does: what climbs out is still refused.
+        assert!(writable(Path::new("."), Path::new("./shop/x.sh")).is_ok());
+        assert!(writable(Path::new("."), Path::new("./shop/../../x.sh")).is_err());
+        assert!(writable(Path::new("."), Path::new("../x.sh")).is_err());
         let outside = writable(&builds, &builds.join("shop/../../x.sh")).expect_err("outside");
         assert!(
             outside.to_string().contains("outside the build folder"),

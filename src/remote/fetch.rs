@@ -126,9 +126,10 @@ pub async fn fetch_live_reusing(
     let Some(first) = projects.first() else {
         return Vec::new();
     };
-    let mut pending = match known.token_proven() {
-        true => None,
-        false => Some(client.list_builds_dated(first).await),
+    let mut pending = if known.token_proven() {
+        None
+    } else {
+        Some(client.list_builds_dated(first).await)
     };
     let results = join_in_order(
         client.tasks_at_once(),

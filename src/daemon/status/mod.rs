@@ -127,7 +127,7 @@ impl Board {
                 started: Time(running.started),
                 ended: Time(now.wall),
                 trigger: running.trigger,
-                result: result_word(result).to_string(),
+                result: result.word().to_string(),
                 requests: requests.saturating_sub(running.requests_before),
             });
         }
@@ -193,17 +193,5 @@ impl Board {
     /// The events after `since`.
     pub fn events(&self, since: Option<u64>) -> EventsDoc {
         self.shown().timeline.after(since)
-    }
-}
-
-/// How a pass ended, as the status API says it.
-pub fn result_word(result: PassResult) -> &'static str {
-    match result {
-        PassResult::Success => "success",
-        PassResult::Partial => "partial",
-        PassResult::Failed => "failed",
-        PassResult::Invalid => "invalid",
-        PassResult::Unchanged => "unchanged",
-        PassResult::Stopped => "stopped",
     }
 }

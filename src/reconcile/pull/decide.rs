@@ -303,11 +303,13 @@ fn script_file<'a>(
     path: &str,
 ) -> Result<(), Why> {
     let relative = file.text().ok_or(Why::NotFound)?;
-    let script = sides.exported.get("build_script").and_then(Json::as_str);
-    if script.is_some_and(|text| sides.secrets.redact(text) != text) {
+    // No script from Zadig is not an empty one: the file is never emptied on a guess.
+    let script = (sides.exported.get("build_script").and_then(Json::as_str))
+        .ok_or_else(|| Why::Unknown("Zadig's answer holds no script".into()))?;
+    if sides.secrets.redact(script) != script {
         return Err(Why::Secret);
     }
-    decided.script = Some((relative.to_string(), script.unwrap_or_default().to_string()));
+    decided.script = Some((relative.to_string(), script.to_string()));
     decided.pulled.push(path.to_string());
     Ok(())
 }
